@@ -1,0 +1,76 @@
+// datasafe-admin: the operator's tool on the server host. Same configuration as the server; talks
+// to Postgres directly. With --json it prints exactly one JSON object on stdout.
+import { Command, CommanderError } from "commander";
+import { ConfigError, loadConfig } from "../config.ts";
+import { AppError } from "../errors.ts";
+import { createRuntime, type Runtime } from "../runtime.ts";
+import { createEnrollmentToken, createStudio } from "../services/studios.ts";
+import { parseDuration } from "./duration.ts";
+
+const EXIT = { error: 1, usage: 2, auth: 3, notFound: 4 } as const;
+
+interface Global {
+  json?: boolean;
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await createRuntime(loadConfig(), "datasafe-admin");
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+function print(program: Command, result: Record<string, unknown>, human: string): void {
+  if ((program.opts() as Global).json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${human}\n`);
+}
+
+const program = new Command("datasafe-admin")
+  .description("DataSafe operator tool (runs on the server host, uses the server's configuration)")
+  .option("--json", "print exactly one JSON object on stdout")
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined }); // fail() prints the one error line
+
+program
+  .command("create-studio")
+  .description("create a studio (tenant)")
+  .requiredOption("--name <name>", "studio name")
+  .requiredOption("--owner-email <email>", "owner's e-mail address")
+  .action(async (o: { name: string; ownerEmail: string }) => {
+    const r = await withRuntime((rt) => createStudio(rt.ctx, { name: o.name, ownerEmail: o.ownerEmail }));
+    print(program, r, `studio ${r.studioId} created`);
+  });
+
+program
+  .command("enrollment-token")
+  .description("issue a one-use token that enrolls one device into a studio")
+  .requiredOption("--studio <id>", "studio id")
+  .option("--ttl <duration>", "validity, e.g. 30m, 24h, 7d", "24h")
+  .action(async (o: { studio: string; ttl: string }) => {
+    const ttlMs = parseDuration(o.ttl);
+    const r = await withRuntime((rt) => createEnrollmentToken(rt.ctx, { studioId: o.studio, ttlMs }));
+    print(program, r, `token: ${r.token}\nexpires: ${r.expiresAt}`);
+  });
+
+function fail(code: string, message: string, exit: number): never {
+  process.stderr.write(`datasafe-admin: ${message.split("\n").join("; ")}\n`);
+  if (process.argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  process.exit(exit);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) process.exit(0); // --help, --version
+    fail("USAGE", err.message.replace(/^error: /, ""), EXIT.usage);
+  }
+  if (err instanceof ConfigError) fail("CONFIG_INVALID", err.message, EXIT.error);
+  if (err instanceof AppError) {
+    const exit = err.status === 404 ? EXIT.notFound : err.status === 400 ? EXIT.usage : err.status === 401 ? EXIT.auth : EXIT.error;
+    fail(err.code, err.message, exit);
+  }
+  fail("INTERNAL", (err as Error).message ?? String(err), EXIT.error);
+}

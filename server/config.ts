@@ -1,0 +1,137 @@
+// The server's configuration: read once from the environment (and .env), validated, and every
+// problem reported together so an operator fixes them in one go. Nothing else reads process.env.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { config as loadDotenv } from "dotenv";
+import { z } from "zod";
+
+export interface S3Settings {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  requestChecksumCalculation: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  blobDir: string;
+  s3: S3Settings | null;
+  jwtSecret: string;
+  logLevel: string;
+  /** Chunk uploads processed at once by one API process; beyond it clients get 503 + Retry-After. */
+  maxUploadsInFlight: number;
+  /** Chunk uploads one device may have in flight at once (fairness between studios). */
+  maxUploadsPerDevice: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const schema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+    .default("postgresql://localhost:5432/datasafe"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  BLOB_DIR: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid bucket name").optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_REQUEST_CHECKSUM_CALCULATION: z.enum(["WHEN_REQUIRED", "WHEN_SUPPORTED"]).default("WHEN_REQUIRED"),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(32),
+  MAX_UPLOADS_PER_DEVICE: z.coerce.number().int().min(1).max(256).default(8),
+});
+
+/** Reads and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
+  if (opts.dotenv !== false) loadDotenv({ quiet: true });
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (!parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+
+  let s3: S3Settings | null = null;
+  const s3Any = e.S3_ENDPOINT || e.S3_BUCKET || e.S3_ACCESS_KEY_ID || e.S3_SECRET_ACCESS_KEY;
+  if (s3Any) {
+    for (const k of ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+      if (!e[k]) problems.push(`${k}: required when S3 is configured`);
+    }
+    s3 = {
+      endpoint: e.S3_ENDPOINT,
+      bucket: e.S3_BUCKET ?? "",
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID ?? "",
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? "",
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      requestChecksumCalculation: e.S3_REQUEST_CHECKSUM_CALCULATION,
+    };
+  }
+  if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    production,
+    port: e.PORT,
+    databaseUrl: withDefaultUser(e.DATABASE_URL),
+    redisUrl: e.REDIS_URL,
+    dataDir,
+    blobDir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, "blobs")),
+    s3,
+    jwtSecret: e.JWT_SECRET ?? devJwtSecret(dataDir),
+    logLevel: e.LOG_LEVEL,
+    maxUploadsInFlight: e.MAX_UPLOADS_IN_FLIGHT,
+    maxUploadsPerDevice: e.MAX_UPLOADS_PER_DEVICE,
+  };
+}
+
+/** libpq defaults the user to the OS user; node-postgres only reads $USER, which may be unset. */
+function withDefaultUser(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (url.username || url.searchParams.has("user") || url.searchParams.has("host")) return databaseUrl;
+  url.username = os.userInfo().username;
+  return url.toString();
+}
+
+/** Outside production a secret is generated once and kept in the data directory. */
+function devJwtSecret(dataDir: string): string {
+  const file = path.join(dataDir, "jwt-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("hex");
+  try {
+    writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
+  } catch {
+    return readFileSync(file, "utf8").trim(); // another process created it first
+  }
+  process.emitWarning(`JWT_SECRET is not set; generated one and kept it in ${file}`);
+  return secret;
+}

@@ -1,0 +1,18 @@
+// What every service needs, built once per process by main.ts (or by a test) and passed down.
+import type { Config } from "./config.ts";
+import type { Db } from "./db.ts";
+import type { Logger } from "./logger.ts";
+import type { BlobStore } from "./storage/blob-store.ts";
+
+/** Background work a service may request; enqueueing never fails the caller's operation. */
+export interface Jobs {
+  verifyRestorePoint(job: { studioId: string; restorePointId: string }): Promise<void>;
+}
+
+export interface Ctx {
+  config: Config;
+  db: Db;
+  blobs: BlobStore;
+  log: Logger;
+  jobs: Jobs;
+}

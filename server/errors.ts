@@ -1,0 +1,35 @@
+// One error vocabulary for the whole server: a stable code, an HTTP status and a message that is
+// safe to show to the caller. Services throw these; server/http/errors.ts renders them; the
+// admin CLI prints them. Vendor errors are translated where the vendor is imported.
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const errors = {
+  validation: (message: string, details?: Record<string, unknown>) =>
+    new AppError("VALIDATION_FAILED", 400, message, details),
+  unauthenticated: (message = "missing or invalid credentials") =>
+    new AppError("UNAUTHENTICATED", 401, message),
+  forbidden: (message = "not allowed") => new AppError("FORBIDDEN", 403, message),
+  notFound: (what: string) => new AppError("NOT_FOUND", 404, `${what} not found`),
+  conflict: (code: string, message: string, details?: Record<string, unknown>) =>
+    new AppError(code, 409, message, details),
+  tokenInvalid: () =>
+    new AppError("TOKEN_INVALID", 401, "enrollment token is invalid, expired or already used"),
+  tooLarge: (message: string) => new AppError("TOO_LARGE", 413, message),
+  integrity: (message: string) => new AppError("INTEGRITY_MISMATCH", 422, message),
+  busy: (retryAfterSeconds: number) =>
+    new AppError("BUSY", 503, "server busy, retry later", undefined, retryAfterSeconds),
+  storageUnavailable: () => new AppError("STORAGE_UNAVAILABLE", 503, "blob store unavailable", undefined, 5),
+  internal: () => new AppError("INTERNAL", 500, "internal error"),
+};

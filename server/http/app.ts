@@ -1,0 +1,31 @@
+// The Express application: routes are thin (validate -> authorize -> service -> present).
+import express, { type Express } from "express";
+import { pinoHttp } from "pino-http";
+import type { Ctx } from "../context.ts";
+import { errors } from "../errors.ts";
+import { errorHandler } from "./error-handler.ts";
+import { requireDevice } from "./middleware/auth.ts";
+import { chunkRoutes } from "./routes/chunks.ts";
+import { enrollmentRoutes } from "./routes/enrollments.ts";
+import { healthRoutes, type Probe } from "./routes/health.ts";
+import { restorePointRoutes } from "./routes/restore-points.ts";
+
+export function createApp(ctx: Ctx, deps: { redisPing: Probe }): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(pinoHttp({ logger: ctx.log, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" } }));
+  app.use(healthRoutes(ctx, deps.redisPing));
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: "1mb" }));
+  v1.use(enrollmentRoutes(ctx));
+  v1.use(requireDevice(ctx));
+  v1.use(chunkRoutes(ctx));
+  v1.use(restorePointRoutes(ctx));
+  app.use("/v1", v1);
+
+  app.use((_req, _res, next) => next(errors.notFound("route")));
+  app.use(errorHandler(ctx.log));
+  return app;
+}

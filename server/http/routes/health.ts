@@ -1,0 +1,36 @@
+// Liveness (the process runs) and readiness (Postgres, Redis and the blob store answer).
+import { Router } from "express";
+import type { Ctx } from "../../context.ts";
+
+export type Probe = () => Promise<void>;
+
+export function healthRoutes(ctx: Ctx, redisPing: Probe): Router {
+  const r = Router();
+  r.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  r.get("/readyz", async (_req, res) => {
+    const probes: Record<string, Probe> = {
+      postgres: async () => void (await ctx.db.$queryRaw`SELECT 1`),
+      redis: redisPing,
+      blobStore: () => ctx.blobs.ping(),
+    };
+    const checks: Record<string, "ok" | "down"> = {};
+    await Promise.all(
+      Object.entries(probes).map(async ([name, probe]) => {
+        checks[name] = await withTimeout(probe(), 3000).then(() => "ok" as const, () => "down" as const);
+      }),
+    );
+    const ready = Object.values(checks).every((c) => c === "ok");
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+  });
+  return r;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

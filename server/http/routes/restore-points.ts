@@ -1,0 +1,50 @@
+// Restore points: reference pages, commit, list, get (by id or `latest`), all in the caller's studio.
+import express, { Router } from "express";
+import { z } from "zod";
+import type { Ctx } from "../../context.ts";
+import { getKeyset } from "../../services/enrollment.ts";
+import { commitRestorePoint, getRestorePoint, listRestorePoints, putRefPage } from "../../services/restore-points.ts";
+import { device } from "../middleware/auth.ts";
+import { presentRestorePoint } from "../presenters.ts";
+import { commitBody, listQuery, MAX_REF_PAGES, MAX_REFS_PER_PAGE, restorePointIdParam } from "../schemas.ts";
+
+const pageParam = z.coerce.number().int().min(0).max(MAX_REF_PAGES - 1);
+const idOrLatest = z.union([z.literal("latest"), restorePointIdParam]);
+
+export function restorePointRoutes(ctx: Ctx): Router {
+  const r = Router();
+  r.get("/keyset", async (_req, res) => {
+    res.json(await getKeyset(ctx, device(res).studioId));
+  });
+
+  r.put(
+    "/restore-points/:id/refs/:page",
+    express.raw({ type: "application/octet-stream", limit: MAX_REFS_PER_PAGE * 32 }),
+    async (req, res) => {
+      const id = restorePointIdParam.parse(req.params.id);
+      const page = pageParam.parse(req.params.page);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      await putRefPage(ctx, device(res), id, page, body);
+      res.status(204).end();
+    },
+  );
+
+  r.post("/restore-points/:id/commit", async (req, res) => {
+    const id = restorePointIdParam.parse(req.params.id);
+    const result = await commitRestorePoint(ctx, device(res), id, commitBody.parse(req.body));
+    const row = await getRestorePoint(ctx, device(res).studioId, id);
+    res.status(result.created ? 201 : 200).json(presentRestorePoint(row));
+  });
+
+  r.get("/restore-points", async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const rows = await listRestorePoints(ctx, device(res).studioId, { deviceName: q.device, limit: q.limit });
+    res.json({ restorePoints: rows.map(presentRestorePoint) });
+  });
+
+  r.get("/restore-points/:id", async (req, res) => {
+    const row = await getRestorePoint(ctx, device(res).studioId, idOrLatest.parse(req.params.id));
+    res.json(presentRestorePoint(row));
+  });
+  return r;
+}

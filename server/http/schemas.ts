@@ -1,0 +1,63 @@
+// The published API contract: request bodies validated by the routes, and the limits a client
+// must respect. The uploader may import this file (never the other way round).
+import { z } from "zod";
+
+/** A chunk id: keyed MAC of the plaintext, 32 bytes as 64 lowercase hex characters. */
+export const chunkIdHex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
+
+/** Largest chunk object accepted: 4 MiB of plaintext plus the format's framing overhead. */
+export const MAX_CHUNK_OBJECT_BYTES = 4 * 1024 * 1024 + 1024;
+/** Ids per dedup query. */
+export const MAX_IDS_PER_QUERY = 1000;
+/** Ids per reference page of a restore point commit (32 bytes each: 512 KiB a page). */
+export const MAX_REFS_PER_PAGE = 16384;
+/** Pages per restore point: 4096 x 16384 = 67 M chunks, far beyond any studio. */
+export const MAX_REF_PAGES = 4096;
+
+export const enrollmentLookupBody = z.object({ token: z.string().min(10).max(200) });
+
+const keysetSchema = z
+  .record(z.string(), z.unknown())
+  .refine((k) => JSON.stringify(k).length <= 16384, "keyset too large");
+
+export const enrollBody = z.object({
+  token: z.string().min(10).max(200),
+  deviceName: z.string().trim().min(1).max(100),
+  signPublicKey: z.string().min(1).max(200),
+  certificate: z.record(z.string(), z.unknown()).refine((c) => JSON.stringify(c).length <= 4096, "certificate too large"),
+  keyset: keysetSchema.optional(),
+});
+
+export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY) });
+
+export const restorePointIdParam = z.uuid();
+
+export const commitBody = z.object({
+  label: z.string().max(200).nullable().default(null),
+  files: z.number().int().min(0).max(2 ** 31 - 1),
+  bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  rootChunkId: chunkIdHex,
+  refPages: z.number().int().min(1).max(MAX_REF_PAGES),
+  refCount: z.number().int().min(1),
+});
+
+export const listQuery = z.object({
+  device: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export type EnrollBody = z.infer<typeof enrollBody>;
+export type CommitBody = z.infer<typeof commitBody>;
+
+/** A restore point as the API presents it. */
+export interface RestorePointView {
+  id: string;
+  createdAt: string;
+  label: string | null;
+  files: number;
+  bytes: number;
+  deviceId: string;
+  deviceName: string;
+  rootChunkId: string;
+  refCount: number;
+}

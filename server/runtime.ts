@@ -1,0 +1,49 @@
+// Builds a process's dependencies from the configuration: database (created and migrated),
+// blob store (bucket or directory created), logger. Shared by main.ts, the admin CLI and tests.
+import type { Config } from "./config.ts";
+import type { Queue } from "bullmq";
+import type { Ctx, Jobs } from "./context.ts";
+import { integrityQueue, type VerifyRestorePointJob } from "./jobs/queues.ts";
+import { createDb, prepareDatabase } from "./db.ts";
+import { createLogger } from "./logger.ts";
+import { createBlobStore } from "./storage/index.ts";
+
+export interface Runtime {
+  ctx: Ctx;
+  queue: Queue<VerifyRestorePointJob>;
+  redisPing(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, name: string): Promise<Runtime> {
+  const log = createLogger(config.logLevel, name);
+  await prepareDatabase(config.databaseUrl);
+  const blobs = config.s3
+    ? createBlobStore({ kind: "s3", ...config.s3 })
+    : createBlobStore({ kind: "local", dir: config.blobDir });
+  await blobs.init();
+  const queue = integrityQueue(config.redisUrl);
+  queue.on("error", (err) => log.warn({ err }, "queue connection error"));
+  const jobs: Jobs = {
+    async verifyRestorePoint(job) {
+      // Postgres holds the restore point; a lost job is re-created from it (issue: integrity sweeper).
+      await queue
+        .add("verify", job, { jobId: `verify:${job.restorePointId}`, attempts: 5, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: 1000, removeOnFail: 1000 })
+        .catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification"));
+    },
+  };
+  const db = createDb(config.databaseUrl);
+  const ctx: Ctx = { config, db, blobs, log, jobs };
+  return {
+    ctx,
+    queue,
+    redisPing: async () => {
+      await queue.client; // resolves once connected
+      if ((await queue.getWorkersCount().catch(() => -1)) < 0) throw new Error("redis unreachable");
+    },
+    close: async () => {
+      await queue.close().catch(() => undefined);
+      await db.$disconnect();
+    },
+  };
+}

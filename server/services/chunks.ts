@@ -1,0 +1,73 @@
+// Chunk ingest, dedup query and download. A chunk row exists only once its object is durably
+// stored, so "present" in the dedup answer always means "restorable" (DESIGN.md principle 4).
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { Ctx } from "../context.ts";
+import { bytes } from "../db.ts";
+import { errors } from "../errors.ts";
+import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
+import { objectKeyForChunk } from "../storage/index.ts";
+import { translateStorageError } from "./storage-errors.ts";
+
+/** Returns the ids (of those given) that the studio does not hold. */
+export async function findMissingChunks(ctx: Ctx, studioId: string, ids: Buffer[]): Promise<Buffer[]> {
+  const rows = await ctx.db.chunk.findMany({
+    where: { studioId, id: { in: ids.map(bytes) } },
+    select: { id: true },
+  });
+  const present = new Set(rows.map((r) => Buffer.from(r.id).toString("hex")));
+  return ids.filter((id) => !present.has(id.toString("hex")));
+}
+
+export interface StoreChunkInput {
+  studioId: string;
+  id: Buffer;
+  data: Buffer;
+  /** SHA-256 of the body as the client computed it; a mismatch means damage in transit. */
+  sha256: Buffer | null;
+}
+
+/**
+ * Stores a chunk object unless the studio already holds that id. The first complete upload
+ * wins: the row is inserted after the object is durable, and a loser's object (under its own,
+ * never-reused key) is deleted again. Stored objects are never overwritten.
+ */
+export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ stored: boolean; size: number }> {
+  const { studioId, id, data } = input;
+  if (data.length === 0) throw errors.validation("empty chunk");
+  if (data.length > MAX_CHUNK_OBJECT_BYTES) throw errors.tooLarge(`chunk exceeds ${MAX_CHUNK_OBJECT_BYTES} bytes`);
+  const sha256 = createHash("sha256").update(data).digest();
+  if (input.sha256 && !sha256.equals(input.sha256)) {
+    throw errors.integrity("chunk body does not match its SHA-256; resend it");
+  }
+  const existing = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { size: true } });
+  if (existing) return { stored: false, size: existing.size };
+
+  const objectKey = objectKeyForChunk(studioId, id.toString("hex"));
+  try {
+    await ctx.blobs.put(objectKey, data);
+  } catch (err) {
+    throw translateStorageError(err);
+  }
+  const created = await ctx.db.chunk.createMany({
+    data: [{ studioId, id: bytes(id), size: data.length, sha256: bytes(sha256), objectKey }],
+    skipDuplicates: true,
+  });
+  if (created.count === 0) {
+    await ctx.blobs.delete(objectKey).catch((err: unknown) => {
+      ctx.log.warn({ err, objectKey }, "could not delete the object of a lost upload race");
+    });
+    return { stored: false, size: data.length };
+  }
+  return { stored: true, size: data.length };
+}
+
+export async function openChunk(ctx: Ctx, studioId: string, id: Buffer): Promise<{ size: number; stream: Readable }> {
+  const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } } });
+  if (!row) throw errors.notFound("chunk");
+  try {
+    return { size: row.size, stream: await ctx.blobs.get(row.objectKey) };
+  } catch (err) {
+    throw translateStorageError(err);
+  }
+}

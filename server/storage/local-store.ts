@@ -1,0 +1,153 @@
+import { constants } from "node:fs";
+import { access, link, mkdir, open, opendir, readFile, stat, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { type BlobStore, validateKey, validatePrefix } from "./blob-store.ts";
+import {
+  BlobExistsError, BlobNotFoundError, IntegrityError, StorageAuthError, type StorageError,
+  StorageUnavailableError, StorageUnknownError,
+} from "./errors.ts";
+
+// Temp files carry "~", which no key may contain, so list() can never report a half-written blob.
+const TEMP_MARK = "~tmp~";
+const KEY_CHARS = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Blobs as files under one directory; key "a/b/c" is the file <dir>/a/b/c. For single-node
+ * installs and tests. Keys of the server's layout never make one key a directory of another.
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly name = "local";
+  readonly #root: string;
+
+  constructor(dir: string) {
+    this.#root = path.resolve(dir);
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.#root, { recursive: true }).catch((e: unknown) => { throw translateErrno(e, this.#root); });
+  }
+
+  async ping(): Promise<void> {
+    await access(this.#root, constants.R_OK | constants.W_OK).catch((e: unknown) => {
+      throw new StorageUnavailableError(`local store ${this.#root} is not usable`, { cause: e });
+    });
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const file = this.#path(key);
+    const dir = path.dirname(file);
+    const temp = path.join(dir, `${TEMP_MARK}${randomBytes(8).toString("hex")}`);
+    try {
+      const created = await mkdir(dir, { recursive: true });
+      const handle = await open(temp, "wx", 0o640);
+      try {
+        await handle.writeFile(data);
+        await handle.sync(); // the bytes must be on disk before the name points at them
+      } finally {
+        await handle.close();
+      }
+      // link(), unlike rename(), fails with EEXIST instead of replacing: "a put on an existing
+      // key MUST fail with BlobExistsError", atomically, even with concurrent writers.
+      await link(temp, file);
+      // The new name (and any directories mkdir just made) are durable only once their parent
+      // directories are fsynced.
+      await syncDirs(created === undefined ? dir : path.dirname(created), dir);
+      const { size } = await stat(file);
+      if (size !== data.length) throw new IntegrityError(key, `stored ${size} bytes, sent ${data.length}`);
+    } catch (e) {
+      throw translateErrno(e, key);
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    // Open first so that a missing blob rejects here rather than as a stream 'error' later.
+    const handle = await open(this.#path(key), "r").catch((e: unknown) => { throw translateErrno(e, key); });
+    return handle.createReadStream(); // closes the handle at end or on destroy
+  }
+
+  async read(key: string): Promise<Buffer> {
+    return readFile(this.#path(key)).catch((e: unknown) => { throw translateErrno(e, key); });
+  }
+
+  async stat(key: string): Promise<{ size: number } | null> {
+    try {
+      const s = await stat(this.#path(key));
+      return s.isFile() ? { size: s.size } : null;
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw translateErrno(e, key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(this.#path(key)).catch((e: unknown) => {
+      if (!isAbsent(e)) throw translateErrno(e, key);
+    });
+  }
+
+  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    validatePrefix(prefix);
+    // Walk only the deepest directory the prefix names; the rest of the prefix filters names.
+    const base = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+    yield* this.#walk(base, prefix);
+  }
+
+  async *#walk(rel: string, prefix: string): AsyncGenerator<{ key: string; size: number }> {
+    let dir;
+    try {
+      dir = await opendir(path.join(this.#root, ...rel.split("/")));
+    } catch (e) {
+      if (isAbsent(e)) return;
+      throw translateErrno(e, rel);
+    }
+    for await (const entry of dir) {
+      if (!KEY_CHARS.test(entry.name)) continue; // temp files and foreign names
+      const key = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk(key, prefix);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const s = await stat(path.join(this.#root, ...key.split("/"))).catch(() => null);
+        if (s) yield { key, size: s.size }; // deleted meanwhile: not listed
+      }
+    }
+  }
+
+  #path(key: string): string {
+    validateKey(key);
+    return path.join(this.#root, ...key.split("/"));
+  }
+}
+
+async function syncDirs(from: string, to: string): Promise<void> {
+  // fsync `to` and each ancestor up to `from` (the parent of the first directory mkdir created).
+  for (let d = to; ; d = path.dirname(d)) {
+    const h = await open(d, "r");
+    try { await h.sync(); } finally { await h.close(); }
+    if (d === from || d === path.dirname(d)) break;
+  }
+}
+
+function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function translateErrno(e: unknown, key: string): StorageError {
+  if (e instanceof Error && "transient" in e) return e as StorageError; // already ours
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case "ENOENT": case "ENOTDIR": case "EISDIR": return new BlobNotFoundError(key, { cause: e });
+    case "EEXIST": return new BlobExistsError(key, { cause: e });
+    case "EACCES": case "EPERM": case "EROFS":
+      return new StorageAuthError(`local store: permission denied for ${key}`, { cause: e });
+    // Out of descriptors or a busy device clears up by itself; retrying is reasonable.
+    case "EMFILE": case "ENFILE": case "EAGAIN": case "EBUSY": case "EINTR":
+      return new StorageUnavailableError(`local store: ${code} for ${key}`, { cause: e });
+    default:
+      return new StorageUnknownError(`local store: ${code ?? String(e)} for ${key}`, { cause: e });
+  }
+}

@@ -1,0 +1,146 @@
+// The one conformance suite every BlobStore runs (restic's backend/test/suite.go): the contract
+// in server/storage/blob-store.ts, checked the same way for each implementation and wrapper.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { buffer } from "node:stream/consumers";
+import { after, before, describe, it } from "node:test";
+import {
+  BlobExistsError, BlobNotFoundError, InvalidKeyError, objectKeyForChunk, type BlobStore,
+} from "../../server/storage/index.ts";
+
+export interface Subject {
+  store: BlobStore;
+  /** put on an existing key fails (MUST on local; on S3 where If-None-Match is honoured). */
+  refusesOverwrite: boolean;
+  /** How many objects the listing test writes; > 1000 crosses an S3 page boundary. */
+  manyKeys: number;
+  close?: () => Promise<void> | void;
+}
+
+export const INVALID_KEYS = [
+  "", "/abs", "a/../b", "..", "a..b", "a//b", "./a", "a/./b", "a/", "a b", "a\\b", "a%2f", "é",
+  "a\0b", "x".repeat(513), `a/${"x".repeat(256)}`,
+];
+
+/** Runs `tasks` with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+  }));
+}
+
+async function collect(it: AsyncIterable<{ key: string; size: number }>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for await (const { key, size } of it) {
+    assert.ok(!out.has(key), `listed twice: ${key}`);
+    out.set(key, size);
+  }
+  return out;
+}
+
+export function blobStoreConformance(label: string, factory: () => Promise<Subject>): void {
+  describe(`BlobStore conformance: ${label}`, () => {
+    let s: Subject;
+    let store: BlobStore;
+    // Every key of this run lives under `root`, so runs sharing a bucket never collide.
+    const root = `conformance/${randomBytes(4).toString("hex")}`;
+
+    before(async () => {
+      s = await factory();
+      store = s.store;
+      await store.init();
+      await store.init(); // idempotent
+    });
+    after(async () => {
+      if (!s) return;
+      const keys = [...(await collect(store.list(`${root}/`))).keys()];
+      await pool(keys, 16, (k) => store.delete(k));
+      await s.close?.();
+    });
+
+    it("answers ping", async () => {
+      await store.ping();
+    });
+
+    for (const [name, size] of [["small", 1000], ["4 MiB random", 4 * 1024 * 1024], ["empty", 0]] as const) {
+      it(`round-trips a ${name} blob (put, read, get, stat)`, async () => {
+        const key = `${root}/rt/${size}.bin`;
+        const data = randomBytes(size);
+        await store.put(key, data);
+        assert.ok((await store.read(key)).equals(data), "read returns the bytes put");
+        assert.ok((await buffer(await store.get(key))).equals(data), "get streams the bytes put");
+        assert.deepEqual(await store.stat(key), { size });
+      });
+    }
+
+    it("accepts the server's chunk key layout", async () => {
+      const key = `${root}/${objectKeyForChunk("studio_1", randomBytes(32).toString("hex"))}`;
+      await store.put(key, Buffer.from("chunk"));
+      assert.equal((await store.read(key)).toString(), "chunk");
+    });
+
+    it("reports absence: stat → null, read/get → BlobNotFoundError", async () => {
+      const key = `${root}/absent/nothing.bin`;
+      assert.equal(await store.stat(key), null);
+      await assert.rejects(store.read(key), BlobNotFoundError);
+      await assert.rejects(store.get(key), BlobNotFoundError);
+    });
+
+    it("deletes idempotently", async () => {
+      const key = `${root}/del/once.bin`;
+      await store.put(key, Buffer.from("x"));
+      await store.delete(key);
+      await store.delete(key);
+      await store.delete(`${root}/del/never-existed.bin`);
+      assert.equal(await store.stat(key), null);
+      await assert.rejects(store.read(key), BlobNotFoundError);
+    });
+
+    it("lists by prefix, with sizes, across pages", async () => {
+      const n = s.manyKeys;
+      const keys = Array.from({ length: n }, (_, i) => `${root}/list/a/${String(i).padStart(5, "0")}`);
+      await pool(keys, 32, (k) => store.put(k, Buffer.alloc(k.length % 7)));
+      await store.put(`${root}/list/ab`, Buffer.from("sibling, not under list/a/"));
+      await store.put(`${root}/list/b/1`, Buffer.from("other dir"));
+
+      const underA = await collect(store.list(`${root}/list/a/`));
+      assert.equal(underA.size, n);
+      for (const k of keys) assert.equal(underA.get(k), k.length % 7, k);
+
+      const partial = await collect(store.list(`${root}/list/a`)); // a name prefix, not a dir
+      assert.equal(partial.size, n + 1);
+      assert.ok(partial.has(`${root}/list/ab`));
+      assert.equal((await collect(store.list(`${root}/list/`))).size, n + 2);
+      assert.equal((await collect(store.list(`${root}/nothing-here/`))).size, 0);
+    });
+
+    it("rejects invalid keys with InvalidKeyError before touching storage", async () => {
+      for (const key of INVALID_KEYS) {
+        const k = JSON.stringify(key.slice(0, 20));
+        await assert.rejects(store.put(key, Buffer.from("x")), InvalidKeyError, `put ${k}`);
+        await assert.rejects(store.read(key), InvalidKeyError, `read ${k}`);
+        await assert.rejects(store.get(key), InvalidKeyError, `get ${k}`);
+        await assert.rejects(store.stat(key), InvalidKeyError, `stat ${k}`);
+        await assert.rejects(store.delete(key), InvalidKeyError, `delete ${k}`);
+      }
+      await assert.rejects(collect(store.list("../")), InvalidKeyError);
+      const longest = `${root}/${"k".repeat(255)}/${"l".repeat(512 - root.length - 257)}`;
+      assert.equal(longest.length, 512);
+      await store.put(longest, Buffer.from("512 characters, segments of at most 255, are fine"));
+      assert.deepEqual(await store.stat(longest), { size: 49 });
+    });
+
+    it("refuses to overwrite an existing key", async (t) => {
+      if (!s.refusesOverwrite) {
+        t.skip("this backend does not honour conditional writes (SHOULD, not MUST)");
+        return;
+      }
+      const key = `${root}/once/blob`;
+      await store.put(key, Buffer.from("first"));
+      await assert.rejects(store.put(key, Buffer.from("second, different")), BlobExistsError);
+      await assert.rejects(store.put(key, Buffer.from("first")), BlobExistsError);
+      assert.equal((await store.read(key)).toString(), "first", "content unchanged");
+    });
+  });
+}

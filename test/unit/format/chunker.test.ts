@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { createCipheriv } from "node:crypto";
+import { describe, it } from "node:test";
+import { Chunker, FormatError, type ChunkerParams } from "../../../uploader/format/index.ts";
+
+// Small params so a few MiB hold hundreds of chunks; the algorithm is the same at any scale.
+const SMALL: ChunkerParams = { min: 2048, avg: 8192, max: 32768 };
+const KEY = Buffer.alloc(32, 1);
+
+/** Deterministic pseudo-random bytes (AES-CTR keystream of a seed). */
+function bytes(n: number, seed = 0): Buffer {
+  const c = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16));
+  return c.update(Buffer.alloc(n));
+}
+
+function chunkAll(data: Buffer, pieces: number[] | null, key = KEY, params = SMALL): Buffer[] {
+  const c = new Chunker(key, params);
+  const out: Buffer[] = [];
+  if (pieces === null) out.push(...c.push(data));
+  else {
+    let o = 0;
+    for (let i = 0; o < data.length; i++) {
+      const n = pieces[i % pieces.length]!;
+      out.push(...c.push(data.subarray(o, o + n)));
+      o += n;
+    }
+  }
+  const last = c.finish();
+  if (last) out.push(last);
+  return out;
+}
+
+const lengths = (cs: Buffer[]) => cs.map((c) => c.length);
+
+describe("Chunker", () => {
+  const data = bytes(3 * 1024 * 1024);
+
+  it("is deterministic whatever the piece sizes", () => {
+    const whole = chunkAll(data, null);
+    for (const pieces of [[1], [7, 1000, 33333], [4096], [65536, 1], [SMALL.max], [SMALL.max + 1, 3]]) {
+      const src = pieces[0] === 1 && pieces.length === 1 ? data.subarray(0, 200_000) : data;
+      const ref = src === data ? whole : chunkAll(src, null);
+      const got = chunkAll(src, pieces);
+      assert.deepEqual(lengths(got), lengths(ref), `pieces ${pieces.join(",")}`);
+      assert.ok(Buffer.concat(got).equals(src));
+    }
+  });
+
+  it("reassembles to the input and respects min/max", () => {
+    const cs = chunkAll(data, [100_000]);
+    assert.ok(Buffer.concat(cs).equals(data));
+    cs.slice(0, -1).forEach((c) => assert.ok(c.length >= SMALL.min && c.length <= SMALL.max, `size ${c.length}`));
+    assert.ok(cs.at(-1)!.length <= SMALL.max);
+    const avg = data.length / cs.length;
+    assert.ok(avg > SMALL.avg * 0.7 && avg < SMALL.avg * 1.6, `average ${avg}`);
+  });
+
+  it("cuts at max on data without cut points", () => {
+    const cs = chunkAll(Buffer.alloc(100_000), [999]);
+    assert.deepEqual(lengths(cs), [32768, 32768, 32768, 100_000 - 3 * 32768]);
+  });
+
+  it("different keys give different boundaries", () => {
+    const a = lengths(chunkAll(data, null, KEY));
+    const b = lengths(chunkAll(data, null, Buffer.alloc(32, 2)));
+    assert.notDeepEqual(a, b);
+  });
+
+  it("a small edit in the middle changes only a few chunks", () => {
+    const edited = Buffer.from(data);
+    edited.write("an edit in the middle", 1_500_000);
+    const hex = (cs: Buffer[]) => new Set(cs.map((c) => c.toString("base64")));
+    const before = hex(chunkAll(data, null));
+    const after = chunkAll(edited, [12345]);
+    const changed = after.filter((c) => !before.has(c.toString("base64"))).length;
+    assert.ok(changed >= 1 && changed <= 3, `changed ${changed} of ${after.length}`);
+  });
+
+  it("finish() returns null when empty and resets for reuse", () => {
+    const c = new Chunker(KEY, SMALL);
+    assert.equal(c.finish(), null);
+    assert.deepEqual(c.push(Buffer.alloc(0)), []);
+    assert.equal(c.push(Buffer.from("abc")).length, 0);
+    assert.deepEqual(c.finish(), Buffer.from("abc"));
+    assert.equal(c.finish(), null);
+  });
+
+  it("output does not alias caller buffers", () => {
+    const c = new Chunker(KEY, SMALL);
+    const input = Buffer.from(data.subarray(0, 100_000));
+    const out = c.push(input);
+    const copy = out.map((b) => Buffer.from(b));
+    input.fill(0);
+    assert.deepEqual(out, copy);
+  });
+
+  it("rejects bad params", () => {
+    assert.throws(() => new Chunker(KEY, { min: 10, avg: 1000, max: 5000 }), FormatError);
+    assert.throws(() => new Chunker(KEY, { min: 5000, avg: 4096, max: 9000 }), FormatError);
+  });
+});

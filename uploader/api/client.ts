@@ -1,0 +1,103 @@
+// Typed client of the DataSafe API (server/http/schemas.ts is the contract).
+import { createHash } from "node:crypto";
+import type { RestorePointView } from "../../server/http/schemas.ts";
+import { request } from "./http.ts";
+
+export type { RestorePointView };
+
+export interface EnrollmentLookup {
+  studioId: string;
+  studioName: string;
+  keyset: unknown;
+}
+
+export interface EnrollResult {
+  deviceId: string;
+  deviceName: string;
+  studioId: string;
+  firstDevice: boolean;
+  accessToken: string;
+}
+
+export class ApiClient {
+  constructor(
+    readonly server: string,
+    private readonly accessToken?: string,
+  ) {}
+
+  private url(path: string): string {
+    return new URL(path, this.server.endsWith("/") ? this.server : `${this.server}/`).toString();
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.accessToken ? { authorization: `Bearer ${this.accessToken}` } : {}), ...extra };
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await request(this.url(path), () => ({
+      method,
+      headers: this.headers(body === undefined ? {} : { "content-type": "application/json" }),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }));
+    return (await res.json()) as T;
+  }
+
+  lookupEnrollment(token: string): Promise<EnrollmentLookup> {
+    return this.json("POST", "v1/enrollments/lookup", { token });
+  }
+
+  enroll(body: { token: string; deviceName: string; signPublicKey: string; certificate: unknown; keyset?: unknown }): Promise<EnrollResult> {
+    return this.json("POST", "v1/enrollments", body);
+  }
+
+  async keyset(): Promise<unknown> {
+    return (await this.json<{ keyset: unknown }>("GET", "v1/keyset")).keyset;
+  }
+
+  async missing(ids: string[]): Promise<string[]> {
+    return (await this.json<{ missing: string[] }>("POST", "v1/chunks/missing", { ids })).missing;
+  }
+
+  /** Uploads one chunk object; resolves true if the server stored it, false if it already had it. */
+  async putChunk(id: string, envelope: Buffer): Promise<boolean> {
+    const sha256 = createHash("sha256").update(envelope).digest("hex");
+    const res = await request(this.url(`v1/chunks/${id}`), () => {
+      const form = new FormData();
+      form.set("chunk", new Blob([asArrayBufferView(envelope)]), "chunk");
+      return { method: "PUT", headers: this.headers({ "x-content-sha256": sha256 }), body: form };
+    });
+    const body = (await res.json()) as { stored: boolean };
+    return body.stored;
+  }
+
+  async getChunk(id: string): Promise<Buffer> {
+    const res = await request(this.url(`v1/chunks/${id}`), () => ({ headers: this.headers() }));
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  async putRefPage(restorePointId: string, page: number, ids: Buffer): Promise<void> {
+    await request(this.url(`v1/restore-points/${restorePointId}/refs/${page}`), () => ({
+      method: "PUT",
+      headers: this.headers({ "content-type": "application/octet-stream" }),
+      body: asArrayBufferView(ids),
+    }));
+  }
+
+  commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number }): Promise<RestorePointView> {
+    return this.json("POST", `v1/restore-points/${restorePointId}/commit`, body);
+  }
+
+  async listRestorePoints(device?: string): Promise<RestorePointView[]> {
+    const q = new URLSearchParams({ limit: "1000", ...(device ? { device } : {}) });
+    return (await this.json<{ restorePoints: RestorePointView[] }>("GET", `v1/restore-points?${q}`)).restorePoints;
+  }
+
+  getRestorePoint(idOrLatest: string): Promise<RestorePointView> {
+    return this.json("GET", `v1/restore-points/${encodeURIComponent(idOrLatest)}`);
+  }
+}
+
+/** fetch's types want ArrayBuffer-backed views; Node Buffers are, but are typed more loosely. */
+function asArrayBufferView(b: Buffer): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
+}

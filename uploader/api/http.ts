@@ -1,0 +1,70 @@
+// HTTP with the retry policy of the data path: transient failures (network errors, 5xx, 408,
+// 429, 503 + Retry-After) are retried with exponential backoff and full jitter; permanent ones
+// (other 4xx) are not. Server errors arrive as {"error": {"code", "message", ...}}.
+import { CliError, EXIT } from "../errors.ts";
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 250, capMs: 15_000 };
+
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(code, message, exitFor(status), details);
+    this.name = "ApiError";
+  }
+}
+
+function exitFor(status: number): number {
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 404) return EXIT.notFound;
+  return EXIT.error;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function transientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const { code, message, ...details } = body?.error ?? {};
+  return new ApiError(res.status, code ?? `HTTP_${res.status}`, message ?? `server answered ${res.status}`, details);
+}
+
+/** fetch with retries; `init` is rebuilt for each attempt (bodies are single-use). */
+export async function request(url: string, init: () => RequestInit, policy: RetryPolicy = DEFAULT_RETRY): Promise<Response> {
+  let lastError: unknown;
+  for (let attempt = 1; ; attempt++) {
+    let retryAfterMs: number | null = null;
+    try {
+      const res = await fetch(url, { ...init(), signal: AbortSignal.timeout(120_000) });
+      if (res.ok) return res;
+      const err = await toApiError(res);
+      if (!transientStatus(res.status)) throw err;
+      lastError = err;
+      const ra = Number(res.headers.get("retry-after"));
+      if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 60_000);
+    } catch (err) {
+      if (err instanceof ApiError && !transientStatus(err.status)) throw err;
+      lastError = err instanceof ApiError ? err : networkError(url, err);
+    }
+    if (attempt >= policy.attempts) throw lastError;
+    const backoff = Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+    await sleep(Math.max(backoff, retryAfterMs ?? 0));
+  }
+}
+
+function networkError(url: string, err: unknown): CliError {
+  const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? "error";
+  return new CliError("SERVER_UNREACHABLE", `cannot reach ${new URL(url).origin} (${cause})`, EXIT.error);
+}

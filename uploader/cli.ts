@@ -1,0 +1,95 @@
+// `datasafe`: the studio-side command line. Each command lives in commands/; this file only
+// declares options and wires them up.
+import { Command } from "commander";
+import { readEnv } from "./config.ts";
+import { usage } from "./errors.ts";
+import { emit, fail, progressFor } from "./output.ts";
+import { getPassphrase } from "./passphrase.ts";
+import { enroll } from "./commands/enroll.ts";
+import { runBackup } from "./backup/run-backup.ts";
+import { runRestore } from "./restore/run-restore.ts";
+import { loadDeviceState } from "./state.ts";
+
+const env = readEnv();
+const json = process.argv.includes("--json");
+
+interface Global {
+  json?: boolean;
+  passphraseFile?: string;
+}
+
+const program = new Command("datasafe")
+  .description("DataSafe uploader: encrypted, deduplicated offsite backup for your studio")
+  .option("--json", "print exactly one JSON object on stdout")
+  .option("--passphrase-file <file>", "read the studio passphrase from a file (else DATASAFE_PASSPHRASE or a prompt)")
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined });
+
+const g = () => program.opts<Global>();
+const mode = () => ({ json: Boolean(g().json) });
+const passphrase = (confirm = false) => () =>
+  getPassphrase({ file: g().passphraseFile, env: env.passphrase, confirm });
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+program
+  .command("enroll")
+  .description("enroll this PC into a studio (needs the studio passphrase)")
+  .option("--server <url>", "DataSafe server URL (or DATASAFE_SERVER)")
+  .requiredOption("--token <token>", "one-use enrollment token from your DataSafe operator")
+  .option("--name <name>", "device name (default: this computer's host name)")
+  .action(async (o: { server?: string; token: string; name?: string }) => {
+    const server = o.server ?? env.server;
+    if (!server) throw usage("give --server URL or set DATASAFE_SERVER");
+    const r = await enroll({ home: env.home, server, token: o.token, name: o.name, passphrase: passphrase(true) });
+    const human = r.recoveryKey
+      ? `enrolled "${r.deviceName}" as the first device of studio ${r.studioId}\n\nRECOVERY KEY (shown once; store it offline, it unlocks your backups if the passphrase is lost):\n  ${r.recoveryKey}`
+      : `enrolled "${r.deviceName}" into studio ${r.studioId}`;
+    emit(mode(), r, human);
+  });
+
+program
+  .command("backup")
+  .description("back up files and folders (never needs the passphrase)")
+  .argument("<path...>", "files or folders; each becomes a top-level entry named by its base name")
+  .option("--label <text>", "a note for this restore point, e.g. \"before import\" (visible to the server and support; names and contents never are)")
+  .action(async (paths: string[], o: { label?: string }) => {
+    const state = await loadDeviceState(env.home);
+    const r = await runBackup({ state, paths, label: o.label ?? null, progress: progressFor(mode()) });
+    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s`);
+  });
+
+program
+  .command("list")
+  .description("list the studio's restore points, newest first (all devices)")
+  .option("--device <name>", "only restore points of this device")
+  .action(async (o: { device?: string }) => {
+    const state = await loadDeviceState(env.home);
+    const { ApiClient } = await import("./api/client.ts");
+    const rows = await new ApiClient(state.server, state.accessToken).listRestorePoints(o.device);
+    const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName }) => ({ id, createdAt, label, files, bytes, deviceName }));
+    const human = restorePoints.length
+      ? restorePoints.map((r) => `${r.id}  ${r.createdAt}  ${r.deviceName}  ${r.files} files  ${mb(r.bytes)}${r.label ? `  "${r.label}"` : ""}`).join("\n")
+      : "no restore points yet";
+    emit(mode(), { restorePoints }, human);
+  });
+
+program
+  .command("restore")
+  .description("restore a restore point (needs the passphrase)")
+  .argument("<id>", "restore point id, or `latest`")
+  .requiredOption("--to <dir>", "folder to restore into (entries appear as DIR/<entry>/...)")
+  .option("--path <path>", "restore only this entry, folder or file (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--overwrite", "replace existing files")
+  .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean }) => {
+    const state = await loadDeviceState(env.home);
+    const r = await runRestore({
+      state, passphrase: await passphrase()(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite), progress: progressFor(mode()),
+    });
+    emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  fail(err, json);
+}

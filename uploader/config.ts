@@ -1,0 +1,26 @@
+// The uploader's environment, read in one place: state directory, server, passphrase sources.
+import os from "node:os";
+import path from "node:path";
+
+export interface UploaderEnv {
+  home: string;
+  server: string | undefined;
+  passphrase: string | undefined;
+}
+
+/** DATASAFE_HOME, or the OS configuration directory (XDG on Linux, %APPDATA% on Windows). */
+function defaultHome(): string {
+  if (process.platform === "win32") {
+    return path.join(process.env.APPDATA ?? path.join(os.homedir(), "AppData", "Roaming"), "DataSafe");
+  }
+  if (process.platform === "darwin") return path.join(os.homedir(), "Library", "Application Support", "DataSafe");
+  return path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), ".config"), "datasafe");
+}
+
+export function readEnv(): UploaderEnv {
+  return {
+    home: path.resolve(process.env.DATASAFE_HOME || defaultHome()),
+    server: process.env.DATASAFE_SERVER || undefined,
+    passphrase: process.env.DATASAFE_PASSPHRASE || undefined,
+  };
+}

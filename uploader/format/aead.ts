@@ -1,0 +1,120 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { compress, decompress } from "./compress.ts";
+import {
+  CHUNK_ID_SIZE, ENVELOPE_MAGIC, ENVELOPE_OVERHEAD, EPHEMERAL_KEY_SIZE, FORMAT_VERSION, MAX_CHUNK_SIZE,
+  NONCE_SIZE, TAG_SIZE,
+} from "./constants.ts";
+import { FormatError } from "./errors.ts";
+import { chunkId } from "./ids.ts";
+import type { DecryptKeyring, SessionKey } from "./session.ts";
+
+/**
+ * Envelope: "DSC" | version u8 | ephemeral X25519 public key (32) | nonce (12) |
+ * AES-256-GCM( codec u8 | payload ) | tag (16). AES-GCM because WebCrypto has it, so a browser
+ * can restore. The codec byte is inside the ciphertext so the server cannot even tell which
+ * chunks compressed. Nonces are random: 96 bits are safe for far more chunks than one session
+ * encrypts (keep a session below 2^32 envelopes; the pipeline rotates sessions long before).
+ */
+const MAGIC = Buffer.from(ENVELOPE_MAGIC, "latin1");
+const HEADER_SIZE = MAGIC.length + 1 + EPHEMERAL_KEY_SIZE + NONCE_SIZE;
+
+/**
+ * AAD binds the envelope to its studio and chunk id: the server cannot serve chunk A's blob
+ * under id B, nor move blobs between studios, without decryption failing. The ephemeral key
+ * is bound through the key derivation (it is part of the HKDF salt).
+ */
+export function chunkAad(studioId: string, id: Buffer): Buffer {
+  if (id.length !== CHUNK_ID_SIZE) throw new FormatError("BAD_ID", `chunk id must be ${CHUNK_ID_SIZE} bytes`);
+  const studio = Buffer.from(studioId, "utf8");
+  if (studio.length === 0 || studio.length > 0xffff) throw new FormatError("BAD_ARGUMENT", "studioId length");
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(studio.length);
+  return Buffer.concat([Buffer.from("datasafe/v1/chunk", "utf8"), Buffer.of(FORMAT_VERSION), len, studio, id]);
+}
+
+export function encryptChunk(
+  session: SessionKey,
+  studioId: string,
+  id: Buffer,
+  codec: number,
+  payload: Buffer,
+  nonce?: Buffer /* tests only */,
+): Buffer {
+  if (!Number.isInteger(codec) || codec < 0 || codec > 255) throw new FormatError("BAD_ARGUMENT", "codec byte");
+  const iv = nonce ?? randomBytes(NONCE_SIZE);
+  if (iv.length !== NONCE_SIZE) throw new FormatError("BAD_ARGUMENT", "nonce size");
+  const cipher = createCipheriv("aes-256-gcm", session.key, iv, { authTagLength: TAG_SIZE });
+  cipher.setAAD(chunkAad(studioId, id));
+  const body = Buffer.concat([cipher.update(Buffer.of(codec)), cipher.update(payload), cipher.final()]);
+  return Buffer.concat([MAGIC, Buffer.of(FORMAT_VERSION), session.ephemeralPublicKey, iv, body, cipher.getAuthTag()]);
+}
+
+export interface OpenedEnvelope {
+  codec: number;
+  payload: Buffer;
+}
+
+export function decryptChunk(keyring: DecryptKeyring, studioId: string, id: Buffer, envelope: Buffer): OpenedEnvelope {
+  if (envelope.length < MAGIC.length || !envelope.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new FormatError("BAD_MAGIC", "not a DataSafe envelope");
+  }
+  if (envelope.length < MAGIC.length + 1) throw new FormatError("TRUNCATED", "envelope truncated");
+  const version = envelope[MAGIC.length];
+  if (version !== FORMAT_VERSION) throw new FormatError("UNSUPPORTED_VERSION", `envelope version ${version}`);
+  if (envelope.length < ENVELOPE_OVERHEAD) throw new FormatError("TRUNCATED", "envelope truncated");
+  let o = MAGIC.length + 1;
+  const eph = envelope.subarray(o, (o += EPHEMERAL_KEY_SIZE));
+  const iv = envelope.subarray(o, (o += NONCE_SIZE));
+  const ct = envelope.subarray(HEADER_SIZE, envelope.length - TAG_SIZE);
+  const tag = envelope.subarray(envelope.length - TAG_SIZE);
+  const aad = chunkAad(studioId, id);
+  let plain: Buffer;
+  try {
+    const key = keyring.sessionKey(Buffer.from(eph));
+    const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_SIZE });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    plain = Buffer.concat([decipher.update(ct), decipher.final()]);
+  } catch (err) {
+    throw new FormatError("AUTH_FAILED", "envelope does not authenticate for this studio and id", { cause: err });
+  }
+  return { codec: plain[0]!, payload: plain.subarray(1) };
+}
+
+export interface SealedChunk {
+  id: Buffer;
+  envelope: Buffer;
+  codec: number;
+  plainSize: number;
+}
+
+/** id -> compress -> encrypt, the uploader's per-chunk step. */
+export async function sealChunk(
+  session: SessionKey,
+  idKey: Uint8Array,
+  studioId: string,
+  plaintext: Buffer,
+): Promise<SealedChunk> {
+  const id = chunkId(idKey, plaintext);
+  const { codec, data } = await compress(plaintext);
+  return { id, envelope: encryptChunk(session, studioId, id, codec, data), codec, plainSize: plaintext.length };
+}
+
+/**
+ * decrypt -> decompress -> recompute the id. The id check catches what AEAD alone cannot: a
+ * device that (buggy or hostile) encrypted content under a wrong id, which dedup would then
+ * hand to every later backup of the real content.
+ */
+export async function openChunk(
+  keyring: DecryptKeyring,
+  idKey: Uint8Array,
+  studioId: string,
+  id: Buffer,
+  envelope: Buffer,
+  maxSize: number = MAX_CHUNK_SIZE,
+): Promise<Buffer> {
+  const { codec, payload } = decryptChunk(keyring, studioId, id, envelope);
+  const plain = await decompress(codec, payload, maxSize);
+  if (!chunkId(idKey, plain).equals(id)) throw new FormatError("ID_MISMATCH", "content does not match its chunk id");
+  return plain;
+}

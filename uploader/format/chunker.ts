@@ -1,0 +1,183 @@
+import { createCipheriv, createHmac } from "node:crypto";
+import { AVG_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from "./constants.ts";
+import { FormatError } from "./errors.ts";
+
+/**
+ * FastCDC content-defined chunking (Xia et al., USENIX ATC 2016) with normalized chunking
+ * level 2 and cut-point skipping. The gear table is derived from a per-studio secret key:
+ * with the public table, chunk boundaries (and so ciphertext sizes the server sees) would
+ * fingerprint well-known files.
+ */
+
+export interface ChunkerParams {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+export const DEFAULT_CHUNKER_PARAMS: Readonly<ChunkerParams> = Object.freeze({
+  min: MIN_CHUNK_SIZE,
+  avg: AVG_CHUNK_SIZE,
+  max: MAX_CHUNK_SIZE,
+});
+
+/** 256 u32 = first 1024 bytes of AES-256-CTR(key = HMAC-SHA256(chunkerKey, "datasafe/v1/gear"), iv = 0). */
+export function gearTable(chunkerKey: Uint8Array): Uint32Array {
+  if (chunkerKey.length < 16) throw new FormatError("BAD_KEY", "chunker key too short");
+  const key = createHmac("sha256", chunkerKey).update("datasafe/v1/gear").digest();
+  const cipher = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
+  const stream = Buffer.concat([cipher.update(Buffer.alloc(1024)), cipher.final()]);
+  const table = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) table[i] = stream.readUInt32LE(i * 4);
+  return table;
+}
+
+/**
+ * Masks select the TOP bits of the 32-bit gear hash. With `h = (h << 1) + gear[b]` bit k
+ * depends on the last k+1 bytes only, so the top bits carry the widest window (up to 32
+ * bytes); the paper's "padded" masks spread bits for the same reason over a 64-bit hash.
+ * maskS (bits+2 ones) is used before the average size — harder to match — and maskL
+ * (bits-2 ones) after it, which pulls chunk sizes towards the average (normalization level 2).
+ */
+export function chunkerMasks(avg: number): { maskS: number; maskL: number } {
+  const bits = Math.log2(avg);
+  const top = (ones: number) => (0xffffffff << (32 - ones)) | 0;
+  return { maskS: top(bits + 2), maskL: top(bits - 2) };
+}
+
+function validateParams(p: ChunkerParams): void {
+  const bits = Math.log2(p.avg);
+  const ok =
+    Number.isInteger(bits) && bits >= 6 && bits <= 28 &&
+    Number.isInteger(p.min) && Number.isInteger(p.max) &&
+    p.min > 0 && p.min < p.avg && p.avg < p.max && p.max <= 1 << 30;
+  if (!ok) throw new FormatError("BAD_ARGUMENT", "chunker params need 0 < min < avg < max, avg a power of two");
+}
+
+/**
+ * Streaming chunker: feed arbitrary pieces with push(), collect completed chunks, call
+ * finish() for the remainder. Boundaries depend only on the byte stream, never on how it
+ * was split. Input is scanned in place; bytes of a completed chunk are copied once into its
+ * output buffer, only an unfinished tail (< max bytes) is held between calls.
+ */
+export class Chunker {
+  private readonly gear: Int32Array;
+  private readonly min: number;
+  private readonly avg: number;
+  private readonly max: number;
+  private readonly maskS: number;
+  private readonly maskL: number;
+  /** Bytes of the current (unfinished) chunk held from earlier push() calls. */
+  private tail: Buffer = Buffer.alloc(0);
+  private tailLen = 0;
+  /** Length of the current chunk so far (held tail + bytes scanned in the current piece). */
+  private len = 0;
+  private hash = 0;
+
+  constructor(chunkerKey: Uint8Array, params: ChunkerParams = DEFAULT_CHUNKER_PARAMS) {
+    validateParams(params);
+    // Int32Array: the hash loop then stays in small-integer arithmetic (same bits as u32).
+    this.gear = new Int32Array(gearTable(chunkerKey).buffer);
+    this.min = params.min;
+    this.avg = params.avg;
+    this.max = params.max;
+    ({ maskS: this.maskS, maskL: this.maskL } = chunkerMasks(params.avg));
+  }
+
+  push(data: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    const n = data.length;
+    let start = 0; // where the current chunk's part of `data` begins
+    let i = 0;
+    while (i < n) {
+      const cut = this.scan(data, i);
+      if (cut < 0) break;
+      out.push(this.take(data, start, cut));
+      start = i = cut;
+    }
+    if (start < n) this.hold(data, start, n);
+    return out;
+  }
+
+  /** Returns the final partial chunk (null when nothing is pending) and resets for reuse. */
+  finish(): Buffer | null {
+    const rest = this.tailLen > 0 ? Buffer.from(this.tail.subarray(0, this.tailLen)) : null;
+    this.tailLen = 0;
+    this.len = 0;
+    this.hash = 0;
+    return rest;
+  }
+
+  /**
+   * Scans data from `from`, continuing the current chunk's state. Returns the exclusive end
+   * index of the chunk in `data` when a cut point is found, else -1 (state saved).
+   */
+  private scan(data: Uint8Array, from: number): number {
+    const n = data.length;
+    const gear = this.gear;
+    let i = from;
+    let len = this.len;
+    let h = this.hash;
+    // Cut-point skipping: no cut can fall below min, so those bytes are not hashed at all.
+    if (len < this.min) {
+      const skip = Math.min(this.min - len, n - i);
+      i += skip;
+      len += skip;
+      if (len < this.min) {
+        this.len = len;
+        return -1;
+      }
+    }
+    if (len < this.avg) {
+      const maskS = this.maskS;
+      const end = i + Math.min(this.avg - len, n - i);
+      const begin = i;
+      for (; i < end; i++) {
+        h = ((h << 1) + gear[data[i]!]!) | 0;
+        if ((h & maskS) === 0) return this.cutAt(i + 1);
+      }
+      len += i - begin;
+    }
+    if (len >= this.avg) {
+      const maskL = this.maskL;
+      const end = i + Math.min(this.max - len, n - i);
+      const begin = i;
+      for (; i < end; i++) {
+        h = ((h << 1) + gear[data[i]!]!) | 0;
+        if ((h & maskL) === 0) return this.cutAt(i + 1);
+      }
+      len += i - begin;
+      if (len >= this.max) return this.cutAt(i);
+    }
+    this.len = len;
+    this.hash = h;
+    return -1;
+  }
+
+  private cutAt(end: number): number {
+    this.len = 0;
+    this.hash = 0;
+    return end;
+  }
+
+  /** Builds a completed chunk from the held tail plus data[start, end). */
+  private take(data: Uint8Array, start: number, end: number): Buffer {
+    const chunk = Buffer.allocUnsafe(this.tailLen + end - start);
+    if (this.tailLen > 0) this.tail.copy(chunk, 0, 0, this.tailLen);
+    chunk.set(data.subarray(start, end), this.tailLen);
+    this.tailLen = 0;
+    return chunk;
+  }
+
+  /** Keeps data[start, end) for the next call; the tail grows geometrically, capped at max. */
+  private hold(data: Uint8Array, start: number, end: number): void {
+    const need = this.tailLen + end - start;
+    if (need > this.tail.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.max, Math.max(need, this.tail.length * 2, 64 * 1024)));
+      this.tail.copy(grown, 0, 0, this.tailLen);
+      this.tail = grown;
+    }
+    this.tail.set(data.subarray(start, end), this.tailLen);
+    this.tailLen = need;
+  }
+}

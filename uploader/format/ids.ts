@@ -1,0 +1,29 @@
+import { createHmac } from "node:crypto";
+import { CHUNK_ID_SIZE } from "./constants.ts";
+import { FormatError } from "./errors.ts";
+
+/**
+ * Chunk id = HMAC-SHA256(chunkIdKey, plaintext). Keyed, not a plain hash, so the server
+ * (which sees ids) cannot test whether a studio stores a known file; only holders of the
+ * studio's id key can compute ids.
+ */
+export function chunkId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
+  return createHmac("sha256", idKey).update(plaintext).digest();
+}
+
+const HEX_ID = /^[0-9a-f]{64}$/;
+
+export function isHexId(value: unknown): value is string {
+  return typeof value === "string" && HEX_ID.test(value);
+}
+
+export function idToHex(id: Uint8Array): string {
+  if (id.length !== CHUNK_ID_SIZE) throw new FormatError("BAD_ID", `id must be ${CHUNK_ID_SIZE} bytes`);
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString("hex");
+}
+
+/** Only lowercase is accepted so every id has exactly one spelling (used as keys and in URLs). */
+export function hexToId(hex: string): Buffer {
+  if (!isHexId(hex)) throw new FormatError("BAD_ID", "id must be 64 lowercase hex characters");
+  return Buffer.from(hex, "hex");
+}

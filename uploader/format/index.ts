@@ -1,0 +1,31 @@
+// Public API of the DataSafe on-wire format (see FORMAT.md). Pure: no file or network I/O.
+export * from "./constants.ts";
+export { FormatError, type FormatErrorCode } from "./errors.ts";
+export { Chunker, DEFAULT_CHUNKER_PARAMS, chunkerMasks, gearTable, type ChunkerParams } from "./chunker.ts";
+export { chunkId, hexToId, idToHex, isHexId } from "./ids.ts";
+export { compress, decompress, type Compressed } from "./compress.ts";
+export {
+  chunkAad, decryptChunk, encryptChunk, openChunk, sealChunk, type OpenedEnvelope, type SealedChunk,
+} from "./aead.ts";
+export { DecryptKeyring, newSessionKey, type BoxSecrets, type SessionKey } from "./session.ts";
+export {
+  DEFAULT_SCRYPT, createStudioKeys, passphraseKek, recoveryKek, studioSecretsFromRaw, unlockWithPassphrase,
+  unlockWithRecoveryKey, type CreatedStudioKeys, type Keyset, type ScryptParams, type StudioSecrets,
+  type WrappedSecrets,
+} from "./keys.ts";
+export { formatRecoveryKey, parseRecoveryKey } from "./recovery.ts";
+export {
+  certificateBytes, certifyDevice, newDeviceSigningKey, verifyDeviceCertificate, type CertifyRequest,
+  type DeviceCertificate, type DeviceSigningKey, type UnsignedDeviceCertificate,
+} from "./device.ts";
+export {
+  b64ToBytes, privateKeyFromB64, privateKeyFromRaw, privateKeyToB64, privateKeyToRaw, publicKeyFromRaw,
+  publicKeyToRaw, type KeyKind,
+} from "./rawkeys.ts";
+export {
+  decodeEntries, encodeEntries, validateEntry, validatePath, type EntryType, type ManifestEntry,
+} from "./manifest.ts";
+export {
+  bodyDigest, canonicalJson, decodeRoot, encodeRoot, rootSigningBytes, signRoot, verifyBody, verifyRoot,
+  type ManifestRoot, type ManifestStats, type UnsignedManifestRoot,
+} from "./root.ts";
