@@ -32,6 +32,14 @@ export interface RestoreResult {
   durationMs: number;
 }
 
+/**
+ * utimes takes seconds as a double: 1577934245.678 becomes ...677999973 s and the file would read
+ * back one millisecond early. Half a microsecond of bias makes it read back as the stored ms.
+ */
+function fsTime(ms: number): number {
+  return (ms + 0.0005) / 1000;
+}
+
 /** A file with the same size and mtime, or a link with the same target: left by an earlier run. */
 async function alreadyRestored(e: ManifestEntry, existing: Stats, dest: string): Promise<boolean> {
   if (e.type === "file") return existing.isFile() && existing.size === e.size && Math.abs(existing.mtimeMs - e.mtimeMs) < 1;
@@ -88,7 +96,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
       await handle.close();
     }
     await chmod(tmp, f.mode);
-    await utimes(tmp, new Date(f.mtimeMs), new Date(f.mtimeMs));
+    await utimes(tmp, fsTime(f.mtimeMs), fsTime(f.mtimeMs));
     await rename(tmp, dest);
     bytes += f.size ?? 0;
   }
@@ -98,13 +106,13 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
     await mkdir(path.dirname(dest), { recursive: true });
     await rm(dest, { force: true });
     await symlink(e.target ?? "", dest);
-    await lutimes(dest, new Date(e.mtimeMs), new Date(e.mtimeMs)).catch(() => undefined);
+    await lutimes(dest, fsTime(e.mtimeMs), fsTime(e.mtimeMs)).catch(() => undefined);
   }
   // Folder modes and times last (deepest first), after their contents stopped changing them.
   const dirs = selected.filter((e) => e.type === "dir").sort((a, b) => b.path.length - a.path.length);
   for (const d of dirs) {
     await chmod(target(d), d.mode);
-    await utimes(target(d), new Date(d.mtimeMs), new Date(d.mtimeMs));
+    await utimes(target(d), fsTime(d.mtimeMs), fsTime(d.mtimeMs));
   }
   o.progress.stop();
   return { restorePointId: rp.view.id, files: files.length, bytes, durationMs: Date.now() - started };

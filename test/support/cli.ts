@@ -1,0 +1,83 @@
+// Runs the real CLIs (bin/datasafe.js, bin/datasafe-admin.js) as child processes.
+import { spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ROOT, type TestServer } from "./server.ts";
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as the one JSON object --json promises. */
+  json: Record<string, unknown>;
+}
+
+export const PASSPHRASE = "correct horse battery staple";
+
+export function run(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.join(ROOT, "bin", bin), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    proc.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    proc.on("error", reject);
+    proc.on("close", (code) => {
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        /* not JSON: the caller asserts on stdout */
+      }
+      resolve({ code: code ?? -1, stdout, stderr, json });
+    });
+  });
+}
+
+export async function admin(server: TestServer, args: string[]): Promise<CliResult> {
+  return run("datasafe-admin.js", ["--json", ...args], server.env);
+}
+
+/** A studio PC: its own DATASAFE_HOME, talking to `server`. */
+export class Pc {
+  private constructor(
+    readonly home: string,
+    private readonly server: TestServer,
+    public passphrase: string | undefined,
+  ) {}
+
+  static async create(server: TestServer, passphrase: string | undefined = PASSPHRASE): Promise<Pc> {
+    return new Pc(await mkdtemp(path.join(server.dir, "pc-")), server, passphrase);
+  }
+
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME ?? os.homedir(),
+      DATASAFE_HOME: this.home,
+      DATASAFE_SERVER: this.server.url,
+      ...(this.passphrase ? { DATASAFE_PASSPHRASE: this.passphrase } : {}),
+      ...extra,
+    };
+  }
+
+  run(args: string[], extra?: NodeJS.ProcessEnv): Promise<CliResult> {
+    return run("datasafe.js", ["--json", ...args], this.env(extra));
+  }
+}
+
+/** Creates a studio and returns a fresh one-use token for it. */
+export async function newStudio(server: TestServer, name = "Acme Photo"): Promise<{ studioId: string; token: () => Promise<string> }> {
+  const created = await admin(server, ["create-studio", "--name", name, "--owner-email", "owner@acme.test"]);
+  if (created.code !== 0) throw new Error(`create-studio failed: ${created.stderr}`);
+  const studioId = created.json.studioId as string;
+  return {
+    studioId,
+    token: async () => {
+      const t = await admin(server, ["enrollment-token", "--studio", studioId]);
+      if (t.code !== 0) throw new Error(`enrollment-token failed: ${t.stderr}`);
+      return t.json.token as string;
+    },
+  };
+}
