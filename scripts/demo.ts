@@ -44,11 +44,13 @@ function cli<T>(bin: string, args: string[], env: NodeJS.ProcessEnv = process.en
   });
 }
 
-const tail = (text: string, lines: number) => text.trim().split("\n").slice(-lines).join("\n");
+/** The last lines of a child's output, each cut short (pino lines carry whole stack traces). */
+const tail = (text: string, lines: number) =>
+  text.trim().split("\n").slice(-lines).map((l) => (l.length > 240 ? `${l.slice(0, 240)}...` : l)).join("\n");
 
-async function get(url: string): Promise<Response | null> {
+async function get(url: string, timeoutMs = 2000): Promise<Response | null> {
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch {
     return null; // refused, unresolvable or too slow: "does not answer"
   }
@@ -68,7 +70,7 @@ async function startServer(server: string): Promise<ChildProcess> {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the server exited (code ${child.exitCode ?? child.signalCode}) before it was ready; its last output:\n${tail(output, 15)}`);
     }
-    const res = await get(`${server}/readyz`);
+    const res = await get(`${server}/readyz`, 5000); // readyz waits up to 3 s per probe
     if (res?.status === 200) return child;
     if (res) last = `${res.status} ${await res.text()}`;
     await sleep(300);
