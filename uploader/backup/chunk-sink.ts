@@ -13,6 +13,8 @@ export interface SinkOptions {
   batchSize: number;
   /** Plaintext bytes held at once (reading waits beyond it). */
   maxBufferedBytes: number;
+  /** Called before each upload with its size; resolves when it may be sent (bandwidth limits). */
+  throttle?: (bytes: number) => Promise<void>;
 }
 
 export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 6, batchSize: 64, maxBufferedBytes: 96 * 1024 * 1024 };
@@ -117,6 +119,7 @@ export class ChunkSink {
     if (this.failure) return;
     const { codec, data } = await compress(p.plain);
     const envelope = encryptChunk(this.session, this.studioId, p.id, codec, data);
+    await this.opts.throttle?.(envelope.length);
     const stored = await this.api.putChunk(p.hex, envelope);
     if (stored) {
       this.stats.chunksUploaded++;

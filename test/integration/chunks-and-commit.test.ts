@@ -1,0 +1,97 @@
+// The data-path rules of the API, driven over HTTP: checksummed chunk ingest, bounded sizes,
+// commits that succeed only when every referenced chunk is stored, retried commits.
+import assert from "node:assert/strict";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { newStudio, Pc } from "../support/cli.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+
+describe("chunk ingest and commit", () => {
+  let server: TestServer;
+  let auth: Record<string, string>;
+
+  const put = (id: string, body: Buffer, sha = createHash("sha256").update(body).digest("hex")) => {
+    const form = new FormData();
+    form.set("chunk", new Blob([new Uint8Array(body)]), "chunk");
+    return fetch(`${server.url}/v1/chunks/${id}`, { method: "PUT", headers: { ...auth, "x-content-sha256": sha }, body: form });
+  };
+  const post = (url: string, body: unknown) =>
+    fetch(`${server.url}${url}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const refs = (rp: string, page: number, ids: string[]) =>
+    fetch(`${server.url}/v1/restore-points/${rp}/refs/${page}`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(Buffer.concat(ids.map((i) => Buffer.from(i, "hex")))),
+    });
+  const id = () => randomBytes(32).toString("hex");
+
+  before(async () => {
+    server = await startServer();
+    const studio = await newStudio(server);
+    const pc = await Pc.create(server);
+    assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
+    const state = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string };
+    auth = { authorization: `Bearer ${state.accessToken}` };
+  });
+  after(async () => server?.stop());
+
+  it("answers liveness and readiness", async () => {
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual((await ready.json()) as unknown, { status: "ready", checks: { postgres: "ok", redis: "ok", blobStore: "ok" } });
+  });
+
+  it("stores a chunk once, checks its checksum and size, and reports what is missing", async () => {
+    const a = id();
+    const body = randomBytes(5000);
+    assert.equal((await put(a, body, "0".repeat(64))).status, 422, "checksum mismatch is refused");
+    assert.equal((await put(a, body)).status, 201);
+    assert.equal((await put(a, body)).status, 200);
+    const got = Buffer.from(await (await fetch(`${server.url}/v1/chunks/${a}`, { headers: auth })).arrayBuffer());
+    assert.ok(got.equals(body));
+    const b = id();
+    const missing = (await (await post("/v1/chunks/missing", { ids: [a, b] })).json()) as { missing: string[] };
+    assert.deepEqual(missing.missing, [b]);
+    assert.equal((await put(id(), randomBytes(4 * 1024 * 1024 + 2048))).status, 413, "oversized chunks are refused");
+    assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"] })).status, 400);
+    assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id) })).status, 400);
+  });
+
+  it("commits only when every referenced chunk is stored, and a retried commit is idempotent", async () => {
+    const stored = [id(), id()];
+    for (const s of stored) assert.equal((await put(s, randomBytes(100))).status, 201);
+    const absent = id();
+    const rp = randomUUID();
+    const all = [...stored, absent].sort();
+    assert.equal((await refs(rp, 0, all)).status, 204);
+    const commit = { label: "t", files: 1, bytes: 100, rootChunkId: stored[0], refPages: 1, refCount: 3 };
+    const refused = await post(`/v1/restore-points/${rp}/commit`, commit);
+    assert.equal(refused.status, 409);
+    const err = ((await refused.json()) as { error: { code: string; missing: string[] } }).error;
+    assert.equal(err.code, "CHUNKS_MISSING");
+    assert.deepEqual(err.missing, [absent]);
+    assert.equal((await fetch(`${server.url}/v1/restore-points/${rp}`, { headers: auth })).status, 404, "nothing half-written is visible");
+
+    assert.equal((await put(absent, randomBytes(100))).status, 201);
+    const ok = await post(`/v1/restore-points/${rp}/commit`, commit);
+    assert.equal(ok.status, 201);
+    const again = await post(`/v1/restore-points/${rp}/commit`, commit);
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { id: string }).id, rp);
+  });
+
+  it("validates reference pages", async () => {
+    const rp = randomUUID();
+    const s = [id(), id()].sort();
+    for (const x of s) await put(x, randomBytes(10));
+    assert.equal((await fetch(`${server.url}/v1/restore-points/${rp}/refs/0`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(33),
+    })).status, 400);
+    await refs(rp, 0, [...s].reverse());
+    const unsorted = await post(`/v1/restore-points/${rp}/commit`, { label: null, files: 0, bytes: 0, rootChunkId: s[0], refPages: 1, refCount: 2 });
+    assert.equal(unsorted.status, 400);
+    const incomplete = await post(`/v1/restore-points/${rp}/commit`, { label: null, files: 0, bytes: 0, rootChunkId: s[0], refPages: 2, refCount: 2 });
+    assert.equal(incomplete.status, 409);
+  });
+});

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig } from "../../../server/config.ts";
+
+describe("server configuration", () => {
+  it("has working defaults and generates a JWT secret once outside production", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "cfg-"));
+    const c1 = loadConfig({ DATA_DIR: dataDir }, { dotenv: false });
+    assert.equal(c1.port, 8080);
+    assert.match(c1.databaseUrl, /^postgresql:\/\/[^@]+@localhost:5432\/datasafe$/);
+    assert.equal(c1.redisUrl, "redis://127.0.0.1:6379");
+    assert.equal(c1.blobDir, path.join(dataDir, "blobs"));
+    assert.equal(c1.s3, null);
+    const c2 = loadConfig({ DATA_DIR: dataDir }, { dotenv: false });
+    assert.equal(c1.jwtSecret, c2.jwtSecret);
+    assert.equal((await readFile(path.join(dataDir, "jwt-secret"), "utf8")).trim(), c1.jwtSecret);
+    assert.equal((await stat(path.join(dataDir, "jwt-secret"))).mode & 0o777, 0o600);
+  });
+
+  it("lists every problem in one error", () => {
+    try {
+      loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", S3_ENDPOINT: "http://127.0.0.1:9000", NODE_ENV: "production" }, { dotenv: false });
+      assert.fail("expected a ConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const text = err.message;
+      assert.match(text, /PORT/);
+      assert.match(text, /DATABASE_URL/);
+    }
+    try {
+      loadConfig({ S3_ENDPOINT: "http://127.0.0.1:9000", NODE_ENV: "production" }, { dotenv: false });
+      assert.fail("expected a ConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [
+        "S3_BUCKET: required when S3 is configured",
+        "S3_ACCESS_KEY_ID: required when S3 is configured",
+        "S3_SECRET_ACCESS_KEY: required when S3 is configured",
+        "JWT_SECRET: required when NODE_ENV=production",
+      ]);
+    }
+  });
+});
