@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "RestorePoint" ADD COLUMN     "skipped" INTEGER NOT NULL DEFAULT 0;
+
