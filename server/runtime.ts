@@ -28,7 +28,7 @@ export async function createRuntime(config: Config, name: string): Promise<Runti
     async verifyRestorePoint(job) {
       // Postgres holds the restore point; a lost job is re-created from it (issue: integrity sweeper).
       await queue
-        .add("verify", job, { jobId: `verify:${job.restorePointId}`, attempts: 5, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: 1000, removeOnFail: 1000 })
+        .add("verify", job, { jobId: `verify-${job.restorePointId}` /* BullMQ ids may not contain ":" */, attempts: 5, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: 1000, removeOnFail: 1000 })
         .catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification"));
     },
   };
