@@ -31,6 +31,26 @@ export interface Config {
   maxUploadsInFlight: number;
   /** Chunk uploads one device may have in flight at once (fairness between studios). */
   maxUploadsPerDevice: number;
+  /** Test-only: a named crash point (server/faults.ts). Never set in production. */
+  faultPoint: string | undefined;
+  /** BullMQ key prefix: lets several deployments (or test runs) share one Redis. */
+  redisPrefix: string;
+  integrity: IntegritySettings;
+  /** Bearer token required by GET /metrics; null leaves it open (bind it to a private network). */
+  metricsToken: string | null;
+}
+
+export interface IntegritySettings {
+  /** Every stored blob is re-read at least once per this period (the scrub's promise). */
+  scrubPeriodMs: number;
+  /** How often each studio's scrub runs; each run reads a share of the studio's blobs. */
+  scrubIntervalMs: number;
+  /** How often a worker re-enqueues verification that is due (Redis may have lost the jobs). */
+  sweepIntervalMs: number;
+  /** Integrity jobs one worker process runs at once. */
+  workerConcurrency: number;
+  /** A job whose worker stops renewing its lock this long is handed to another worker. */
+  jobLockMs: number;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +85,14 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(32),
   MAX_UPLOADS_PER_DEVICE: z.coerce.number().int().min(1).max(256).default(8),
+  DATASAFE_FAULT_POINT: z.string().regex(/^[a-z-]+(:\d+)?$/, "must be NAME or NAME:N").optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 of [A-Za-z0-9_.-]").default("datasafe"),
+  SCRUB_PERIOD_DAYS: z.coerce.number().min(0.001).max(3650).default(30),
+  SCRUB_INTERVAL_MINUTES: z.coerce.number().min(0.01).max(7 * 24 * 60).default(60),
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
@@ -95,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     };
   }
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");
+  if (e.SCRUB_INTERVAL_MINUTES * 60_000 * 2 > e.SCRUB_PERIOD_DAYS * 86_400_000) {
+    problems.push("SCRUB_INTERVAL_MINUTES: must be at most half of SCRUB_PERIOD_DAYS");
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -110,6 +141,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     logLevel: e.LOG_LEVEL,
     maxUploadsInFlight: e.MAX_UPLOADS_IN_FLIGHT,
     maxUploadsPerDevice: e.MAX_UPLOADS_PER_DEVICE,
+    faultPoint: e.DATASAFE_FAULT_POINT,
+    redisPrefix: e.REDIS_PREFIX,
+    integrity: {
+      scrubPeriodMs: Math.round(e.SCRUB_PERIOD_DAYS * 86_400_000),
+      scrubIntervalMs: Math.round(e.SCRUB_INTERVAL_MINUTES * 60_000),
+      sweepIntervalMs: Math.round(e.SWEEP_INTERVAL_SECONDS * 1000),
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      jobLockMs: Math.round(e.JOB_LOCK_SECONDS * 1000),
+    },
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
 }
 

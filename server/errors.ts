@@ -28,8 +28,9 @@ export const errors = {
     new AppError("TOKEN_INVALID", 401, "enrollment token is invalid, expired or already used"),
   tooLarge: (message: string) => new AppError("TOO_LARGE", 413, message),
   integrity: (message: string) => new AppError("INTEGRITY_MISMATCH", 422, message),
+  /** 429, not 503: the server is healthy, the caller is over its share (retry after). */
   busy: (retryAfterSeconds: number) =>
-    new AppError("BUSY", 503, "server busy, retry later", undefined, retryAfterSeconds),
+    new AppError("BUSY", 429, "too many uploads in flight, retry later", undefined, retryAfterSeconds),
   storageUnavailable: () => new AppError("STORAGE_UNAVAILABLE", 503, "blob store unavailable", undefined, 5),
   internal: () => new AppError("INTERNAL", 500, "internal error"),
 };

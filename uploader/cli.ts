@@ -2,7 +2,7 @@
 // declares options and wires them up.
 import { Command } from "commander";
 import { readEnv } from "./config.ts";
-import { usage } from "./errors.ts";
+import { EXIT, usage } from "./errors.ts";
 import { emit, fail, progressFor } from "./output.ts";
 import { getPassphrase } from "./passphrase.ts";
 import { enroll } from "./commands/enroll.ts";
@@ -52,10 +52,14 @@ program
   .description("back up files and folders (never needs the passphrase)")
   .argument("<path...>", "files or folders; each becomes a top-level entry named by its base name")
   .option("--label <text>", "a note for this restore point, e.g. \"before import\" (visible to the server and support; names and contents never are)")
-  .action(async (paths: string[], o: { label?: string }) => {
+  .option("--full-reread", "read every file, even those unchanged since the last backup")
+  .action(async (paths: string[], o: { label?: string; fullReread?: boolean }) => {
     const state = await loadDeviceState(env.home);
-    const r = await runBackup({ state, paths, label: o.label ?? null, progress: progressFor(mode()) });
-    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s`);
+    const r = await runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), progress: progressFor(mode()) });
+    const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
+    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged), ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
+    // Partial success: the restore point exists but lacks the skipped files.
+    if (r.skipped.length) process.exitCode = EXIT.partial;
   });
 
 program

@@ -24,3 +24,8 @@ export function readEnv(): UploaderEnv {
     passphrase: process.env.DATASAFE_PASSPHRASE || undefined,
   };
 }
+
+/** Test-only crash point (uploader/faults.ts). */
+export function readFaultPoint(): string | undefined {
+  return process.env.DATASAFE_FAULT_POINT || undefined;
+}

@@ -1,6 +1,7 @@
 // Walks the backup arguments into a flat, sorted list of entries. Each argument becomes a
 // top-level entry named by its base name (`/a/b/src` -> `src/...`, `C:\Photos` -> `Photos/...`).
-// Symbolic links are recorded as links (never followed); empty folders are kept.
+// Symbolic links are recorded as links (never followed); empty folders are kept. A folder that
+// cannot be listed is reported as skipped; the rest of the tree is still backed up.
 import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
@@ -15,12 +16,29 @@ export interface ScannedEntry {
   stat: Stats;
 }
 
+export interface Skipped {
+  path: string;
+  error: string;
+}
+
+export interface ScanResult {
+  entries: ScannedEntry[];
+  skipped: Skipped[];
+  /** Absolute paths of the arguments. */
+  roots: string[];
+}
+
 export function topLevelName(arg: string): string {
   const p = process.platform === "win32" ? path.win32 : path.posix;
   return p.basename(p.resolve(arg));
 }
 
-export async function scan(args: string[]): Promise<ScannedEntry[]> {
+export function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message.split(",")[0]}` : String(e?.message ?? err);
+}
+
+export async function scan(args: string[]): Promise<ScanResult> {
   if (args.length === 0) throw usage("give at least one file or folder to back up");
   const names = new Map<string, string>();
   for (const arg of args) {
@@ -30,28 +48,39 @@ export async function scan(args: string[]): Promise<ScannedEntry[]> {
     if (other !== undefined) throw usage(`"${other}" and "${arg}" would both be stored as "${name}"`);
     names.set(name, arg);
   }
-  const out: ScannedEntry[] = [];
+  const result: ScanResult = { entries: [], skipped: [], roots: [] };
   for (const [name, arg] of [...names].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const abs = path.resolve(arg);
     const stat = await lstat(abs).catch(() => {
       throw usage(`cannot read "${arg}": no such file or folder`);
     });
-    await walk(abs, name, stat, out);
+    result.roots.push(abs);
+    await walk(abs, name, stat, result);
   }
-  return out;
+  return result;
 }
 
-async function walk(abs: string, rel: string, stat: Stats, out: ScannedEntry[]): Promise<void> {
+async function walk(abs: string, rel: string, stat: Stats, out: ScanResult): Promise<void> {
   if (stat.isSymbolicLink()) {
-    out.push({ abs, path: rel, type: "symlink", stat });
+    out.entries.push({ abs, path: rel, type: "symlink", stat });
   } else if (stat.isFile()) {
-    out.push({ abs, path: rel, type: "file", stat });
+    out.entries.push({ abs, path: rel, type: "file", stat });
   } else if (stat.isDirectory()) {
-    out.push({ abs, path: rel, type: "dir", stat });
-    const names = (await readdir(abs)).sort();
+    let names: string[];
+    try {
+      names = (await readdir(abs)).sort();
+    } catch (err) {
+      out.skipped.push({ path: rel, error: describeError(err) });
+      return;
+    }
+    out.entries.push({ abs, path: rel, type: "dir", stat });
     for (const name of names) {
       const child = path.join(abs, name);
-      await walk(child, `${rel}/${name}`, await lstat(child), out);
+      const st = await lstat(child).catch((err: unknown) => {
+        out.skipped.push({ path: `${rel}/${name}`, error: describeError(err) });
+        return null;
+      });
+      if (st) await walk(child, `${rel}/${name}`, st, out);
     }
   }
   // Sockets, FIFOs and devices are not backed up: they hold no data.

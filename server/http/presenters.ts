@@ -13,5 +13,6 @@ export function presentRestorePoint(row: RestorePointRow): RestorePointView {
     deviceName: row.device.name,
     rootChunkId: Buffer.from(row.rootChunkId).toString("hex"),
     refCount: row.refCount,
+    skipped: row.skipped,
   };
 }

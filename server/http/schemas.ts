@@ -39,6 +39,7 @@ export const commitBody = z.object({
   rootChunkId: chunkIdHex,
   refPages: z.number().int().min(1).max(MAX_REF_PAGES),
   refCount: z.number().int().min(1),
+  skipped: z.number().int().min(0).max(2 ** 31 - 1).default(0),
 });
 
 export const listQuery = z.object({
@@ -60,4 +61,5 @@ export interface RestorePointView {
   deviceName: string;
   rootChunkId: string;
   refCount: number;
+  skipped: number;
 }

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
+import { faultPoint } from "../faults.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
 import { translateStorageError } from "./storage-errors.ts";
@@ -49,6 +50,7 @@ export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ st
   } catch (err) {
     throw translateStorageError(err);
   }
+  faultPoint(ctx.config, "chunk-stored-before-row");
   const created = await ctx.db.chunk.createMany({
     data: [{ studioId, id: bytes(id), size: data.length, sha256: bytes(sha256), objectKey }],
     skipDuplicates: true,

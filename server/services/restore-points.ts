@@ -4,6 +4,7 @@
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
+import { faultPoint } from "../faults.ts";
 import { type CommitBody, MAX_REFS_PER_PAGE } from "../http/schemas.ts";
 import { findMissingChunks } from "./chunks.ts";
 
@@ -73,6 +74,7 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
     });
   }
 
+  faultPoint(ctx.config, "commit-before-transaction");
   await ctx.db.$transaction([
     ctx.db.restorePoint.create({
       data: {
@@ -81,6 +83,7 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
         deviceId: who.deviceId,
         label: body.label,
         files: body.files,
+        skipped: body.skipped,
         bytes: BigInt(body.bytes),
         rootChunkId: bytes(rootChunkId),
         refs: bytes(refs),
@@ -89,13 +92,14 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
     }),
     ctx.db.pendingRefPage.deleteMany({ where: { studioId: who.studioId, restorePointId } }),
   ]);
+  faultPoint(ctx.config, "commit-after-transaction");
   await ctx.jobs.verifyRestorePoint({ studioId: who.studioId, restorePointId });
   return { restorePointId, created: true };
 }
 
 const listSelect = {
   id: true, createdAt: true, label: true, files: true, bytes: true, deviceId: true,
-  rootChunkId: true, refCount: true, device: { select: { name: true } },
+  rootChunkId: true, refCount: true, skipped: true, device: { select: { name: true } },
 } as const;
 
 export async function listRestorePoints(ctx: Ctx, studioId: string, opts: { deviceName?: string; limit: number }) {

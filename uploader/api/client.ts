@@ -83,7 +83,7 @@ export class ApiClient {
     }));
   }
 
-  commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number }): Promise<RestorePointView> {
+  commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number; skipped: number }): Promise<RestorePointView> {
     return this.json("POST", `v1/restore-points/${restorePointId}/commit`, body);
   }
 

@@ -4,6 +4,7 @@
 // is held from add() until it is known present or uploaded, within a byte budget.
 import type { ApiClient } from "../api/client.ts";
 import { chunkId, compress, encryptChunk, idToHex, type SessionKey } from "../format/index.ts";
+import { faultPoint } from "../faults.ts";
 import { Semaphore } from "../util/semaphore.ts";
 
 export interface SinkOptions {
@@ -25,16 +26,24 @@ export interface SinkStats {
   bytesUploaded: number;
 }
 
+export interface AddedChunk {
+  hex: string;
+  /** Resolves once the server holds the chunk (already had it, or our upload completed). */
+  stored: Promise<void>;
+}
+
 interface Pending {
   id: Buffer;
   hex: string;
   plain: Buffer;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 export class ChunkSink {
   readonly stats: SinkStats = { chunksTotal: 0, chunksUploaded: 0, bytesUploaded: 0 };
-  /** Every id referenced by this run (what the restore point will reference). */
-  readonly ids = new Set<string>();
+  /** Every id referenced by this run, with its "stored" promise. */
+  private readonly seen = new Map<string, Promise<void>>();
   private batch: Pending[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly uploads: Semaphore;
@@ -53,18 +62,37 @@ export class ChunkSink {
     this.memory = new Semaphore(opts.maxBufferedBytes);
   }
 
-  /** Accepts one chunk of plaintext and returns its id (hex). Waits while memory is full. */
-  async add(plain: Buffer): Promise<string> {
+  /** Ids referenced so far (what the restore point will reference). */
+  ids(): IterableIterator<string> {
+    return this.seen.keys();
+  }
+
+  /** Records an id this run references without sending it (an unchanged file's cached chunk). */
+  reference(hex: string): void {
+    this.stats.chunksTotal++;
+    if (!this.seen.has(hex)) this.seen.set(hex, Promise.resolve());
+  }
+
+  /** Accepts one chunk of plaintext. Waits while the memory budget is used up. */
+  async add(plain: Buffer): Promise<AddedChunk> {
     this.throwIfFailed();
     const id = chunkId(this.idKey, plain);
     const hex = idToHex(id);
     this.stats.chunksTotal++;
-    if (this.ids.has(hex)) return hex; // already handled in this run
-    this.ids.add(hex);
+    const known = this.seen.get(hex);
+    if (known) return { hex, stored: known };
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const stored = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    stored.catch(() => undefined); // the failure is reported by flush(); avoid unhandled rejections
+    this.seen.set(hex, stored);
     await this.memory.acquire(plain.length);
-    this.batch.push({ id, hex, plain });
+    this.batch.push({ id, hex, plain, resolve, reject });
     if (this.batch.length >= this.opts.batchSize) this.dispatch();
-    return hex;
+    return { hex, stored };
   }
 
   /** Waits until every chunk added so far is stored on the server; throws the first failure. */
@@ -79,9 +107,11 @@ export class ChunkSink {
   }
 
   private track(p: Promise<void>): void {
-    const tracked = p.catch((err: unknown) => {
-      this.failure ??= err;
-    }).finally(() => this.inFlight.delete(tracked));
+    const tracked = p
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
@@ -97,26 +127,35 @@ export class ChunkSink {
     try {
       missing = new Set(await this.api.missing(batch.map((p) => p.hex)));
     } catch (err) {
-      for (const p of batch) this.memory.release(p.plain.length);
+      for (const p of batch) {
+        this.memory.release(p.plain.length);
+        p.reject(err);
+      }
       throw err;
     }
     for (const p of batch) {
       if (!missing.has(p.hex)) {
         this.memory.release(p.plain.length);
+        p.resolve();
         continue;
       }
       await this.uploads.acquire();
       this.track(
-        this.upload(p).finally(() => {
-          this.uploads.release();
-          this.memory.release(p.plain.length);
-        }),
+        this.upload(p)
+          .then(p.resolve, (err: unknown) => {
+            p.reject(err);
+            throw err;
+          })
+          .finally(() => {
+            this.uploads.release();
+            this.memory.release(p.plain.length);
+          }),
       );
     }
   }
 
   private async upload(p: Pending): Promise<void> {
-    if (this.failure) return;
+    if (this.failure) throw this.failure;
     const { codec, data } = await compress(p.plain);
     const envelope = encryptChunk(this.session, this.studioId, p.id, codec, data);
     await this.opts.throttle?.(envelope.length);
@@ -126,5 +165,6 @@ export class ChunkSink {
       this.stats.bytesUploaded += envelope.length;
     }
     this.onUploaded(envelope.length);
+    faultPoint("after-chunk-upload");
   }
 }

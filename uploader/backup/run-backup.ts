@@ -1,26 +1,29 @@
-// `datasafe backup`: scan -> chunk -> dedup/upload -> manifest (encrypted, chunked, signed) ->
-// reference pages -> commit. Never needs the passphrase: chunks are encrypted to the studio's
-// public key through a per-run ephemeral key that is never stored.
-import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
+// `datasafe backup`: scan -> (unchanged files from the cache | read -> chunk -> dedup/upload) ->
+// manifest (encrypted, chunked, signed) -> reference pages -> commit. Never needs the
+// passphrase: chunks are encrypted to the studio's public key through a per-run ephemeral key
+// that is never stored. Unreadable files are skipped and reported, not fatal.
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
-import {
-  bodyDigest, Chunker, encodeEntries, encodeRoot, MAX_CHUNK_SIZE, newSessionKey, privateKeyFromB64,
-  signRoot, type ManifestEntry, type ManifestStats,
-} from "../format/index.ts";
-import { MAX_REFS_PER_PAGE } from "../../server/http/schemas.ts";
-import { CliError, EXIT } from "../errors.ts";
-import { scan } from "../scanner.ts";
-import type { DeviceState } from "../state.ts";
+import { ApiError } from "../api/http.ts";
+import { Chunker, newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
+import { describeError, scan, type Skipped } from "../scanner.ts";
+import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
+import { commitRestorePoint } from "./commit.ts";
+import { FileCache } from "./file-cache.ts";
+import { writeManifest } from "./manifest-writer.ts";
+import { readFileChunks } from "./read-file.ts";
 
 export interface BackupOptions {
   state: DeviceState;
+  /** DATASAFE_HOME, where the file cache lives. */
+  home: string;
   paths: string[];
   label: string | null;
   progress: Progress;
+  /** Read every file even if the cache says it is unchanged. */
+  fullReread?: boolean;
   sink?: Partial<SinkOptions>;
 }
 
@@ -31,19 +34,31 @@ export interface BackupResult {
   bytesUploaded: number;
   chunksTotal: number;
   chunksUploaded: number;
+  /** Files not read because the cache says they are unchanged. */
+  filesUnchanged: number;
+  skipped: Skipped[];
   durationMs: number;
 }
 
-const READ_BUFFER = 1024 * 1024;
-
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
+  try {
+    return await attempt(o);
+  } catch (err) {
+    // The server is the truth: if a cached chunk is gone (repaired, collected), read everything.
+    if (err instanceof ApiError && err.code === "CHUNKS_MISSING" && !o.fullReread) return attempt({ ...o, fullReread: true });
+    throw err;
+  }
+}
+
+async function attempt(o: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const { state } = o;
   const api = new ApiClient(state.server, state.accessToken);
-  const entries = await scan(o.paths);
-  const totalBytes = entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0);
-  o.progress.start(totalBytes, "backing up");
+  const scanned = await scan(o.paths);
+  const skipped = [...scanned.skipped];
+  o.progress.start(scanned.entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0), "backing up");
 
+  const cache = await FileCache.open(o.home, { ignoreExisting: Boolean(o.fullReread) });
   const sink = new ChunkSink(
     api,
     newSessionKey(Buffer.from(state.studioBoxPublicKey, "base64")),
@@ -51,89 +66,71 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     state.studioId,
     { ...DEFAULT_SINK_OPTIONS, ...o.sink },
   );
-  const chunkerKey = Buffer.from(state.chunkerKey, "base64");
-  const chunker = new Chunker(chunkerKey);
+  const chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"));
   const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-  const manifest: ManifestEntry[] = [];
+  const entries: ManifestEntry[] = [];
   let bytesRead = 0;
+  let filesUnchanged = 0;
+  const journaled: Array<Promise<void>> = [];
 
-  for (const e of entries) {
-    const base = { path: e.path, mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
-    if (e.type === "dir") {
-      stats.dirs++;
-      manifest.push({ ...base, type: "dir" });
-    } else if (e.type === "symlink") {
-      stats.symlinks++;
-      manifest.push({ ...base, type: "symlink", target: await readlink(e.abs) });
-    } else {
-      const chunks: string[] = [];
-      let size = 0;
-      for await (const piece of createReadStream(e.abs, { highWaterMark: READ_BUFFER })) {
-        const buf = piece as Buffer;
-        size += buf.length;
-        for (const c of chunker.push(buf)) chunks.push(await sink.add(c));
-        o.progress.advance(buf.length);
+  try {
+    for (const e of scanned.entries) {
+      const base = { path: e.path, mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
+      if (e.type === "dir") {
+        stats.dirs++;
+        entries.push({ ...base, type: "dir" });
+      } else if (e.type === "symlink") {
+        stats.symlinks++;
+        entries.push({ ...base, type: "symlink", target: await readlink(e.abs) });
+      } else {
+        let size: number;
+        let chunks = cache.lookup(e.abs, e.stat);
+        if (chunks) {
+          for (const hex of chunks) sink.reference(hex);
+          size = e.stat.size;
+          filesUnchanged++;
+          o.progress.advance(size);
+        } else {
+          let read;
+          try {
+            read = await readFileChunks(e.abs, chunker, sink, (n) => o.progress.advance(n));
+          } catch (err) {
+            skipped.push({ path: e.path, error: describeError(err) });
+            continue;
+          }
+          size = read.size;
+          bytesRead += size;
+          const ids = read.chunks.map((c) => c.hex);
+          chunks = ids;
+          // Journal the file once all its chunks are stored: a killed run resumes after it.
+          journaled.push(Promise.all(read.chunks.map((c) => c.stored)).then(() => cache.record(e.abs, e.stat, ids), () => undefined));
+        }
+        stats.files++;
+        stats.bytes += size;
+        entries.push({ ...base, type: "file", size, chunks });
       }
-      const last = chunker.finish();
-      if (last) chunks.push(await sink.add(last));
-      bytesRead += size;
-      stats.files++;
-      stats.bytes += size;
-      manifest.push({ ...base, type: "file", size, chunks });
     }
+
+    const manifest = await writeManifest(sink, state, { entries, stats, skipped, label: o.label });
+    await sink.flush();
+    await Promise.all(journaled);
+    const committed = await commitRestorePoint(api, sink.ids(), {
+      ...manifest, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
+    });
+    await cache.commit(scanned.roots);
+    return {
+      restorePointId: committed.id,
+      files: stats.files,
+      bytesRead,
+      bytesUploaded: sink.stats.bytesUploaded,
+      chunksTotal: sink.stats.chunksTotal,
+      chunksUploaded: sink.stats.chunksUploaded,
+      filesUnchanged,
+      skipped,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await cache.close();
+    o.progress.stop();
   }
-
-  // The manifest body is chunked like data, so an unchanged part of a large tree dedups too.
-  const body = encodeEntries(manifest);
-  const bodyChunks: string[] = [];
-  const bodyChunker = new Chunker(chunkerKey);
-  for (const c of bodyChunker.push(body)) bodyChunks.push(await sink.add(c));
-  const lastBody = bodyChunker.finish();
-  if (lastBody) bodyChunks.push(await sink.add(lastBody));
-
-  const restorePointId = randomUUID();
-  const root = encodeRoot(
-    signRoot(
-      {
-        version: 1,
-        restorePointId,
-        studioId: state.studioId,
-        deviceName: state.deviceName,
-        createdAt: new Date().toISOString(),
-        label: o.label,
-        stats,
-        body: { chunks: bodyChunks, sha256: bodyDigest(body) },
-        device: state.certificate,
-      },
-      privateKeyFromB64(state.signPrivateKey),
-    ),
-  );
-  if (root.length > MAX_CHUNK_SIZE) throw new CliError("MANIFEST_TOO_LARGE", "the manifest root exceeds the maximum chunk size", EXIT.error);
-  const rootChunkId = await sink.add(root);
-  await sink.flush();
-
-  const refs = [...sink.ids].sort();
-  let pages = 0;
-  for (let i = 0; i < refs.length; i += MAX_REFS_PER_PAGE) {
-    const page = Buffer.concat(refs.slice(i, i + MAX_REFS_PER_PAGE).map((h) => Buffer.from(h, "hex")));
-    await api.putRefPage(restorePointId, pages++, page);
-  }
-  const committed = await api.commit(restorePointId, {
-    label: o.label,
-    files: stats.files,
-    bytes: stats.bytes,
-    rootChunkId,
-    refPages: pages,
-    refCount: refs.length,
-  });
-  o.progress.stop();
-  return {
-    restorePointId: committed.id,
-    files: stats.files,
-    bytesRead,
-    bytesUploaded: sink.stats.bytesUploaded,
-    chunksTotal: sink.stats.chunksTotal,
-    chunksUploaded: sink.stats.chunksUploaded,
-    durationMs: Date.now() - started,
-  };
 }

@@ -27,5 +27,5 @@ export {
 } from "./manifest.ts";
 export {
   bodyDigest, canonicalJson, decodeRoot, encodeRoot, rootSigningBytes, signRoot, verifyBody, verifyRoot,
-  type ManifestRoot, type ManifestStats, type UnsignedManifestRoot,
+  MAX_SKIPPED_IN_ROOT, type ManifestRoot, type ManifestStats, type SkippedEntry, type UnsignedManifestRoot,
 } from "./root.ts";

@@ -2,6 +2,7 @@ import { createHash, sign, verify, type KeyObject } from "node:crypto";
 import { verifyDeviceCertificate, type DeviceCertificate } from "./device.ts";
 import { FormatError } from "./errors.ts";
 import { isHexId } from "./ids.ts";
+import { validatePath } from "./manifest.ts";
 import { b64ToBytes, publicKeyFromRaw } from "./rawkeys.ts";
 
 /**
@@ -26,8 +27,18 @@ export interface ManifestRoot {
   stats: ManifestStats;
   body: { chunks: string[]; sha256: string };
   device: DeviceCertificate;
+  /** Files that could not be read and are not in this restore point (absent when none). */
+  skipped?: SkippedEntry[];
   signature: string;
 }
+
+export interface SkippedEntry {
+  path: string;
+  error: string;
+}
+
+/** Bounded so a tree full of unreadable files cannot make the root exceed a chunk. */
+export const MAX_SKIPPED_IN_ROOT = 1000;
 
 export type UnsignedManifestRoot = Omit<ManifestRoot, "signature">;
 
@@ -152,6 +163,17 @@ function validateRoot(raw: unknown, requireSignature: boolean): ManifestRoot {
       issuedAt: str(dev.issuedAt, "device.issuedAt"),
       signature: str(dev.signature, "device.signature"),
     },
+    ...(r.skipped === undefined ? {} : { skipped: skippedList(r.skipped) }),
     signature,
   };
+}
+
+function skippedList(raw: unknown): SkippedEntry[] {
+  if (!Array.isArray(raw) || raw.length > MAX_SKIPPED_IN_ROOT) fail(`skipped must be an array of at most ${MAX_SKIPPED_IN_ROOT}`);
+  return (raw as unknown[]).map((item, i) => {
+    const e = obj(item, `skipped[${i}]`);
+    const error = str(e.error, `skipped[${i}].error`);
+    if (error.length > 500) fail(`skipped[${i}].error too long`);
+    return { path: validatePath(e.path), error };
+  });
 }

@@ -1,6 +1,6 @@
 // Caps chunk uploads in flight, per process and per device, so many uploaders cannot push the
 // API past its memory bound (each upload may buffer one chunk, at most ~4 MiB). Beyond the cap
-// the client gets 503 with Retry-After and backs off; nothing queues up in memory here.
+// the client gets 429 with Retry-After and backs off; nothing queues up in memory here.
 import type { RequestHandler } from "express";
 import { errors } from "../../errors.ts";
 import { device } from "./auth.ts";
