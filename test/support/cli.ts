@@ -15,9 +15,21 @@ export interface CliResult {
 
 export const PASSPHRASE = "correct horse battery staple";
 
-export function run(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+export interface RunOptions {
+  /** SIGKILL the process after this many milliseconds (a crash at a random moment). */
+  killAfterMs?: number;
+  /** Run as this user (tests running as root use it to make files unreadable). */
+  uid?: number;
+  gid?: number;
+}
+
+export function run(bin: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(ROOT, "bin", bin), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [path.join(ROOT, "bin", bin), ...args], {
+      cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], uid: opts.uid, gid: opts.gid,
+    });
+    const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => proc.kill("SIGKILL"), opts.killAfterMs);
+    proc.on("exit", () => clearTimeout(killer));
     let stdout = "";
     let stderr = "";
     proc.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
@@ -62,8 +74,8 @@ export class Pc {
     };
   }
 
-  run(args: string[], extra?: NodeJS.ProcessEnv): Promise<CliResult> {
-    return run("datasafe.js", ["--json", ...args], this.env(extra));
+  run(args: string[], extra?: NodeJS.ProcessEnv, opts?: RunOptions): Promise<CliResult> {
+    return run("datasafe.js", ["--json", ...args], this.env(extra), opts);
   }
 }
 

@@ -19,7 +19,8 @@ export interface TestServer {
   dir: string;
   proc: ChildProcess;
   logs(): string;
-  restart(): Promise<void>;
+  /** Kills the server (SIGKILL) if still running and starts it again, with `env` changes. */
+  restart(env?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,8 +87,10 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
       return proc;
     },
     logs: () => output,
-    async restart() {
-      await killAndWait(proc);
+    async restart(changes = {}) {
+      await killAndWait(proc, "SIGKILL");
+      Object.assign(env, changes);
+      for (const [k, v] of Object.entries(changes)) if (v === undefined) delete env[k];
       await launch();
     },
     async stop() {
