@@ -6,7 +6,8 @@ import type { BlobStore } from "./storage/blob-store.ts";
 
 /** Background work a service may request; enqueueing never fails the caller's operation. */
 export interface Jobs {
-  verifyRestorePoint(job: { studioId: string; restorePointId: string }): Promise<void>;
+  /** `generation`: RestorePoint.verifyGeneration of the request (0 for a fresh commit). */
+  verifyRestorePoint(job: { studioId: string; restorePointId: string; generation?: number }): Promise<void>;
 }
 
 export interface Ctx {

@@ -3,7 +3,8 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
-export function createLogger(level: string, name: string): Logger {
+/** `stderr`: for CLIs whose stdout is their result (datasafe-admin --json). */
+export function createLogger(level: string, name: string, opts: { stderr?: boolean } = {}): Logger {
   return pino({
     name,
     level,
@@ -11,5 +12,5 @@ export function createLogger(level: string, name: string): Logger {
       paths: ["req.headers.authorization", "req.headers.cookie", "token", "accessToken", "*.token"],
       censor: "[redacted]",
     },
-  });
+  }, pino.destination(opts.stderr ? 2 : 1));
 }

@@ -1,35 +1,33 @@
 // Builds a process's dependencies from the configuration: database (created and migrated),
 // blob store (bucket or directory created), logger. Shared by main.ts, the admin CLI and tests.
 import type { Config } from "./config.ts";
-import type { Queue } from "bullmq";
 import type { Ctx, Jobs } from "./context.ts";
-import { integrityQueue, type VerifyRestorePointJob } from "./jobs/queues.ts";
+import { addJob, integrityQueue, type IntegrityQueue } from "./jobs/queues.ts";
 import { createDb, prepareDatabase } from "./db.ts";
 import { createLogger } from "./logger.ts";
 import { createBlobStore } from "./storage/index.ts";
 
 export interface Runtime {
   ctx: Ctx;
-  queue: Queue<VerifyRestorePointJob>;
+  queue: IntegrityQueue;
   redisPing(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: Config, name: string): Promise<Runtime> {
-  const log = createLogger(config.logLevel, name);
+export async function createRuntime(config: Config, name: string, opts: { logToStderr?: boolean } = {}): Promise<Runtime> {
+  const log = createLogger(config.logLevel, name, { stderr: opts.logToStderr });
   await prepareDatabase(config.databaseUrl);
   const blobs = config.s3
     ? createBlobStore({ kind: "s3", ...config.s3 })
     : createBlobStore({ kind: "local", dir: config.blobDir });
   await blobs.init();
-  const queue = integrityQueue(config.redisUrl);
+  const queue = integrityQueue(config.redisUrl, config.redisPrefix);
   queue.on("error", (err) => log.warn({ err }, "queue connection error"));
   const jobs: Jobs = {
     async verifyRestorePoint(job) {
-      // Postgres holds the restore point; a lost job is re-created from it (issue: integrity sweeper).
-      await queue
-        .add("verify", job, { jobId: `verify-${job.restorePointId}` /* BullMQ ids may not contain ":" */, attempts: 5, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: 1000, removeOnFail: 1000 })
-        .catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification"));
+      // Postgres holds the request (verifyDueAt); if this fails or Redis loses the job, the
+      // sweeper (server/jobs/sweeper.ts) enqueues it again under the same id.
+      await addJob(queue, "verify", job).catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification"));
     },
   };
   const db = createDb(config.databaseUrl);

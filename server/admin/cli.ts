@@ -5,6 +5,9 @@ import { ConfigError, loadConfig } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { createEnrollmentToken, createStudio } from "../services/studios.ts";
+import { queueCounts } from "../jobs/queues.ts";
+import { requestStudioVerification } from "../services/integrity/request-studio.ts";
+import { verifyStudio } from "../services/integrity/verify-studio.ts";
 import { parseDuration } from "./duration.ts";
 
 const EXIT = { error: 1, usage: 2, auth: 3, notFound: 4 } as const;
@@ -14,7 +17,7 @@ interface Global {
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await createRuntime(loadConfig(), "datasafe-admin");
+  const rt = await createRuntime(loadConfig(), "datasafe-admin", { logToStderr: true });
   try {
     return await fn(rt);
   } finally {
@@ -52,6 +55,33 @@ program
     const ttlMs = parseDuration(o.ttl);
     const r = await withRuntime((rt) => createEnrollmentToken(rt.ctx, { studioId: o.studio, ttlMs }));
     print(program, r, `token: ${r.token}\nexpires: ${r.expiresAt}`);
+  });
+
+program
+  .command("verify")
+  .description("re-read every blob the studio's restore points reference and record their health")
+  .requiredOption("--studio <id>", "studio id")
+  .option("--wait", "do it now in this process and print the result (else queue it for the workers)")
+  .action(async (o: { studio: string; wait?: boolean }) => {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    if (!o.wait) {
+      const r = await withRuntime((rt) => requestStudioVerification(rt.ctx, o.studio));
+      print(program, r, `verification of ${r.restorePoints} restore points queued`);
+      return;
+    }
+    const r = await withRuntime((rt) => verifyStudio(rt.ctx, o.studio));
+    const lines = [`${r.restorePoints} restore points: ${r.verified} verified, ${r.damaged} damaged; ${r.chunksChecked} chunks (${mb(r.bytesChecked)}) re-read`];
+    for (const id of r.damagedRestorePoints) lines.push(`  damaged: ${id}`);
+    print(program, { ...r }, lines.join("\n"));
+    if (r.damaged) process.exitCode = EXIT.error;
+  });
+
+program
+  .command("queue")
+  .description("job counts of the integrity queue (waiting, active, delayed, failed, ...)")
+  .action(async () => {
+    const counts = await withRuntime((rt) => queueCounts(rt.queue));
+    print(program, { queue: "integrity", counts }, Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join("\n"));
   });
 
 function fail(code: string, message: string, exit: number): never {

@@ -2,20 +2,24 @@
 import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import type { Ctx } from "../context.ts";
+import type { IntegrityQueue } from "../jobs/queues.ts";
 import { errors } from "../errors.ts";
 import { errorHandler } from "./error-handler.ts";
 import { requireDevice } from "./middleware/auth.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
+import { integrityRoutes } from "./routes/integrity.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
 
-export function createApp(ctx: Ctx, deps: { redisPing: Probe }): Express {
+export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(pinoHttp({ logger: ctx.log, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" } }));
+  app.use(pinoHttp({ logger: ctx.log, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" } }));
   app.use(healthRoutes(ctx, deps.redisPing));
+  app.use(metricsRoutes(ctx, deps.queue));
 
   const v1 = express.Router();
   v1.use(express.json({ limit: "1mb" }));
@@ -23,6 +27,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe }): Express {
   v1.use(requireDevice(ctx));
   v1.use(chunkRoutes(ctx));
   v1.use(restorePointRoutes(ctx));
+  v1.use(integrityRoutes(ctx));
   app.use("/v1", v1);
 
   app.use((_req, _res, next) => next(errors.notFound("route")));

@@ -14,5 +14,9 @@ export function presentRestorePoint(row: RestorePointRow): RestorePointView {
     rootChunkId: Buffer.from(row.rootChunkId).toString("hex"),
     refCount: row.refCount,
     skipped: row.skipped,
+    health: row.health,
+    verifiedAt: row.verifiedAt?.toISOString() ?? null,
+    damagedChunks: row.damagedChunks,
+    clientVerification: row.clientVerifiedAt ? { at: row.clientVerifiedAt.toISOString(), ok: row.clientVerifyOk === true } : null,
   };
 }

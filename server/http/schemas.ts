@@ -62,4 +62,12 @@ export interface RestorePointView {
   rootChunkId: string;
   refCount: number;
   skipped: number;
+  /** Server verification: pending until checked, then verified or damaged (integrity). */
+  health: "pending" | "verified" | "damaged";
+  /** When the server last found every referenced chunk intact. */
+  verifiedAt: string | null;
+  /** Referenced chunks found missing or corrupt (0 unless damaged). */
+  damagedChunks: number;
+  /** The last decrypt-and-compare check by `datasafe verify` on a studio PC. */
+  clientVerification: { at: string; ok: boolean } | null;
 }

@@ -1,5 +1,6 @@
-// Queue names and typed payloads. Redis holds only work in progress; Postgres is the truth
-// (DESIGN.md principle 2), so every job can be re-created from database state.
+// Queue names, job names, typed payloads and deterministic job ids. Redis holds only work in
+// progress; Postgres is the truth (DESIGN.md principle 2), so every job can be re-created from
+// database state, and a job id derived from that state makes re-created duplicates collapse.
 import { Queue } from "bullmq";
 
 export const INTEGRITY_QUEUE = "integrity";
@@ -7,7 +8,47 @@ export const INTEGRITY_QUEUE = "integrity";
 export interface VerifyRestorePointJob {
   studioId: string;
   restorePointId: string;
+  /** RestorePoint.verifyGeneration this job was requested for (request.ts). */
+  generation?: number;
 }
+
+export interface ScrubSlotJob {
+  /** floor(time / scrub interval): one fan-out per slot, whichever worker adds it first. */
+  slot: number;
+}
+
+export interface ScrubStudioJob {
+  studioId: string;
+  slot: number;
+}
+
+export interface IntegrityJobs {
+  verify: VerifyRestorePointJob;
+  "scrub-slot": ScrubSlotJob;
+  "scrub-studio": ScrubStudioJob;
+}
+export type IntegrityJobName = keyof IntegrityJobs;
+export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
+
+// BullMQ refuses ":" in custom ids.
+export const jobIds = {
+  verify: (j: VerifyRestorePointJob) => `verify-${j.restorePointId}-g${j.generation ?? 0}`,
+  "scrub-slot": (j: ScrubSlotJob) => `scrub-${j.slot}`,
+  "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
+} satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
+
+/**
+ * Retry policy, declared once: transient failures back off exponentially (5 attempts); permanent
+ * ones fail at once (the processor throws UnrecoverableError). A completed job is removed at once
+ * (its result is in Postgres; the id must be free for the next request of the same state); a
+ * failed one is kept an hour, so the sweeper re-adding the same id is a no-op until then.
+ */
+export const JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 2000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 3600 },
+} as const;
 
 export function redisConnection(redisUrl: string) {
   const url = new URL(redisUrl);
@@ -22,6 +63,21 @@ export function redisConnection(redisUrl: string) {
   };
 }
 
-export function integrityQueue(redisUrl: string): Queue<VerifyRestorePointJob> {
-  return new Queue<VerifyRestorePointJob>(INTEGRITY_QUEUE, { connection: redisConnection(redisUrl) });
+export type IntegrityQueue = Queue<IntegrityJobData, unknown, IntegrityJobName>;
+
+export function integrityQueue(redisUrl: string, prefix: string): IntegrityQueue {
+  return new Queue<IntegrityJobData, unknown, IntegrityJobName>(INTEGRITY_QUEUE, { connection: redisConnection(redisUrl), prefix });
+}
+
+/** Adds a job under its deterministic id (a no-op if that id is already queued, active or failed). */
+export async function addJob<K extends IntegrityJobName>(queue: IntegrityQueue, name: K, data: IntegrityJobs[K]): Promise<void> {
+  const jobId = (jobIds[name] as (d: IntegrityJobs[K]) => string)(data);
+  await queue.add(name, data, { ...JOB_OPTIONS, jobId });
+}
+
+export const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed", "prioritized"] as const;
+
+/** Operator visibility: jobs per state (datasafe-admin queue, GET /metrics). */
+export async function queueCounts(queue: IntegrityQueue): Promise<Record<string, number>> {
+  return queue.getJobCounts(...JOB_STATES);
 }

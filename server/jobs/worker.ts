@@ -1,16 +1,65 @@
-// The worker role: consumes the integrity queue. Several workers may run against one Redis;
-// BullMQ hands each job to one of them at a time.
-import { Worker } from "bullmq";
+// The worker role: consumes the integrity queue and runs the sweeper. Several workers may run
+// against one Redis: BullMQ gives each job to one worker at a time under a lock the worker
+// renews; a worker that dies stops renewing, and after JOB_LOCK_SECONDS the job is "stalled" and
+// handed to another worker. Jobs are idempotent, so finishing a half-done job again is safe.
+import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Ctx } from "../context.ts";
-import { INTEGRITY_QUEUE, redisConnection, type VerifyRestorePointJob } from "./queues.ts";
-import { verifyRestorePoint } from "./tasks/verify-restore-point.ts";
+import { metrics } from "../metrics.ts";
+import { StorageError } from "../storage/index.ts";
+import { INTEGRITY_QUEUE, redisConnection, type IntegrityJobData, type IntegrityJobName, type IntegrityJobs, type IntegrityQueue } from "./queues.ts";
+import { startSweeper } from "./sweeper.ts";
+import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
+import { verifyTask } from "./tasks/verify-restore-point.ts";
 
-export function startWorker(ctx: Ctx): Worker<VerifyRestorePointJob> {
-  const worker = new Worker<VerifyRestorePointJob>(
+type AnyJob = Job<IntegrityJobData, unknown, IntegrityJobName>;
+
+function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
+  switch (job.name) {
+    case "verify": return verifyTask(ctx, job.data as IntegrityJobs["verify"]);
+    case "scrub-slot": return scrubSlotTask(ctx, queue, job.data as IntegrityJobs["scrub-slot"]);
+    case "scrub-studio": return scrubStudioTask(ctx, job.data as IntegrityJobs["scrub-studio"]);
+    default: throw new UnrecoverableError(`unknown job ${String(job.name)}`);
+  }
+}
+
+/** Retry by error class: permanent storage errors (bad credentials, unknown) never retry. */
+function classify(err: unknown): unknown {
+  if (err instanceof StorageError && !err.transient) return new UnrecoverableError(`${err.code}: ${err.message}`);
+  return err;
+}
+
+export function startWorker(ctx: Ctx, queue: IntegrityQueue): { close(): Promise<void> } {
+  const { workerConcurrency, jobLockMs } = ctx.config.integrity;
+  const worker = new Worker<IntegrityJobData, unknown, IntegrityJobName>(
     INTEGRITY_QUEUE,
-    async (job) => verifyRestorePoint(ctx, job.data),
-    { connection: redisConnection(ctx.config.redisUrl), concurrency: 2 },
+    async (job) => {
+      try {
+        return await run(ctx, queue, job);
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    {
+      connection: redisConnection(ctx.config.redisUrl),
+      prefix: ctx.config.redisPrefix,
+      concurrency: workerConcurrency,
+      lockDuration: jobLockMs,
+      stalledInterval: Math.max(1000, Math.round(jobLockMs / 2)),
+      maxStalledCount: 3,
+    },
   );
-  worker.on("failed", (job, err) => ctx.log.warn({ jobId: job?.id, err }, "integrity job failed"));
-  return worker;
+  worker.on("completed", (job) => metrics.jobsProcessed.inc({ name: job.name }));
+  worker.on("failed", (job, err) => {
+    const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    metrics.jobsFailed.inc({ name: job?.name ?? "unknown", final: String(final) });
+    ctx.log.warn({ jobId: job?.id, name: job?.name, attempt: job?.attemptsMade, final, err }, "integrity job failed");
+  });
+  worker.on("error", (err) => ctx.log.warn({ err }, "worker connection error"));
+  const sweeper = startSweeper(ctx, queue);
+  return {
+    close: async () => {
+      sweeper.stop();
+      await worker.close();
+    },
+  };
 }

@@ -8,16 +8,21 @@ import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
+import { damagedAmong } from "./integrity/damaged.ts";
+import { replaceDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
-/** Returns the ids (of those given) that the studio does not hold. */
+/**
+ * Returns the ids (of those given) that the studio does not hold, or holds damaged: reporting a
+ * damaged chunk missing makes the next backup upload it again (integrity/repair.ts).
+ */
 export async function findMissingChunks(ctx: Ctx, studioId: string, ids: Buffer[]): Promise<Buffer[]> {
   const rows = await ctx.db.chunk.findMany({
     where: { studioId, id: { in: ids.map(bytes) } },
     select: { id: true },
   });
   const present = new Set(rows.map((r) => Buffer.from(r.id).toString("hex")));
-  return ids.filter((id) => !present.has(id.toString("hex")));
+  return [...ids.filter((id) => !present.has(id.toString("hex"))), ...(await damagedAmong(ctx, studioId, ids))];
 }
 
 export interface StoreChunkInput {
@@ -41,7 +46,8 @@ export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ st
   if (input.sha256 && !sha256.equals(input.sha256)) {
     throw errors.integrity("chunk body does not match its SHA-256; resend it");
   }
-  const existing = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { size: true } });
+  const existing = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { size: true, state: true, objectKey: true } });
+  if (existing?.state === "damaged") return replaceDamagedChunk(ctx, { studioId, id, data, sha256, oldObjectKey: existing.objectKey });
   if (existing) return { stored: false, size: existing.size };
 
   const objectKey = objectKeyForChunk(studioId, id.toString("hex"));

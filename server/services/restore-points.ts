@@ -100,6 +100,7 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
 const listSelect = {
   id: true, createdAt: true, label: true, files: true, bytes: true, deviceId: true,
   rootChunkId: true, refCount: true, skipped: true, device: { select: { name: true } },
+  health: true, verifiedAt: true, damagedChunks: true, clientVerifiedAt: true, clientVerifyOk: true,
 } as const;
 
 export async function listRestorePoints(ctx: Ctx, studioId: string, opts: { deviceName?: string; limit: number }) {

@@ -41,7 +41,8 @@ export async function dropDatabase(name: string): Promise<void> {
   await client.end();
 }
 
-export async function startServer(opts: { s3?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
+/** `role`: "all" (API + worker, the default) or "api" (no worker: jobs wait in Redis). */
+export async function startServer(opts: { s3?: boolean; env?: Record<string, string>; role?: "all" | "api" } = {}): Promise<TestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "datasafe-test-"));
   const dbName = `datasafe_test_${randomBytes(5).toString("hex")}`;
   const databaseUrl = `postgresql://${os.userInfo().username}@127.0.0.1:5432/${dbName}`;
@@ -72,7 +73,7 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
   let proc!: ChildProcess;
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
-    proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "all"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts", opts.role ?? "all"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout!.on("data", (b: Buffer) => (output += b.toString()));
     proc.stderr!.on("data", (b: Buffer) => (output += b.toString()));
     await waitReady(url, proc, () => output);

@@ -1,0 +1,109 @@
+// Helpers for the integrity tests: the device's API credential, polling, direct (test-only)
+// access to the server's database and blob store to inspect and damage what it stores, and
+// extra worker processes sharing a test server's configuration.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+import { loadConfig } from "../../server/config.ts";
+import { type BlobStore, createBlobStore } from "../../server/storage/index.ts";
+import type { Pc } from "./cli.ts";
+import { ROOT, type TestServer } from "./server.ts";
+
+export async function authOf(pc: Pc): Promise<Record<string, string>> {
+  const state = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string };
+  return { authorization: `Bearer ${state.accessToken}` };
+}
+
+export async function getJson<T>(server: TestServer, auth: Record<string, string>, url: string): Promise<T> {
+  const res = await fetch(`${server.url}${url}`, { headers: auth });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface HealthView {
+  id: string;
+  health: "pending" | "verified" | "damaged";
+  verifiedAt: string | null;
+  damagedChunks: number;
+  clientVerification: { at: string; ok: boolean } | null;
+}
+
+export async function healthById(server: TestServer, auth: Record<string, string>): Promise<Map<string, HealthView>> {
+  const list = await getJson<{ restorePoints: HealthView[] }>(server, auth, "/v1/restore-points");
+  return new Map(list.restorePoints.map((r) => [r.id, r]));
+}
+
+/** Waits until no restore point of the studio is pending; returns health by id. */
+export async function settled(server: TestServer, auth: Record<string, string>, timeoutMs = 30_000): Promise<Map<string, HealthView>> {
+  return waitFor("verification to settle", async () => {
+    const h = await healthById(server, auth);
+    return [...h.values()].every((r) => r.health !== "pending") ? h : null;
+  }, timeoutMs);
+}
+
+export async function sql(server: TestServer): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: server.databaseUrl });
+  await client.connect();
+  return client;
+}
+
+export interface ChunkRow {
+  id: string;
+  objectKey: string;
+  size: number;
+  state: string;
+}
+
+export async function chunkRow(db: pg.Client, id: string): Promise<ChunkRow> {
+  const r = await db.query<ChunkRow>(`SELECT encode(id, 'hex') AS id, "objectKey", size, state FROM "Chunk" WHERE id = decode($1, 'hex')`, [id]);
+  if (!r.rows[0]) throw new Error(`no chunk ${id}`);
+  return r.rows[0];
+}
+
+export async function refsOf(db: pg.Client, restorePointId: string): Promise<string[]> {
+  const r = await db.query<{ refs: Buffer }>(`SELECT refs FROM "RestorePoint" WHERE id = $1`, [restorePointId]);
+  const refs = r.rows[0]!.refs;
+  return Array.from({ length: refs.length / 32 }, (_, i) => refs.subarray(i * 32, (i + 1) * 32).toString("hex"));
+}
+
+/** The server's own blob store (same configuration), for the test to damage objects. */
+export function blobStoreOf(server: TestServer): BlobStore {
+  const config = loadConfig(server.env, { dotenv: false });
+  return config.s3 ? createBlobStore({ kind: "s3", ...config.s3 }) : createBlobStore({ kind: "local", dir: config.blobDir });
+}
+
+export type Damage = "flip" | "delete" | "truncate";
+
+/** Damages a stored object in place (replaced under the same key: what bit rot or an operator does). */
+export async function damage(store: BlobStore, key: string, kind: Damage): Promise<void> {
+  const data = await store.read(key);
+  await store.delete(key);
+  if (kind === "delete") return;
+  if (kind === "flip") {
+    data[Math.floor(data.length / 2)]! ^= 0x01;
+    await store.put(key, data);
+  } else {
+    await store.put(key, data.subarray(0, data.length - 17));
+  }
+}
+
+/** A worker process (role "worker") with the server's configuration plus `env`. */
+export function startWorkerProcess(server: TestServer, env: Record<string, string> = {}): { proc: ChildProcess; logs(): string; exited: Promise<NodeJS.Signals | number | null> } {
+  let output = "";
+  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "worker"], { cwd: ROOT, env: { ...server.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  proc.stdout!.on("data", (b: Buffer) => (output += b.toString()));
+  proc.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => proc.once("exit", (code, signal) => resolve(signal ?? code)));
+  return { proc, logs: () => output, exited };
+}
