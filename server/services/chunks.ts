@@ -8,6 +8,7 @@ import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
+import { absentIds } from "./absent-ids.ts";
 import { damagedAmong } from "./integrity/damaged.ts";
 import { replaceDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
@@ -17,12 +18,7 @@ import { translateStorageError } from "./storage-errors.ts";
  * damaged chunk missing makes the next backup upload it again (integrity/repair.ts).
  */
 export async function findMissingChunks(ctx: Ctx, studioId: string, ids: Buffer[]): Promise<Buffer[]> {
-  const rows = await ctx.db.chunk.findMany({
-    where: { studioId, id: { in: ids.map(bytes) } },
-    select: { id: true },
-  });
-  const present = new Set(rows.map((r) => Buffer.from(r.id).toString("hex")));
-  return [...ids.filter((id) => !present.has(id.toString("hex"))), ...(await damagedAmong(ctx, studioId, ids))];
+  return [...(await absentIds(ctx, studioId, ids)), ...(await damagedAmong(ctx, studioId, ids))];
 }
 
 export interface StoreChunkInput {

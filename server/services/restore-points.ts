@@ -6,10 +6,10 @@ import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { type CommitBody, MAX_REFS_PER_PAGE } from "../http/schemas.ts";
-import { findMissingChunks } from "./chunks.ts";
+import { absentIds } from "./absent-ids.ts";
+import { damagedAmong } from "./integrity/damaged.ts";
 
 const ID = 32;
-const CHECK_BATCH = 1000;
 
 export interface Writer {
   studioId: string;
@@ -61,12 +61,11 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
   }
   if (!rootListed) throw errors.validation("references must include the manifest root chunk");
 
-  const missing: Buffer[] = [];
-  for (let i = 0; i < count; i += CHECK_BATCH) {
-    const batch: Buffer[] = [];
-    for (let j = i; j < Math.min(count, i + CHECK_BATCH); j++) batch.push(refs.subarray(j * ID, (j + 1) * ID));
-    missing.push(...(await findMissingChunks(ctx, who.studioId, batch)));
-  }
+  const all: Buffer[] = [];
+  for (let i = 0; i < count; i++) all.push(refs.subarray(i * ID, (i + 1) * ID));
+  // A damaged chunk counts as missing: the uploader then re-reads its files and sends it again
+  // (integrity repair), instead of committing a point that is damaged from birth.
+  const missing = [...(await absentIds(ctx, who.studioId, all)), ...(await damagedAmong(ctx, who.studioId, all))];
   if (missing.length) {
     throw errors.conflict("CHUNKS_MISSING", `${missing.length} referenced chunks are not stored`, {
       missing: missing.slice(0, 1000).map((m) => m.toString("hex")),
