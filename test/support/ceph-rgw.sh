@@ -86,7 +86,7 @@ ceph_() { timeout 30 ceph "${C[@]}" --connect-timeout 10 "$@"; }
 
 # One attempt to bring the cluster up on the given ports; returns 1 if a port was taken.
 start_once() {
-  local port=$1 mon_port=$2 fsid id
+  local port=$1 mon_port=$2 fsid id body
   mkdir -p "$D"/{mon,osd,rgw,log,run}
   fsid=$(cat /proc/sys/kernel/random/uuid)
   cat >"$D/ceph.conf" <<CONF
@@ -150,13 +150,16 @@ CONF
   done
   ((ok)) || die "the OSD did not come up"
   radosgw -n client.rgw "${C[@]}" >/dev/null 2>&1 || die "radosgw did not start"
+  ok=0
   for _ in $(seq 60); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-    # radosgw exits when it cannot bind its port: give the caller a chance to pick another.
-    [[ -f $D/run/client.rgw.pid ]] && ! alive "$D/run/client.rgw.pid" && return 1
+    # Something else may hold the port and answer (or hang): only RGW's own answer counts.
+    body=$(curl -s --max-time 3 "http://127.0.0.1:$port/" 2>/dev/null || true)
+    [[ $body == *ListAllMyBucketsResult* ]] && { ok=1; break; }
+    # radosgw daemonizes before binding and exits when the port is taken.
+    grep -qs "failed to bind" "$D/log/client.rgw.log" && return 1
     sleep 1
   done
-  curl -s -o /dev/null "http://127.0.0.1:$port/" || return 1
+  ((ok)) || die "radosgw did not answer on port $port"
   radosgw-admin "${C[@]}" -n client.rgw user create --uid=test --display-name=test \
     --access-key=testkey --secret=testsecret >/dev/null 2>&1 || die "radosgw-admin user create failed"
   RGW_PORT=$port
