@@ -9,6 +9,7 @@
 // one this run started with (request.ts).
 import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
+import { faultPoint } from "../../faults.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
 import { checkChunk, type CheckMode } from "./check-chunk.ts";
 import { recordChecks } from "./chunk-results.ts";
@@ -72,6 +73,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
     newly.push(...(await recordChecks(ctx, job.studioId, checked)));
   }
   await propagateDamage(ctx, job.studioId, newly, { except: job.restorePointId });
+  faultPoint(ctx.config, "verify-before-verdict"); // kill -9 tests: a worker dying mid-job
 
   const ok = damaged.length === 0;
   const written = await ctx.db.restorePoint.updateMany({
