@@ -18,7 +18,7 @@ export interface SinkOptions {
   throttle?: (bytes: number) => Promise<void>;
 }
 
-export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 6, batchSize: 64, maxBufferedBytes: 96 * 1024 * 1024 };
+export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, batchSize: 64, maxBufferedBytes: 96 * 1024 * 1024 };
 
 export interface SinkStats {
   chunksTotal: number;
