@@ -8,6 +8,7 @@ import { getPassphrase } from "./passphrase.ts";
 import { enroll } from "./commands/enroll.ts";
 import { runBackup } from "./backup/run-backup.ts";
 import { runRestore } from "./restore/run-restore.ts";
+import { runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
 
 const env = readEnv();
@@ -90,6 +91,23 @@ program
       state, passphrase: await passphrase()(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite), progress: progressFor(mode()),
     });
     emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s`);
+  });
+
+program
+  .command("verify")
+  .description("download, decrypt and check a restore point (needs the passphrase); reports the result to the server")
+  .argument("[id]", "restore point id, or `latest`", "latest")
+  .option("--read-data-subset <percent>", "check only a random share of the chunks, e.g. 10 or 10%", "100")
+  .action(async (id: string, o: { readDataSubset: string }) => {
+    const subsetPercent = Number(o.readDataSubset.replace(/%$/, ""));
+    if (!(subsetPercent > 0 && subsetPercent <= 100)) throw usage("--read-data-subset must be a percentage in (0, 100]");
+    const state = await loadDeviceState(env.home);
+    const r = await runVerify({ state, passphrase: await passphrase()(), id, subsetPercent });
+    const human = r.ok
+      ? `restore point ${r.restorePointId}: OK (${r.chunksChecked} chunks, ${mb(r.bytesChecked)} checked)`
+      : `restore point ${r.restorePointId}: ${r.problems.length} PROBLEMS\n${r.problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`;
+    emit(mode(), r, human);
+    if (!r.ok) process.exitCode = EXIT.error;
   });
 
 try {

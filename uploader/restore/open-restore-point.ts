@@ -4,7 +4,7 @@
 import type { ApiClient, RestorePointView } from "../api/client.ts";
 import {
   DecryptKeyring, decodeEntries, decodeRoot, FormatError, hexToId, openChunk, verifyBody, verifyRoot,
-  type ManifestEntry, type ManifestRoot,
+  type ManifestEntry, type ManifestRoot, type StudioSecrets,
 } from "../format/index.ts";
 import { unlock } from "../studio-keys.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -14,6 +14,8 @@ export interface OpenedRestorePoint {
   view: RestorePointView;
   root: ManifestRoot;
   entries: ManifestEntry[];
+  /** The unlocked studio keys (verify signs its report with the studio sign key). */
+  secrets: StudioSecrets;
   /** Downloads, decrypts and authenticates one chunk. */
   fetchChunk(hex: string): Promise<Buffer>;
 }
@@ -60,5 +62,5 @@ export async function openRestorePoint(api: ApiClient, state: DeviceState, passp
   } catch (err) {
     throw damaged(err, "the manifest body");
   }
-  return { view, root, entries, fetchChunk };
+  return { view, root, entries, secrets, fetchChunk };
 }
