@@ -8,6 +8,7 @@ import { errorHandler } from "./error-handler.ts";
 import { requireDevice } from "./middleware/auth.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
+import { heartbeatRoutes } from "./routes/heartbeats.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -28,6 +29,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   v1.use(chunkRoutes(ctx));
   v1.use(restorePointRoutes(ctx));
   v1.use(integrityRoutes(ctx));
+  v1.use(heartbeatRoutes(ctx));
   app.use("/v1", v1);
 
   app.use((_req, _res, next) => next(errors.notFound("route")));

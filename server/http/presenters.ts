@@ -1,6 +1,7 @@
 // What leaves the API: ids in hex, dates in ISO 8601, sizes as numbers.
 import type { RestorePointRow } from "../services/restore-points.ts";
-import type { RestorePointView } from "./schemas.ts";
+import type { DeviceRow } from "../services/heartbeats.ts";
+import type { DeviceView, RestorePointView } from "./schemas.ts";
 
 export function presentRestorePoint(row: RestorePointRow): RestorePointView {
   return {
@@ -18,5 +19,28 @@ export function presentRestorePoint(row: RestorePointRow): RestorePointView {
     verifiedAt: row.verifiedAt?.toISOString() ?? null,
     damagedChunks: row.damagedChunks,
     clientVerification: row.clientVerifiedAt ? { at: row.clientVerifiedAt.toISOString(), ok: row.clientVerifyOk === true } : null,
+  };
+}
+
+export function presentDevice(row: DeviceRow): DeviceView {
+  const h = row.heartbeat;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    revoked: row.revokedAt !== null,
+    heartbeat: h && {
+      receivedAt: h.receivedAt.toISOString(),
+      agentVersion: h.agentVersion,
+      os: h.os,
+      state: h.state,
+      nextRunAt: iso(h.nextRunAt),
+      lastRunAt: iso(h.lastRunAt),
+      lastResult: h.lastResult,
+      lastErrorCode: h.lastErrorCode,
+      lastRestorePointId: h.lastRestorePointId,
+      lastSuccessAt: iso(h.lastSuccessAt),
+    },
   };
 }

@@ -71,3 +71,45 @@ export interface RestorePointView {
   /** The last decrypt-and-compare check by `datasafe verify` on a studio PC. */
   clientVerification: { at: string; ok: boolean } | null;
 }
+
+/**
+ * An agent heartbeat (POST /v1/heartbeats), sent at least every 5 minutes separately from
+ * backups. Zero knowledge: error *codes* only, never a message (it could hold a file name).
+ */
+export const heartbeatBody = z.object({
+  agentVersion: z.string().min(1).max(50),
+  os: z.string().min(1).max(100),
+  state: z.enum(["idle", "running", "retrying"]),
+  nextRunAt: z.iso.datetime().nullable(),
+  lastRun: z
+    .object({
+      at: z.iso.datetime(),
+      result: z.enum(["ok", "failed"]),
+      errorCode: z.string().regex(/^[A-Z0-9_]{1,64}$/, "must be an error code (A-Z, 0-9, _)").nullable(),
+      restorePointId: z.uuid().nullable(),
+    })
+    .nullable(),
+  lastSuccessAt: z.iso.datetime().nullable(),
+});
+
+export type HeartbeatBody = z.infer<typeof heartbeatBody>;
+
+/** A device of the caller's studio with its latest heartbeat (GET /v1/devices). */
+export interface DeviceView {
+  id: string;
+  name: string;
+  createdAt: string;
+  revoked: boolean;
+  heartbeat: {
+    receivedAt: string;
+    agentVersion: string;
+    os: string;
+    state: string;
+    nextRunAt: string | null;
+    lastRunAt: string | null;
+    lastResult: string | null;
+    lastErrorCode: string | null;
+    lastRestorePointId: string | null;
+    lastSuccessAt: string | null;
+  } | null;
+}
