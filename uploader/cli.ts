@@ -10,6 +10,8 @@ import { runBackup } from "./backup/run-backup.ts";
 import { runRestore } from "./restore/run-restore.ts";
 import { runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
+import { withBackupLock } from "./agent/lock.ts";
+import { registerAgentCommands } from "./agent-cli.ts";
 
 const env = readEnv();
 const json = process.argv.includes("--json");
@@ -56,7 +58,10 @@ program
   .option("--full-reread", "read every file, even those unchanged since the last backup")
   .action(async (paths: string[], o: { label?: string; fullReread?: boolean }) => {
     const state = await loadDeviceState(env.home);
-    const r = await runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), progress: progressFor(mode()) });
+    // One backup at a time per PC: wait for the agent's run (or another backup) to finish.
+    const onWait = () => process.stderr.write("datasafe: another backup is running on this PC; waiting for it to finish\n");
+    const r = await withBackupLock(env.home, { wait: true, onWait }, () =>
+      runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), progress: progressFor(mode()) }));
     const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
     emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged), ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
     // Partial success: the restore point exists but lacks the skipped files.
@@ -109,6 +114,8 @@ program
     emit(mode(), r, human);
     if (!r.ok) process.exitCode = EXIT.error;
   });
+
+registerAgentCommands(program, env, mode);
 
 try {
   await program.parseAsync(process.argv);

@@ -29,3 +29,11 @@ export function readEnv(): UploaderEnv {
 export function readFaultPoint(): string | undefined {
   return process.env.DATASAFE_FAULT_POINT || undefined;
 }
+
+/**
+ * Where `datasafe service install` writes the systemd unit: DATASAFE_SYSTEMD_DIR overrides the
+ * systemd directory (tests, packaging) and then systemctl is not called.
+ */
+export function readServiceEnv(): { systemdDir: string | undefined } {
+  return { systemdDir: process.env.DATASAFE_SYSTEMD_DIR || undefined };
+}

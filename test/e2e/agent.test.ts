@@ -1,0 +1,224 @@
+// The studio agent end to end: real `datasafe run` processes against a real server. Schedules
+// are set a few seconds ahead (six-field cron), limits and intervals small, every wait bounded.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { AgentProc, cronIn, readAgentStatus } from "../support/agent.ts";
+import { newStudio, Pc } from "../support/cli.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+// Root reads anything: the agent runs as an unprivileged user so that a chmod 000 file is unreadable.
+const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+interface DeviceView {
+  name: string;
+  heartbeat: null | { receivedAt: string; agentVersion: string; os: string; state: string; nextRunAt: string | null; lastResult: string | null; lastRestorePointId: string | null };
+}
+
+describe("the studio agent (datasafe run)", { timeout: 110_000 }, () => {
+  let server: TestServer;
+  let token: () => Promise<string>;
+
+  before(async () => {
+    server = await startServer();
+    token = (await newStudio(server)).token;
+  });
+  after(async () => server?.stop());
+
+  /** An enrolled PC with its agent configured; a schedule `scheduleInMs` ahead is set last (CLI calls take a while). */
+  async function enrolled(name: string, settings: Array<[string, string]>, sources: Array<[string, boolean]>, scheduleInMs?: number): Promise<Pc & { fireAt: number }> {
+    const pc = await Pc.create(server);
+    const e = await pc.run(["enroll", "--token", await token(), "--name", name]);
+    assert.equal(e.code, 0, e.stderr);
+    for (const [dir, watch] of sources) {
+      const r = await pc.run(["config", "add-source", dir, ...(watch ? ["--watch"] : [])]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    for (const [k, v] of [["heartbeatSeconds", "1"], ...settings]) {
+      const r = await pc.run(["config", "set", k!, v!]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    let fireAt = 0;
+    if (scheduleInMs !== undefined) {
+      fireAt = Date.now() + scheduleInMs;
+      const r = await pc.run(["config", "set", "schedule", cronIn(scheduleInMs)]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    if (asUser.uid !== undefined) {
+      for (const p of [server.dir, pc.home]) await chmod(p, 0o777);
+      for (const f of ["device.json", "agent.json"]) await chmod(path.join(pc.home, f), 0o644);
+    }
+    return Object.assign(pc, { fireAt });
+  }
+
+  async function devices(pc: Pc): Promise<DeviceView[]> {
+    const { accessToken } = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string };
+    const res = await fetch(`${server.url}/v1/devices`, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { devices: DeviceView[] }).devices;
+  }
+
+  async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined | null | false>): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+      await sleep(200);
+    }
+  }
+
+  it("a scheduled run fires, skips an unreadable file, heartbeats reach the server, status tells", async () => {
+    const src = path.join(server.dir, "Studio Fotos é", "DB backups ü");
+    await mkdir(src, { recursive: true });
+    await writeFile(path.join(src, "clients 2024 ñ.bak"), randomBytes(300_000));
+    await writeFile(path.join(src, "locked.db"), "secret\n");
+    await chmod(path.join(src, "locked.db"), asUser.uid === undefined ? 0o000 : 0o600);
+    const pc = await enrolled("front-desk", [["label", "nightly"]], [[src, false]], 5000);
+    const fireAt = pc.fireAt;
+    const agent = AgentProc.start(pc, asUser);
+    try {
+      const started = await agent.waitFor((l) => l.msg === "agent started", 20_000, "agent start");
+      assert.equal(Math.abs(Date.parse(String(started.nextRunAt)) - fireAt) < 1500, true, `nextRunAt ${String(started.nextRunAt)}`);
+
+      // Heartbeats come before any backup, on their own timer.
+      const first = await eventually("first heartbeat", 15_000, async () => (await devices(pc)).find((d) => d.name === "front-desk")?.heartbeat);
+      assert.equal(first.agentVersion, "0.1.0");
+      assert.match(first.os, /^linux /);
+      assert.equal(first.lastResult, null);
+
+      const done = await agent.waitFor((l) => l.msg === "backup finished", 40_000, "the scheduled run");
+      assert.equal(done.trigger, "schedule");
+      assert.ok(Date.parse(String(done.startedAt)) >= fireAt - 1000, "did not fire before its time");
+      assert.equal(done.files, 1);
+      assert.equal(done.skipped, 1);
+      const skipped = await agent.waitFor((l) => l.msg === "file skipped", 1000, "the skipped file");
+      assert.match(String(skipped.path), /locked\.db$/);
+      assert.match(String(skipped.error), /EACCES/);
+
+      const list = await pc.run(["list", "--device", "front-desk"]);
+      const points = list.json.restorePoints as Array<{ id: string; label: string }>;
+      assert.deepEqual(points.map((p) => [p.id, p.label]), [[done.restorePointId, "nightly"]]);
+
+      const after = await eventually("a heartbeat with the result", 15_000, async () => {
+        const h = (await devices(pc))[0]?.heartbeat;
+        return h?.lastResult === "ok" ? h : null;
+      });
+      assert.equal(after.lastRestorePointId, done.restorePointId);
+      const nextDay = Date.parse(String(after.nextRunAt)) - fireAt;
+      assert.ok(Math.abs(nextDay - 86_400_000) < 3_700_000, `next run ${after.nextRunAt} is the next day`);
+
+      const status = await pc.run(["status"]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal(status.json.agent, "running");
+      assert.equal((status.json.lastRun as { result: string }).result, "ok");
+      assert.equal((status.json.lastRun as { skipped: number }).skipped, 1);
+      const log = await readFile(path.join(pc.home, "logs", "agent.log"), "utf8");
+      assert.match(log, /"msg":"backup finished"/);
+    } finally {
+      assert.equal(await agent.stop(), 0, agent.dump());
+    }
+    const stopped = await pc.run(["status"]);
+    assert.equal(stopped.json.agent, "not running");
+  });
+
+  it("a file written slowly into a watched folder is sent once, only when complete", async () => {
+    const watched = path.join(server.dir, "Datenbank Sicherung");
+    await mkdir(watched, { recursive: true });
+    const pc = await enrolled("db-pc", [["schedule", "0 3 1 1 *"], ["watch.stableSeconds", "2"], ["watch.pollSeconds", "0.5"]], [[watched, true]]);
+    const agent = AgentProc.start(pc, asUser);
+    try {
+      await agent.waitFor((l) => l.msg === "agent started", 20_000, "agent start");
+      const file = path.join(watched, "studio backup 2024-11-26.bak");
+      const fh = await open(file, "w");
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 16; i++) {
+        const part = randomBytes(64 * 1024);
+        parts.push(part);
+        await fh.write(part);
+        await sleep(400); // 6.4 s of writing, pauses longer than a poll, shorter than "stable"
+      }
+      await fh.close();
+      const writtenAt = (await stat(file)).mtimeMs;
+      const done = await agent.waitFor((l) => l.msg === "backup finished", 30_000, "the watch-triggered run");
+      assert.equal(done.trigger, "watch");
+      const started = agent.lines.filter((l) => l.msg === "backup started");
+      assert.equal(started.length, 1, agent.dump());
+      assert.ok(Date.parse(String(started[0]!.time)) >= writtenAt + 2000, "started only after the file was stable");
+      await sleep(3000);
+      assert.equal(agent.finished().length, 1, "the same file is not sent again");
+
+      const to = path.join(server.dir, "watch-restored");
+      const r = await pc.run(["restore", String(done.restorePointId), "--to", to]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(sha(await readFile(path.join(to, path.basename(watched), path.basename(file)))), sha(Buffer.concat(parts)));
+    } finally {
+      assert.equal(await agent.stop(), 0, agent.dump());
+    }
+  });
+
+  it("holds the time-of-day bandwidth limit within 10 %, and an interactive backup waits for the run", async () => {
+    const src = path.join(server.dir, "Photos 2024");
+    await mkdir(src, { recursive: true });
+    await writeFile(path.join(src, "IMG_0001.jpg"), randomBytes(6_000_000));
+    const other = path.join(server.dir, "before import");
+    await mkdir(other, { recursive: true });
+    await writeFile(path.join(other, "db.bak"), randomBytes(50_000));
+    const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const window = `${hhmm(new Date(Date.now() - 3_600_000))}-${hhmm(new Date(Date.now() + 3_600_000))}=1MB`;
+    const pc = await enrolled("photo-pc", [["bandwidth.windows", window], ["parallelUploads", "3"]], [[src, false]], 4000);
+    const agent = AgentProc.start(pc, asUser);
+    try {
+      await agent.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
+      const interactive = pc.run(["backup", other, "--label", "before import"], {}, asUser);
+      const done = await agent.waitFor((l) => l.msg === "backup finished", 40_000, "the throttled run");
+      const rate = Number(done.bytesUploaded) / (Number(done.durationMs) / 1000);
+      process.stdout.write(`# bandwidth: ${Math.round(rate)} bytes/s over ${done.bytesUploaded} bytes with a limit of 1000000\n`);
+      assert.ok(Number(done.bytesUploaded) >= 6_000_000);
+      assert.ok(rate <= 1_100_000 && rate >= 900_000, `rate ${rate} bytes/s`);
+
+      const b = await interactive;
+      assert.equal(b.code, 0, b.stderr);
+      assert.match(b.stderr, /another backup is running on this PC; waiting/);
+      const points = (await pc.run(["list", "--device", "photo-pc"])).json.restorePoints as Array<{ id: string; label: string | null }>;
+      assert.deepEqual(points.map((p) => p.label), ["before import", null], `the interactive backup committed after the agent's run\n${agent.dump()}`);
+    } finally {
+      assert.equal(await agent.stop(), 0, agent.dump());
+    }
+  });
+
+  it("an agent killed mid-run completes the work when restarted, without resending what was stored", async () => {
+    const src = path.join(server.dir, "Kunden");
+    await mkdir(src, { recursive: true });
+    const files = [randomBytes(2_000_000), randomBytes(2_000_000), randomBytes(2_000_000)];
+    for (const [i, f] of files.entries()) await writeFile(path.join(src, `part ${i}.bin`), f);
+    const pc = await enrolled("killed-pc", [["bandwidth.limit", "1MB"], ["catchUpDelaySeconds", "0"]], [[src, false]], 4000);
+    const first = AgentProc.start(pc, asUser);
+    await first.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
+    const running = await pc.run(["status"]);
+    assert.equal(running.json.agent, "running");
+    assert.equal((running.json.progress as { bytesTotal: number }).bytesTotal, 6_000_000, "status shows the run's progress");
+    await eventually("read progress in status.json", 10_000, async () => ((await readAgentStatus(pc)).progress?.bytesDone ?? 0) > 0);
+    await sleep(1500); // about 3 MB of 6 sent at 1 MB/s
+    await first.stop("SIGKILL");
+    assert.equal(first.finished().length, 0);
+    assert.deepEqual((await pc.run(["list", "--device", "killed-pc"])).json.restorePoints, [], "killed before its commit");
+
+    const second = AgentProc.start(pc, asUser);
+    try {
+      await second.waitFor((l) => l.msg.startsWith("the previous agent stopped before its backup completed"), 20_000, "resume notice");
+      const done = await second.waitFor((l) => l.msg === "backup finished", 60_000, "the resumed run");
+      assert.equal(done.trigger, "resume");
+      assert.equal(done.files, 3);
+      assert.ok(Number(done.bytesUploaded) < 5_000_000, `resent ${done.bytesUploaded} bytes of 6000000`);
+      const points = (await pc.run(["list", "--device", "killed-pc"])).json.restorePoints as Array<{ id: string; bytes: number; files: number }>;
+      assert.deepEqual(points.map((p) => [p.id, p.files, p.bytes]), [[done.restorePointId, 3, 6_000_000]]);
+    } finally {
+      assert.equal(await second.stop(), 0, second.dump());
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// A real agent process (`datasafe run --json`) for tests: its JSON log lines, waiting for one
+// that matches, killing it (gracefully or -9) and its status file.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Pc } from "./cli.ts";
+import { ROOT } from "./server.ts";
+
+export type LogLine = { level: string; msg: string } & Record<string, unknown>;
+
+export class AgentProc {
+  readonly lines: LogLine[] = [];
+  stderr = "";
+  private readonly exit: Promise<number | null>;
+
+  private constructor(readonly proc: ChildProcess) {
+    let buf = "";
+    proc.stdout!.on("data", (b: Buffer) => {
+      buf += b.toString();
+      for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          this.lines.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.stderr += `(not JSON) ${line}\n`;
+        }
+      }
+    });
+    proc.stderr!.on("data", (b: Buffer) => (this.stderr += b.toString()));
+    this.exit = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
+  }
+
+  static start(pc: Pc, opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): AgentProc {
+    const proc = spawn(process.execPath, [path.join(ROOT, "bin", "datasafe.js"), "run", "--json"], {
+      cwd: ROOT, env: pc.env(opts.env), stdio: ["ignore", "pipe", "pipe"], uid: opts.uid, gid: opts.gid,
+    });
+    return new AgentProc(proc);
+  }
+
+  /** Resolves with the first log line (already seen or coming) matching `pred`; fails after `ms`. */
+  async waitFor(pred: (l: LogLine) => boolean, ms: number, what: string): Promise<LogLine> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.lines.find(pred);
+      if (found) return found;
+      if (this.proc.exitCode !== null) throw new Error(`agent exited (${this.proc.exitCode}) before ${what}:\n${this.dump()}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${this.dump()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  finished(): LogLine[] {
+    return this.lines.filter((l) => l.msg === "backup finished");
+  }
+
+  dump(): string {
+    return `${this.lines.map((l) => JSON.stringify(l)).join("\n")}\n${this.stderr}`;
+  }
+
+  /** SIGTERM (a clean stop) or SIGKILL (a crash); resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exit;
+  }
+}
+
+export async function readAgentStatus(pc: Pc): Promise<Record<string, unknown> & { progress: { bytesDone: number } | null }> {
+  return JSON.parse(await readFile(path.join(pc.home, "status.json"), "utf8")) as Record<string, unknown> & { progress: { bytesDone: number } | null };
+}
+
+/** A six-field cron expression (seconds first) firing once a day, `inMs` from now. */
+export function cronIn(inMs: number): string {
+  const t = new Date(Date.now() + inMs);
+  return `${t.getSeconds()} ${t.getMinutes()} ${t.getHours()} * * *`;
+}
