@@ -1,5 +1,5 @@
 // Typed client of the DataSafe API (server/http/schemas.ts is the contract).
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { RestorePointView } from "../../server/http/schemas.ts";
 import { request } from "./http.ts";
 
@@ -62,9 +62,24 @@ export class ApiClient {
   async putChunk(id: string, envelope: Buffer): Promise<boolean> {
     const sha256 = createHash("sha256").update(envelope).digest("hex");
     const res = await request(this.url(`v1/chunks/${id}`), () => {
-      const form = new FormData();
-      form.set("chunk", new Blob([asArrayBufferView(envelope)]), "chunk");
-      return { method: "PUT", headers: this.headers({ "x-content-sha256": sha256 }), body: form };
+      // multipart/form-data by hand, streamed from the envelope: FormData + Blob would copy it twice.
+      const boundary = `datasafe-${randomBytes(12).toString("hex")}`;
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="chunk"; filename="chunk"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      return {
+        method: "PUT",
+        headers: this.headers({
+          "x-content-sha256": sha256,
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+          "content-length": String(head.length + envelope.length + tail.length),
+        }),
+        body: (async function* () {
+          yield head;
+          yield envelope;
+          yield tail;
+        })(),
+        duplex: "half",
+      } as unknown as RequestInit; // Node's fetch (undici) takes async iterables; the DOM types do not say so
     });
     const body = (await res.json()) as { stored: boolean };
     return body.stored;

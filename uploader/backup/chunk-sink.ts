@@ -10,7 +10,7 @@ import { Semaphore } from "../util/semaphore.ts";
 export interface SinkOptions {
   /** Chunk uploads in flight. */
   concurrency: number;
-  /** Ids per dedup query. */
+  /** Ids per dedup query (a batch is also sent early when memory runs short). */
   batchSize: number;
   /** Plaintext bytes held at once (reading waits beyond it). */
   maxBufferedBytes: number;
@@ -18,7 +18,8 @@ export interface SinkOptions {
   throttle?: (bytes: number) => Promise<void>;
 }
 
-export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, batchSize: 64, maxBufferedBytes: 96 * 1024 * 1024 };
+/** 32 MiB of plaintext keeps 4 uploads and the next dedup batch busy; RSS stays far below 300 MB. */
+export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, batchSize: 64, maxBufferedBytes: 32 * 1024 * 1024 };
 
 export interface SinkStats {
   chunksTotal: number;
@@ -89,7 +90,11 @@ export class ChunkSink {
     });
     stored.catch(() => undefined); // the failure is reported by flush(); avoid unhandled rejections
     this.seen.set(hex, stored);
-    await this.memory.acquire(plain.length);
+    if (!this.memory.tryAcquire(plain.length)) {
+      // Memory is short: send the batch we hold (its answers free memory), then wait.
+      this.dispatch();
+      await this.memory.acquire(plain.length);
+    }
     this.batch.push({ id, hex, plain, resolve, reject });
     if (this.batch.length >= this.opts.batchSize) this.dispatch();
     return { hex, stored };

@@ -17,6 +17,14 @@ export class Semaphore {
     await new Promise<void>((resolve) => this.waiters.push({ n: want, resolve }));
   }
 
+  /** Takes `n` units if free right now (and nobody waits); never waits. */
+  tryAcquire(n = 1): boolean {
+    const want = Math.min(n, this.capacity);
+    if (this.waiters.length || this.available < want) return false;
+    this.available -= want;
+    return true;
+  }
+
   release(n = 1): void {
     this.available += Math.min(n, this.capacity);
     while (this.waiters.length && this.available >= this.waiters[0]!.n) {
