@@ -76,9 +76,9 @@ program
     const state = await loadDeviceState(env.home);
     const { ApiClient } = await import("./api/client.ts");
     const rows = await new ApiClient(state.server, state.accessToken).listRestorePoints(o.device);
-    const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName }) => ({ id, createdAt, label, files, bytes, deviceName }));
+    const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }) => ({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }));
     const human = restorePoints.length
-      ? restorePoints.map((r) => `${r.id}  ${r.createdAt}  ${r.deviceName}  ${r.files} files  ${mb(r.bytes)}${r.label ? `  "${r.label}"` : ""}`).join("\n")
+      ? restorePoints.map((r) => `${r.id}  ${r.createdAt}  ${r.deviceName}  ${r.files} files  ${mb(r.bytes)}  ${r.health}${r.label ? `  "${r.label}"` : ""}`).join("\n")
       : "no restore points yet";
     emit(mode(), { restorePoints }, human);
   });
