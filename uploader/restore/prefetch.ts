@@ -18,9 +18,9 @@ export function orderedPrefetch(ids: string[], fetch: (id: string) => Promise<Bu
   return {
     async next() {
       fill();
+      // The one handed out counts as in flight until the caller awaited it: refill on the next call.
       const p = window.shift();
       if (!p) throw new Error("prefetch exhausted");
-      fill();
       return p;
     },
   };
