@@ -7,6 +7,16 @@ import { createDb, prepareDatabase } from "./db.ts";
 import { createLogger } from "./logger.ts";
 import { createBlobStore } from "./storage/index.ts";
 
+const ENQUEUE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface Runtime {
   ctx: Ctx;
   queue: IntegrityQueue;
@@ -27,7 +37,10 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
     async verifyRestorePoint(job) {
       // Postgres holds the request (verifyDueAt); if this fails or Redis loses the job, the
       // sweeper (server/jobs/sweeper.ts) enqueues it again under the same id.
-      await addJob(queue, "verify", job).catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification"));
+      // Bounded wait: with Redis down the client queues commands indefinitely, and a commit must
+      // not hang on it.
+      await withTimeout(addJob(queue, "verify", job), ENQUEUE_TIMEOUT_MS)
+        .catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification; the sweeper will"));
     },
   };
   const db = createDb(config.databaseUrl);

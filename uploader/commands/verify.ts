@@ -58,7 +58,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     const files = rp.entries.filter((e) => e.type === "file");
     const unique = [...new Set(files.flatMap((f) => f.chunks ?? []))];
     const selected = sample(unique, o.subsetPercent);
-    const sizes = await checkChunks(api, o.state.studioId, secrets, selected, o.parallel ?? 8, result, damaged);
+    const sizes = await checkChunks(o.state, secrets, selected, o.parallel ?? 8, result, damaged);
     for (const f of files) {
       const chunks = f.chunks ?? [];
       if (!chunks.every((c) => sizes.has(c))) continue; // not (fully) checked, or already reported
@@ -88,9 +88,15 @@ function sample(ids: string[], percent: number): string[] {
   return pool.slice(0, k);
 }
 
+/** A chunk download with a short retry: a missing blob (a 5xx) is a finding here, not an outage. */
+async function download(state: DeviceState, hex: string): Promise<Buffer> {
+  const res = await request(endpoint(state, `v1/chunks/${hex}`), () => ({ headers: { authorization: `Bearer ${state.accessToken}` } }), { attempts: 3, baseMs: 250, capMs: 2000 });
+  return Buffer.from(await res.arrayBuffer());
+}
+
 /** Downloads and authenticates chunks; returns the plaintext size of each good one. */
 async function checkChunks(
-  api: ApiClient, studioId: string, secrets: StudioSecrets, ids: string[], parallel: number, result: VerifyResult, damaged: Damaged[],
+  state: DeviceState, secrets: StudioSecrets, ids: string[], parallel: number, result: VerifyResult, damaged: Damaged[],
 ): Promise<Map<string, number>> {
   const keyring = new DecryptKeyring(secrets);
   const sizes = new Map<string, number>();
@@ -100,7 +106,7 @@ async function checkChunks(
     try {
       let envelope: Buffer;
       try {
-        envelope = await api.getChunk(hex);
+        envelope = await download(state, hex);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         result.problems.push({ code: err.code, chunkId: hex, message: `chunk ${hex} could not be downloaded: ${err.message}` });
@@ -109,7 +115,7 @@ async function checkChunks(
       }
       result.chunksChecked++;
       try {
-        const plain = await openChunk(keyring, secrets.chunkIdKey, studioId, hexToId(hex), envelope);
+        const plain = await openChunk(keyring, secrets.chunkIdKey, state.studioId, hexToId(hex), envelope);
         sizes.set(hex, plain.length);
         result.bytesChecked += plain.length;
       } catch (err) {
@@ -139,10 +145,13 @@ async function report(state: DeviceState, secrets: StudioSecrets, restorePointId
   };
   const text = JSON.stringify(body);
   const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString("base64");
-  const url = new URL(`v1/restore-points/${restorePointId}/client-verification`, state.server.endsWith("/") ? state.server : `${state.server}/`).toString();
-  await request(url, () => ({
+  await request(endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), () => ({
     method: "POST",
     headers: { authorization: `Bearer ${state.accessToken}`, "content-type": "application/json" },
     body: JSON.stringify({ report: text, signature }),
   }));
+}
+
+function endpoint(state: DeviceState, path: string): string {
+  return new URL(path, state.server.endsWith("/") ? state.server : `${state.server}/`).toString();
 }
