@@ -2,7 +2,7 @@
 // are set a few seconds ahead (six-field cron), limits and intervals small, every wait bounded.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AgentProc, cronIn, readAgentStatus } from "../support/agent.ts";
@@ -19,7 +19,7 @@ interface DeviceView {
   heartbeat: null | { receivedAt: string; agentVersion: string; os: string; state: string; nextRunAt: string | null; lastResult: string | null; lastRestorePointId: string | null };
 }
 
-describe("the studio agent (datasafe run)", { timeout: 110_000 }, () => {
+describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   let server: TestServer;
   let token: () => Promise<string>;
 
@@ -219,6 +219,31 @@ describe("the studio agent (datasafe run)", { timeout: 110_000 }, () => {
       assert.deepEqual(points.map((p) => [p.id, p.files, p.bytes]), [[done.restorePointId, 3, 6_000_000]]);
     } finally {
       assert.equal(await second.stop(), 0, second.dump());
+    }
+  });
+  it("a failed run is retried with backoff, and the server sees it failing meanwhile", async () => {
+    const src = path.join(server.dir, "USB Laufwerk");
+    await mkdir(src, { recursive: true });
+    await writeFile(path.join(src, "studio.bak"), randomBytes(100_000));
+    const pc = await enrolled("retry-pc", [["retry.baseSeconds", "3"], ["retry.maxSeconds", "3"]], [[src, false]], 4000);
+    await rename(src, `${src} (unplugged)`); // the drive is gone when the run starts
+    const agent = AgentProc.start(pc, asUser);
+    try {
+      const failed = await agent.waitFor((l) => l.msg === "backup failed: will retry", 30_000, "a failed first attempt");
+      assert.equal(failed.attempt, 1);
+      assert.ok(Date.parse(String(failed.retryAt)) - Date.parse(String(failed.finishedAt)) >= 1400, "backs off");
+      const h = await eventually("a heartbeat saying the backup fails", 15_000, async () => {
+        const hb = (await devices(pc)).find((d) => d.name === "retry-pc")?.heartbeat;
+        return hb?.lastResult === "failed" && hb.state === "retrying" ? hb : null;
+      });
+      assert.match(String((h as { lastErrorCode?: string }).lastErrorCode), /^[A-Z0-9_]+$/, "a code, never a message");
+      await rename(`${src} (unplugged)`, src);
+      const done = await agent.waitFor((l) => l.msg === "backup finished", 30_000, "the retried run");
+      assert.equal(done.trigger, "schedule");
+      assert.ok(Number(done.attempt) >= 2);
+      assert.equal(agent.lines.filter((l) => l.msg === "backup started").length, Number(done.attempt), "one run at a time, one per attempt");
+    } finally {
+      assert.equal(await agent.stop(), 0, agent.dump());
     }
   });
 });
