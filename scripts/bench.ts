@@ -1,0 +1,130 @@
+// `npm run bench`: every performance figure of issue 6 in one command, as ratios measured in
+// one run on this machine (see test/bench/). Flags:
+//   --size MiB          synthetic studio tree size (default 256)
+//   --reps N            repetitions of the end-to-end runs and stage timings; medians reported (3)
+//   --json FILE         where to write all figures (bench-results/latest.json)
+//   --clients N --chunks-per-client N   ingest load (50 x 6)
+//   --lookup-studios N  studios seeded for the support lookup, 365 days each (1000);
+//   --full-lookup       the issue's scale: 10,000 studios x 365 = 3.65 M rows (seeding ~1-4 min)
+//   --only a,b          run only some of: stages,e2e,ingest,lookup
+//   --no-restic --no-s3 --no-install    skip the peer, the S3 server, or installing restic
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { generate } from "../test/bench/dataset.ts";
+import { runE2E, type E2EReport } from "../test/bench/e2e.ts";
+import { localRawStore, measureIngest, type IngestReport } from "../test/bench/ingest.ts";
+import { measureLookup, type LookupReport } from "../test/bench/lookup.ts";
+import { machine } from "../test/bench/machine.ts";
+import { render, type BenchReport } from "../test/bench/report.ts";
+import { ensureRestic } from "../test/bench/restic.ts";
+import { deletePrefix, ensureS3, s3Store } from "../test/bench/s3-env.ts";
+import { measureStages, type StagesReport } from "../test/bench/stages.ts";
+import { evaluate } from "../test/bench/targets.ts";
+import { ROOT, startServer, type TestServer } from "../test/support/server.ts";
+
+const { values: a } = parseArgs({
+  options: {
+    size: { type: "string", default: "256" },
+    reps: { type: "string", default: "3" },
+    json: { type: "string", default: path.join(ROOT, "bench-results", "latest.json") },
+    clients: { type: "string", default: "50" },
+    "chunks-per-client": { type: "string", default: "6" },
+    "lookup-studios": { type: "string" },
+    "full-lookup": { type: "boolean", default: false },
+    only: { type: "string", default: "stages,e2e,ingest,lookup" },
+    "no-restic": { type: "boolean", default: false },
+    "no-s3": { type: "boolean", default: false },
+    "no-install": { type: "boolean", default: false },
+  },
+});
+const num = (k: string, v: string | undefined) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} must be a positive number`);
+  return n;
+};
+const sizeMiB = num("size", a.size);
+const reps = Math.round(num("reps", a.reps));
+const only = new Set(a.only.split(","));
+const lookupStudios = a["full-lookup"] ? 10_000 : Math.round(num("lookup-studios", a["lookup-studios"] ?? "1000"));
+const SEED = "datasafe-bench-v1";
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const started = Date.now();
+const mach = machine();
+log(`bench: ${mach.cores} cores, load average ${mach.loadAvgStart.join(" ")}; tree ${sizeMiB} MiB, ${reps} reps`);
+const notes: string[] = [];
+const workDir = await mkdtemp(path.join(os.tmpdir(), "datasafe-bench-"));
+// The server accepts device tokens signed with this secret: the bench mints them for seeded devices.
+const jwtSecret = randomBytes(32).toString("hex");
+const servers: TestServer[] = [];
+const s3 = a["no-s3"] || !(only.has("e2e") || only.has("ingest")) ? null : await ensureS3(log);
+if (!s3 && !a["no-s3"]) notes.push("no S3 server could be started: end to end runs on the local directory store, without restic");
+
+let stages: StagesReport | null = null;
+let e2e: E2EReport | null = null;
+const ingest: IngestReport[] = [];
+let lookup: LookupReport | null = null;
+try {
+  if (only.has("stages")) {
+    log("stages ...");
+    const ds = await generate(path.join(workDir, "stages-tree"), sizeMiB, SEED);
+    stages = await measureStages(ds, { sampleMiB: Math.min(64, sizeMiB), reps });
+    await rm(ds.root, { recursive: true, force: true });
+  }
+  // One server on S3 (when there is one) serves the end-to-end runs, S3 ingest and the lookup.
+  const main = await startServer({ s3: Boolean(s3), env: { JWT_SECRET: jwtSecret } });
+  servers.push(main);
+  const mainStore = s3 ? await s3Store(s3, main.env.S3_BUCKET!) : null;
+  if (only.has("e2e")) {
+    const resticVersion = a["no-restic"] || !s3 ? null : await ensureRestic(log, !a["no-install"]);
+    if (resticVersion) notes.push(`peer: ${resticVersion}`);
+    else if (!a["no-restic"]) notes.push("restic is not available: no peer comparison");
+    log("end to end ...");
+    e2e = await runE2E(main, s3, mainStore, Boolean(resticVersion), { sizeMiB, reps, seed: SEED, workDir, log });
+  }
+  if (only.has("ingest")) {
+    const opts = { clients: Math.round(num("clients", a.clients)), chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])), jwtSecret };
+    log("ingest, local directory store ...");
+    const local = await startServer({ env: { JWT_SECRET: jwtSecret } });
+    servers.push(local);
+    const raw = await localRawStore(local);
+    ingest.push(await measureIngest(local, raw.store, "local directory", opts));
+    await raw.cleanup();
+    if (s3 && mainStore) {
+      log("ingest, S3 (Ceph RGW) ...");
+      // Raw objects go to the server's own bucket under bench/: same store, same bucket.
+      ingest.push(await measureIngest(main, mainStore, "S3 (Ceph RGW)", opts));
+      await deletePrefix(mainStore, "bench/");
+    }
+  }
+  if (only.has("lookup")) {
+    log(`support lookup: seeding ${lookupStudios} studios x 365 restore points ...`);
+    lookup = await measureLookup(main, { studios: lookupStudios, days: 365, queries: 1000, jwtSecret });
+  }
+} finally {
+  for (const s of servers) await s.stop().catch(() => undefined);
+  await s3?.stop();
+  await rm(workDir, { recursive: true, force: true });
+}
+
+mach.loadAvgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+if (e2e) notes.push("end-to-end MiB/s = tree bytes / wall time of the client process (start-up, key derivation and commit included); source files are in the page cache for both tools");
+if (e2e) notes.push("server RSS/CPU: the DataSafe server process (API + worker, which verifies each new restore point in the background); restic talks to Ceph directly, so it has no server figures");
+const report: BenchReport = {
+  startedAt: new Date(started).toISOString(),
+  durationSec: (Date.now() - started) / 1000,
+  machine: mach,
+  options: { sizeMiB, reps, lookupStudios, only: [...only].join(",") },
+  notes,
+  stages,
+  e2e,
+  ingest,
+  lookup,
+  targets: evaluate(e2e, ingest, lookup),
+};
+await mkdir(path.dirname(path.resolve(a.json)), { recursive: true });
+await writeFile(a.json, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${render(report)}\n\nall figures: ${a.json}\n`);

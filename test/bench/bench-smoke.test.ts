@@ -1,0 +1,50 @@
+// `npm run bench` at a tiny size, so the bench keeps working as the code changes. This checks
+// that every section runs and produces figures (and that restores were byte-exact: the bench
+// throws otherwise), never how fast anything is: timings on a shared CI machine are not a test.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import type { BenchReport } from "./report.ts";
+import { ROOT } from "../support/server.ts";
+
+test("npm run bench works end to end at a tiny size", { timeout: 180_000 }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "datasafe-bench-smoke-"));
+  const json = path.join(dir, "out.json");
+  // Under `npm test` S3_* points at the suite's Ceph RGW; without it, skip S3 rather than start
+  // a second Ceph here. Never install restic from a test: use it only if present.
+  const args = ["--size", "6", "--reps", "1", "--clients", "4", "--chunks-per-client", "2", "--lookup-studios", "20", "--no-install", "--json", json];
+  if (!process.env.S3_ENDPOINT) args.push("--no-s3");
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      p.stderr.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
+      p.stdout.resume();
+      p.on("error", reject);
+      p.on("close", (c) => (c === 0 ? resolve(0) : reject(new Error(`bench exited ${c}:\n${err}`))));
+    });
+    assert.equal(code, 0);
+    const r = JSON.parse(await readFile(json, "utf8")) as BenchReport;
+    assert.ok(r.machine.cores >= 1 && r.machine.loadAvgStart.length === 3);
+    assert.ok(r.stages && r.stages.stages.every((s) => s.mbps > 0), "every stage measured");
+    assert.ok(r.stages.limit1Core > 0 && r.stages.limit2Cores > r.stages.limit1Core);
+    const e2e = r.e2e!;
+    for (const p of ["first backup", "unchanged re-run", "incremental", "restore (new PC)"] as const) {
+      assert.ok(e2e.datasafe[p].wallMs > 0 && e2e.datasafe[p].clientPeakRssMiB > 0, `DataSafe ${p} measured`);
+      if (e2e.restic) assert.ok(e2e.restic[p].wallMs > 0, `restic ${p} measured`);
+    }
+    assert.ok(e2e.datasafe["first backup"].sentBytes > 0);
+    assert.ok(r.ingest.length >= 1);
+    for (const i of r.ingest) {
+      assert.equal(i.errors, 0, `${i.store} ingest errors`);
+      assert.ok(i.rawMBps > 0 && i.ingestMBps > 0);
+    }
+    assert.ok(r.lookup && r.lookup.rows === 20 * 365 && r.lookup.serverTime.p99 > 0);
+    assert.ok(r.targets.length >= 8);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,85 @@
+// Support's "latest restore point of studio X" at scale: a year of nightly restore points for
+// many studios seeded into the bench server's database, then the query timed two ways:
+//   - server time: the API's own service call (services/restore-points.ts getRestorePoint with
+//     "latest", i.e. Prisma findFirst where studioId order by createdAt desc) in this process;
+//   - over HTTP: GET /v1/restore-points/latest as a device of that studio (auth included),
+// plus the list route (GET /v1/restore-points, 100 newest) of a studio with a full year.
+import type { Ctx } from "../../server/context.ts";
+import { createDb } from "../../server/db.ts";
+import { getRestorePoint } from "../../server/services/restore-points.ts";
+import type { TestServer } from "../support/server.ts";
+import { Rng } from "./prng.ts";
+import { deviceToken, latestPlan, seedRestorePoints, seedStudios } from "./seed.ts";
+import { percentile } from "./stats.ts";
+
+export interface LookupOptions {
+  studios: number;
+  days: number;
+  queries: number;
+  jwtSecret: string;
+}
+
+export interface Latency {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+export interface LookupReport {
+  studios: number;
+  days: number;
+  rows: number;
+  seedMs: number;
+  serverTime: Latency;
+  http: Latency;
+  list: Latency;
+  plan: string;
+}
+
+const lat = (xs: number[]): Latency => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length });
+
+async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+export async function measureLookup(server: TestServer, o: LookupOptions): Promise<LookupReport> {
+  const devices = await seedStudios(server.databaseUrl, "lookup", o.studios);
+  const seeded = await seedRestorePoints(server.databaseUrl, "lookup", o.studios, o.days);
+  const rng = new Rng("lookup-queries");
+  const pick = () => devices[rng.int(devices.length)]!;
+
+  // Only `db` is used by getRestorePoint; the rest of Ctx belongs to a running server.
+  const db = createDb(server.databaseUrl);
+  const ctx = { db } as unknown as Ctx;
+  try {
+    await timed(20, () => getRestorePoint(ctx, pick().studioId, "latest")); // warm the pool and plan cache
+    const serverTime = await timed(o.queries, () => getRestorePoint(ctx, pick().studioId, "latest"));
+    const get = async (token: string, route: string) => {
+      const res = await fetch(`${server.url}/v1/${route}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`GET /v1/${route}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    // Tokens are signed before the clock starts: the client's signing is not server time.
+    const tokens = Array.from({ length: o.queries }, () => deviceToken(o.jwtSecret, pick()));
+    const http = await timed(o.queries, (i) => get(tokens[i]!, "restore-points/latest"));
+    const list = await timed(Math.min(o.queries, 300), (i) => get(tokens[i]!, "restore-points"));
+    return {
+      studios: o.studios,
+      days: o.days,
+      rows: seeded.rows,
+      seedMs: seeded.ms,
+      serverTime: lat(serverTime),
+      http: lat(http),
+      list: lat(list),
+      plan: await latestPlan(server.databaseUrl, pick().studioId),
+    };
+  } finally {
+    await db.$disconnect();
+  }
+}

@@ -1,0 +1,72 @@
+// Runs a child process and measures it the way a user would see it: wall time, peak resident
+// memory and CPU seconds. Linux only: /proc/<pid>/status VmHWM is the kernel's own peak-RSS
+// counter (monotonic, so sampling it misses at most the last interval), /proc/<pid>/stat has
+// utime+stime in clock ticks.
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+
+export interface Measured {
+  code: number;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  peakRssMiB: number;
+  cpuSec: number;
+}
+
+const TICK = 100; // USER_HZ on Linux
+
+export async function procMemory(pid: number): Promise<{ rssMiB: number; hwmMiB: number } | null> {
+  try {
+    const s = await readFile(`/proc/${pid}/status`, "utf8");
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? 0);
+    return { rssMiB: kb("VmRSS") / 1024, hwmMiB: kb("VmHWM") / 1024 };
+  } catch {
+    return null; // exited
+  }
+}
+
+export async function procCpuSec(pid: number): Promise<number | null> {
+  try {
+    const s = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the ")" that closes the command name: utime is field 14, stime 15 overall.
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return null;
+  }
+}
+
+/** Resets a process's VmHWM to its current RSS (Linux ≥ 4.0, same user or root), so a long-lived
+ * server's peak can be measured per phase. Returns false where not permitted. */
+export async function resetPeakRss(pid: number): Promise<boolean> {
+  return writeFile(`/proc/${pid}/clear_refs`, "5").then(() => true, () => false);
+}
+
+export function runMeasured(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; sampleMs?: number }): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let peak = 0;
+    let cpu = 0;
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20_000)));
+    const sample = async () => {
+      if (!child.pid) return;
+      const m = await procMemory(child.pid);
+      if (m) peak = Math.max(peak, m.hwmMiB, m.rssMiB);
+      cpu = (await procCpuSec(child.pid)) ?? cpu;
+    };
+    const timer = setInterval(() => void sample(), opts.sampleMs ?? 20);
+    child.on("error", (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearInterval(timer);
+      resolve({ code: code ?? -1, stdout, stderr, wallMs: performance.now() - started, peakRssMiB: peak, cpuSec: cpu });
+    });
+  });
+}
