@@ -165,6 +165,9 @@ export class Agent {
       this.status.retry = { trigger: job.trigger, attempt: job.attempt + 1, at: iso(at) };
       log.warn("backup failed: will retry", { ...rec, retryAt: iso(at) });
     }
+    // Before the heartbeat below: it must not report the null set while running.
+    this.status.nextRunAt = this.nextRunAt()?.toISOString() ?? null;
+    this.status.state = this.job ? "retrying" : "idle";
     await this.persist();
     void this.heartbeats?.beat();
   }
