@@ -44,12 +44,18 @@ async function measured(server: TestServer, store: BlobStore | null, prefix: str
   const serverMem = await procMemory(spid);
   const cpu1 = (await procCpuSec(spid)) ?? cpu0;
   const after = store ? await prefixBytes(store, prefix) : { bytes: NaN };
-  const json = JSON.parse(m.stdout) as Record<string, unknown>;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(m.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`datasafe ${args[0]} printed no JSON object (exit 0): ${m.stdout.slice(-300)} ${m.stderr.slice(-800)}`);
+  }
   return {
     json,
-    result: (sent: number): PhaseResult => phase(treeBytes, {
+    result: (sent: number, newChunks: number): PhaseResult => phase(treeBytes, {
       wallMs: m.wallMs,
       sentBytes: sent,
+      newChunks,
       storedBytes: after.bytes - before.bytes,
       clientPeakRssMiB: m.peakRssMiB,
       clientCpuSec: m.cpuSec,
@@ -62,7 +68,7 @@ async function measured(server: TestServer, store: BlobStore | null, prefix: str
 export async function dataSafeBackup(server: TestServer, store: BlobStore | null, s: DataSafeStudio, ds: Dataset, label: string): Promise<PhaseResult> {
   // No passphrase in the environment: backups never need it (FORMAT.md), and must not ask.
   const r = await measured(server, store, s.prefix, ds.bytes, s.pc, ["backup", ...ds.paths, "--label", label], { DATASAFE_PASSPHRASE: "" });
-  return r.result(Number(r.json.bytesUploaded ?? 0));
+  return r.result(Number(r.json.bytesUploaded ?? 0), Number(r.json.chunksUploaded ?? NaN));
 }
 
 export async function dataSafeRestore(server: TestServer, store: BlobStore | null, s: DataSafeStudio, ds: Dataset, expected: Map<string, string>): Promise<PhaseResult> {
@@ -70,7 +76,7 @@ export async function dataSafeRestore(server: TestServer, store: BlobStore | nul
   try {
     const r = await measured(server, store, s.prefix, ds.bytes, s.newPc, ["restore", "latest", "--to", to]);
     await verifyRestore(expected, to, "DataSafe");
-    return r.result(0);
+    return r.result(0, 0);
   } finally {
     await rm(to, { recursive: true, force: true });
   }

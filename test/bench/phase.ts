@@ -14,6 +14,8 @@ export interface PhaseResult {
   mbps: number;
   /** Bytes the client sent as chunk/pack bodies (restic: its data_added). */
   sentBytes: number;
+  /** Chunks (restic: data blobs) the run uploaded: bytes stored / newChunks is the cost of a change. */
+  newChunks: number;
   /** Growth of the tool's prefix in the bucket. */
   storedBytes: number;
   clientPeakRssMiB: number;

@@ -80,7 +80,10 @@ export async function resticBackup(r: ResticRepo, store: BlobStore, ds: Dataset)
   const summary = m.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>).find((o) => o.message_type === "summary");
   return phase(ds.bytes, {
     wallMs: m.wallMs,
-    sentBytes: Number(summary?.data_added ?? NaN),
+    newChunks: Number(summary?.data_blobs ?? NaN),
+    // restic 0.14's data_added counts bytes before compression; what it sends is what it stores
+    // (packs, index, snapshot: each uploaded once), so the stored growth is the bytes sent.
+    sentBytes: stored,
     storedBytes: stored,
     clientPeakRssMiB: m.peakRssMiB,
     clientCpuSec: m.cpuSec,
@@ -94,7 +97,7 @@ export async function resticRestore(r: ResticRepo, store: BlobStore, ds: Dataset
     const { m, stored } = await measured(r, store, ds.bytes, ["restore", "latest", "--target", to], r.newPcCache);
     // restic restores absolute paths below the target: <to>/<dataset root>/<relative path>.
     await verifyRestore(expected, path.join(to, ds.root), "restic");
-    return phase(ds.bytes, { wallMs: m.wallMs, sentBytes: 0, storedBytes: stored, clientPeakRssMiB: m.peakRssMiB, clientCpuSec: m.cpuSec, ...NO_SERVER });
+    return phase(ds.bytes, { wallMs: m.wallMs, sentBytes: 0, newChunks: 0, storedBytes: stored, clientPeakRssMiB: m.peakRssMiB, clientCpuSec: m.cpuSec, ...NO_SERVER });
   } finally {
     await rm(to, { recursive: true, force: true });
   }
