@@ -1,5 +1,6 @@
 // Device credentials: a JWT naming the device and its studio, checked on every request against
 // the device row so a revoked device is locked out at once.
+import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
@@ -16,16 +17,30 @@ interface DeviceClaims {
   typ: "device";
 }
 
+/**
+ * The HMAC key as a KeyObject: given a string, jsonwebtoken first tries to parse it as a public
+ * key, which throws and costs ~290 us per request; a secret KeyObject verifies in ~6 us (bench).
+ */
+const keys = new Map<string, KeyObject>();
+function hmacKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, "utf8"));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export function issueDeviceToken(ctx: Ctx, device: { id: string; studioId: string }): string {
   const claims: DeviceClaims = { sub: device.id, sid: device.studioId, typ: "device" };
-  return jwt.sign(claims, ctx.config.jwtSecret, { algorithm: "HS256", issuer: "datasafe" });
+  return jwt.sign(claims, hmacKey(ctx.config.jwtSecret), { algorithm: "HS256", issuer: "datasafe" });
 }
 
 export async function authenticateDevice(ctx: Ctx, token: string): Promise<DevicePrincipal> {
   let claims: DeviceClaims;
   try {
     // jsonwebtoken compares signatures in constant time; the algorithm is pinned.
-    claims = jwt.verify(token, ctx.config.jwtSecret, { algorithms: ["HS256"], issuer: "datasafe" }) as DeviceClaims;
+    claims = jwt.verify(token, hmacKey(ctx.config.jwtSecret), { algorithms: ["HS256"], issuer: "datasafe" }) as DeviceClaims;
   } catch {
     throw errors.unauthenticated();
   }

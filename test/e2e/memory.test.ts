@@ -20,7 +20,7 @@ async function writeBigFile(file: string, size: number): Promise<void> {
   const zeros = Buffer.alloc(8 * MB);
   for (let done = 0; done < size; done += zeros.length) {
     if (!out.write(cipher.update(zeros.subarray(0, Math.min(zeros.length, size - done))))) {
-      await new Promise((r) => out.once("drain", r));
+      await new Promise<void>((r) => out.once("drain", () => r()));
     }
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

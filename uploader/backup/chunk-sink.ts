@@ -1,11 +1,13 @@
-// The upload half of the backup pipeline. Chunks arrive in file order; each is identified at
-// once (keyed MAC), batched into "which are missing?" queries, and only missing ones are
-// compressed, encrypted and uploaded, several at a time. Memory is bounded: a chunk's plaintext
-// is held from add() until it is known present or uploaded, within a byte budget.
+// The upload half of the backup pipeline. Chunks arrive in file order; each is identified (keyed
+// MAC, on a worker thread), batched into "which are missing?" queries, and only missing ones are
+// sealed (compressed + encrypted, on a worker thread) and uploaded, several at a time. add()
+// returns as soon as the chunk is handed over, so reading, CPU work and uploads overlap. Memory
+// is bounded: a chunk's plaintext is held from add() until it is known present or sealed.
 import type { ApiClient } from "../api/client.ts";
-import { chunkId, compress, encryptChunk, idToHex, type SessionKey } from "../format/index.ts";
+import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
 import { Semaphore } from "../util/semaphore.ts";
+import type { CryptoPool } from "./crypto-pool.ts";
 
 export interface SinkOptions {
   /** Chunk uploads in flight. */
@@ -28,7 +30,8 @@ export interface SinkStats {
 }
 
 export interface AddedChunk {
-  hex: string;
+  /** The chunk's id (hex), once computed. */
+  hex: Promise<string>;
   /** Resolves once the server holds the chunk (already had it, or our upload completed). */
   stored: Promise<void>;
 }
@@ -46,24 +49,21 @@ export class ChunkSink {
   /** Every id referenced by this run, with its "stored" promise. */
   private readonly seen = new Map<string, Promise<void>>();
   private batch: Pending[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly uploads: Semaphore;
   private readonly memory: Semaphore;
   private failure: unknown = null;
 
   constructor(
     private readonly api: ApiClient,
-    private readonly session: SessionKey,
-    private readonly idKey: Buffer,
-    private readonly studioId: string,
+    private readonly pool: CryptoPool,
     private readonly opts: SinkOptions = DEFAULT_SINK_OPTIONS,
-    private readonly onUploaded: (bytes: number) => void = () => undefined,
   ) {
     this.uploads = new Semaphore(opts.concurrency);
     this.memory = new Semaphore(opts.maxBufferedBytes);
   }
 
-  /** Ids referenced so far (what the restore point will reference). */
+  /** Ids referenced so far (what the restore point will reference); complete after flush(). */
   ids(): IterableIterator<string> {
     return this.seen.keys();
   }
@@ -74,44 +74,52 @@ export class ChunkSink {
     if (!this.seen.has(hex)) this.seen.set(hex, Promise.resolve());
   }
 
-  /** Accepts one chunk of plaintext. Waits while the memory budget is used up. */
+  /** Hands one chunk of plaintext over (the buffer is consumed). Waits while memory is full. */
   async add(plain: Buffer): Promise<AddedChunk> {
     this.throwIfFailed();
-    const id = chunkId(this.idKey, plain);
-    const hex = idToHex(id);
-    this.stats.chunksTotal++;
-    const known = this.seen.get(hex);
-    if (known) return { hex, stored: known };
-    let resolve!: () => void;
-    let reject!: (err: unknown) => void;
-    const stored = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    stored.catch(() => undefined); // the failure is reported by flush(); avoid unhandled rejections
-    this.seen.set(hex, stored);
-    if (!this.memory.tryAcquire(plain.length)) {
-      // Memory is short: send the batch we hold (its answers free memory), then wait.
-      this.dispatch();
-      await this.memory.acquire(plain.length);
+    const size = plain.length;
+    if (!this.memory.tryAcquire(size)) {
+      this.dispatch(); // memory is short: send the batch we hold (its answers free memory)
+      await this.memory.acquire(size);
     }
-    this.batch.push({ id, hex, plain, resolve, reject });
-    if (this.batch.length >= this.opts.batchSize) this.dispatch();
-    return { hex, stored };
+    this.stats.chunksTotal++;
+    const identified = this.pool.id(plain);
+    const stored = identified.then(({ id, plain: back }) => this.enqueue(id, back));
+    this.track(stored);
+    stored.catch(() => undefined); // reported by flush(); avoid unhandled rejections
+    return { hex: identified.then(({ id }) => idToHex(id)), stored };
   }
 
   /** Waits until every chunk added so far is stored on the server; throws the first failure. */
   async flush(): Promise<void> {
-    this.dispatch();
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size) {
+      this.dispatch();
+      await Promise.allSettled([...this.inFlight]);
+    }
     this.throwIfFailed();
+  }
+
+  private enqueue(id: Buffer, plain: Buffer): Promise<void> {
+    const hex = idToHex(id);
+    const known = this.seen.get(hex);
+    if (known) {
+      this.memory.release(plain.length); // a repeat within this run
+      return known;
+    }
+    const stored = new Promise<void>((resolve, reject) => {
+      this.batch.push({ id, hex, plain, resolve, reject });
+    });
+    stored.catch(() => undefined);
+    this.seen.set(hex, stored);
+    if (this.batch.length >= this.opts.batchSize || this.memory.contended) this.dispatch();
+    return stored;
   }
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<unknown>): void {
     const tracked = p
       .catch((err: unknown) => {
         this.failure ??= err;
@@ -151,25 +159,26 @@ export class ChunkSink {
             p.reject(err);
             throw err;
           })
-          .finally(() => {
-            this.uploads.release();
-            this.memory.release(p.plain.length);
-          }),
+          .finally(() => this.uploads.release()),
       );
     }
   }
 
   private async upload(p: Pending): Promise<void> {
     if (this.failure) throw this.failure;
-    const { codec, data } = await compress(p.plain);
-    const envelope = encryptChunk(this.session, this.studioId, p.id, codec, data);
+    const size = p.plain.length;
+    let envelope: Buffer;
+    try {
+      envelope = await this.pool.seal(p.id, p.plain);
+    } finally {
+      this.memory.release(size); // the plaintext is gone (consumed by the worker)
+    }
     await this.opts.throttle?.(envelope.length);
     const stored = await this.api.putChunk(p.hex, envelope);
     if (stored) {
       this.stats.chunksUploaded++;
       this.stats.bytesUploaded += envelope.length;
     }
-    this.onUploaded(envelope.length);
     faultPoint("after-chunk-upload");
   }
 }

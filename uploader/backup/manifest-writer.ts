@@ -24,9 +24,10 @@ export async function writeManifest(
   const body = encodeEntries(m.entries);
   const bodyChunks: string[] = [];
   const chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"));
-  for (const c of chunker.push(body)) bodyChunks.push((await sink.add(c)).hex);
+  const pieces = chunker.push(body);
   const last = chunker.finish();
-  if (last) bodyChunks.push((await sink.add(last)).hex);
+  if (last) pieces.push(last);
+  for (const c of pieces) bodyChunks.push(await (await sink.add(c)).hex);
 
   const restorePointId = randomUUID();
   const root = encodeRoot(
@@ -47,5 +48,5 @@ export async function writeManifest(
     ),
   );
   if (root.length > MAX_CHUNK_SIZE) throw new CliError("MANIFEST_TOO_LARGE", "the manifest root exceeds the maximum chunk size", EXIT.error);
-  return { restorePointId, rootChunkId: (await sink.add(root)).hex };
+  return { restorePointId, rootChunkId: await (await sink.add(root)).hex };
 }

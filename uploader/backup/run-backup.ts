@@ -11,6 +11,7 @@ import { describeError, scan, type Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
 import { commitRestorePoint } from "./commit.ts";
+import { CryptoPool } from "./crypto-pool.ts";
 import { FileCache } from "./file-cache.ts";
 import { writeManifest } from "./manifest-writer.ts";
 import { readFileChunks } from "./read-file.ts";
@@ -59,13 +60,12 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   o.progress.start(scanned.entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0), "backing up");
 
   const cache = await FileCache.open(o.home, { ignoreExisting: Boolean(o.fullReread) });
-  const sink = new ChunkSink(
-    api,
-    newSessionKey(Buffer.from(state.studioBoxPublicKey, "base64")),
-    Buffer.from(state.chunkIdKey, "base64"),
-    state.studioId,
-    { ...DEFAULT_SINK_OPTIONS, ...o.sink },
-  );
+  const pool = new CryptoPool({
+    idKey: Buffer.from(state.chunkIdKey, "base64"),
+    studioId: state.studioId,
+    session: newSessionKey(Buffer.from(state.studioBoxPublicKey, "base64")),
+  });
+  const sink = new ChunkSink(api, pool, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
   const chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"));
   const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   const entries: ManifestEntry[] = [];
@@ -100,7 +100,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
           }
           size = read.size;
           bytesRead += size;
-          const ids = read.chunks.map((c) => c.hex);
+          const ids = await Promise.all(read.chunks.map((c) => c.hex));
           chunks = ids;
           // Journal the file once all its chunks are stored: a killed run resumes after it.
           journaled.push(Promise.all(read.chunks.map((c) => c.stored)).then(() => cache.record(e.abs, e.stat, ids), () => undefined));
@@ -130,6 +130,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       durationMs: Date.now() - started,
     };
   } finally {
+    await pool.close();
     await cache.close();
     o.progress.stop();
   }

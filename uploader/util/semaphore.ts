@@ -25,6 +25,11 @@ export class Semaphore {
     return true;
   }
 
+  /** True while someone waits: a holder that could give units back soon should do so. */
+  get contended(): boolean {
+    return this.waiters.length > 0;
+  }
+
   release(n = 1): void {
     this.available += Math.min(n, this.capacity);
     while (this.waiters.length && this.available >= this.waiters[0]!.n) {

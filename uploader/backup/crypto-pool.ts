@@ -1,0 +1,92 @@
+// Worker threads for the uploader's CPU work (chunk ids, compression, encryption), one per core,
+// so reading + chunking on the main thread overlaps with the rest. Buffers move by transfer, not
+// copy. Contract: id() and seal() give exactly what chunkId() and compress()+encryptChunk() give
+// on the main thread; if workers cannot start, the pool runs the same code in-thread.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { chunkId, compress, encryptChunk, type SessionKey } from "../format/index.ts";
+import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
+
+interface Pending {
+  resolve: (r: WorkerResponse & { ok: true }) => void;
+  reject: (err: Error) => void;
+}
+
+/** An ArrayBuffer of its own: a Buffer from Node's shared pool must not be transferred. */
+function owned(buf: Buffer): Uint8Array {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer) {
+    return new Uint8Array(buf.buffer);
+  }
+  return new Uint8Array(buf);
+}
+
+export class CryptoPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private next = 0;
+
+  constructor(
+    private readonly init: { idKey: Buffer; studioId: string; session: SessionKey },
+    size = availableParallelism(),
+  ) {
+    const data: WorkerInit = { idKey: init.idKey, studioId: init.studioId, session: init.session };
+    try {
+      for (let i = 0; i < size; i++) {
+        // The sources are TypeScript: the boot file loads the worker through tsx.
+        const w = new Worker(new URL("./crypto-worker-boot.mjs", import.meta.url), { workerData: data });
+        w.on("message", (res: WorkerResponse) => this.settle(res));
+        w.on("error", (err) => this.failAll(err));
+        this.workers.push(w);
+      }
+    } catch {
+      this.workers.length = 0; // in-thread fallback
+    }
+  }
+
+  private settle(res: WorkerResponse): void {
+    const p = this.pending.get(res.seq);
+    if (!p) return;
+    this.pending.delete(res.seq);
+    if (res.ok) p.resolve(res);
+    else p.reject(new Error(res.error));
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private call(req: WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerResponse & { ok: true }> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(req.seq, { resolve, reject });
+      const w = this.workers[this.next++ % this.workers.length]!;
+      w.postMessage(req, transfer);
+    });
+  }
+
+  /** The chunk's id, and the plaintext back (the caller's buffer is transferred away). */
+  async id(plain: Buffer): Promise<{ id: Buffer; plain: Buffer }> {
+    if (!this.workers.length) return { id: chunkId(this.init.idKey, plain), plain };
+    const u = owned(plain);
+    const res = await this.call({ op: "id", seq: this.seq++, plain: u }, [u.buffer as ArrayBuffer]);
+    const back = res.plain!;
+    return { id: Buffer.from(res.id!), plain: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
+  }
+
+  /** The chunk's envelope (compressed if worth it, encrypted); the plaintext is consumed. */
+  async seal(id: Buffer, plain: Buffer): Promise<Buffer> {
+    if (!this.workers.length) {
+      const { codec, data } = await compress(plain);
+      return encryptChunk(this.init.session, this.init.studioId, id, codec, data);
+    }
+    const u = owned(plain);
+    const res = await this.call({ op: "seal", seq: this.seq++, id: new Uint8Array(id), plain: u }, [u.buffer as ArrayBuffer]);
+    const e = res.envelope!;
+    return Buffer.from(e.buffer, e.byteOffset, e.byteLength);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
