@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [[ -f server/generated/prisma/client.ts ]] || npx prisma generate >/dev/null
+[[ -f dist/crypto-worker.mjs ]] || node scripts/build-worker.mjs
 
 echo "== lint"; npx eslint .
 echo "== type-check"; npx tsc --noEmit

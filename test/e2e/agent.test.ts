@@ -164,7 +164,8 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   it("holds the time-of-day bandwidth limit within 10 %, and an interactive backup waits for the run", async () => {
     const src = path.join(server.dir, "Photos 2024");
     await mkdir(src, { recursive: true });
-    await writeFile(path.join(src, "IMG_0001.jpg"), randomBytes(6_000_000));
+    // 10 MB at 1 MB/s: the run's fixed costs (scan, worker start, commit) stay within a few %.
+    await writeFile(path.join(src, "IMG_0001.jpg"), randomBytes(10_000_000));
     const other = path.join(server.dir, "before import");
     await mkdir(other, { recursive: true });
     await writeFile(path.join(other, "db.bak"), randomBytes(50_000));
@@ -175,10 +176,10 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     try {
       await agent.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
       const interactive = pc.run(["backup", other, "--label", "before import"], {}, asUser);
-      const done = await agent.waitFor((l) => l.msg === "backup finished", 40_000, "the throttled run");
+      const done = await agent.waitFor((l) => l.msg === "backup finished", 60_000, "the throttled run");
       const rate = Number(done.bytesUploaded) / (Number(done.durationMs) / 1000);
       process.stdout.write(`# bandwidth: ${Math.round(rate)} bytes/s over ${done.bytesUploaded} bytes with a limit of 1000000\n`);
-      assert.ok(Number(done.bytesUploaded) >= 6_000_000);
+      assert.ok(Number(done.bytesUploaded) >= 10_000_000);
       assert.ok(rate <= 1_100_000 && rate >= 900_000, `rate ${rate} bytes/s`);
 
       const b = await interactive;

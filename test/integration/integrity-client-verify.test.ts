@@ -90,7 +90,8 @@ describe("client verify", () => {
     assert.deepEqual(v.json.problems, [{ code: "AUTH_FAILED", chunkId: a.id, message: `chunk ${a.id} failed authentication (AUTH_FAILED)` }]);
     // The reported bytes differ from the record: the server checks for itself rather than trust.
     await waitFor("the server's re-read", async () => (await chunkRow(db, a.id)).state === "damaged");
-    assert.equal((await healthById(server, auth)).get(rp)!.health, "damaged");
+    // Marking the chunk and propagating to its restore points are separate steps of the job.
+    await waitFor("the point marked damaged", async () => (await healthById(server, auth)).get(rp)!.health === "damaged");
   });
 
   it("catches a swapped chunk the server cannot see; the signed report gets it replaced by the next backup", async () => {

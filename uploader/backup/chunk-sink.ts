@@ -21,7 +21,7 @@ export interface SinkOptions {
 }
 
 /** 32 MiB of plaintext keeps 4 uploads and the next dedup batch busy; RSS stays far below 300 MB. */
-export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, batchSize: 64, maxBufferedBytes: 32 * 1024 * 1024 };
+export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, batchSize: 64, maxBufferedBytes: 16 * 1024 * 1024 };
 
 export interface SinkStats {
   chunksTotal: number;

@@ -1,7 +1,8 @@
-// Worker threads for the uploader's CPU work (chunk ids, compression, encryption), one per core,
-// so reading + chunking on the main thread overlaps with the rest. Buffers move by transfer, not
+// Worker threads for the uploader's CPU work (chunk ids, compression, encryption), so reading +
+// chunking on the main thread overlaps with the rest on the other cores. Buffers move by transfer, not
 // copy. Contract: id() and seal() give exactly what chunkId() and compress()+encryptChunk() give
 // on the main thread; if workers cannot start, the pool runs the same code in-thread.
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { chunkId, compress, encryptChunk, type SessionKey } from "../format/index.ts";
@@ -10,6 +11,23 @@ import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.
 interface Pending {
   resolve: (r: WorkerResponse & { ok: true }) => void;
   reject: (err: Error) => void;
+}
+
+/**
+ * The worker bundled to plain JavaScript at install time (scripts/build-worker.mjs), else the
+ * TypeScript source through tsx (works, but each worker then carries a loader thread: ~50 MB).
+ */
+function workerScript(): URL {
+  const bundled = new URL("../../dist/crypto-worker.mjs", import.meta.url);
+  return existsSync(bundled) ? bundled : new URL("./crypto-worker-boot.mjs", import.meta.url);
+}
+
+/**
+ * One worker per core beyond the main thread (which reads and chunks), at most 3: each worker is
+ * a V8 isolate costing ~30 MB of RSS, and the uploader must stay under 300 MB whatever the data.
+ */
+export function defaultPoolSize(): number {
+  return Math.min(3, Math.max(1, availableParallelism() - 1));
 }
 
 /** An ArrayBuffer of its own: a Buffer from Node's shared pool must not be transferred. */
@@ -28,13 +46,12 @@ export class CryptoPool {
 
   constructor(
     private readonly init: { idKey: Buffer; studioId: string; session: SessionKey },
-    size = availableParallelism(),
+    size = defaultPoolSize(),
   ) {
     const data: WorkerInit = { idKey: init.idKey, studioId: init.studioId, session: init.session };
     try {
       for (let i = 0; i < size; i++) {
-        // The sources are TypeScript: the boot file loads the worker through tsx.
-        const w = new Worker(new URL("./crypto-worker-boot.mjs", import.meta.url), { workerData: data });
+        const w = new Worker(workerScript(), { workerData: data });
         w.on("message", (res: WorkerResponse) => this.settle(res));
         w.on("error", (err) => this.failAll(err));
         this.workers.push(w);
