@@ -10,6 +10,8 @@ import pg from "pg";
 import { s3ConfigFromEnv } from "./s3.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+/** The V8 flags `npm start` uses (package.json): tests run the server as production does. */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2"];
 const ADMIN_DB = `postgresql://${os.userInfo().username}@127.0.0.1:5432/postgres`;
 
 export interface TestServer {
@@ -73,7 +75,7 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
   let proc!: ChildProcess;
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
-    proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts", opts.role ?? "all"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server/main.ts", opts.role ?? "all"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout!.on("data", (b: Buffer) => (output += b.toString()));
     proc.stderr!.on("data", (b: Buffer) => (output += b.toString()));
     await waitReady(url, proc, () => output);
