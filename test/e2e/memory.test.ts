@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { newStudio, Pc } from "../support/cli.ts";
+import { enrolledPcs, Pc } from "../support/cli.ts";
 import { MB, RssSampler } from "../support/rss.ts";
 import { ROOT, startServer, type TestServer } from "../support/server.ts";
 
@@ -54,11 +54,7 @@ describe("memory stays bounded with a 2 GB file", () => {
 
   before(async () => {
     server = await startServer();
-    const studio = await newStudio(server);
-    pc = await Pc.create(server);
-    restorer = await Pc.create(server);
-    assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
-    assert.equal((await restorer.run(["enroll", "--token", await studio.token()])).code, 0);
+    [pc, restorer] = (await enrolledPcs(server, 2)).pcs as [Pc, Pc];
     src = path.join(server.dir, "db-backup");
     await mkdir(src);
     await writeBigFile(path.join(src, "studio-full.bak"), SIZE);

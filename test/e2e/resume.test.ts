@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { newStudio, Pc } from "../support/cli.ts";
+import { enrolledPcs, Pc } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 import { describeTree } from "../support/tree.ts";
 
@@ -28,11 +28,7 @@ describe("resume after kill -9", () => {
 
   before(async () => {
     server = await startServer();
-    const studio = await newStudio(server);
-    pc = await Pc.create(server);
-    restorer = await Pc.create(server);
-    assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
-    assert.equal((await restorer.run(["enroll", "--token", await studio.token()])).code, 0);
+    [pc, restorer] = (await enrolledPcs(server, 2)).pcs as [Pc, Pc];
     src = path.join(server.dir, "tree");
     await mkdir(path.join(src, "photos"), { recursive: true });
     for (let i = 0; i < 6; i++) await writeFile(path.join(src, "photos", `p${i}.jpg`), randomBytes(2_500_000));

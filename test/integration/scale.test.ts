@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { ApiClient } from "../../uploader/api/client.ts";
 import { MAX_REFS_PER_PAGE } from "../../server/http/schemas.ts";
-import { newStudio, Pc } from "../support/cli.ts";
+import { enrolledPcs } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const REFS = 200_000;
@@ -20,10 +20,9 @@ describe("metadata at scale", () => {
 
   before(async () => {
     server = await startServer();
-    const studio = await newStudio(server);
-    studioId = studio.studioId;
-    const pc = await Pc.create(server);
-    assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
+    const enrolled = await enrolledPcs(server, 1);
+    studioId = enrolled.studioId;
+    const pc = enrolled.pcs[0]!;
     const state = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { server: string; accessToken: string };
     api = new ApiClient(state.server, state.accessToken);
   });

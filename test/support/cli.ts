@@ -93,3 +93,16 @@ export async function newStudio(server: TestServer, name = "Acme Photo"): Promis
     },
   };
 }
+
+/** A new studio with `count` enrolled PCs (the first creates the studio's keys). */
+export async function enrolledPcs(server: TestServer, count: number): Promise<{ studioId: string; pcs: Pc[] }> {
+  const studio = await newStudio(server);
+  const pcs: Pc[] = [];
+  for (let i = 0; i < count; i++) {
+    const pc = await Pc.create(server);
+    const r = await pc.run(["enroll", "--token", await studio.token(), "--name", `pc-${i + 1}`]);
+    if (r.code !== 0) throw new Error(`enroll failed: ${r.stderr}`);
+    pcs.push(pc);
+  }
+  return { studioId: studio.studioId, pcs };
+}
