@@ -18,7 +18,14 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(pinoHttp({ logger: ctx.log, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" } }));
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+      // A first backup is thousands of chunk requests: successes are debug, problems stand out.
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 && res.statusCode !== 429 ? "warn" : "debug"),
+    }),
+  );
   app.use(healthRoutes(ctx, deps.redisPing));
   app.use(metricsRoutes(ctx, deps.queue));
 
