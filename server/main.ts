@@ -28,7 +28,7 @@ const { ctx } = runtime;
 const closers: Array<() => Promise<unknown>> = [() => runtime.close()];
 
 if (role === "api" || role === "all") {
-  const app = createApp(ctx, { redisPing: runtime.redisPing, queue: runtime.queue });
+  const app = createApp(ctx, { redisPing: runtime.redisPing, queue: runtime.queue() });
   const server: Server = app.listen(config.port, () => {
     const addr = server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.port;
@@ -37,7 +37,7 @@ if (role === "api" || role === "all") {
   closers.unshift(() => new Promise((resolve) => server.close(resolve)));
 }
 if (role === "worker" || role === "all") {
-  const worker = startWorker(ctx, runtime.queue);
+  const worker = startWorker(ctx, runtime.queue());
   closers.unshift(() => worker.close());
   ctx.log.info("worker started");
 }

@@ -19,7 +19,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export interface Runtime {
   ctx: Ctx;
-  queue: IntegrityQueue;
+  /** The integrity queue, connected on first use: short admin commands never touch Redis. */
+  queue(): IntegrityQueue;
   redisPing(): Promise<void>;
   close(): Promise<void>;
 }
@@ -31,15 +32,21 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
     ? createBlobStore({ kind: "s3", ...config.s3 })
     : createBlobStore({ kind: "local", dir: config.blobDir });
   await blobs.init();
-  const queue = integrityQueue(config.redisUrl, config.redisPrefix);
-  queue.on("error", (err) => log.warn({ err }, "queue connection error"));
+  let created: IntegrityQueue | null = null;
+  const queue = (): IntegrityQueue => {
+    if (!created) {
+      created = integrityQueue(config.redisUrl, config.redisPrefix);
+      created.on("error", (err) => log.warn({ err }, "queue connection error"));
+    }
+    return created;
+  };
   const jobs: Jobs = {
     async verifyRestorePoint(job) {
       // Postgres holds the request (verifyDueAt); if this fails or Redis loses the job, the
       // sweeper (server/jobs/sweeper.ts) enqueues it again under the same id.
       // Bounded wait: with Redis down the client queues commands indefinitely, and a commit must
       // not hang on it.
-      await withTimeout(addJob(queue, "verify", job), ENQUEUE_TIMEOUT_MS)
+      await withTimeout(addJob(queue(), "verify", job), ENQUEUE_TIMEOUT_MS)
         .catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification; the sweeper will"));
     },
   };
@@ -49,11 +56,16 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
     ctx,
     queue,
     redisPing: async () => {
-      await queue.client; // resolves once connected
-      if ((await queue.getWorkersCount().catch(() => -1)) < 0) throw new Error("redis unreachable");
+      await queue().client; // resolves once connected
+      if ((await queue().getWorkersCount().catch(() => -1)) < 0) throw new Error("redis unreachable");
     },
     close: async () => {
-      await queue.close().catch(() => undefined);
+      if (created) {
+        // Closing while BullMQ still initialises its connection makes it emit an unhandled
+        // "Connection is closed" error (seen crashing short admin commands): let it finish first.
+        await withTimeout(created.waitUntilReady(), ENQUEUE_TIMEOUT_MS).catch(() => undefined);
+        await created.close().catch(() => undefined);
+      }
       await db.$disconnect();
     },
   };

@@ -80,7 +80,7 @@ program
   .command("queue")
   .description("job counts of the integrity queue (waiting, active, delayed, failed, ...)")
   .action(async () => {
-    const counts = await withRuntime((rt) => queueCounts(rt.queue));
+    const counts = await withRuntime((rt) => queueCounts(rt.queue()));
     print(program, { queue: "integrity", counts }, Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join("\n"));
   });
 
