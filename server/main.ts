@@ -42,12 +42,19 @@ if (role === "worker" || role === "all") {
   ctx.log.info("worker started");
 }
 
+const SHUTDOWN_GRACE_MS = 10_000;
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
     ctx.log.info({ signal }, "shutting down");
+    // Bounded: a long integrity job must not hold the process. Its BullMQ lock then expires and
+    // another worker finishes it (jobs are idempotent; Postgres holds the state).
+    setTimeout(() => {
+      ctx.log.warn("graceful shutdown timed out; exiting");
+      process.exit(0);
+    }, SHUTDOWN_GRACE_MS).unref();
     for (const close of closers) await close().catch(() => undefined);
     process.exit(0);
   });

@@ -109,7 +109,10 @@ async function killAndWait(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once("exit", r));
   proc.kill(signal);
+  // The server bounds its own graceful shutdown; never let a test hang on it regardless.
+  const force = setTimeout(() => proc.kill("SIGKILL"), 20_000);
   await exited;
+  clearTimeout(force);
 }
 
 async function waitReady(url: string, proc: ChildProcess, logs: () => string): Promise<void> {
