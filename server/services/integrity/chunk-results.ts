@@ -4,7 +4,6 @@
 // (repair.ts): a later "ok" read does not clear it, because damage reported by a signed client
 // verify (content fails authentication) cannot be seen in the ciphertext hash.
 import type { Ctx } from "../../context.ts";
-import { bytes } from "../../db.ts";
 import type { CheckResult, ChunkRecord } from "./check-chunk.ts";
 import { metrics } from "../../metrics.ts";
 
@@ -13,33 +12,48 @@ export interface Checked {
   result: CheckResult;
 }
 
-/** Saves a batch of results; returns the ids this call newly marked damaged. */
+const LOGGED_PER_BATCH = 20;
+
+/**
+ * Saves a batch of results; returns the ids this call newly marked damaged. Three set-based
+ * statements per batch (ids and keys as arrays): per-row Prisma updates cost a query each and
+ * grow Prisma's WASM memory with every distinct query shape.
+ */
 export async function recordChecks(ctx: Ctx, studioId: string, checked: readonly Checked[], now = new Date()): Promise<Buffer[]> {
-  const match = (list: readonly Checked[]) => list.map((c) => ({ id: bytes(Buffer.from(c.row.id)), objectKey: c.row.objectKey }));
-  const readOk = checked.filter((c) => !c.result.problem && c.result.mode === "read");
-  const statOk = checked.filter((c) => !c.result.problem && c.result.mode === "stat");
-  if (readOk.length) {
-    await ctx.db.chunk.updateMany({
-      where: { studioId, state: { not: "damaged" }, OR: match(readOk) },
-      data: { state: "ok", verifiedAt: now, checkedAt: now },
-    });
+  const cols = (list: readonly Checked[]) => ({
+    ids: list.map((c) => Buffer.from(c.row.id).toString("hex")),
+    keys: list.map((c) => c.row.objectKey),
+  });
+  const readOk = cols(checked.filter((c) => !c.result.problem && c.result.mode === "read"));
+  const statOk = cols(checked.filter((c) => !c.result.problem && c.result.mode === "stat"));
+  const bad = checked.filter((c) => c.result.problem);
+  if (readOk.ids.length) {
+    await ctx.db.$executeRaw`
+      UPDATE "Chunk" c SET state = 'ok', "verifiedAt" = ${now}, "checkedAt" = ${now}
+      FROM unnest(${readOk.ids}::text[], ${readOk.keys}::text[]) AS u(id, key)
+      WHERE c."studioId" = ${studioId}::uuid AND c.id = decode(u.id, 'hex') AND c."objectKey" = u.key AND c.state <> 'damaged'`;
   }
-  if (statOk.length) {
-    await ctx.db.chunk.updateMany({ where: { studioId, OR: match(statOk) }, data: { checkedAt: now } });
+  if (statOk.ids.length) {
+    await ctx.db.$executeRaw`
+      UPDATE "Chunk" c SET "checkedAt" = ${now}
+      FROM unnest(${statOk.ids}::text[], ${statOk.keys}::text[]) AS u(id, key)
+      WHERE c."studioId" = ${studioId}::uuid AND c.id = decode(u.id, 'hex') AND c."objectKey" = u.key`;
   }
   const newly: Buffer[] = [];
-  for (const c of checked) {
-    if (!c.result.problem) continue;
-    const id = Buffer.from(c.row.id);
-    const marked = await ctx.db.chunk.updateMany({
-      where: { studioId, id: bytes(id), objectKey: c.row.objectKey, state: { not: "damaged" } },
-      data: { state: "damaged", problem: c.result.problem, damagedAt: now, checkedAt: now },
-    });
-    if (marked.count === 1) {
-      newly.push(id);
+  if (bad.length) {
+    const b = cols(bad);
+    const problems = bad.map((c) => c.result.problem!);
+    const marked = await ctx.db.$queryRaw<Array<{ id: string; problem: string; objectKey: string }>>`
+      UPDATE "Chunk" c SET state = 'damaged', problem = u.problem, "damagedAt" = ${now}, "checkedAt" = ${now}
+      FROM unnest(${b.ids}::text[], ${b.keys}::text[], ${problems}::text[]) AS u(id, key, problem)
+      WHERE c."studioId" = ${studioId}::uuid AND c.id = decode(u.id, 'hex') AND c."objectKey" = u.key AND c.state <> 'damaged'
+      RETURNING encode(c.id, 'hex') AS id, c.problem, c."objectKey"`;
+    for (const [i, m] of marked.entries()) {
+      newly.push(Buffer.from(m.id, "hex"));
       metrics.damagedChunksFound.inc({ source: "server" });
-      ctx.log.error({ studioId, chunkId: id.toString("hex"), problem: c.result.problem, objectKey: c.row.objectKey }, "chunk damaged");
+      if (i < LOGGED_PER_BATCH) ctx.log.error({ studioId, chunkId: m.id, problem: m.problem, objectKey: m.objectKey }, "chunk damaged");
     }
+    if (marked.length > LOGGED_PER_BATCH) ctx.log.error({ studioId, count: marked.length }, "more chunks damaged in this batch");
   }
   for (const c of checked) {
     metrics.chunksChecked.inc({ mode: c.result.mode });

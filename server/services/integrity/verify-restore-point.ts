@@ -12,6 +12,7 @@ import { bytes } from "../../db.ts";
 import { faultPoint } from "../../faults.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
 import { checkChunk, type CheckMode } from "./check-chunk.ts";
+import { chunkRows } from "./chunk-rows.ts";
 import { recordChecks } from "./chunk-results.ts";
 import { mapLimit } from "./limit.ts";
 import { MAX_LISTED_DAMAGED, propagateDamage } from "./propagate.ts";
@@ -51,10 +52,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
   const newly: Buffer[] = [];
   for (let i = 0; i < refCount(refs); i += BATCH) {
     const ids = Array.from({ length: Math.min(BATCH, refCount(refs) - i) }, (_, j) => refAt(refs, i + j));
-    const rows = await ctx.db.chunk.findMany({
-      where: { studioId: job.studioId, id: { in: ids.map((b) => bytes(b)) } },
-      select: { id: true, size: true, sha256: true, objectKey: true, state: true, verifiedAt: true },
-    });
+    const rows = await chunkRows(ctx, job.studioId, ids);
     const found = new Set(rows.map((r) => Buffer.from(r.id).toString("hex")));
     for (const id of ids) if (!found.has(id.toString("hex"))) damaged.push(id); // no row: cannot be restored
     const toCheck = rows.filter((r) => {
