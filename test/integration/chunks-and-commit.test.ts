@@ -2,9 +2,10 @@
 // commits that succeed only when every referenced chunk is stored, retried commits.
 import assert from "node:assert/strict";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { newStudio, Pc } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -79,6 +80,19 @@ describe("chunk ingest and commit", () => {
     const again = await post(`/v1/restore-points/${rp}/commit`, commit);
     assert.equal(again.status, 200);
     assert.equal(((await again.json()) as { id: string }).id, rp);
+  });
+
+  it("answers 410, not a retryable 5xx, when a chunk's stored object is gone", async () => {
+    const gone = id();
+    assert.equal((await put(gone, randomBytes(100))).status, 201);
+    const db = new pg.Client({ connectionString: server.databaseUrl });
+    await db.connect();
+    const row = await db.query<{ objectKey: string }>(`SELECT "objectKey" FROM "Chunk" WHERE id = decode($1, 'hex')`, [gone]);
+    await db.end();
+    await rm(path.join(server.env.DATA_DIR!, "blobs", row.rows[0]!.objectKey));
+    const res = await fetch(`${server.url}/v1/chunks/${gone}`, { headers: auth });
+    assert.equal(res.status, 410);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "BLOB_MISSING");
   });
 
   it("validates reference pages", async () => {

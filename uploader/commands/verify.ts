@@ -88,7 +88,7 @@ function sample(ids: string[], percent: number): string[] {
   return pool.slice(0, k);
 }
 
-/** A chunk download with a short retry: a missing blob (a 5xx) is a finding here, not an outage. */
+/** A chunk download with a short retry: a missing blob (410 BLOB_MISSING) is a finding here, not an outage. */
 async function download(state: DeviceState, hex: string): Promise<Buffer> {
   const res = await request(endpoint(state, `v1/chunks/${hex}`), () => ({ headers: { authorization: `Bearer ${state.accessToken}` } }), { attempts: 3, baseMs: 250, capMs: 2000 });
   return Buffer.from(await res.arrayBuffer());
