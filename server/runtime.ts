@@ -6,16 +6,9 @@ import { addJob, integrityQueue, type IntegrityQueue } from "./jobs/queues.ts";
 import { createDb, prepareDatabase } from "./db.ts";
 import { createLogger } from "./logger.ts";
 import { createBlobStore } from "./storage/index.ts";
+import { withTimeout } from "./util/timeout.ts";
 
 const ENQUEUE_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface Runtime {
   ctx: Ctx;

@@ -10,7 +10,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type pg from "pg";
 import { REPORT_SIGNING_PREFIX } from "../../server/http/integrity-schemas.ts";
-import { newStudio, Pc } from "../support/cli.ts";
+import { enrolledPcs, type Pc } from "../support/cli.ts";
 import { authOf, blobStoreOf, chunkRow, damage, getJson, healthById, refsOf, settled, sql, waitFor, type HealthView } from "../support/integrity.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -26,10 +26,9 @@ describe("client verify", () => {
 
   before(async () => {
     server = await startServer({ env: { REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`, SWEEP_INTERVAL_SECONDS: "0.5" } });
-    const studio = await newStudio(server);
-    studioId = studio.studioId;
-    pc = await Pc.create(server);
-    assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
+    const enrolled = await enrolledPcs(server, 1);
+    studioId = enrolled.studioId;
+    pc = enrolled.pcs[0]!;
     auth = await authOf(pc);
     db = await sql(server);
     src = path.join(server.dir, "Photos");

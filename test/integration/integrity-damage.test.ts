@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type pg from "pg";
-import { admin, newStudio, Pc } from "../support/cli.ts";
+import { admin, enrolledPcs, type Pc } from "../support/cli.ts";
 import {
   authOf, blobStoreOf, chunkRow, damage, getJson, refsOf, settled, sql, waitFor, type HealthView,
 } from "../support/integrity.ts";
@@ -42,10 +42,9 @@ for (const store of stores) {
 
     before(async () => {
       server = await startServer({ s3: store.s3, env: { REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`, SWEEP_INTERVAL_SECONDS: "0.5" } });
-      const studio = await newStudio(server);
-      studioId = studio.studioId;
-      pc = await Pc.create(server);
-      assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
+      const enrolled = await enrolledPcs(server, 1);
+      studioId = enrolled.studioId;
+      pc = enrolled.pcs[0]!;
       auth = await authOf(pc);
       db = await sql(server);
       // Files below the chunker's 256 KiB minimum are one chunk each, so x.bin is one chunk

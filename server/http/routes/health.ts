@@ -1,6 +1,7 @@
 // Liveness (the process runs) and readiness (Postgres, Redis and the blob store answer).
 import { Router } from "express";
 import type { Ctx } from "../../context.ts";
+import { withTimeout } from "../../util/timeout.ts";
 
 export type Probe = () => Promise<void>;
 
@@ -25,12 +26,4 @@ export function healthRoutes(ctx: Ctx, redisPing: Probe): Router {
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
   });
   return r;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timeout")), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
