@@ -15,6 +15,11 @@ export interface S3Settings {
   secretAccessKey: string;
   forcePathStyle: boolean;
   requestChecksumCalculation: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
+  /**
+   * Direct transfer (storage/direct.ts): clients move chunk bytes to and from the bucket with
+   * presigned URLs signed for this endpoint; null keeps every byte going through the API.
+   */
+  direct: { publicEndpoint: string | undefined; ttlSeconds: number } | null;
 }
 
 export interface Config {
@@ -81,6 +86,9 @@ const schema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: bool.default(false),
   S3_REQUEST_CHECKSUM_CALCULATION: z.enum(["WHEN_REQUIRED", "WHEN_SUPPORTED"]).default("WHEN_REQUIRED"),
+  S3_PUBLIC_ENDPOINT: z.url().optional(),
+  DIRECT_TRANSFER: bool.default(true),
+  DIRECT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
@@ -120,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? "",
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
       requestChecksumCalculation: e.S3_REQUEST_CHECKSUM_CALCULATION,
+      direct: e.DIRECT_TRANSFER ? { publicEndpoint: e.S3_PUBLIC_ENDPOINT, ttlSeconds: e.DIRECT_URL_TTL_SECONDS } : null,
     };
   }
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");

@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import type { Logger } from "./logger.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
+import type { DirectTransfer } from "./storage/direct.ts";
 
 /** Background work a service may request; enqueueing never fails the caller's operation. */
 export interface Jobs {
@@ -14,6 +15,8 @@ export interface Ctx {
   config: Config;
   db: Db;
   blobs: BlobStore;
+  /** Presigned URLs to the blob store's objects; absent when clients must go through the API. */
+  direct?: DirectTransfer;
   log: Logger;
   jobs: Jobs;
 }

@@ -5,6 +5,7 @@ import type { Ctx, Jobs } from "./context.ts";
 import { addJob, integrityQueue, type IntegrityQueue } from "./jobs/queues.ts";
 import { createDb, prepareDatabase } from "./db.ts";
 import { createLogger } from "./logger.ts";
+import { S3DirectTransfer } from "./storage/direct.ts";
 import { createBlobStore } from "./storage/index.ts";
 import { withTimeout } from "./util/timeout.ts";
 
@@ -44,7 +45,8 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
     },
   };
   const db = createDb(config.databaseUrl);
-  const ctx: Ctx = { config, db, blobs, log, jobs };
+  const direct = config.s3?.direct ? new S3DirectTransfer(config.s3, config.s3.direct.publicEndpoint) : undefined;
+  const ctx: Ctx = { config, db, blobs, log, jobs, ...(direct ? { direct } : {}) };
   return {
     ctx,
     queue,
@@ -59,6 +61,7 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
         await withTimeout(created.waitUntilReady(), ENQUEUE_TIMEOUT_MS).catch(() => undefined);
         await created.close().catch(() => undefined);
       }
+      direct?.close();
       await db.$disconnect();
     },
   };

@@ -7,6 +7,7 @@ import { errors } from "../errors.ts";
 import { errorHandler } from "./error-handler.ts";
 import { requireDevice } from "./middleware/auth.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
+import { directChunkRoutes } from "./routes/direct-chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { heartbeatRoutes } from "./routes/heartbeats.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
@@ -34,6 +35,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   v1.use(enrollmentRoutes(ctx));
   v1.use(requireDevice(ctx));
   v1.use(chunkRoutes(ctx));
+  v1.use(directChunkRoutes(ctx));
   v1.use(restorePointRoutes(ctx));
   v1.use(integrityRoutes(ctx));
   v1.use(heartbeatRoutes(ctx));

@@ -30,6 +30,39 @@ export const enrollBody = z.object({
 
 export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY) });
 
+/** Direct transfer (services/direct-chunks.ts): ask for a presigned PUT of one sealed chunk. */
+export const uploadUrlBody = z.object({
+  size: z.number().int().min(1).max(MAX_CHUNK_OBJECT_BYTES),
+  md5: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters"),
+});
+
+/** Direct transfer: report the object uploaded under a granted key. */
+export const uploadedBody = z.object({
+  key: z.string().min(1).max(512),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
+});
+
+/** Ids per download-URL request. */
+export const MAX_IDS_PER_URL_REQUEST = 256;
+export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST) });
+
+/**
+ * Answer to an upload-URL request: the studio already holds the chunk; or send it through the
+ * API (PUT /v1/chunks/:id); or PUT it to `url` with exactly `headers`, then POST .../uploaded.
+ */
+export type UploadGrant =
+  | { mode: "present" }
+  | { mode: "relay" }
+  | { mode: "direct"; key: string; url: string; headers: Record<string, string>; expiresAt: string };
+
+export interface DownloadUrls {
+  /** false: this server serves chunk bytes through the API only (GET /v1/chunks/:id). */
+  direct: boolean;
+  ttlSeconds: number;
+  /** Hex id -> presigned GET URL, for the requested chunks the studio holds. */
+  urls: Record<string, string>;
+}
+
 export const restorePointIdParam = z.uuid();
 
 export const commitBody = z.object({

@@ -28,6 +28,7 @@ import { type RetryOptions, RetryingStore } from "./retrying-store.ts";
 import { type S3Config, S3BlobStore } from "./s3-store.ts";
 
 export type { BlobStore } from "./blob-store.ts";
+export type { DirectTransfer, PresignedPut, StoredObject } from "./direct.ts";
 export { MAX_KEY_LENGTH, validateKey, validatePrefix } from "./blob-store.ts";
 export * from "./errors.ts";
 export type { RetryInfo, RetryOptions } from "./retrying-store.ts";
@@ -54,6 +55,13 @@ export function objectKeyForChunk(studioId: string, chunkIdHex: string): string 
   if (!CHUNK_ID.test(chunkIdHex)) throw new InvalidKeyError(chunkIdHex, "chunk id must be 16-128 lowercase hex digits");
   const suffix = randomBytes(4).toString("hex");
   return `studios/${studioId}/chunks/${chunkIdHex.slice(0, 2)}/${chunkIdHex}.${suffix}`;
+}
+
+/** Whether `key` is one objectKeyForChunk could have chosen for this studio's chunk `chunkIdHex`. */
+export function isObjectKeyForChunk(key: string, studioId: string, chunkIdHex: string): boolean {
+  if (!STUDIO_ID.test(studioId) || !CHUNK_ID.test(chunkIdHex)) return false;
+  const prefix = `studios/${studioId}/chunks/${chunkIdHex.slice(0, 2)}/${chunkIdHex}.`;
+  return key.startsWith(prefix) && /^[0-9a-f]{8}$/.test(key.slice(prefix.length));
 }
 
 /** Prefix for listing all of a studio's chunks (or one shard of them). */

@@ -49,6 +49,8 @@ for (const store of stores) {
       assert.equal(b.json.files, 7);
       assert.ok(Number(b.json.bytesUploaded) > 0);
       assert.equal(b.json.chunksUploaded, b.json.chunksTotal);
+      // On S3 the bytes go straight to the bucket (presigned PUT); a local store takes them via the API.
+      assert.equal(b.json.chunksSentDirect, store.s3 ? b.json.chunksUploaded : 0);
 
       const list = await pc2.run(["list"]);
       assert.equal(list.code, 0, list.stderr);
@@ -60,6 +62,7 @@ for (const store of stores) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.json.restorePointId, firstId);
       assert.equal(r.json.files, 7);
+      assert.ok(store.s3 ? Number(r.json.chunksDirect) > 0 && r.json.chunksRelayed === 0 : r.json.chunksDirect === 0, JSON.stringify(r.json));
       for (const entry of ["Photos", "Database"]) {
         assert.deepEqual(await describeTree(path.join(to, entry)), await describeTree(path.join(src, entry)), entry);
       }

@@ -1,7 +1,8 @@
 // Typed client of the DataSafe API (server/http/schemas.ts is the contract).
 import { createHash, randomBytes } from "node:crypto";
-import type { RestorePointView } from "../../server/http/schemas.ts";
-import { request } from "./http.ts";
+import type { DownloadUrls, RestorePointView, UploadGrant } from "../../server/http/schemas.ts";
+import { CliError } from "../errors.ts";
+import { ApiError, request, type RetryPolicy } from "./http.ts";
 
 export type { RestorePointView };
 
@@ -19,7 +20,19 @@ export interface EnrollResult {
   accessToken: string;
 }
 
+/** Direct PUTs and GETs to the bucket give up sooner: the API relay is the fallback. */
+const DIRECT_RETRY: RetryPolicy = { attempts: 3, baseMs: 250, capMs: 2_000 };
+
+export interface TransferStats {
+  directPuts: number;
+  relayPuts: number;
+}
+
 export class ApiClient {
+  /** false once this server (or this PC's network) cannot do direct transfer: stop asking. */
+  private direct = true;
+  readonly transfers: TransferStats = { directPuts: 0, relayPuts: 0 };
+
   constructor(
     readonly server: string,
     private readonly accessToken?: string,
@@ -58,9 +71,57 @@ export class ApiClient {
     return (await this.json<{ missing: string[] }>("POST", "v1/chunks/missing", { ids })).missing;
   }
 
-  /** Uploads one chunk object; resolves true if the server stored it, false if it already had it. */
+  /**
+   * Uploads one chunk object; resolves true if the server stored it, false if it already had it.
+   * Straight to the bucket when the server grants a presigned PUT (server/storage/direct.ts),
+   * else, or when the bucket cannot be reached or refuses, through the API.
+   */
   async putChunk(id: string, envelope: Buffer): Promise<boolean> {
     const sha256 = createHash("sha256").update(envelope).digest("hex");
+    if (this.direct) {
+      const md5 = createHash("md5").update(envelope).digest("hex");
+      const grant = await this.json<UploadGrant>("POST", `v1/chunks/${id}/upload-url`, { size: envelope.length, md5 }).catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
+        throw err;
+      });
+      if (grant.mode === "present") return false;
+      if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelope))) {
+        this.transfers.directPuts++;
+        return (await this.json<{ stored: boolean }>("POST", `v1/chunks/${id}/uploaded`, { key: grant.key, sha256 })).stored;
+      }
+      if (grant.mode === "old-server") this.direct = false;
+    }
+    return this.relayChunk(id, envelope, sha256);
+  }
+
+  /** PUT to a presigned URL; false when the bucket refused or could not be reached. */
+  private async sendDirect(url: string, headers: Record<string, string>, envelope: Buffer): Promise<boolean> {
+    try {
+      await request(url, () => ({ method: "PUT", headers, body: asArrayBufferView(envelope) }), DIRECT_RETRY);
+      return true;
+    } catch (err) {
+      // 412: the key exists, i.e. an earlier attempt of this very PUT landed (keys are never reused).
+      if (err instanceof ApiError && err.status === 412) return true;
+      // Not reachable from this PC (a private endpoint): every later chunk goes through the API.
+      if (err instanceof CliError && err.code === "SERVER_UNREACHABLE") this.direct = false;
+      return false;
+    }
+  }
+
+  /** Presigned GET URLs for chunks (at most MAX_IDS_PER_URL_REQUEST ids). */
+  downloadUrls(ids: string[]): Promise<DownloadUrls> {
+    return this.json("POST", "v1/chunks/download-urls", { ids });
+  }
+
+  /** GET from a presigned URL (no API credentials are sent there). */
+  async getDirect(url: string): Promise<Buffer> {
+    const res = await request(url, () => ({}), DIRECT_RETRY);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /** Uploads one chunk object through the API (PUT /v1/chunks/:id). */
+  private async relayChunk(id: string, envelope: Buffer, sha256: string): Promise<boolean> {
+    this.transfers.relayPuts++;
     const res = await request(this.url(`v1/chunks/${id}`), () => {
       // multipart/form-data by hand, streamed from the envelope: FormData + Blob would copy it twice.
       const boundary = `datasafe-${randomBytes(12).toString("hex")}`;

@@ -35,6 +35,8 @@ export interface BackupResult {
   bytesUploaded: number;
   chunksTotal: number;
   chunksUploaded: number;
+  /** Chunk uploads that went straight to the bucket (presigned PUT) rather than through the API. */
+  chunksSentDirect: number;
   /** Files not read because the cache says they are unchanged. */
   filesUnchanged: number;
   skipped: Skipped[];
@@ -125,6 +127,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       bytesUploaded: sink.stats.bytesUploaded,
       chunksTotal: sink.stats.chunksTotal,
       chunksUploaded: sink.stats.chunksUploaded,
+      chunksSentDirect: api.transfers.directPuts,
       filesUnchanged,
       skipped,
       durationMs: Date.now() - started,

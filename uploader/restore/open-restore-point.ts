@@ -1,6 +1,7 @@
 // Opens a restore point for reading: unlocks the studio keys with the passphrase, then fetches,
 // decrypts and authenticates the manifest (root signature by a studio-certified device, body
 // digest, every chunk id recomputed). Shared by restore and verify.
+import { ChunkReader } from "../api/chunk-reader.ts";
 import type { ApiClient, RestorePointView } from "../api/client.ts";
 import {
   DecryptKeyring, decodeEntries, decodeRoot, FormatError, hexToId, openChunk, verifyBody, verifyRoot,
@@ -18,6 +19,10 @@ export interface OpenedRestorePoint {
   secrets: StudioSecrets;
   /** Downloads, decrypts and authenticates one chunk. */
   fetchChunk(hex: string): Promise<Buffer>;
+  /** Tells the downloader the order chunks will be fetched in (to fetch URLs ahead). */
+  planFetches(ids: readonly string[]): void;
+  /** Chunks fetched so far, straight from the bucket and through the API. */
+  readonly fetches: { direct: number; relay: number };
 }
 
 export function damaged(err: unknown, what: string): CliError {
@@ -36,8 +41,9 @@ export async function openRestorePoint(api: ApiClient, state: DeviceState, passp
     throw new CliError("KEYSET_SWAPPED", "the server's copy of the studio keys is not the one this device enrolled with", EXIT.auth);
   }
   const keyring = new DecryptKeyring(secrets);
+  const reader = new ChunkReader(api);
   const fetchChunk = async (hex: string): Promise<Buffer> => {
-    const envelope = await api.getChunk(hex);
+    const envelope = await reader.get(hex);
     try {
       return await openChunk(keyring, secrets.chunkIdKey, state.studioId, hexToId(hex), envelope);
     } catch (err) {
@@ -62,5 +68,5 @@ export async function openRestorePoint(api: ApiClient, state: DeviceState, passp
   } catch (err) {
     throw damaged(err, "the manifest body");
   }
-  return { view, root, entries, secrets, fetchChunk };
+  return { view, root, entries, secrets, fetchChunk, planFetches: (ids) => reader.plan(ids), fetches: reader.stats };
 }

@@ -29,6 +29,9 @@ export interface RestoreResult {
   restorePointId: string;
   files: number;
   bytes: number;
+  /** Chunks read straight from the bucket (presigned GET) and through the API. */
+  chunksDirect: number;
+  chunksRelayed: number;
   durationMs: number;
 }
 
@@ -78,7 +81,9 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   o.progress.start(files.reduce((n, e) => n + (e.size ?? 0), 0), "restoring");
   for (const e of selected) if (e.type === "dir") await mkdir(target(e), { recursive: true });
 
-  const chunks = orderedPrefetch(files.flatMap((f) => f.chunks ?? []), rp.fetchChunk, o.parallel ?? 8);
+  const order = files.flatMap((f) => f.chunks ?? []);
+  rp.planFetches(order);
+  const chunks = orderedPrefetch(order, rp.fetchChunk, o.parallel ?? 8);
   let bytes = 0;
   for (const f of files) {
     const dest = target(f);
@@ -115,5 +120,5 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
     await utimes(target(d), fsTime(d.mtimeMs), fsTime(d.mtimeMs));
   }
   o.progress.stop();
-  return { restorePointId: rp.view.id, files: files.length, bytes, durationMs: Date.now() - started };
+  return { restorePointId: rp.view.id, files: files.length, bytes, chunksDirect: rp.fetches.direct, chunksRelayed: rp.fetches.relay, durationMs: Date.now() - started };
 }

@@ -1,0 +1,72 @@
+// Chunk bytes straight between the uploader and the blob store (storage/direct.ts): the API
+// grants a presigned PUT for one fresh key, the client uploads, then reports the upload, and the
+// row is inserted only once the object is there (HEAD), so "present" still means "restorable".
+//
+// What the server checks, and what it leaves to the verify job:
+//   - S3 enforces the granted size and MD5 and refuses to overwrite (signed headers), so the
+//     stored object is exactly the bytes the client declared, never more than a chunk;
+//   - the key must be one the server would choose for this studio and chunk, and exist;
+//   - the SHA-256 the row records is the client's word until the verify job (run after every
+//     commit) re-reads every unverified chunk and compares; a liar only damages its own studio's
+//     restore point, which is then marked damaged and repaired by the next backup, as with any
+//     bad object. Relayed uploads (services/chunks.ts) remain for local stores, for repairs of
+//     damaged chunks, and for clients that cannot reach the bucket.
+import type { Ctx } from "../context.ts";
+import { bytes } from "../db.ts";
+import { errors } from "../errors.ts";
+import { MAX_CHUNK_OBJECT_BYTES, type DownloadUrls, type UploadGrant } from "../http/schemas.ts";
+import { isObjectKeyForChunk, objectKeyForChunk, type DirectTransfer } from "../storage/index.ts";
+import { translateStorageError } from "./storage-errors.ts";
+
+export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { size: number; md5: Buffer }): Promise<UploadGrant> {
+  const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { state: true } });
+  if (row && row.state !== "damaged") return { mode: "present" };
+  // A damaged chunk is replaced through the API (integrity/repair.ts checks and switches rows).
+  if (!ctx.direct || row) return { mode: "relay" };
+  const key = objectKeyForChunk(studioId, id.toString("hex"));
+  const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
+  const put = await ctx.direct.presignPut(key, { size: o.size, md5: o.md5, ttlSeconds });
+  return { mode: "direct", key, ...put, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+}
+
+export async function completeUpload(ctx: Ctx, studioId: string, id: Buffer, o: { key: string; sha256: Buffer }): Promise<{ stored: boolean; size: number }> {
+  const direct = requireDirect(ctx);
+  if (!isObjectKeyForChunk(o.key, studioId, id.toString("hex"))) throw errors.validation("key was not granted for this chunk");
+  let stored;
+  try {
+    stored = await direct.head(o.key);
+  } catch (err) {
+    throw translateStorageError(err);
+  }
+  if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the chunk first");
+  if (stored.size === 0 || stored.size > MAX_CHUNK_OBJECT_BYTES) throw errors.integrity(`stored object has ${stored.size} bytes`);
+  const created = await ctx.db.chunk.createMany({
+    data: [{ studioId, id: bytes(id), size: stored.size, sha256: bytes(o.sha256), objectKey: o.key }],
+    skipDuplicates: true,
+  });
+  if (created.count === 1) return { stored: true, size: stored.size };
+  const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { objectKey: true, size: true } });
+  // A retried report of our own upload: already done.
+  if (row?.objectKey === o.key) return { stored: true, size: row.size };
+  // Another upload of the same chunk won the race (first complete upload wins); ours is surplus.
+  await ctx.blobs.delete(o.key).catch((err: unknown) => ctx.log.warn({ err, objectKey: o.key }, "could not delete the object of a lost upload race"));
+  return { stored: false, size: row?.size ?? stored.size };
+}
+
+/** Presigned GET URLs (hex id -> URL) for the chunks of those given that the studio holds. */
+export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[]): Promise<DownloadUrls> {
+  const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
+  if (!ctx.direct) return { direct: false, ttlSeconds, urls: {} };
+  // Hex in and out: Prisma 6.19's JS engine cannot pass bytea arrays nor read raw bytea columns.
+  const rows = await ctx.db.$queryRaw<Array<{ id: string; objectKey: string }>>`
+    SELECT w.hex AS id, c."objectKey" FROM unnest(${ids}::text[]) AS w(hex)
+    JOIN "Chunk" c ON c."studioId" = ${studioId}::uuid AND c.id = decode(w.hex, 'hex')`;
+  const urls: Record<string, string> = {};
+  for (const r of rows) urls[r.id] = await ctx.direct.presignGet(r.objectKey, ttlSeconds);
+  return { direct: true, ttlSeconds, urls };
+}
+
+function requireDirect(ctx: Ctx): DirectTransfer {
+  if (!ctx.direct) throw errors.conflict("DIRECT_TRANSFER_DISABLED", "this server takes chunk bytes through the API only");
+  return ctx.direct;
+}

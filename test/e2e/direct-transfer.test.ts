@@ -1,0 +1,134 @@
+// Direct transfer against a real S3 server (Ceph RGW): presigned URLs are capabilities for one
+// object, with the size, MD5 and no-overwrite rule signed in; the API accepts only keys it would
+// have chosen for the studio's own chunk; the verify job catches a client that lies about the
+// SHA-256; and when the bucket cannot be reached from the PC, backup and restore fall back to
+// the API relay.
+import assert from "node:assert/strict";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { enrolledPcs, type Pc } from "../support/cli.ts";
+import { authOf, settled, sql } from "../support/integrity.ts";
+import { s3MissingReason } from "../support/s3.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+import { describeTree, makeStudioTree } from "../support/tree.ts";
+
+const skip = s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
+
+type Grant = { mode: string; key?: string; url?: string; headers?: Record<string, string> };
+
+describe("direct transfer to the bucket", { skip }, () => {
+  let server: TestServer;
+  let pc: Pc;
+  let auth: Record<string, string>;
+  let otherAuth: Record<string, string>;
+
+  const post = async (a: Record<string, string>, url: string, body: unknown) => {
+    const res = await fetch(`${server.url}${url}`, { method: "POST", headers: { ...a, "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
+  const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+  const grant = async (a: Record<string, string>, id: string, body: Buffer) =>
+    (await post(a, `/v1/chunks/${id}/upload-url`, { size: body.length, md5: md5(body) })).body as Grant;
+  const putTo = async (g: Grant, body: Buffer, headers = g.headers) =>
+    (await fetch(g.url!, { method: "PUT", headers, body: new Uint8Array(body) })).status;
+
+  before(async () => {
+    server = await startServer({ s3: true });
+    const studio = await enrolledPcs(server, 1);
+    pc = studio.pcs[0]!;
+    auth = await authOf(pc);
+    otherAuth = await authOf((await enrolledPcs(server, 1)).pcs[0]!);
+  });
+  after(async () => server?.stop());
+
+  it("signs exactly one object of the declared size and MD5, which can never be overwritten", async () => {
+    const id = randomBytes(32).toString("hex");
+    const body = randomBytes(10_000);
+    const g = await grant(auth, id, body);
+    assert.equal(g.mode, "direct");
+    assert.ok(g.url && !g.url.includes("testsecret"), "no credentials in the URL");
+    assert.notEqual(await putTo(g, randomBytes(20_000), { ...g.headers, "content-length": "20000" }), 200, "a larger body is refused");
+    assert.equal(await putTo(g, randomBytes(10_000)), 400, "other bytes of the same size are refused (BadDigest)");
+    assert.equal(await putTo(g, body), 200);
+    assert.equal(await putTo(g, body), 412, "the object cannot be overwritten, not even with the same bytes");
+
+    const bySomeoneElse = await post(otherAuth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
+    assert.equal(bySomeoneElse.status, 400, "another studio cannot claim this studio's object");
+    const done = await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
+    assert.equal(done.status, 201);
+    assert.equal(done.body.size, body.length);
+    const retried = await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
+    assert.equal(retried.status, 201, "a retried report of the same upload is idempotent");
+    assert.deepEqual(await grant(auth, id, body), { mode: "present" });
+
+    const urls = await post(auth, "/v1/chunks/download-urls", { ids: [id, randomBytes(32).toString("hex")] });
+    assert.deepEqual(Object.keys(urls.body.urls as object), [id], "URLs only for chunks the studio holds");
+    const got = Buffer.from(await (await fetch((urls.body.urls as Record<string, string>)[id]!)).arrayBuffer());
+    assert.ok(got.equals(body));
+    const foreign = await post(otherAuth, "/v1/chunks/download-urls", { ids: [id] });
+    assert.deepEqual(foreign.body.urls, {}, "no URL for another studio's chunk");
+  });
+
+  it("refuses reports of keys it did not grant or that hold nothing, and bad requests", async () => {
+    const id = randomBytes(32).toString("hex");
+    const body = randomBytes(1000);
+    const g = await grant(auth, id, body);
+    const notUploaded = await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
+    assert.equal(notUploaded.status, 409);
+    assert.equal((notUploaded.body.error as { code: string }).code, "UPLOAD_NOT_FOUND");
+    const otherId = randomBytes(32).toString("hex");
+    assert.equal((await post(auth, `/v1/chunks/${otherId}/uploaded`, { key: g.key, sha256: sha(body) })).status, 400, "a key granted for another chunk");
+    assert.equal((await post(auth, `/v1/chunks/${id}/uploaded`, { key: "studios/../x", sha256: sha(body) })).status, 400);
+    assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 5 * 1024 * 1024, md5: md5(body) })).status, 400, "larger than a chunk");
+    assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 10, md5: "zz" })).status, 400);
+    assert.equal((await post(auth, "/v1/chunks/download-urls", { ids: Array.from({ length: 257 }, () => id) })).status, 400);
+    const anonymous = await fetch(`${server.url}/v1/chunks/${id}/upload-url`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    assert.equal(anonymous.status, 401);
+  });
+
+  it("marks the chunk and its restore point damaged when the reported SHA-256 was not the object's", async () => {
+    // A lying (or buggy) client: uploads one object and reports another SHA-256, then commits a
+    // restore point referencing it. The verify job re-reads every unverified chunk it references.
+    const id = randomBytes(32).toString("hex");
+    const body = randomBytes(3000);
+    const g = await grant(auth, id, body);
+    assert.equal(await putTo(g, body), 200);
+    assert.equal((await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: "0".repeat(64) })).status, 201);
+    const rp = randomUUID();
+    const refs = await fetch(`${server.url}/v1/restore-points/${rp}/refs/0`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(Buffer.from(id, "hex")),
+    });
+    assert.equal(refs.status, 204);
+    const commit = await post(auth, `/v1/restore-points/${rp}/commit`, { label: "liar", files: 1, bytes: 3000, rootChunkId: id, refPages: 1, refCount: 1 });
+    assert.equal(commit.status, 201);
+    const health = await settled(server, auth);
+    assert.equal(health.get(rp)?.health, "damaged");
+    const db = await sql(server);
+    try {
+      const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [id]);
+      assert.deepEqual(row.rows[0], { state: "damaged", problem: "checksum" });
+    } finally {
+      await db.end();
+    }
+    // A damaged chunk is replaced through the API, which checks the bytes itself.
+    assert.deepEqual(await grant(auth, id, body), { mode: "relay" });
+  });
+
+  it("falls back to the API when the bucket cannot be reached from the PC", async () => {
+    await server.restart({ S3_PUBLIC_ENDPOINT: "http://127.0.0.1:9" });
+    const src = path.join(server.dir, "fallback-tree");
+    await makeStudioTree(src, { photos: 2, dbBytes: 300_000 });
+    const b = await pc.run(["backup", src]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.ok(Number(b.json.chunksUploaded) > 0);
+    assert.equal(b.json.chunksSentDirect, 0);
+    const to = path.join(server.dir, "fallback-restored");
+    const r = await pc.run(["restore", String(b.json.restorePointId), "--to", to]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.chunksDirect, 0);
+    assert.ok(Number(r.json.chunksRelayed) > 0);
+    assert.deepEqual(await describeTree(path.join(to, path.basename(src))), await describeTree(src));
+  });
+});

@@ -1,0 +1,99 @@
+// Downloads chunk objects, straight from the bucket where the server hands out presigned GET
+// URLs (server/storage/direct.ts), else through the API. URLs are asked for in batches: for the
+// chunk wanted and the next ones of the planned order (restore knows every chunk it will read),
+// so a restore costs one small API request per MAX_IDS_PER_URL_REQUEST chunks. Any failure of a
+// direct GET (expired URL, unreachable bucket) falls back to the API for that chunk.
+import { MAX_IDS_PER_URL_REQUEST } from "../../server/http/schemas.ts";
+import { CliError } from "../errors.ts";
+import type { ApiClient } from "./client.ts";
+
+interface Url {
+  url: string;
+  /** Epoch ms after which the URL is not used (a margin before it really expires). */
+  until: number;
+}
+
+export class ChunkReader {
+  private direct = true;
+  private readonly urls = new Map<string, Url | null>();
+  private readonly pending = new Map<string, Promise<void>>();
+  private order: readonly string[] = [];
+  /** Where in `order` the last URL batch started: gets arrive roughly in order. */
+  private cursor = 0;
+  readonly stats = { direct: 0, relay: 0 };
+
+  constructor(private readonly api: ApiClient) {}
+
+  /** The order in which chunks will be asked for: URLs are fetched ahead along it. */
+  plan(ids: readonly string[]): void {
+    this.order = ids;
+    this.cursor = 0;
+  }
+
+  async get(hex: string): Promise<Buffer> {
+    const url = this.direct ? await this.urlFor(hex) : null;
+    if (url) {
+      try {
+        const data = await this.api.getDirect(url);
+        this.urls.delete(hex); // memory stays bounded by the batches in flight
+        this.stats.direct++;
+        return data;
+      } catch (err) {
+        this.urls.delete(hex);
+        if (err instanceof CliError && err.code === "SERVER_UNREACHABLE") this.direct = false;
+      }
+    }
+    this.stats.relay++;
+    return this.api.getChunk(hex);
+  }
+
+  private async urlFor(hex: string): Promise<string | null> {
+    const known = this.urls.get(hex);
+    if (known && known.until > Date.now()) return known.url;
+    if (known === null) {
+      this.urls.delete(hex);
+      return null; // the server has no URL for it: the API answers (404/410)
+    }
+    if (!this.pending.has(hex)) this.fetchUrls(hex);
+    await this.pending.get(hex);
+    const got = this.urls.get(hex);
+    return got ? got.url : null;
+  }
+
+  private locate(hex: string): number | undefined {
+    for (let i = this.cursor, end = Math.min(this.order.length, this.cursor + 4096); i < end; i++) {
+      if (this.order[i] === hex) return (this.cursor = i);
+    }
+    return undefined;
+  }
+
+  private fetchUrls(hex: string): void {
+    const ids = [hex];
+    const from = this.locate(hex);
+    if (from !== undefined) {
+      for (let i = from + 1; i < this.order.length && ids.length < MAX_IDS_PER_URL_REQUEST; i++) {
+        const next = this.order[i]!;
+        const u = this.urls.get(next);
+        if (!this.pending.has(next) && !(u && u.until > Date.now()) && !ids.includes(next)) ids.push(next);
+      }
+    }
+    const asked = Date.now();
+    const done = this.api.downloadUrls(ids).then(
+      (answer) => {
+        if (!answer.direct) this.direct = false;
+        // Use a URL for at most half its life: a slow restore never hands S3 an expired one.
+        const until = asked + (answer.ttlSeconds * 1000) / 2;
+        for (const id of ids) {
+          const url = answer.urls[id];
+          this.urls.set(id, url ? { url, until } : null);
+        }
+      },
+      () => {
+        for (const id of ids) this.urls.set(id, null); // the API relay will report the error
+      },
+    ).finally(() => {
+      for (const id of ids) this.pending.delete(id);
+    });
+    for (const id of ids) this.pending.set(id, done);
+  }
+}
