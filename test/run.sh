@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [[ -f server/generated/prisma/client.ts ]] || npx prisma generate >/dev/null
-[[ -f dist/crypto-worker.mjs ]] || node scripts/build-worker.mjs
+node scripts/build.mjs # every time (~0.3 s): a stale bundle would test old code
 
 echo "== lint"; npx eslint .
 echo "== type-check"; npx tsc --noEmit

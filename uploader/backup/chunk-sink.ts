@@ -8,6 +8,7 @@ import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "./crypto-pool.ts";
+import type { Sealed } from "./seal.ts";
 
 export interface SinkOptions {
   /** Chunk uploads in flight. */
@@ -167,17 +168,17 @@ export class ChunkSink {
   private async upload(p: Pending): Promise<void> {
     if (this.failure) throw this.failure;
     const size = p.plain.length;
-    let envelope: Buffer;
+    let sealed: Sealed;
     try {
-      envelope = await this.pool.seal(p.id, p.plain);
+      sealed = await this.pool.seal(p.id, p.plain);
     } finally {
       this.memory.release(size); // the plaintext is gone (consumed by the worker)
     }
-    await this.opts.throttle?.(envelope.length);
-    const stored = await this.api.putChunk(p.hex, envelope);
+    await this.opts.throttle?.(sealed.envelope.length);
+    const stored = await this.api.putChunk(p.hex, sealed.envelope, sealed);
     if (stored) {
       this.stats.chunksUploaded++;
-      this.stats.bytesUploaded += envelope.length;
+      this.stats.bytesUploaded += sealed.envelope.length;
     }
     faultPoint("after-chunk-upload");
   }

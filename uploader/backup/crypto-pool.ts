@@ -5,8 +5,9 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { chunkId, compress, encryptChunk, type SessionKey } from "../format/index.ts";
+import { chunkId, type SessionKey } from "../format/index.ts";
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
+import { seal, type Sealed } from "./seal.ts";
 
 interface Pending {
   resolve: (r: WorkerResponse & { ok: true }) => void;
@@ -14,7 +15,7 @@ interface Pending {
 }
 
 /**
- * The worker bundled to plain JavaScript at install time (scripts/build-worker.mjs), else the
+ * The worker bundled to plain JavaScript at install time (scripts/build.mjs), else the
  * TypeScript source through tsx (works, but each worker then carries a loader thread: ~50 MB).
  */
 function workerScript(): URL {
@@ -91,16 +92,13 @@ export class CryptoPool {
     return { id: Buffer.from(res.id!), plain: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
   }
 
-  /** The chunk's envelope (compressed if worth it, encrypted); the plaintext is consumed. */
-  async seal(id: Buffer, plain: Buffer): Promise<Buffer> {
-    if (!this.workers.length) {
-      const { codec, data } = await compress(plain);
-      return encryptChunk(this.init.session, this.init.studioId, id, codec, data);
-    }
+  /** The chunk's envelope (compressed if worth it, encrypted) and its digests; the plaintext is consumed. */
+  async seal(id: Buffer, plain: Buffer): Promise<Sealed> {
+    if (!this.workers.length) return seal(this.init.session, this.init.studioId, id, plain);
     const u = owned(plain);
     const res = await this.call({ op: "seal", seq: this.seq++, id: new Uint8Array(id), plain: u }, [u.buffer as ArrayBuffer]);
     const e = res.envelope!;
-    return Buffer.from(e.buffer, e.byteOffset, e.byteLength);
+    return { envelope: Buffer.from(e.buffer, e.byteOffset, e.byteLength), sha256: res.sha256!, md5: res.md5! };
   }
 
   async close(): Promise<void> {

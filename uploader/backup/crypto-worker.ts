@@ -1,7 +1,8 @@
 // A worker thread of the CryptoPool: identifies chunks (keyed MAC) and seals them (compress +
 // encrypt), so that this CPU work runs on every core while the main thread reads and chunks.
 import { parentPort, workerData } from "node:worker_threads";
-import { chunkId, compress, encryptChunk, type SessionKey } from "../format/index.ts";
+import { chunkId, type SessionKey } from "../format/index.ts";
+import { seal } from "./seal.ts";
 
 export interface WorkerInit {
   idKey: Uint8Array;
@@ -14,7 +15,7 @@ export type WorkerRequest =
   | { op: "seal"; seq: number; id: Uint8Array; plain: Uint8Array };
 
 export type WorkerResponse =
-  | { seq: number; ok: true; id?: Uint8Array; plain?: Uint8Array; envelope?: Uint8Array }
+  | { seq: number; ok: true; id?: Uint8Array; plain?: Uint8Array; envelope?: Uint8Array; sha256?: string; md5?: string }
   | { seq: number; ok: false; error: string };
 
 const init = workerData as WorkerInit;
@@ -38,10 +39,9 @@ parentPort!.on("message", (msg: WorkerRequest) => {
 async function handle(msg: WorkerRequest): Promise<WorkerResponse & { ok: true }> {
   const plain = view(msg.plain);
   if (msg.op === "id") return { seq: msg.seq, ok: true, id: chunkId(idKey, plain), plain: msg.plain };
-  const { codec, data } = await compress(plain);
-  const envelope = encryptChunk(session, init.studioId, view(msg.id), codec, data);
+  const { envelope, sha256, md5 } = await seal(session, init.studioId, view(msg.id), plain);
   // A fresh, whole ArrayBuffer so it can be transferred back without copying.
   const out = new Uint8Array(new ArrayBuffer(envelope.length));
   out.set(envelope);
-  return { seq: msg.seq, ok: true, envelope: out };
+  return { seq: msg.seq, ok: true, envelope: out, sha256, md5 };
 }
