@@ -89,11 +89,18 @@ export async function seedRestorePoints(databaseUrl: string, tag: string, studio
   });
 }
 
-/** The plan Postgres picks for the "latest restore point" query (equivalent SQL to Prisma's). */
+/** The plan Postgres picks for the "latest restore point" query (the SQL of services/restore-points.ts). */
 export async function latestPlan(databaseUrl: string, studioId: string): Promise<string> {
   return withClient(databaseUrl, async (c) => {
     const { rows } = await c.query<{ "QUERY PLAN": string }>(
-      `EXPLAIN (ANALYZE, COSTS OFF) SELECT id, "createdAt" FROM "RestorePoint" WHERE "studioId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT 1`,
+      `EXPLAIN (ANALYZE, COSTS OFF)
+       SELECT r.id, r."createdAt", r.label, r.files, r.bytes, r."deviceId", encode(r."rootChunkId", 'hex') AS "rootChunkId",
+              r."refCount", r.skipped, r.health::text AS health, r."verifiedAt", r."damagedChunks",
+              r."clientVerifiedAt", r."clientVerifyOk", d.name AS "deviceName"
+       FROM "RestorePoint" r JOIN "Device" d ON d.id = r."deviceId"
+       WHERE r."studioId" = $1::uuid
+       ORDER BY r."createdAt" DESC, r.id DESC
+       LIMIT 1`,
       [studioId],
     );
     return rows.map((r) => r["QUERY PLAN"].trim()).join(" | ");
