@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { DownloadUrls, RestorePointView, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
+import { bulkGet, bulkPut } from "./bulk.ts";
 import { ApiError, request, type RetryPolicy } from "./http.ts";
 
 export type { RestorePointView };
@@ -98,7 +99,7 @@ export class ApiClient {
   /** PUT to a presigned URL; false when the bucket refused or could not be reached. */
   private async sendDirect(url: string, headers: Record<string, string>, envelope: Buffer): Promise<boolean> {
     try {
-      await request(url, () => ({ method: "PUT", headers, body: asArrayBufferView(envelope) }), DIRECT_RETRY);
+      await bulkPut(url, headers, envelope, DIRECT_RETRY);
       return true;
     } catch (err) {
       // 412: the key exists, i.e. an earlier attempt of this very PUT landed (keys are never reused).
@@ -115,9 +116,8 @@ export class ApiClient {
   }
 
   /** GET from a presigned URL (no API credentials are sent there). */
-  async getDirect(url: string): Promise<Buffer> {
-    const res = await request(url, () => ({}), DIRECT_RETRY);
-    return Buffer.from(await res.arrayBuffer());
+  getDirect(url: string): Promise<Buffer> {
+    return bulkGet(url, DIRECT_RETRY);
   }
 
   /** Uploads one chunk object through the API (PUT /v1/chunks/:id). */

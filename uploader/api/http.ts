@@ -12,6 +12,9 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 250, capMs: 15_000 };
 
 export class ApiError extends CliError {
+  /** From a Retry-After header: the earliest a retry should come. */
+  retryAfterMs: number | null = null;
+
   constructor(
     readonly status: number,
     code: string,
@@ -42,29 +45,40 @@ async function toApiError(res: Response): Promise<ApiError> {
 }
 
 /** fetch with retries; `init` is rebuilt for each attempt (bodies are single-use). */
-export async function request(url: string, init: () => RequestInit, policy: RetryPolicy = DEFAULT_RETRY): Promise<Response> {
+export function request(url: string, init: () => RequestInit, policy: RetryPolicy = DEFAULT_RETRY): Promise<Response> {
+  return withRetries(url, async () => {
+    const res = await fetch(url, { ...init(), signal: AbortSignal.timeout(120_000) });
+    if (res.ok) return res;
+    const err = await toApiError(res);
+    const ra = Number(res.headers.get("retry-after"));
+    if (Number.isFinite(ra) && ra > 0) err.retryAfterMs = Math.min(ra * 1000, 60_000);
+    throw err;
+  }, policy);
+}
+
+/**
+ * Runs `attempt` until it resolves, retrying transient failures (ApiError with a transient
+ * status, honouring its retryAfterMs; any other error counts as a network failure) with
+ * exponential backoff and full jitter; permanent ones are thrown at once.
+ */
+export async function withRetries<T>(url: string, attempt: () => Promise<T>, policy: RetryPolicy): Promise<T> {
   let lastError: unknown;
-  for (let attempt = 1; ; attempt++) {
+  for (let n = 1; ; n++) {
     let retryAfterMs: number | null = null;
     try {
-      const res = await fetch(url, { ...init(), signal: AbortSignal.timeout(120_000) });
-      if (res.ok) return res;
-      const err = await toApiError(res);
-      if (!transientStatus(res.status)) throw err;
-      lastError = err;
-      const ra = Number(res.headers.get("retry-after"));
-      if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 60_000);
+      return await attempt();
     } catch (err) {
       if (err instanceof ApiError && !transientStatus(err.status)) throw err;
+      if (err instanceof ApiError) retryAfterMs = err.retryAfterMs;
       lastError = err instanceof ApiError ? err : networkError(url, err);
     }
-    if (attempt >= policy.attempts) throw lastError;
-    const backoff = Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+    if (n >= policy.attempts) throw lastError;
+    const backoff = Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** (n - 1));
     await sleep(Math.max(backoff, retryAfterMs ?? 0));
   }
 }
 
-function networkError(url: string, err: unknown): CliError {
+export function networkError(url: string, err: unknown): CliError {
   const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? "error";
   return new CliError("SERVER_UNREACHABLE", `cannot reach ${new URL(url).origin} (${cause})`, EXIT.error);
 }
