@@ -1,0 +1,83 @@
+// ChunkReader's batching and fallbacks, against a scripted stand-in for the API client (the real
+// server and bucket are exercised by test/e2e/direct-transfer.test.ts).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { DownloadUrls } from "../../../server/http/schemas.ts";
+import { ChunkReader } from "../../../uploader/api/chunk-reader.ts";
+import type { ApiClient } from "../../../uploader/api/client.ts";
+import { CliError } from "../../../uploader/errors.ts";
+import { orderedPrefetch } from "../../../uploader/restore/prefetch.ts";
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => i.toString(16).padStart(64, "0"));
+
+function fakeApi(o: { direct?: boolean; failDirect?: (url: string) => Error | null } = {}) {
+  const calls = { urlRequests: [] as number[], direct: 0, relay: 0 };
+  const api = {
+    async downloadUrls(wanted: string[]): Promise<DownloadUrls> {
+      calls.urlRequests.push(wanted.length);
+      const urls = o.direct === false ? {} : Object.fromEntries(wanted.map((id) => [id, `http://bucket/${id}`]));
+      return { direct: o.direct !== false, ttlSeconds: 3600, urls };
+    },
+    async getDirect(url: string): Promise<Buffer> {
+      const err = o.failDirect?.(url);
+      if (err) throw err;
+      calls.direct++;
+      return Buffer.from(url.slice("http://bucket/".length));
+    },
+    async getChunk(id: string): Promise<Buffer> {
+      calls.relay++;
+      return Buffer.from(id);
+    },
+  };
+  return { api: api as unknown as ApiClient, calls };
+}
+
+async function readAll(reader: ChunkReader, order: string[]): Promise<string[]> {
+  reader.plan(order);
+  const p = orderedPrefetch(order, (id) => reader.get(id), 8);
+  const out: string[] = [];
+  for (let i = 0; i < order.length; i++) out.push((await p.next()).toString());
+  return out;
+}
+
+describe("ChunkReader", () => {
+  it("asks for URLs once per 256 planned chunks and reads every chunk straight from the bucket", async () => {
+    const { api, calls } = fakeApi();
+    const order = ids(600);
+    assert.deepEqual(await readAll(new ChunkReader(api), order), order);
+    assert.deepEqual(calls.urlRequests, [256, 256, 88]);
+    assert.equal(calls.direct, 600);
+    assert.equal(calls.relay, 0);
+  });
+
+  it("reads through the API, after one question, when the server does no direct transfer", async () => {
+    const { api, calls } = fakeApi({ direct: false });
+    const order = ids(300);
+    assert.deepEqual(await readAll(new ChunkReader(api), order), order);
+    assert.equal(calls.urlRequests.length, 1);
+    assert.equal(calls.relay, 300);
+  });
+
+  it("falls back to the API for good once the bucket is unreachable, and per chunk on other failures", async () => {
+    const unreachable = fakeApi({ failDirect: () => new CliError("SERVER_UNREACHABLE", "no route") });
+    const order = ids(50);
+    assert.deepEqual(await readAll(new ChunkReader(unreachable.api), order), order);
+    assert.equal(unreachable.calls.direct, 0);
+    assert.equal(unreachable.calls.relay, 50);
+    assert.equal(unreachable.calls.urlRequests.length, 1, "no more URL requests once the bucket is known unreachable");
+
+    const expired = fakeApi({ failDirect: (url) => (url.endsWith("7") ? new Error("403 expired") : null) });
+    assert.deepEqual(await readAll(new ChunkReader(expired.api), order), order);
+    assert.equal(expired.calls.relay, order.filter((id) => id.endsWith("7")).length);
+    assert.equal(expired.calls.direct + expired.calls.relay, 50);
+  });
+
+  it("reads unplanned chunks (the manifest) one URL request each", async () => {
+    const { api, calls } = fakeApi();
+    const reader = new ChunkReader(api);
+    const [a, b] = ids(2);
+    assert.equal((await reader.get(a!)).toString(), a);
+    assert.equal((await reader.get(b!)).toString(), b);
+    assert.deepEqual(calls.urlRequests, [1, 1]);
+  });
+});
