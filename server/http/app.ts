@@ -1,11 +1,11 @@
 // The Express application: routes are thin (validate -> authorize -> service -> present).
 import express, { type Express } from "express";
-import { pinoHttp } from "pino-http";
 import type { Ctx } from "../context.ts";
 import type { IntegrityQueue } from "../jobs/queues.ts";
 import { errors } from "../errors.ts";
 import { errorHandler } from "./error-handler.ts";
 import { requireDevice } from "./middleware/auth.ts";
+import { requestLog } from "./middleware/request-log.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
@@ -19,14 +19,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(
-    pinoHttp({
-      logger: ctx.log,
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
-      // A first backup is thousands of chunk requests: successes are debug, problems stand out.
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 && res.statusCode !== 429 ? "warn" : "debug"),
-    }),
-  );
+  app.use(requestLog(ctx.log));
   app.use(healthRoutes(ctx, deps.redisPing));
   app.use(metricsRoutes(ctx, deps.queue));
 

@@ -30,9 +30,10 @@ export interface StoreChunkInput {
 }
 
 /**
- * Stores a chunk object unless the studio already holds that id. The first complete upload
- * wins: the row is inserted after the object is durable, and a loser's object (under its own,
- * never-reused key) is deleted again. Stored objects are never overwritten.
+ * Stores a chunk object unless the studio already holds that id (a damaged one is replaced:
+ * integrity/repair.ts). The first complete upload wins: the row is inserted after the object is
+ * durable, and a loser's object (under its own, never-reused key) is deleted again. Stored
+ * objects are never overwritten.
  */
 export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ stored: boolean; size: number }> {
   const { studioId, id, data } = input;
@@ -42,28 +43,33 @@ export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ st
   if (input.sha256 && !sha256.equals(input.sha256)) {
     throw errors.integrity("chunk body does not match its SHA-256; resend it");
   }
-  const existing = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { size: true, state: true, objectKey: true } });
-  if (existing?.state === "damaged") return replaceDamagedChunk(ctx, { studioId, id, data, sha256, oldObjectKey: existing.objectKey });
-  if (existing) return { stored: false, size: existing.size };
-
-  const objectKey = objectKeyForChunk(studioId, id.toString("hex"));
+  // The common case is a new chunk (clients upload what the dedup query reported missing), so the
+  // object goes first and one INSERT ... ON CONFLICT DO NOTHING both claims the id and tells
+  // whether the studio held it already: one database round trip per new chunk instead of two (a
+  // lookup first, then Prisma's createMany). Raw SQL, hex in: Prisma's query builder costs ~1 ms
+  // of API CPU per query under load. A duplicate upload costs a put and a delete.
+  const idHex = id.toString("hex");
+  const objectKey = objectKeyForChunk(studioId, idHex);
   try {
     await ctx.blobs.put(objectKey, data);
   } catch (err) {
     throw translateStorageError(err);
   }
   faultPoint(ctx.config, "chunk-stored-before-row");
-  const created = await ctx.db.chunk.createMany({
-    data: [{ studioId, id: bytes(id), size: data.length, sha256: bytes(sha256), objectKey }],
-    skipDuplicates: true,
+  const created = await ctx.db.$executeRaw`
+    INSERT INTO "Chunk" ("studioId", id, size, sha256, "objectKey", "createdAt")
+    VALUES (${studioId}::uuid, decode(${idHex}, 'hex'), ${data.length}, decode(${sha256.toString("hex")}, 'hex'), ${objectKey}, now() AT TIME ZONE 'UTC')
+    ON CONFLICT DO NOTHING`;
+  if (created === 1) return { stored: true, size: data.length };
+
+  // The studio holds the id already (or a racing upload just won): our object is not needed.
+  await ctx.blobs.delete(objectKey).catch((err: unknown) => {
+    ctx.log.warn({ err, objectKey }, "could not delete the object of a duplicate upload");
   });
-  if (created.count === 0) {
-    await ctx.blobs.delete(objectKey).catch((err: unknown) => {
-      ctx.log.warn({ err, objectKey }, "could not delete the object of a lost upload race");
-    });
-    return { stored: false, size: data.length };
-  }
-  return { stored: true, size: data.length };
+  const [existing] = await ctx.db.$queryRaw<Array<{ size: number; state: string; objectKey: string }>>`
+    SELECT size, state::text AS state, "objectKey" FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND id = decode(${idHex}, 'hex')`;
+  if (existing?.state === "damaged") return replaceDamagedChunk(ctx, { studioId, id, data, sha256, oldObjectKey: existing.objectKey });
+  return { stored: false, size: existing?.size ?? data.length };
 }
 
 export async function openChunk(ctx: Ctx, studioId: string, id: Buffer): Promise<{ size: number; stream: Readable }> {

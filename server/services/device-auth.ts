@@ -1,5 +1,6 @@
 // Device credentials: a JWT naming the device and its studio, checked on every request against
-// the device row so a revoked device is locked out at once.
+// the device row (as read at most DEVICE_CACHE_TTL_MS ago), so a revoked or deleted device is
+// locked out within that delay.
 import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Ctx } from "../context.ts";
@@ -36,6 +37,64 @@ export function issueDeviceToken(ctx: Ctx, device: { id: string; studioId: strin
   return jwt.sign(claims, hmacKey(ctx.config.jwtSecret), { algorithm: "HS256", issuer: "datasafe" });
 }
 
+/** How long a device row read for authentication is reused: the delay before a revocation takes effect. */
+export const DEVICE_CACHE_TTL_MS = 5_000;
+/** Devices remembered per process; the least recently used is forgotten beyond this. */
+export const DEVICE_CACHE_MAX = 10_000;
+
+type DeviceRow = { id: string; studioId: string; name: string; revokedAt: Date | null } | null;
+
+/**
+ * A bounded LRU of device rows by id, each kept `ttlMs` from when it was read. Every request
+ * used to query the device row (a database round trip, ~1 ms of API CPU under load); a backup
+ * sends thousands. Concurrent requests of one device share one read. Rows are cached whatever
+ * they say (revoked or absent too), so a flood of requests for an unknown device costs one query
+ * per `ttlMs`, not one each.
+ */
+export class DeviceCache {
+  readonly #entries = new Map<string, { row: Promise<DeviceRow>; expires: number }>();
+
+  constructor(
+    private readonly load: (id: string) => Promise<DeviceRow>,
+    private readonly ttlMs = DEVICE_CACHE_TTL_MS,
+    private readonly max = DEVICE_CACHE_MAX,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(id: string): Promise<DeviceRow> {
+    const t = this.now();
+    const hit = this.#entries.get(id);
+    this.#entries.delete(id);
+    if (hit && hit.expires > t) {
+      this.#entries.set(id, hit); // most recently used last
+      return hit.row;
+    }
+    const entry = { row: this.load(id), expires: t + this.ttlMs };
+    this.#entries.set(id, entry);
+    // A failed read is not remembered: the next request asks the database again.
+    entry.row.catch(() => {
+      if (this.#entries.get(id) === entry) this.#entries.delete(id);
+    });
+    while (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
+    return entry.row;
+  }
+}
+
+const caches = new WeakMap<object, DeviceCache>();
+function deviceCache(ctx: Ctx): DeviceCache {
+  let cache = caches.get(ctx.db);
+  if (!cache) {
+    const db = ctx.db;
+    cache = new DeviceCache((id) => db.device.findUnique({ where: { id }, select: { id: true, studioId: true, name: true, revokedAt: true } }));
+    caches.set(db, cache);
+  }
+  return cache;
+}
+
 export async function authenticateDevice(ctx: Ctx, token: string): Promise<DevicePrincipal> {
   let claims: DeviceClaims;
   try {
@@ -45,7 +104,7 @@ export async function authenticateDevice(ctx: Ctx, token: string): Promise<Devic
     throw errors.unauthenticated();
   }
   if (claims.typ !== "device" || typeof claims.sub !== "string") throw errors.unauthenticated();
-  const device = await ctx.db.device.findUnique({ where: { id: claims.sub } });
+  const device = await deviceCache(ctx).get(claims.sub);
   if (!device || device.revokedAt || device.studioId !== claims.sid) throw errors.unauthenticated();
   return { deviceId: device.id, studioId: device.studioId, deviceName: device.name };
 }

@@ -1,8 +1,9 @@
-import { constants } from "node:fs";
+import fs, { constants } from "node:fs";
 import { access, link, mkdir, open, opendir, readFile, stat, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { promisify } from "node:util";
 import { type BlobStore, validateKey, validatePrefix } from "./blob-store.ts";
 import {
   BlobExistsError, BlobNotFoundError, IntegrityError, StorageAuthError, type StorageError,
@@ -39,27 +40,49 @@ export class LocalBlobStore implements BlobStore {
     const file = this.#path(key);
     const dir = path.dirname(file);
     const temp = path.join(dir, `${TEMP_MARK}${randomBytes(8).toString("hex")}`);
+    // Each file-system call is a round trip through libuv's thread pool and then waits for its
+    // turn on a busy event loop (several ms each under ingest load), so a put costs what its
+    // chain of calls costs: plain descriptors (no FileHandle), no mkdir or stat unless needed,
+    // and what does not depend on the previous step runs beside it.
+    let fd: number | undefined;
+    let dirFd: number | undefined;
     try {
-      const created = await mkdir(dir, { recursive: true });
-      const handle = await open(temp, "wx", 0o640);
-      try {
-        await handle.writeFile(data);
-        await handle.sync(); // the bytes must be on disk before the name points at them
-      } finally {
-        await handle.close();
+      let created: string | undefined;
+      const opened = await Promise.allSettled([fsOpen(temp, "wx", 0o640), fsOpen(dir, "r")]);
+      if (opened[0].status === "fulfilled") fd = opened[0].value;
+      if (opened[1].status === "fulfilled") dirFd = opened[1].value;
+      if (fd === undefined) {
+        const e = (opened[0] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+        if (e.code !== "ENOENT") throw e;
+        created = await mkdir(dir, { recursive: true });
+        fd = await fsOpen(temp, "wx", 0o640);
       }
+      let written = 0;
+      while (written < data.length) {
+        const n = await fsWrite(fd, data, written, data.length - written, written);
+        if (n === 0) break;
+        written += n;
+      }
+      if (written !== data.length) throw new IntegrityError(key, `stored ${written} bytes, sent ${data.length}`);
+      await fsFsync(fd); // the bytes must be on disk before the name points at them
+      const closing = fsClose(fd);
+      fd = undefined;
       // link(), unlike rename(), fails with EEXIST instead of replacing: "a put on an existing
       // key MUST fail with BlobExistsError", atomically, even with concurrent writers.
-      await link(temp, file);
+      await Promise.all([link(temp, file), closing]);
       // The new name (and any directories mkdir just made) are durable only once their parent
       // directories are fsynced.
-      await syncDirs(created === undefined ? dir : path.dirname(created), dir);
-      const { size } = await stat(file);
-      if (size !== data.length) throw new IntegrityError(key, `stored ${size} bytes, sent ${data.length}`);
+      if (created === undefined && dirFd !== undefined) await fsFsync(dirFd);
+      else await syncDirs(created === undefined ? dir : path.dirname(created), dir);
     } catch (e) {
       throw translateErrno(e, key);
     } finally {
-      await unlink(temp).catch(() => undefined);
+      // The temp name goes either way (after a link, the blob keeps its own name).
+      await Promise.all([
+        unlink(temp).catch(() => undefined),
+        fd === undefined ? undefined : fsClose(fd).catch(() => undefined),
+        dirFd === undefined ? undefined : fsClose(dirFd).catch(() => undefined),
+      ]);
     }
   }
 
@@ -122,11 +145,17 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
+const fsOpen = promisify(fs.open);
+const fsClose = promisify(fs.close);
+const fsFsync = promisify(fs.fsync);
+const fsWrite = (fd: number, data: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => fs.write(fd, data, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+
 async function syncDirs(from: string, to: string): Promise<void> {
   // fsync `to` and each ancestor up to `from` (the parent of the first directory mkdir created).
   for (let d = to; ; d = path.dirname(d)) {
-    const h = await open(d, "r");
-    try { await h.sync(); } finally { await h.close(); }
+    const fd = await fsOpen(d, "r");
+    try { await fsFsync(fd); } finally { await fsClose(fd); }
     if (d === from || d === path.dirname(d)) break;
   }
 }

@@ -23,7 +23,7 @@ describe("fifty concurrent uploaders", () => {
   const clients: ApiClient[] = [];
 
   before(async () => {
-    server = await startServer(); // default caps: 8 uploads in flight per process, 4 per device
+    server = await startServer(); // default caps: 8 largest chunks (~32 MiB) in flight per process, 4 uploads per device
     const { studioId } = await newStudio(server);
     const db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();

@@ -1,13 +1,22 @@
 // Caps chunk uploads in flight, per process and per device, so many uploaders cannot push the
-// API past its memory bound (each upload may buffer one chunk, at most ~4 MiB). A request over
-// the cap waits briefly for a slot, its body unread (TCP backpressure keeps it off our heap);
-// if none frees up in time, or too many already wait, the client gets 429 with Retry-After and
-// backs off. Waiting beats rejecting at once: retries would cost the clients whole seconds.
+// API past its memory bound. A request over the cap waits briefly for a slot, its body unread
+// (TCP backpressure keeps it off our heap); if none frees up in time, or too many already wait,
+// the client gets 429 with Retry-After and backs off. Waiting beats rejecting at once: retries
+// would cost the clients whole seconds.
+//
+// The per-process cap is a memory bound: `perProcess` uploads of the largest body (a chunk of
+// MAX_CHUNK_OBJECT_BYTES, ~4 MiB). It is kept in bytes, by each request's declared Content-Length
+// (a request without one counts as the largest), so that ~1 MiB chunks (the chunker's average)
+// fill it four times over: an upload spends most of its time waiting on the store (fsync, S3),
+// not on memory, and 8 at a time left the local store and S3 mostly idle. The count is capped
+// too (4 x perProcess), so a flood of tiny uploads cannot start unbounded work.
 import type { RequestHandler } from "express";
 import { errors } from "../../errors.ts";
+import { MAX_UPLOAD_BODY_BYTES } from "../chunk-upload.ts";
 import { device } from "./auth.ts";
 
 export interface UploadLimits {
+  /** Uploads of the largest chunk the process buffers at once (the byte budget, in chunks). */
   perProcess: number;
   perDevice: number;
   /** How long a request may wait for a slot. */
@@ -18,44 +27,62 @@ export interface UploadLimits {
 
 interface Waiter {
   deviceId: string;
+  bytes: number;
   grant: () => void;
 }
+
+/** Uploads in flight per process beyond the byte budget's own bound: this many per `perProcess`. */
+export const UPLOADS_PER_BUDGET_CHUNK = 4;
 
 export function limitUploads(limits: UploadLimits): RequestHandler {
   const maxWaitMs = limits.maxWaitMs ?? 5000;
   const maxWaiting = limits.maxWaiting ?? 256;
+  const maxBytes = limits.perProcess * MAX_UPLOAD_BODY_BYTES;
+  const maxCount = limits.perProcess * UPLOADS_PER_BUDGET_CHUNK;
   let total = 0;
+  let bytes = 0;
   const perDevice = new Map<string, number>();
   const waiting: Waiter[] = [];
 
-  const fits = (id: string) => total < limits.perProcess && (perDevice.get(id) ?? 0) < limits.perDevice;
-  const take = (id: string) => {
+  const fitsProcess = (size: number) => total < maxCount && bytes + size <= maxBytes;
+  const fitsDevice = (id: string) => (perDevice.get(id) ?? 0) < limits.perDevice;
+  const take = (id: string, size: number) => {
     total++;
+    bytes += size;
     perDevice.set(id, (perDevice.get(id) ?? 0) + 1);
   };
-  const release = (id: string) => {
+  const release = (id: string, size: number) => {
     total--;
+    bytes -= size;
     const left = (perDevice.get(id) ?? 1) - 1;
     if (left <= 0) perDevice.delete(id);
     else perDevice.set(id, left);
-    // Hand freed slots to waiters in arrival order (skipping devices still at their own cap).
-    for (let i = 0; i < waiting.length && total < limits.perProcess; ) {
+    // Hand freed room to waiters in arrival order, skipping devices still at their own cap; the
+    // first that does not fit the process budget stops the round, so small uploads cannot keep
+    // overtaking a large one.
+    for (let i = 0; i < waiting.length; ) {
       const w = waiting[i]!;
-      if (fits(w.deviceId)) {
-        waiting.splice(i, 1);
-        take(w.deviceId);
-        w.grant();
-      } else i++;
+      if (!fitsDevice(w.deviceId)) {
+        i++;
+        continue;
+      }
+      if (!fitsProcess(w.bytes)) break;
+      waiting.splice(i, 1);
+      take(w.deviceId, w.bytes);
+      w.grant();
     }
   };
 
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
     const id = device(res).deviceId;
-    if (fits(id)) take(id);
+    const declared = Number(req.headers["content-length"]);
+    // An oversized body is refused by the upload parser before it is read; it needs no room here.
+    const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_UPLOAD_BODY_BYTES) : MAX_UPLOAD_BODY_BYTES;
+    if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
     else {
       if (waiting.length >= maxWaiting) throw errors.busy(1);
       const granted = await new Promise<boolean>((resolve) => {
-        const w: Waiter = { deviceId: id, grant: () => { clearTimeout(timer); resolve(true); } };
+        const w: Waiter = { deviceId: id, bytes: size, grant: () => { clearTimeout(timer); resolve(true); } };
         const timer = setTimeout(() => {
           waiting.splice(waiting.indexOf(w), 1);
           resolve(false);
@@ -68,7 +95,7 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
     const done = () => {
       if (released) return;
       released = true;
-      release(id);
+      release(id, size);
     };
     res.on("finish", done);
     res.on("close", done);
