@@ -32,7 +32,8 @@ export interface Config {
   s3: S3Settings | null;
   jwtSecret: string;
   logLevel: string;
-  /** Chunk uploads processed at once by one API process; beyond it clients get 503 + Retry-After. */
+  /** Room for this many largest chunks in flight through one API process (a byte budget, see
+   * http/middleware/upload-limit.ts); beyond it uploads wait briefly, then get 429 + Retry-After. */
   maxUploadsInFlight: number;
   /** Chunk uploads one device may have in flight at once (fairness between studios). */
   maxUploadsPerDevice: number;

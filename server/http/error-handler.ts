@@ -1,6 +1,5 @@
 // The one place that turns errors into responses: {"error": {"code", "message", ...details}}.
 import type { ErrorRequestHandler } from "express";
-import multer from "multer";
 import { z } from "zod";
 import { AppError, errors } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -13,12 +12,10 @@ export function toAppError(err: unknown): AppError {
     const first = err.issues[0];
     return errors.validation(first ? `${first.path.join(".") || "body"}: ${first.message}` : "invalid request");
   }
-  if (err instanceof multer.MulterError) {
-    return err.code === "LIMIT_FILE_SIZE" ? errors.tooLarge("chunk too large") : errors.validation(err.message);
-  }
   const e = err as { type?: string; status?: number };
   if (e?.type === "entity.too.large") return errors.tooLarge("request body too large");
   if (e?.type === "entity.parse.failed") return errors.validation("request body is not valid JSON");
+  if (e?.type === "request.aborted" || e?.type === "request.size.invalid") return errors.validation("request body incomplete");
   return errors.internal();
 }
 

@@ -1,6 +1,6 @@
 // Server ingest with many uploaders at once: `clients` studio PCs, each with its own device
 // credential, PUT chunk objects to one API process with the real client's request shape
-// (multipart field "chunk", X-Content-SHA256) and its reaction to 429/503 (wait Retry-After, retry).
+// (the chunk object as the body, X-Content-SHA256) and its reaction to 429/503 (wait Retry-After, retry).
 // The same bytes with the same concurrency go straight into the same kind of BlobStore as the
 // baseline, so the figure is a ratio: what the HTTP + database + verification layer keeps of the
 // store's own throughput on this machine, now.
@@ -63,12 +63,10 @@ async function fanOut(clients: number, perClient: number, job: (client: number, 
 
 async function putChunk(url: string, token: string, id: string, blob: Blob, counters: { errors: number; busy: number }): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const form = new FormData();
-    form.set("chunk", new Blob([new Uint8Array(blob.data.buffer as ArrayBuffer, blob.data.byteOffset, blob.data.length)]), "chunk");
     const res = await fetch(`${url}/v1/chunks/${id}`, {
       method: "PUT",
-      headers: { authorization: `Bearer ${token}`, "x-content-sha256": blob.sha256 },
-      body: form,
+      headers: { authorization: `Bearer ${token}`, "x-content-sha256": blob.sha256, "content-type": "application/octet-stream" },
+      body: new Uint8Array(blob.data.buffer as ArrayBuffer, blob.data.byteOffset, blob.data.length),
     }).catch(() => null);
     if (res?.ok) return void (await res.arrayBuffer());
     if (res?.status === 503 || res?.status === 429) {

@@ -13,11 +13,8 @@ describe("chunk ingest and commit", () => {
   let server: TestServer;
   let auth: Record<string, string>;
 
-  const put = (id: string, body: Buffer, sha = createHash("sha256").update(body).digest("hex")) => {
-    const form = new FormData();
-    form.set("chunk", new Blob([new Uint8Array(body)]), "chunk");
-    return fetch(`${server.url}/v1/chunks/${id}`, { method: "PUT", headers: { ...auth, "x-content-sha256": sha }, body: form });
-  };
+  const put = (id: string, body: Buffer, sha = createHash("sha256").update(body).digest("hex"), type = "application/octet-stream") =>
+    fetch(`${server.url}/v1/chunks/${id}`, { method: "PUT", headers: { ...auth, "x-content-sha256": sha, "content-type": type }, body: new Uint8Array(body) });
   const post = (url: string, body: unknown) =>
     fetch(`${server.url}${url}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
   const refs = (rp: string, page: number, ids: string[]) =>
@@ -55,6 +52,8 @@ describe("chunk ingest and commit", () => {
     const missing = (await (await post("/v1/chunks/missing", { ids: [a, b] })).json()) as { missing: string[] };
     assert.deepEqual(missing.missing, [b]);
     assert.equal((await put(id(), randomBytes(4 * 1024 * 1024 + 2048))).status, 413, "oversized chunks are refused");
+    assert.equal((await put(id(), randomBytes(100), undefined, "multipart/form-data; boundary=x")).status, 400, "the body must be the chunk itself");
+    assert.equal((await put(id(), Buffer.alloc(0))).status, 400, "empty chunks are refused");
     assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"] })).status, 400);
     assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id) })).status, 400);
   });

@@ -64,9 +64,9 @@ describe("tenancy, tokens and enrollment", () => {
       assert.equal(res.status, 404, `${method} ${url}`);
     }
     // Re-uploading an existing id is answered "already stored" and changes nothing.
-    const form = new FormData();
-    form.set("chunk", new Blob([new TextEncoder().encode("forged content")]), "chunk");
-    const res = await fetch(`${server.url}/v1/chunks/${aChunk}`, { method: "PUT", headers: auth, body: form });
+    const res = await fetch(`${server.url}/v1/chunks/${aChunk}`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new TextEncoder().encode("forged content"),
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { id: aChunk, size: (await (await fetch(`${server.url}/v1/chunks/${aChunk}`, { headers: auth })).arrayBuffer()).byteLength, stored: false, alreadyStored: true });
     const out = path.join(server.dir, "a-out");

@@ -1,5 +1,5 @@
 // Typed client of the DataSafe API (server/http/schemas.ts is the contract).
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { DownloadUrls, RestorePointView, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import { bulkGet, bulkPut } from "./bulk.ts";
@@ -123,26 +123,11 @@ export class ApiClient {
   /** Uploads one chunk object through the API (PUT /v1/chunks/:id). */
   private async relayChunk(id: string, envelope: Buffer, sha256: string): Promise<boolean> {
     this.transfers.relayPuts++;
-    const res = await request(this.url(`v1/chunks/${id}`), () => {
-      // multipart/form-data by hand, streamed from the envelope: FormData + Blob would copy it twice.
-      const boundary = `datasafe-${randomBytes(12).toString("hex")}`;
-      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="chunk"; filename="chunk"\r\nContent-Type: application/octet-stream\r\n\r\n`);
-      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-      return {
-        method: "PUT",
-        headers: this.headers({
-          "x-content-sha256": sha256,
-          "content-type": `multipart/form-data; boundary=${boundary}`,
-          "content-length": String(head.length + envelope.length + tail.length),
-        }),
-        body: (async function* () {
-          yield head;
-          yield envelope;
-          yield tail;
-        })(),
-        duplex: "half",
-      } as unknown as RequestInit; // Node's fetch (undici) takes async iterables; the DOM types do not say so
-    });
+    const res = await request(this.url(`v1/chunks/${id}`), () => ({
+      method: "PUT",
+      headers: this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream" }),
+      body: asArrayBufferView(envelope),
+    }));
     const body = (await res.json()) as { stored: boolean };
     return body.stored;
   }

@@ -12,7 +12,7 @@
 // too (4 x perProcess), so a flood of tiny uploads cannot start unbounded work.
 import type { RequestHandler } from "express";
 import { errors } from "../../errors.ts";
-import { MAX_UPLOAD_BODY_BYTES } from "../chunk-upload.ts";
+import { MAX_CHUNK_OBJECT_BYTES } from "../schemas.ts";
 import { device } from "./auth.ts";
 
 export interface UploadLimits {
@@ -37,7 +37,7 @@ export const UPLOADS_PER_BUDGET_CHUNK = 4;
 export function limitUploads(limits: UploadLimits): RequestHandler {
   const maxWaitMs = limits.maxWaitMs ?? 5000;
   const maxWaiting = limits.maxWaiting ?? 256;
-  const maxBytes = limits.perProcess * MAX_UPLOAD_BODY_BYTES;
+  const maxBytes = limits.perProcess * MAX_CHUNK_OBJECT_BYTES;
   const maxCount = limits.perProcess * UPLOADS_PER_BUDGET_CHUNK;
   let total = 0;
   let bytes = 0;
@@ -77,7 +77,7 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
     const id = device(res).deviceId;
     const declared = Number(req.headers["content-length"]);
     // An oversized body is refused by the upload parser before it is read; it needs no room here.
-    const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_UPLOAD_BODY_BYTES) : MAX_UPLOAD_BODY_BYTES;
+    const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_CHUNK_OBJECT_BYTES) : MAX_CHUNK_OBJECT_BYTES;
     if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
     else {
       if (waiting.length >= maxWaiting) throw errors.busy(1);

@@ -1,13 +1,15 @@
-// Chunks: dedup query, upload (multipart field "chunk", optional X-Content-SHA256), download.
+// Chunks: dedup query, upload through the API (the body is the chunk object, Content-Type
+// application/octet-stream, optional X-Content-SHA256), download. With S3, clients move the bytes
+// straight to and from the bucket instead (routes/direct-chunks.ts); these routes remain for the
+// local directory store, for repairs and for PCs that cannot reach the bucket.
 // Devices are append-only: there is no route to delete or replace a chunk.
-import { Router } from "express";
+import express, { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { findMissingChunks, openChunk, storeChunk } from "../../services/chunks.ts";
-import { chunkUpload } from "../chunk-upload.ts";
 import { device } from "../middleware/auth.ts";
 import { limitUploads } from "../middleware/upload-limit.ts";
-import { chunkIdHex, missingBody } from "../schemas.ts";
+import { chunkIdHex, MAX_CHUNK_OBJECT_BYTES, missingBody } from "../schemas.ts";
 
 const sha256Header = /^[0-9a-f]{64}$/;
 
@@ -19,25 +21,23 @@ export function chunkRoutes(ctx: Ctx): Router {
     res.json({ missing: missing.map((m) => m.toString("hex")) });
   });
 
-  const upload = chunkUpload(async (req, data) => {
-    const claimed = req.get("x-content-sha256");
-    if (claimed !== undefined && !sha256Header.test(claimed)) throw errors.validation("X-Content-SHA256 must be 64 hex characters");
-    return storeChunk(ctx, {
-      studioId: device(req.res!).studioId,
-      id: Buffer.from(chunkIdHex.parse(req.params.id), "hex"),
-      data,
-      sha256: claimed ? Buffer.from(claimed, "hex") : null,
-    });
-  });
   r.put(
     "/chunks/:id",
     limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice }),
     (req, _res, next) => (chunkIdHex.safeParse(req.params.id).success ? next() : next(errors.validation("chunk id must be 64 lowercase hex characters"))),
-    upload,
-    (req, res) => {
-      if (!req.file) throw errors.validation('multipart field "chunk" is required');
-      const stored = req.file.filename === "stored";
-      res.status(stored ? 201 : 200).json({ id: req.params.id, size: req.file.size, stored, alreadyStored: !stored });
+    // A declared length over the bound is refused (413) before a byte is read; the rest is cut off there.
+    express.raw({ type: "application/octet-stream", limit: MAX_CHUNK_OBJECT_BYTES }),
+    async (req, res) => {
+      if (!Buffer.isBuffer(req.body)) throw errors.validation("the body must be the chunk object, with Content-Type: application/octet-stream");
+      const claimed = req.get("x-content-sha256");
+      if (claimed !== undefined && !sha256Header.test(claimed)) throw errors.validation("X-Content-SHA256 must be 64 hex characters");
+      const result = await storeChunk(ctx, {
+        studioId: device(res).studioId,
+        id: Buffer.from(req.params.id as string, "hex"),
+        data: req.body,
+        sha256: claimed ? Buffer.from(claimed, "hex") : null,
+      });
+      res.status(result.stored ? 201 : 200).json({ id: req.params.id, size: result.size, stored: result.stored, alreadyStored: !result.stored });
     },
   );
 

@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../../../server/errors.ts";
-import { MAX_UPLOAD_BODY_BYTES } from "../../../server/http/chunk-upload.ts";
+import { MAX_CHUNK_OBJECT_BYTES } from "../../../server/http/schemas.ts";
 import { limitUploads, UPLOADS_PER_BUDGET_CHUNK } from "../../../server/http/middleware/upload-limit.ts";
 
 const MiB = 1024 * 1024;
@@ -37,7 +37,7 @@ describe("upload in-flight limit", () => {
     for (const r of small.slice(1)) r.finish();
     extra.finish();
 
-    const big1 = request(mw, "a", MAX_UPLOAD_BODY_BYTES);
+    const big1 = request(mw, "a", MAX_CHUNK_OBJECT_BYTES);
     const big2 = request(mw, "b"); // no Content-Length: counts as the largest
     await tick();
     assert.ok(big1.isGranted() && big2.isGranted());
