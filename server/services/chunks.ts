@@ -9,6 +9,7 @@ import { faultPoint } from "../faults.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
 import { absentIds } from "./absent-ids.ts";
+import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
 import { damagedAmong } from "./integrity/damaged.ts";
 import { replaceDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
@@ -46,8 +47,7 @@ export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ st
   // The common case is a new chunk (clients upload what the dedup query reported missing), so the
   // object goes first and one INSERT ... ON CONFLICT DO NOTHING both claims the id and tells
   // whether the studio held it already: one database round trip per new chunk instead of two (a
-  // lookup first, then Prisma's createMany). Raw SQL, hex in: Prisma's query builder costs ~1 ms
-  // of API CPU per query under load. A duplicate upload costs a put and a delete.
+  // lookup first, then Prisma's createMany). A duplicate upload costs a put and a delete.
   const idHex = id.toString("hex");
   const objectKey = objectKeyForChunk(studioId, idHex);
   try {
@@ -56,18 +56,15 @@ export async function storeChunk(ctx: Ctx, input: StoreChunkInput): Promise<{ st
     throw translateStorageError(err);
   }
   faultPoint(ctx.config, "chunk-stored-before-row");
-  const created = await ctx.db.$executeRaw`
-    INSERT INTO "Chunk" ("studioId", id, size, sha256, "objectKey", "createdAt")
-    VALUES (${studioId}::uuid, decode(${idHex}, 'hex'), ${data.length}, decode(${sha256.toString("hex")}, 'hex'), ${objectKey}, now() AT TIME ZONE 'UTC')
-    ON CONFLICT DO NOTHING`;
-  if (created === 1) return { stored: true, size: data.length };
+  if (await insertChunkRow(ctx, { studioId, idHex, size: data.length, sha256Hex: sha256.toString("hex"), objectKey })) {
+    return { stored: true, size: data.length };
+  }
 
   // The studio holds the id already (or a racing upload just won): our object is not needed.
   await ctx.blobs.delete(objectKey).catch((err: unknown) => {
     ctx.log.warn({ err, objectKey }, "could not delete the object of a duplicate upload");
   });
-  const [existing] = await ctx.db.$queryRaw<Array<{ size: number; state: string; objectKey: string }>>`
-    SELECT size, state::text AS state, "objectKey" FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND id = decode(${idHex}, 'hex')`;
+  const existing = await chunkRowOf(ctx, studioId, idHex);
   if (existing?.state === "damaged") return replaceDamagedChunk(ctx, { studioId, id, data, sha256, oldObjectKey: existing.objectKey });
   return { stored: false, size: existing?.size ?? data.length };
 }

@@ -12,14 +12,14 @@
 //     bad object. Relayed uploads (services/chunks.ts) remain for local stores, for repairs of
 //     damaged chunks, and for clients that cannot reach the bucket.
 import type { Ctx } from "../context.ts";
-import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
 import { MAX_CHUNK_OBJECT_BYTES, type DownloadUrls, type UploadGrant } from "../http/schemas.ts";
 import { isObjectKeyForChunk, objectKeyForChunk, type DirectTransfer } from "../storage/index.ts";
+import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
 export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { size: number; md5: Buffer }): Promise<UploadGrant> {
-  const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { state: true } });
+  const row = await chunkRowOf(ctx, studioId, id.toString("hex"));
   if (row && row.state !== "damaged") return { mode: "present" };
   // A damaged chunk is replaced through the API (integrity/repair.ts checks and switches rows).
   if (!ctx.direct || row) return { mode: "relay" };
@@ -40,12 +40,11 @@ export async function completeUpload(ctx: Ctx, studioId: string, id: Buffer, o: 
   }
   if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the chunk first");
   if (stored.size === 0 || stored.size > MAX_CHUNK_OBJECT_BYTES) throw errors.integrity(`stored object has ${stored.size} bytes`);
-  const created = await ctx.db.chunk.createMany({
-    data: [{ studioId, id: bytes(id), size: stored.size, sha256: bytes(o.sha256), objectKey: o.key }],
-    skipDuplicates: true,
-  });
-  if (created.count === 1) return { stored: true, size: stored.size };
-  const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } }, select: { objectKey: true, size: true } });
+  const idHex = id.toString("hex");
+  if (await insertChunkRow(ctx, { studioId, idHex, size: stored.size, sha256Hex: o.sha256.toString("hex"), objectKey: o.key })) {
+    return { stored: true, size: stored.size };
+  }
+  const row = await chunkRowOf(ctx, studioId, idHex);
   // A retried report of our own upload: already done.
   if (row?.objectKey === o.key) return { stored: true, size: row.size };
   // Another upload of the same chunk won the race (first complete upload wins); ours is surplus.

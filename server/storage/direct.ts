@@ -10,13 +10,16 @@
 //   - a GET URL reads one object;
 //   - both expire after `ttlSeconds`.
 // The client never sees credentials; URLs are bearer capabilities for one object each.
+//
+// Signing is @smithy/signature-v4 (the SDK's own SigV4) on plain request objects, and HEAD goes
+// over a keep-alive node:http agent: the S3Client command stack cost ~0.8 ms of API CPU per
+// presigned URL and ~2.2 ms per HEAD (measured here), two of each per uploaded chunk.
+import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { validateKey } from "./blob-store.ts";
-import { BlobNotFoundError } from "./errors.ts";
-import { translateError } from "./s3-errors.ts";
+import { StorageAuthError, StorageUnavailableError, StorageUnknownError } from "./errors.ts";
 import type { S3Config } from "./s3-store.ts";
 
 export interface PresignedPut {
@@ -39,62 +42,119 @@ export interface DirectTransfer {
 }
 
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
+const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+const EMPTY_SHA256 = createHash("sha256").digest("hex");
+
+function bytesOf(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof d === "string") return d;
+  return d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** node:crypto behind the hash interface SignatureV4 expects (HMAC when given a secret). */
+class Sha256 {
+  readonly #h;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#h = secret === undefined ? createHash("sha256") : createHmac("sha256", bytesOf(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#h.update(bytesOf(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.#h.digest()));
+  }
+}
+
+interface Endpoint {
+  protocol: "http:" | "https:";
+  hostname: string;
+  port: number | undefined;
+  /** Path prefix before the key: "/bucket/" (path style) or "/" (bucket in the host name). */
+  prefix: string;
+}
+
+/** Where `bucket` lives at `endpoint` (AWS S3 itself when absent). */
+export function endpointFor(endpoint: string | undefined, bucket: string, region: string, pathStyle: boolean): Endpoint {
+  const u = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
+  const protocol = u.protocol === "http:" ? "http:" : "https:";
+  const port = u.port ? Number(u.port) : undefined;
+  // Dotted bucket names break TLS wildcard certificates in the host name: path style for them.
+  if (pathStyle || bucket.includes(".")) return { protocol, hostname: u.hostname, port, prefix: `/${bucket}/` };
+  return { protocol, hostname: `${bucket}.${u.hostname}`, port, prefix: "/" };
+}
 
 export class S3DirectTransfer implements DirectTransfer {
-  /** Signs URLs for the endpoint clients reach (no network use). */
-  readonly #signer: S3Client;
-  /** Talks to the endpoint the server reaches. */
-  readonly #client: S3Client;
-  readonly #bucket: string;
+  readonly #signer: SignatureV4;
+  /** The endpoint clients reach (signed into URLs) and the one the server reaches (HEAD). */
+  readonly #public: Endpoint;
+  readonly #internal: Endpoint;
+  readonly #agent: http.Agent;
 
   constructor(cfg: S3Config, publicEndpoint?: string) {
-    const base = {
-      region: cfg.region,
-      forcePathStyle: cfg.forcePathStyle,
+    this.#signer = new SignatureV4({
       credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
-      requestChecksumCalculation: "WHEN_REQUIRED" as const,
-      maxAttempts: 2,
-    };
-    const agent = { keepAlive: true, maxSockets: 32 };
-    this.#bucket = cfg.bucket;
-    this.#signer = new S3Client({ ...base, endpoint: publicEndpoint ?? cfg.endpoint });
-    this.#client = new S3Client({
-      ...base,
-      endpoint: cfg.endpoint,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) },
+      region: cfg.region,
+      service: "s3",
+      sha256: Sha256,
+      uriEscapePath: false, // S3 keys are signed as sent (ours need no escaping: validateKey)
+      applyChecksum: false,
     });
+    this.#internal = endpointFor(cfg.endpoint, cfg.bucket, cfg.region, cfg.forcePathStyle);
+    this.#public = publicEndpoint ? endpointFor(publicEndpoint, cfg.bucket, cfg.region, cfg.forcePathStyle) : this.#internal;
+    const agent = { keepAlive: true, maxSockets: 32 };
+    this.#agent = this.#internal.protocol === "https:" ? new https.Agent(agent) : new http.Agent(agent);
   }
 
   async presignPut(key: string, o: { size: number; md5: Buffer; ttlSeconds: number }): Promise<PresignedPut> {
-    validateKey(key);
     const headers = { "content-length": String(o.size), "content-md5": o.md5.toString("base64"), "if-none-match": "*" };
-    const url = await getSignedUrl(
-      this.#signer,
-      new PutObjectCommand({ Bucket: this.#bucket, Key: key, ContentLength: o.size, ContentMD5: headers["content-md5"], IfNoneMatch: "*" }),
-      { expiresIn: o.ttlSeconds, signableHeaders: new Set(Object.keys(headers)) },
-    );
+    const url = await this.#presign("PUT", key, headers, o.ttlSeconds);
     return { url, headers };
   }
 
   presignGet(key: string, ttlSeconds: number): Promise<string> {
+    return this.#presign("GET", key, {}, ttlSeconds);
+  }
+
+  async #presign(method: string, key: string, headers: Record<string, string>, ttlSeconds: number): Promise<string> {
     validateKey(key);
-    return getSignedUrl(this.#signer, new GetObjectCommand({ Bucket: this.#bucket, Key: key }), { expiresIn: ttlSeconds });
+    const e = this.#public;
+    const host = e.port ? `${e.hostname}:${e.port}` : e.hostname;
+    const signed = await this.#signer.presign(
+      { method, protocol: e.protocol, hostname: e.hostname, port: e.port, path: e.prefix + key, query: {}, headers: { host, ...headers, "x-amz-content-sha256": UNSIGNED_PAYLOAD } },
+      { expiresIn: ttlSeconds, signableHeaders: new Set(Object.keys(headers)) },
+    );
+    const url = new URL(`${e.protocol}//${host}${e.prefix}${key}`);
+    for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === "string") url.searchParams.set(k, v);
+    return url.toString();
   }
 
   async head(key: string): Promise<StoredObject | null> {
     validateKey(key);
-    try {
-      const h = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
-      return { size: h.ContentLength ?? 0, md5: (h.ETag && MD5_ETAG.exec(h.ETag)?.[1]) ?? null };
-    } catch (e) {
-      const err = translateError(e, key);
-      if (err instanceof BlobNotFoundError) return null;
-      throw err;
+    const e = this.#internal;
+    const host = e.port ? `${e.hostname}:${e.port}` : e.hostname;
+    const signed = await this.#signer.sign({
+      method: "HEAD", protocol: e.protocol, hostname: e.hostname, port: e.port, path: e.prefix + key, query: {},
+      headers: { host, "x-amz-content-sha256": EMPTY_SHA256 },
+    });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const mod = e.protocol === "https:" ? https : http;
+      const req = mod.request({ method: "HEAD", hostname: e.hostname, port: e.port, path: e.prefix + key, headers: signed.headers, agent: this.#agent }, resolve);
+      req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
+      req.on("error", (err) => reject(new StorageUnavailableError(`s3 HEAD ${key}: ${err.message}`, { cause: err })));
+      req.end();
+    });
+    res.resume();
+    const status = res.statusCode ?? 0;
+    if (status === 404) return null;
+    if (status === 200) {
+      const etag = res.headers.etag;
+      return { size: Number(res.headers["content-length"] ?? 0), md5: (etag && MD5_ETAG.exec(etag)?.[1]) ?? null };
     }
+    if (status === 401 || status === 403) throw new StorageAuthError(`s3 HEAD ${key}: ${status}`);
+    if (status >= 500 || status === 429) throw new StorageUnavailableError(`s3 HEAD ${key}: ${status}`);
+    throw new StorageUnknownError(`s3 HEAD ${key}: ${status}`);
   }
 
   close(): void {
-    this.#signer.destroy();
-    this.#client.destroy();
+    this.#agent.destroy();
   }
 }
