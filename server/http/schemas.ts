@@ -33,7 +33,7 @@ export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_ID
 /** Direct transfer (services/direct-chunks.ts): ask for a presigned PUT of one sealed chunk. */
 export const uploadUrlBody = z.object({
   size: z.number().int().min(1).max(MAX_CHUNK_OBJECT_BYTES),
-  md5: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters"),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
 });
 
 /** Direct transfer: report the object uploaded under a granted key. */

@@ -3,7 +3,7 @@
 // row is inserted only once the object is there (HEAD), so "present" still means "restorable".
 //
 // What the server checks, and what it leaves to the verify job:
-//   - S3 enforces the granted size and MD5 and refuses to overwrite (signed headers), so the
+//   - S3 enforces the granted size and SHA-256 and refuses to overwrite (signed headers), so the
 //     stored object is exactly the bytes the client declared, never more than a chunk;
 //   - the key must be one the server would choose for this studio and chunk, and exist;
 //   - the SHA-256 the row records is the client's word until the verify job (run after every
@@ -18,14 +18,14 @@ import { isObjectKeyForChunk, objectKeyForChunk, type DirectTransfer } from "../
 import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
-export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { size: number; md5: Buffer }): Promise<UploadGrant> {
+export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
   const row = await chunkRowOf(ctx, studioId, id.toString("hex"));
   if (row && row.state !== "damaged") return { mode: "present" };
   // A damaged chunk is replaced through the API (integrity/repair.ts checks and switches rows).
   if (!ctx.direct || row) return { mode: "relay" };
   const key = objectKeyForChunk(studioId, id.toString("hex"));
   const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
-  const put = await ctx.direct.presignPut(key, { size: o.size, md5: o.md5, ttlSeconds });
+  const put = await ctx.direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds });
   return { mode: "direct", key, ...put, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
 }
 

@@ -4,7 +4,8 @@
 //
 // Contract (what the signature makes S3 enforce, checked against Ceph RGW by
 // test/conformance/direct-transfer.test.ts):
-//   - a PUT URL is for one server-chosen key, exactly `size` bytes with MD5 `md5`, and only if the
+//   - a PUT URL is for one server-chosen key, exactly `size` bytes with SHA-256 `sha256` (signed as
+//     the payload hash, x-amz-content-sha256: S3 refuses other bytes), and only if the
 //     key is absent (If-None-Match: *): a client cannot store more than it declared, store bytes
 //     that differ from what it declared, or overwrite anything, even its own upload;
 //   - a GET URL reads one object;
@@ -30,18 +31,15 @@ export interface PresignedPut {
 
 export interface StoredObject {
   size: number;
-  /** Hex MD5 from a single-part PUT's ETag, when the server reports one. */
-  md5: string | null;
 }
 
 export interface DirectTransfer {
-  presignPut(key: string, o: { size: number; md5: Buffer; ttlSeconds: number }): Promise<PresignedPut>;
+  presignPut(key: string, o: { size: number; sha256: Buffer; ttlSeconds: number }): Promise<PresignedPut>;
   presignGet(key: string, ttlSeconds: number): Promise<string>;
   /** What is stored under `key`, or null if nothing is (yet). */
   head(key: string): Promise<StoredObject | null>;
 }
 
-const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 const EMPTY_SHA256 = createHash("sha256").digest("hex");
 
@@ -104,23 +102,25 @@ export class S3DirectTransfer implements DirectTransfer {
     this.#agent = this.#internal.protocol === "https:" ? new https.Agent(agent) : new http.Agent(agent);
   }
 
-  async presignPut(key: string, o: { size: number; md5: Buffer; ttlSeconds: number }): Promise<PresignedPut> {
-    const headers = { "content-length": String(o.size), "content-md5": o.md5.toString("base64"), "if-none-match": "*" };
+  async presignPut(key: string, o: { size: number; sha256: Buffer; ttlSeconds: number }): Promise<PresignedPut> {
+    const headers = { "content-length": String(o.size), "if-none-match": "*", "x-amz-content-sha256": o.sha256.toString("hex") };
     const url = await this.#presign("PUT", key, headers, o.ttlSeconds);
     return { url, headers };
   }
 
   presignGet(key: string, ttlSeconds: number): Promise<string> {
-    return this.#presign("GET", key, {}, ttlSeconds);
+    return this.#presign("GET", key, { "x-amz-content-sha256": UNSIGNED_PAYLOAD }, ttlSeconds);
   }
 
   async #presign(method: string, key: string, headers: Record<string, string>, ttlSeconds: number): Promise<string> {
     validateKey(key);
     const e = this.#public;
     const host = e.port ? `${e.hostname}:${e.port}` : e.hostname;
+    // The payload hash: a PUT's is a signed header the client must send (S3 checks the body
+    // against it); a GET's (UNSIGNED-PAYLOAD) moves into the query like other x-amz-* headers.
     const signed = await this.#signer.presign(
-      { method, protocol: e.protocol, hostname: e.hostname, port: e.port, path: e.prefix + key, query: {}, headers: { host, ...headers, "x-amz-content-sha256": UNSIGNED_PAYLOAD } },
-      { expiresIn: ttlSeconds, signableHeaders: new Set(Object.keys(headers)) },
+      { method, protocol: e.protocol, hostname: e.hostname, port: e.port, path: e.prefix + key, query: {}, headers: { host, ...headers } },
+      { expiresIn: ttlSeconds, signableHeaders: new Set(Object.keys(headers)), unhoistableHeaders: method === "PUT" ? new Set(["x-amz-content-sha256"]) : undefined },
     );
     const url = new URL(`${e.protocol}//${host}${e.prefix}${key}`);
     for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === "string") url.searchParams.set(k, v);
@@ -146,8 +146,7 @@ export class S3DirectTransfer implements DirectTransfer {
     const status = res.statusCode ?? 0;
     if (status === 404) return null;
     if (status === 200) {
-      const etag = res.headers.etag;
-      return { size: Number(res.headers["content-length"] ?? 0), md5: (etag && MD5_ETAG.exec(etag)?.[1]) ?? null };
+      return { size: Number(res.headers["content-length"] ?? 0) };
     }
     if (status === 401 || status === 403) throw new StorageAuthError(`s3 HEAD ${key}: ${status}`);
     if (status >= 500 || status === 429) throw new StorageUnavailableError(`s3 HEAD ${key}: ${status}`);

@@ -1,5 +1,5 @@
 // Direct transfer against a real S3 server (Ceph RGW): presigned URLs are capabilities for one
-// object, with the size, MD5 and no-overwrite rule signed in; the API accepts only keys it would
+// object, with the size, SHA-256 and no-overwrite rule signed in; the API accepts only keys it would
 // have chosen for the studio's own chunk; the verify job catches a client that lies about the
 // SHA-256; and when the bucket cannot be reached from the PC, backup and restore fall back to
 // the API relay.
@@ -27,10 +27,9 @@ describe("direct transfer to the bucket", { skip }, () => {
     const res = await fetch(`${server.url}${url}`, { method: "POST", headers: { ...a, "content-type": "application/json" }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
   const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
   const grant = async (a: Record<string, string>, id: string, body: Buffer) =>
-    (await post(a, `/v1/chunks/${id}/upload-url`, { size: body.length, md5: md5(body) })).body as Grant;
+    (await post(a, `/v1/chunks/${id}/upload-url`, { size: body.length, sha256: sha(body) })).body as Grant;
   const putTo = async (g: Grant, body: Buffer, headers = g.headers) =>
     (await fetch(g.url!, { method: "PUT", headers, body: new Uint8Array(body) })).status;
 
@@ -43,14 +42,14 @@ describe("direct transfer to the bucket", { skip }, () => {
   });
   after(async () => server?.stop());
 
-  it("signs exactly one object of the declared size and MD5, which can never be overwritten", async () => {
+  it("signs exactly one object of the declared size and SHA-256, which can never be overwritten", async () => {
     const id = randomBytes(32).toString("hex");
     const body = randomBytes(10_000);
     const g = await grant(auth, id, body);
     assert.equal(g.mode, "direct");
     assert.ok(g.url && !g.url.includes("testsecret"), "no credentials in the URL");
     assert.notEqual(await putTo(g, randomBytes(20_000), { ...g.headers, "content-length": "20000" }), 200, "a larger body is refused");
-    assert.equal(await putTo(g, randomBytes(10_000)), 400, "other bytes of the same size are refused (BadDigest)");
+    assert.equal(await putTo(g, randomBytes(10_000)), 400, "other bytes of the same size are refused (XAmzContentSHA256Mismatch)");
     assert.equal(await putTo(g, body), 200);
     assert.equal(await putTo(g, body), 412, "the object cannot be overwritten, not even with the same bytes");
 
@@ -81,8 +80,8 @@ describe("direct transfer to the bucket", { skip }, () => {
     const otherId = randomBytes(32).toString("hex");
     assert.equal((await post(auth, `/v1/chunks/${otherId}/uploaded`, { key: g.key, sha256: sha(body) })).status, 400, "a key granted for another chunk");
     assert.equal((await post(auth, `/v1/chunks/${id}/uploaded`, { key: "studios/../x", sha256: sha(body) })).status, 400);
-    assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 5 * 1024 * 1024, md5: md5(body) })).status, 400, "larger than a chunk");
-    assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 10, md5: "zz" })).status, 400);
+    assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 5 * 1024 * 1024, sha256: sha(body) })).status, 400, "larger than a chunk");
+    assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 10, sha256: "zz" })).status, 400);
     assert.equal((await post(auth, "/v1/chunks/download-urls", { ids: Array.from({ length: 257 }, () => id) })).status, 400);
     const anonymous = await fetch(`${server.url}/v1/chunks/${id}/upload-url`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     assert.equal(anonymous.status, 401);

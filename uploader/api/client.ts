@@ -75,14 +75,13 @@ export class ApiClient {
   /**
    * Uploads one chunk object; resolves true if the server stored it, false if it already had it.
    * Straight to the bucket when the server grants a presigned PUT (server/storage/direct.ts),
-   * else, or when the bucket cannot be reached or refuses, through the API. `digests` (hex, of
-   * the envelope) spare the main thread hashing when a worker computed them already.
+   * else, or when the bucket cannot be reached or refuses, through the API. `sha256Hex` (of the
+   * envelope) spares the main thread hashing when a worker computed it already.
    */
-  async putChunk(id: string, envelope: Buffer, digests?: { sha256: string; md5: string }): Promise<boolean> {
-    const sha256 = digests?.sha256 ?? createHash("sha256").update(envelope).digest("hex");
+  async putChunk(id: string, envelope: Buffer, sha256Hex?: string): Promise<boolean> {
+    const sha256 = sha256Hex ?? createHash("sha256").update(envelope).digest("hex");
     if (this.direct) {
-      const md5 = digests?.md5 ?? createHash("md5").update(envelope).digest("hex");
-      const grant = await this.json<UploadGrant>("POST", `v1/chunks/${id}/upload-url`, { size: envelope.length, md5 }).catch((err: unknown) => {
+      const grant = await this.json<UploadGrant>("POST", `v1/chunks/${id}/upload-url`, { size: envelope.length, sha256 }).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
         throw err;
       });

@@ -175,7 +175,7 @@ export class ChunkSink {
       this.memory.release(size); // the plaintext is gone (consumed by the worker)
     }
     await this.opts.throttle?.(sealed.envelope.length);
-    const stored = await this.api.putChunk(p.hex, sealed.envelope, sealed);
+    const stored = await this.api.putChunk(p.hex, sealed.envelope, sealed.sha256);
     if (stored) {
       this.stats.chunksUploaded++;
       this.stats.bytesUploaded += sealed.envelope.length;

@@ -98,7 +98,7 @@ export class CryptoPool {
     const u = owned(plain);
     const res = await this.call({ op: "seal", seq: this.seq++, id: new Uint8Array(id), plain: u }, [u.buffer as ArrayBuffer]);
     const e = res.envelope!;
-    return { envelope: Buffer.from(e.buffer, e.byteOffset, e.byteLength), sha256: res.sha256!, md5: res.md5! };
+    return { envelope: Buffer.from(e.buffer, e.byteOffset, e.byteLength), sha256: res.sha256! };
   }
 
   async close(): Promise<void> {

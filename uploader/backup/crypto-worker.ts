@@ -15,7 +15,7 @@ export type WorkerRequest =
   | { op: "seal"; seq: number; id: Uint8Array; plain: Uint8Array };
 
 export type WorkerResponse =
-  | { seq: number; ok: true; id?: Uint8Array; plain?: Uint8Array; envelope?: Uint8Array; sha256?: string; md5?: string }
+  | { seq: number; ok: true; id?: Uint8Array; plain?: Uint8Array; envelope?: Uint8Array; sha256?: string }
   | { seq: number; ok: false; error: string };
 
 const init = workerData as WorkerInit;
@@ -39,9 +39,9 @@ parentPort!.on("message", (msg: WorkerRequest) => {
 async function handle(msg: WorkerRequest): Promise<WorkerResponse & { ok: true }> {
   const plain = view(msg.plain);
   if (msg.op === "id") return { seq: msg.seq, ok: true, id: chunkId(idKey, plain), plain: msg.plain };
-  const { envelope, sha256, md5 } = await seal(session, init.studioId, view(msg.id), plain);
+  const { envelope, sha256 } = await seal(session, init.studioId, view(msg.id), plain);
   // A fresh, whole ArrayBuffer so it can be transferred back without copying.
   const out = new Uint8Array(new ArrayBuffer(envelope.length));
   out.set(envelope);
-  return { seq: msg.seq, ok: true, envelope: out, sha256, md5 };
+  return { seq: msg.seq, ok: true, envelope: out, sha256 };
 }

@@ -5,9 +5,8 @@ import { compress, encryptChunk, type SessionKey } from "../format/index.ts";
 
 export interface Sealed {
   envelope: Buffer;
-  /** Hex digests of the envelope: the API checks SHA-256, the bucket MD5 (Content-MD5). */
+  /** Hex SHA-256 of the envelope: checked by the API, or by the bucket (signed payload hash). */
   sha256: string;
-  md5: string;
 }
 
 /** Compress + encrypt one chunk, and digest the result: all the CPU work of an upload. */
@@ -17,6 +16,5 @@ export async function seal(session: SessionKey, studioId: string, id: Buffer, pl
   return {
     envelope,
     sha256: createHash("sha256").update(envelope).digest("hex"),
-    md5: createHash("md5").update(envelope).digest("hex"),
   };
 }

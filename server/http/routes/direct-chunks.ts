@@ -1,5 +1,5 @@
 // Direct transfer of chunk bytes (services/direct-chunks.ts): presigned URLs to the blob store.
-//   POST /chunks/:id/upload-url {size, md5}   -> UploadGrant
+//   POST /chunks/:id/upload-url {size, sha256} -> UploadGrant
 //   POST /chunks/:id/uploaded   {key, sha256} -> {id, stored, size}
 //   POST /chunks/download-urls  {ids}         -> DownloadUrls
 import { Router } from "express";
@@ -17,7 +17,7 @@ export function directChunkRoutes(ctx: Ctx): Router {
   r.post("/chunks/:id/upload-url", async (req, res) => {
     const id = Buffer.from(chunkIdHex.parse(req.params.id), "hex");
     const body = uploadUrlBody.parse(req.body);
-    res.json(await grantUpload(ctx, device(res).studioId, id, { size: body.size, md5: Buffer.from(body.md5, "hex") }));
+    res.json(await grantUpload(ctx, device(res).studioId, id, { size: body.size, sha256: Buffer.from(body.sha256, "hex") }));
   });
   r.post("/chunks/:id/uploaded", async (req, res) => {
     const id = chunkIdHex.parse(req.params.id);
