@@ -36,11 +36,19 @@ export const uploadUrlBody = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
 });
 
-/** Direct transfer: report the object uploaded under a granted key. */
-export const uploadedBody = z.object({
+/** Direct transfer: report objects uploaded under granted keys (several chunks per request). */
+export const MAX_REPORTS_PER_REQUEST = 32;
+const uploadedReport = z.object({
+  id: chunkIdHex,
   key: z.string().min(1).max(512),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
 });
+export const uploadedBody = z.object({ uploads: z.array(uploadedReport).min(1).max(MAX_REPORTS_PER_REQUEST) });
+export type UploadedReport = z.infer<typeof uploadedReport>;
+/** One result per reported chunk: recorded (stored: false when the studio had it already), or why not. */
+export type UploadedResult =
+  | { id: string; stored: boolean; size: number }
+  | { id: string; status: number; error: { code: string; message: string } };
 
 /** Ids per download-URL request. */
 export const MAX_IDS_PER_URL_REQUEST = 256;

@@ -12,8 +12,8 @@
 //     bad object. Relayed uploads (services/chunks.ts) remain for local stores, for repairs of
 //     damaged chunks, and for clients that cannot reach the bucket.
 import type { Ctx } from "../context.ts";
-import { errors } from "../errors.ts";
-import { MAX_CHUNK_OBJECT_BYTES, type DownloadUrls, type UploadGrant } from "../http/schemas.ts";
+import { AppError, errors } from "../errors.ts";
+import { MAX_CHUNK_OBJECT_BYTES, type DownloadUrls, type UploadedReport, type UploadedResult, type UploadGrant } from "../http/schemas.ts";
 import { isObjectKeyForChunk, objectKeyForChunk, type DirectTransfer } from "../storage/index.ts";
 import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
 import { translateStorageError } from "./storage-errors.ts";
@@ -29,7 +29,24 @@ export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { s
   return { mode: "direct", key, ...put, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
 }
 
-export async function completeUpload(ctx: Ctx, studioId: string, id: Buffer, o: { key: string; sha256: Buffer }): Promise<{ stored: boolean; size: number }> {
+/**
+ * Records reported uploads, each on its own (a refused one does not fail the others): the results
+ * say per chunk whether it was recorded, or why not, with the error vocabulary's code and status.
+ */
+export async function completeUploads(ctx: Ctx, studioId: string, reports: UploadedReport[]): Promise<UploadedResult[]> {
+  return Promise.all(reports.map(async (r): Promise<UploadedResult> => {
+    try {
+      return { id: r.id, ...(await completeUpload(ctx, studioId, Buffer.from(r.id, "hex"), { key: r.key, sha256: Buffer.from(r.sha256, "hex") })) };
+    } catch (err) {
+      const translated = translateStorageError(err);
+      const e = translated instanceof AppError ? translated : errors.internal();
+      if (e.status >= 500) ctx.log.error({ err, chunkId: r.id }, "could not record a direct upload");
+      return { id: r.id, status: e.status, error: { code: e.code, message: e.message } };
+    }
+  }));
+}
+
+async function completeUpload(ctx: Ctx, studioId: string, id: Buffer, o: { key: string; sha256: Buffer }): Promise<{ stored: boolean; size: number }> {
   const direct = requireDirect(ctx);
   if (!isObjectKeyForChunk(o.key, studioId, id.toString("hex"))) throw errors.validation("key was not granted for this chunk");
   let stored;

@@ -30,6 +30,12 @@ describe("direct transfer to the bucket", { skip }, () => {
   const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
   const grant = async (a: Record<string, string>, id: string, body: Buffer) =>
     (await post(a, `/v1/chunks/${id}/upload-url`, { size: body.length, sha256: sha(body) })).body as Grant;
+  /** One report through the batch route: the chunk's own result (HTTP is 200 for the batch). */
+  const report = async (a: Record<string, string>, id: string, key: string | undefined, sha256: string) => {
+    const res = await post(a, "/v1/chunks/uploaded", { uploads: [{ id, key, sha256 }] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return (res.body.results as Array<Record<string, unknown> & { status?: number; error?: { code: string } }>)[0]!;
+  };
   const putTo = async (g: Grant, body: Buffer, headers = g.headers) =>
     (await fetch(g.url!, { method: "PUT", headers, body: new Uint8Array(body) })).status;
 
@@ -53,13 +59,10 @@ describe("direct transfer to the bucket", { skip }, () => {
     assert.equal(await putTo(g, body), 200);
     assert.equal(await putTo(g, body), 412, "the object cannot be overwritten, not even with the same bytes");
 
-    const bySomeoneElse = await post(otherAuth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
+    const bySomeoneElse = await report(otherAuth, id, g.key, sha(body));
     assert.equal(bySomeoneElse.status, 400, "another studio cannot claim this studio's object");
-    const done = await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
-    assert.equal(done.status, 201);
-    assert.equal(done.body.size, body.length);
-    const retried = await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
-    assert.equal(retried.status, 201, "a retried report of the same upload is idempotent");
+    assert.deepEqual(await report(auth, id, g.key, sha(body)), { id, stored: true, size: body.length });
+    assert.deepEqual(await report(auth, id, g.key, sha(body)), { id, stored: true, size: body.length }, "a retried report of the same upload is idempotent");
     assert.deepEqual(await grant(auth, id, body), { mode: "present" });
 
     const urls = await post(auth, "/v1/chunks/download-urls", { ids: [id, randomBytes(32).toString("hex")] });
@@ -74,12 +77,13 @@ describe("direct transfer to the bucket", { skip }, () => {
     const id = randomBytes(32).toString("hex");
     const body = randomBytes(1000);
     const g = await grant(auth, id, body);
-    const notUploaded = await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: sha(body) });
+    const notUploaded = await report(auth, id, g.key, sha(body));
     assert.equal(notUploaded.status, 409);
-    assert.equal((notUploaded.body.error as { code: string }).code, "UPLOAD_NOT_FOUND");
+    assert.equal(notUploaded.error?.code, "UPLOAD_NOT_FOUND");
     const otherId = randomBytes(32).toString("hex");
-    assert.equal((await post(auth, `/v1/chunks/${otherId}/uploaded`, { key: g.key, sha256: sha(body) })).status, 400, "a key granted for another chunk");
-    assert.equal((await post(auth, `/v1/chunks/${id}/uploaded`, { key: "studios/../x", sha256: sha(body) })).status, 400);
+    assert.equal((await report(auth, otherId, g.key, sha(body))).status, 400, "a key granted for another chunk");
+    assert.equal((await report(auth, id, "studios/../x", sha(body))).status, 400);
+    assert.equal((await post(auth, "/v1/chunks/uploaded", { uploads: Array.from({ length: 33 }, () => ({ id, key: g.key, sha256: sha(body) })) })).status, 400, "at most 32 reports a request");
     assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 5 * 1024 * 1024, sha256: sha(body) })).status, 400, "larger than a chunk");
     assert.equal((await post(auth, `/v1/chunks/${id}/upload-url`, { size: 10, sha256: "zz" })).status, 400);
     assert.equal((await post(auth, "/v1/chunks/download-urls", { ids: Array.from({ length: 257 }, () => id) })).status, 400);
@@ -94,7 +98,7 @@ describe("direct transfer to the bucket", { skip }, () => {
     const body = randomBytes(3000);
     const g = await grant(auth, id, body);
     assert.equal(await putTo(g, body), 200);
-    assert.equal((await post(auth, `/v1/chunks/${id}/uploaded`, { key: g.key, sha256: "0".repeat(64) })).status, 201);
+    assert.equal((await report(auth, id, g.key, "0".repeat(64))).stored, true);
     const rp = randomUUID();
     const refs = await fetch(`${server.url}/v1/restore-points/${rp}/refs/0`, {
       method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(Buffer.from(id, "hex")),

@@ -1,9 +1,10 @@
 // Typed client of the DataSafe API (server/http/schemas.ts is the contract).
 import { createHash } from "node:crypto";
-import type { DownloadUrls, RestorePointView, UploadGrant } from "../../server/http/schemas.ts";
+import type { DownloadUrls, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import { bulkGet, bulkPut } from "./bulk.ts";
 import { ApiError, request, type RetryPolicy } from "./http.ts";
+import { UploadReports } from "./upload-reports.ts";
 
 export type { RestorePointView };
 
@@ -33,6 +34,8 @@ export class ApiClient {
   /** false once this server (or this PC's network) cannot do direct transfer: stop asking. */
   private direct = true;
   readonly transfers: TransferStats = { directPuts: 0, relayPuts: 0 };
+  private readonly reports = new UploadReports(async (uploads) =>
+    (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
   constructor(
     readonly server: string,
@@ -72,27 +75,35 @@ export class ApiClient {
     return (await this.json<{ missing: string[] }>("POST", "v1/chunks/missing", { ids })).missing;
   }
 
-  /**
-   * Uploads one chunk object; resolves true if the server stored it, false if it already had it.
-   * Straight to the bucket when the server grants a presigned PUT (server/storage/direct.ts),
-   * else, or when the bucket cannot be reached or refuses, through the API. `sha256Hex` (of the
-   * envelope) spares the main thread hashing when a worker computed it already.
-   */
+  /** Uploads one chunk object; resolves true if the server stored it, false if it already had it. */
   async putChunk(id: string, envelope: Buffer, sha256Hex?: string): Promise<boolean> {
+    return (await this.sendChunk(id, envelope, sha256Hex)).recorded;
+  }
+
+  /**
+   * Sends one chunk object and resolves once its bytes are sent (the caller may free them), with
+   * `recorded`: true once the server stored it, false if it already had it. Straight to the bucket
+   * when the server grants a presigned PUT (server/storage/direct.ts; the report is batched with
+   * others', upload-reports.ts), else, or when the bucket cannot be reached or refuses, through
+   * the API. `sha256Hex` (of the envelope) spares the main thread hashing when a worker did.
+   */
+  async sendChunk(id: string, envelope: Buffer, sha256Hex?: string): Promise<{ recorded: Promise<boolean> }> {
     const sha256 = sha256Hex ?? createHash("sha256").update(envelope).digest("hex");
     if (this.direct) {
       const grant = await this.json<UploadGrant>("POST", `v1/chunks/${id}/upload-url`, { size: envelope.length, sha256 }).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
         throw err;
       });
-      if (grant.mode === "present") return false;
+      if (grant.mode === "present") return { recorded: Promise.resolve(false) };
       if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelope))) {
         this.transfers.directPuts++;
-        return (await this.json<{ stored: boolean }>("POST", `v1/chunks/${id}/uploaded`, { key: grant.key, sha256 })).stored;
+        const recorded = this.reports.report({ id, key: grant.key, sha256 });
+        recorded.catch(() => undefined); // the caller observes it; no unhandled rejection meanwhile
+        return { recorded };
       }
       if (grant.mode === "old-server") this.direct = false;
     }
-    return this.relayChunk(id, envelope, sha256);
+    return { recorded: Promise.resolve(await this.relayChunk(id, envelope, sha256)) };
   }
 
   /** PUT to a presigned URL; false when the bucket refused or could not be reached. */

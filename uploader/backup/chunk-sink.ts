@@ -154,18 +154,27 @@ export class ChunkSink {
         continue;
       }
       await this.uploads.acquire();
+      // The slot is held while the chunk is sealed and sent; recording it may take a little longer.
+      const sent = this.upload(p).finally(() => this.uploads.release());
       this.track(
-        this.upload(p)
+        sent
+          .then(({ recorded, size }) => recorded.then((stored) => {
+            if (stored) {
+              this.stats.chunksUploaded++;
+              this.stats.bytesUploaded += size;
+            }
+            faultPoint("after-chunk-upload");
+          }))
           .then(p.resolve, (err: unknown) => {
             p.reject(err);
             throw err;
-          })
-          .finally(() => this.uploads.release()),
+          }),
       );
     }
   }
 
-  private async upload(p: Pending): Promise<void> {
+  /** Seals and sends one chunk; resolves once its bytes are sent, with when it is recorded. */
+  private async upload(p: Pending): Promise<{ recorded: Promise<boolean>; size: number }> {
     if (this.failure) throw this.failure;
     const size = p.plain.length;
     let sealed: Sealed;
@@ -175,11 +184,7 @@ export class ChunkSink {
       this.memory.release(size); // the plaintext is gone (consumed by the worker)
     }
     await this.opts.throttle?.(sealed.envelope.length);
-    const stored = await this.api.putChunk(p.hex, sealed.envelope, sealed.sha256);
-    if (stored) {
-      this.stats.chunksUploaded++;
-      this.stats.bytesUploaded += sealed.envelope.length;
-    }
-    faultPoint("after-chunk-upload");
+    const { recorded } = await this.api.sendChunk(p.hex, sealed.envelope, sealed.sha256);
+    return { recorded, size: sealed.envelope.length };
   }
 }

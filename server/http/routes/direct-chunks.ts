@@ -1,10 +1,10 @@
 // Direct transfer of chunk bytes (services/direct-chunks.ts): presigned URLs to the blob store.
 //   POST /chunks/:id/upload-url {size, sha256} -> UploadGrant
-//   POST /chunks/:id/uploaded   {key, sha256} -> {id, stored, size}
+//   POST /chunks/uploaded       {uploads: [{id, key, sha256}]} -> {results: UploadedResult[]}
 //   POST /chunks/download-urls  {ids}         -> DownloadUrls
 import { Router } from "express";
 import type { Ctx } from "../../context.ts";
-import { completeUpload, downloadUrls, grantUpload } from "../../services/direct-chunks.ts";
+import { completeUploads, downloadUrls, grantUpload } from "../../services/direct-chunks.ts";
 import { device } from "../middleware/auth.ts";
 import { chunkIdHex, downloadUrlsBody, uploadedBody, uploadUrlBody } from "../schemas.ts";
 
@@ -19,11 +19,9 @@ export function directChunkRoutes(ctx: Ctx): Router {
     const body = uploadUrlBody.parse(req.body);
     res.json(await grantUpload(ctx, device(res).studioId, id, { size: body.size, sha256: Buffer.from(body.sha256, "hex") }));
   });
-  r.post("/chunks/:id/uploaded", async (req, res) => {
-    const id = chunkIdHex.parse(req.params.id);
-    const body = uploadedBody.parse(req.body);
-    const out = await completeUpload(ctx, device(res).studioId, Buffer.from(id, "hex"), { key: body.key, sha256: Buffer.from(body.sha256, "hex") });
-    res.status(out.stored ? 201 : 200).json({ id, ...out });
+  r.post("/chunks/uploaded", async (req, res) => {
+    const { uploads } = uploadedBody.parse(req.body);
+    res.json({ results: await completeUploads(ctx, device(res).studioId, uploads) });
   });
   return r;
 }
