@@ -55,11 +55,10 @@ export const MAX_IDS_PER_URL_REQUEST = 256;
 export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST) });
 
 /**
- * Answer to an upload-URL request: the studio already holds the chunk; or send it through the
- * API (PUT /v1/chunks/:id); or PUT it to `url` with exactly `headers`, then POST .../uploaded.
+ * Answer to an upload-URL request: send the chunk through the API (PUT /v1/chunks/:id); or PUT it
+ * to `url` with exactly `headers`, then report it (POST /v1/chunks/uploaded).
  */
 export type UploadGrant =
-  | { mode: "present" }
   | { mode: "relay" }
   | { mode: "direct"; key: string; url: string; headers: Record<string, string>; expiresAt: string };
 

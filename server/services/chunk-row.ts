@@ -24,6 +24,18 @@ export async function insertChunkRow(ctx: Ctx, r: NewChunkRow): Promise<boolean>
   return created === 1;
 }
 
+/** insertChunkRow for many rows of one studio in one statement: the hex ids that were inserted. */
+export async function insertChunkRows(ctx: Ctx, studioId: string, rows: Array<Omit<NewChunkRow, "studioId">>): Promise<Set<string>> {
+  if (!rows.length) return new Set();
+  const inserted = await ctx.db.$queryRaw<Array<{ id: string }>>`
+    INSERT INTO "Chunk" ("studioId", id, size, sha256, "objectKey", "createdAt")
+    SELECT ${studioId}::uuid, decode(t.id, 'hex'), t.size, decode(t.sha, 'hex'), t.key, now() AT TIME ZONE 'UTC'
+    FROM unnest(${rows.map((r) => r.idHex)}::text[], ${rows.map((r) => r.size)}::int[], ${rows.map((r) => r.sha256Hex)}::text[], ${rows.map((r) => r.objectKey)}::text[]) AS t(id, size, sha, key)
+    ON CONFLICT DO NOTHING
+    RETURNING encode(id, 'hex') AS id`;
+  return new Set(inserted.map((r) => r.id));
+}
+
 export interface ChunkRowState {
   size: number;
   state: "unverified" | "ok" | "damaged";

@@ -15,14 +15,17 @@ import type { Ctx } from "../context.ts";
 import { AppError, errors } from "../errors.ts";
 import { MAX_CHUNK_OBJECT_BYTES, type DownloadUrls, type UploadedReport, type UploadedResult, type UploadGrant } from "../http/schemas.ts";
 import { isObjectKeyForChunk, objectKeyForChunk, type DirectTransfer } from "../storage/index.ts";
-import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
+import { chunkRowOf, insertChunkRows } from "./chunk-row.ts";
+import { switchDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
+/**
+ * A presigned PUT for a fresh key. No database read: the client asks for chunks the dedup query
+ * just reported missing, and the report settles races (a chunk stored meanwhile by another device
+ * makes this upload surplus; a damaged one is replaced, integrity/repair.ts).
+ */
 export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
-  const row = await chunkRowOf(ctx, studioId, id.toString("hex"));
-  if (row && row.state !== "damaged") return { mode: "present" };
-  // A damaged chunk is replaced through the API (integrity/repair.ts checks and switches rows).
-  if (!ctx.direct || row) return { mode: "relay" };
+  if (!ctx.direct) return { mode: "relay" };
   const key = objectKeyForChunk(studioId, id.toString("hex"));
   const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
   const put = await ctx.direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds });
@@ -32,41 +35,69 @@ export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { s
 /**
  * Records reported uploads, each on its own (a refused one does not fail the others): the results
  * say per chunk whether it was recorded, or why not, with the error vocabulary's code and status.
+ * Objects are checked in parallel (HEAD), then the new rows go in with one INSERT; only chunks the
+ * studio holds already (a race, a retried report, a repair) take a further query each.
  */
 export async function completeUploads(ctx: Ctx, studioId: string, reports: UploadedReport[]): Promise<UploadedResult[]> {
-  return Promise.all(reports.map(async (r): Promise<UploadedResult> => {
+  const failed = (r: UploadedReport, err: unknown): UploadedResult => {
+    const translated = translateStorageError(err);
+    const e = translated instanceof AppError ? translated : errors.internal();
+    if (e.status >= 500) ctx.log.error({ err, chunkId: r.id }, "could not record a direct upload");
+    return { id: r.id, status: e.status, error: { code: e.code, message: e.message } };
+  };
+  type Checked = { r: UploadedReport; size: number } | { r: UploadedReport; result: UploadedResult };
+  const checked = await Promise.all(reports.map(async (r): Promise<Checked> => {
     try {
-      return { id: r.id, ...(await completeUpload(ctx, studioId, Buffer.from(r.id, "hex"), { key: r.key, sha256: Buffer.from(r.sha256, "hex") })) };
+      return { r, size: await storedSize(ctx, studioId, r) };
     } catch (err) {
-      const translated = translateStorageError(err);
-      const e = translated instanceof AppError ? translated : errors.internal();
-      if (e.status >= 500) ctx.log.error({ err, chunkId: r.id }, "could not record a direct upload");
-      return { id: r.id, status: e.status, error: { code: e.code, message: e.message } };
+      return { r, result: failed(r, err) };
+    }
+  }));
+  const ok = checked.filter((c): c is { r: UploadedReport; size: number } => "size" in c);
+  let inserted: Set<string>;
+  try {
+    inserted = await insertChunkRows(ctx, studioId, ok.map(({ r, size }) => ({ idHex: r.id, size, sha256Hex: r.sha256, objectKey: r.key })));
+  } catch (err) {
+    return checked.map((c) => ("result" in c ? c.result : failed(c.r, err)));
+  }
+  return Promise.all(checked.map(async (c): Promise<UploadedResult> => {
+    if ("result" in c) return c.result;
+    if (inserted.has(c.r.id)) return { id: c.r.id, stored: true, size: c.size };
+    try {
+      return { id: c.r.id, ...(await settleConflict(ctx, studioId, c.r, c.size)) };
+    } catch (err) {
+      return failed(c.r, err);
     }
   }));
 }
 
-async function completeUpload(ctx: Ctx, studioId: string, id: Buffer, o: { key: string; sha256: Buffer }): Promise<{ stored: boolean; size: number }> {
+/** The size of the object a report names, once it is known to be this chunk's and stored. */
+async function storedSize(ctx: Ctx, studioId: string, r: UploadedReport): Promise<number> {
   const direct = requireDirect(ctx);
-  if (!isObjectKeyForChunk(o.key, studioId, id.toString("hex"))) throw errors.validation("key was not granted for this chunk");
+  if (!isObjectKeyForChunk(r.key, studioId, r.id)) throw errors.validation("key was not granted for this chunk");
   let stored;
   try {
-    stored = await direct.head(o.key);
+    stored = await direct.head(r.key);
   } catch (err) {
     throw translateStorageError(err);
   }
   if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the chunk first");
   if (stored.size === 0 || stored.size > MAX_CHUNK_OBJECT_BYTES) throw errors.integrity(`stored object has ${stored.size} bytes`);
-  const idHex = id.toString("hex");
-  if (await insertChunkRow(ctx, { studioId, idHex, size: stored.size, sha256Hex: o.sha256.toString("hex"), objectKey: o.key })) {
-    return { stored: true, size: stored.size };
-  }
-  const row = await chunkRowOf(ctx, studioId, idHex);
+  return stored.size;
+}
+
+/** A reported chunk whose row exists already. */
+async function settleConflict(ctx: Ctx, studioId: string, r: UploadedReport, size: number): Promise<{ stored: boolean; size: number }> {
+  const row = await chunkRowOf(ctx, studioId, r.id);
   // A retried report of our own upload: already done.
-  if (row?.objectKey === o.key) return { stored: true, size: row.size };
+  if (row?.objectKey === r.key) return { stored: true, size: row.size };
+  const id = Buffer.from(r.id, "hex");
+  if (row?.state === "damaged") {
+    return switchDamagedChunk(ctx, { studioId, id, objectKey: r.key, size, sha256: Buffer.from(r.sha256, "hex"), oldObjectKey: row.objectKey });
+  }
   // Another upload of the same chunk won the race (first complete upload wins); ours is surplus.
-  await ctx.blobs.delete(o.key).catch((err: unknown) => ctx.log.warn({ err, objectKey: o.key }, "could not delete the object of a lost upload race"));
-  return { stored: false, size: row?.size ?? stored.size };
+  await ctx.blobs.delete(r.key).catch((err: unknown) => ctx.log.warn({ err, objectKey: r.key }, "could not delete the object of a lost upload race"));
+  return { stored: false, size: row?.size ?? size };
 }
 
 /** Presigned GET URLs (hex id -> URL) for the chunks of those given that the studio holds. */

@@ -94,7 +94,6 @@ export class ApiClient {
         if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
         throw err;
       });
-      if (grant.mode === "present") return { recorded: Promise.resolve(false) };
       if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelope))) {
         this.transfers.directPuts++;
         const recorded = this.reports.report({ id, key: grant.key, sha256 });

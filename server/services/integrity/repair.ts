@@ -30,18 +30,34 @@ export async function replaceDamagedChunk(ctx: Ctx, r: Replacement): Promise<{ s
   } catch (err) {
     throw translateStorageError(err);
   }
+  return switchDamagedChunk(ctx, { studioId: r.studioId, id: r.id, objectKey, size: r.data.length, sha256: r.sha256, oldObjectKey: r.oldObjectKey });
+}
+
+export interface Switch {
+  studioId: string;
+  id: Buffer;
+  /** The new object, already stored (and, on S3 direct uploads, checked against `sha256` by S3). */
+  objectKey: string;
+  size: number;
+  sha256: Buffer;
+  oldObjectKey: string;
+}
+
+/** Points a damaged chunk's row at a new, stored object (the second half of a repair). */
+export async function switchDamagedChunk(ctx: Ctx, r: Switch): Promise<{ stored: boolean; size: number }> {
+  const { objectKey } = r;
   // One statement, hence one transaction: the row moves to the new object only if it still
   // names the damaged object we meant to replace.
   const switched = await ctx.db.chunk.updateMany({
     where: { studioId: r.studioId, id: bytes(r.id), objectKey: r.oldObjectKey, state: "damaged" },
     data: {
-      objectKey, size: r.data.length, sha256: bytes(r.sha256),
+      objectKey, size: r.size, sha256: bytes(r.sha256),
       state: "unverified", problem: null, damagedAt: null, verifiedAt: null, checkedAt: null,
     },
   });
   if (switched.count !== 1) {
     await ctx.blobs.delete(objectKey).catch((err: unknown) => ctx.log.warn({ err, objectKey }, "could not delete the object of a lost repair race"));
-    return { stored: false, size: r.data.length };
+    return { stored: false, size: r.size };
   }
   // Re-verify the points this chunk made damaged, and those whose verification is in flight (it
   // may have read the old object; its successor reads the new one). Should this process die
@@ -54,5 +70,5 @@ export async function replaceDamagedChunk(ctx: Ctx, r: Replacement): Promise<{ s
   metrics.chunksRepaired.inc();
   ctx.log.info({ studioId: r.studioId, chunkId: r.id.toString("hex"), objectKey, reverify: due.length }, "damaged chunk replaced");
   await enqueueDue(ctx, due);
-  return { stored: true, size: r.data.length };
+  return { stored: true, size: r.size };
 }
