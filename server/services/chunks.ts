@@ -10,7 +10,6 @@ import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
 import { absentIds } from "./absent-ids.ts";
 import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
-import { damagedAmong } from "./integrity/damaged.ts";
 import { replaceDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
@@ -19,7 +18,7 @@ import { translateStorageError } from "./storage-errors.ts";
  * damaged chunk missing makes the next backup upload it again (integrity/repair.ts).
  */
 export async function findMissingChunks(ctx: Ctx, studioId: string, ids: Buffer[]): Promise<Buffer[]> {
-  return [...(await absentIds(ctx, studioId, ids)), ...(await damagedAmong(ctx, studioId, ids))];
+  return absentIds(ctx, studioId, ids);
 }
 
 export interface StoreChunkInput {

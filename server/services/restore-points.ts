@@ -7,7 +7,6 @@ import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { type CommitBody, MAX_REFS_PER_PAGE } from "../http/schemas.ts";
 import { absentIds } from "./absent-ids.ts";
-import { damagedAmong } from "./integrity/damaged.ts";
 
 const ID = 32;
 
@@ -65,7 +64,7 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
   for (let i = 0; i < count; i++) all.push(refs.subarray(i * ID, (i + 1) * ID));
   // A damaged chunk counts as missing: the uploader then re-reads its files and sends it again
   // (integrity repair), instead of committing a point that is damaged from birth.
-  const missing = [...(await absentIds(ctx, who.studioId, all)), ...(await damagedAmong(ctx, who.studioId, all))];
+  const missing = await absentIds(ctx, who.studioId, all);
   if (missing.length) {
     throw errors.conflict("CHUNKS_MISSING", `${missing.length} referenced chunks are not stored`, {
       missing: missing.slice(0, 1000).map((m) => m.toString("hex")),

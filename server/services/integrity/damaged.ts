@@ -1,5 +1,5 @@
 // The studio's damaged chunks, through a partial index (migration *_damaged_chunk_index): only
-// damaged rows are in it, so the dedup query pays one tiny index probe per call for repair.
+// damaged rows are in it, so finding them costs a tiny index probe.
 import type { Ctx } from "../../context.ts";
 
 export async function damagedChunkIds(ctx: Ctx, studioId: string): Promise<Buffer[]> {
@@ -7,10 +7,4 @@ export async function damagedChunkIds(ctx: Ctx, studioId: string): Promise<Buffe
   const rows = await ctx.db.$queryRaw<Array<{ id: string }>>`
     SELECT encode(id, 'hex') AS id FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND state = 'damaged'`;
   return rows.map((r) => Buffer.from(r.id, "hex"));
-}
-
-/** The ids (of those given) the studio holds damaged: the dedup query reports them missing. */
-export async function damagedAmong(ctx: Ctx, studioId: string, ids: readonly Buffer[]): Promise<Buffer[]> {
-  const damaged = new Set((await damagedChunkIds(ctx, studioId)).map((b) => b.toString("hex")));
-  return damaged.size ? ids.filter((id) => damaged.has(id.toString("hex"))) : [];
 }
