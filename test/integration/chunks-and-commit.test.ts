@@ -54,6 +54,10 @@ describe("chunk ingest and commit", () => {
     assert.equal((await put(id(), randomBytes(4 * 1024 * 1024 + 2048))).status, 413, "oversized chunks are refused");
     assert.equal((await put(id(), randomBytes(100), undefined, "multipart/form-data; boundary=x")).status, 400, "the body must be the chunk itself");
     assert.equal((await put(id(), Buffer.alloc(0))).status, 400, "empty chunks are refused");
+    const streamed = await fetch(`${server.url}/v1/chunks/${id()}`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Blob([new Uint8Array(100)]).stream(), duplex: "half",
+    } as RequestInit);
+    assert.equal(streamed.status, 411, "a body without Content-Length is refused unread");
     assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"] })).status, 400);
     assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id) })).status, 400);
   });

@@ -3,11 +3,12 @@
 // straight to and from the bucket instead (routes/direct-chunks.ts); these routes remain for the
 // local directory store, for repairs and for PCs that cannot reach the bucket.
 // Devices are append-only: there is no route to delete or replace a chunk.
-import express, { Router } from "express";
+import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { findMissingChunks, openChunk, storeChunk } from "../../services/chunks.ts";
 import { device } from "../middleware/auth.ts";
+import { chunkBody } from "../middleware/chunk-body.ts";
 import { limitUploads } from "../middleware/upload-limit.ts";
 import { chunkIdHex, MAX_CHUNK_OBJECT_BYTES, missingBody } from "../schemas.ts";
 
@@ -25,16 +26,14 @@ export function chunkRoutes(ctx: Ctx): Router {
     "/chunks/:id",
     limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice }),
     (req, _res, next) => (chunkIdHex.safeParse(req.params.id).success ? next() : next(errors.validation("chunk id must be 64 lowercase hex characters"))),
-    // A declared length over the bound is refused (413) before a byte is read; the rest is cut off there.
-    express.raw({ type: "application/octet-stream", limit: MAX_CHUNK_OBJECT_BYTES }),
+    chunkBody(MAX_CHUNK_OBJECT_BYTES),
     async (req, res) => {
-      if (!Buffer.isBuffer(req.body)) throw errors.validation("the body must be the chunk object, with Content-Type: application/octet-stream");
       const claimed = req.get("x-content-sha256");
       if (claimed !== undefined && !sha256Header.test(claimed)) throw errors.validation("X-Content-SHA256 must be 64 hex characters");
       const result = await storeChunk(ctx, {
         studioId: device(res).studioId,
         id: Buffer.from(req.params.id as string, "hex"),
-        data: req.body,
+        data: req.body as Buffer,
         sha256: claimed ? Buffer.from(claimed, "hex") : null,
       });
       res.status(result.stored ? 201 : 200).json({ id: req.params.id, size: result.size, stored: result.stored, alreadyStored: !result.stored });
