@@ -32,7 +32,7 @@ interface Waiter {
 }
 
 /** Uploads in flight per process beyond the byte budget's own bound: this many per `perProcess`. */
-export const UPLOADS_PER_BUDGET_CHUNK = 3;
+export const UPLOADS_PER_BUDGET_CHUNK = 2;
 
 export function limitUploads(limits: UploadLimits): RequestHandler {
   const maxWaitMs = limits.maxWaitMs ?? 5000;
