@@ -23,11 +23,11 @@ function request(mw: ReturnType<typeof limitUploads>, deviceId: string, contentL
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("upload in-flight limit", () => {
-  it("budgets bytes: perProcess largest chunks, or up to 4x as many ~1 MiB ones", async () => {
+  it("budgets bytes: perProcess largest chunks, or up to UPLOADS_PER_BUDGET_CHUNK x as many ~1 MiB ones", async () => {
     const mw = limitUploads({ perProcess: 2, perDevice: 100, maxWaitMs: 50 });
     const small = Array.from({ length: 2 * UPLOADS_PER_BUDGET_CHUNK }, (_, i) => request(mw, `d${i}`, MiB));
     await tick();
-    assert.ok(small.every((r) => r.isGranted()), "8 x 1 MiB fit the budget of 2 x ~4 MiB");
+    assert.ok(small.every((r) => r.isGranted()), "2 x UPLOADS_PER_BUDGET_CHUNK x 1 MiB fit the budget of 2 x ~4 MiB");
     const extra = request(mw, "x", 100);
     await tick();
     assert.equal(extra.isGranted(), false, "the count cap holds even for tiny bodies");
@@ -65,10 +65,11 @@ describe("upload in-flight limit", () => {
     assert.ok(small.isGranted());
     small.finish();
 
-    const d1 = request(mw, "dev", 10);
-    const d2 = request(mw, "dev", 10);
-    const d3 = request(mw, "dev", 10);
-    const other = request(mw, "other", 10);
+    const perDevice = limitUploads({ perProcess: 2, perDevice: 2, maxWaitMs: 1000 });
+    const d1 = request(perDevice, "dev", 10);
+    const d2 = request(perDevice, "dev", 10);
+    const d3 = request(perDevice, "dev", 10);
+    const other = request(perDevice, "other", 10);
     await tick();
     assert.ok(d1.isGranted() && d2.isGranted() && other.isGranted());
     assert.equal(d3.isGranted(), false, "perDevice 2");
