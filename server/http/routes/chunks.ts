@@ -8,7 +8,7 @@ import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { findMissingChunks, openChunk, storeChunk } from "../../services/chunks.ts";
 import { device } from "../middleware/auth.ts";
-import { chunkBody } from "../middleware/chunk-body.ts";
+import { chunkBody, releaseChunkBody } from "../middleware/chunk-body.ts";
 import { limitUploads } from "../middleware/upload-limit.ts";
 import { chunkIdHex, MAX_CHUNK_OBJECT_BYTES, missingBody } from "../schemas.ts";
 
@@ -28,14 +28,19 @@ export function chunkRoutes(ctx: Ctx): Router {
     (req, _res, next) => (chunkIdHex.safeParse(req.params.id).success ? next() : next(errors.validation("chunk id must be 64 lowercase hex characters"))),
     chunkBody(MAX_CHUNK_OBJECT_BYTES),
     async (req, res) => {
-      const claimed = req.get("x-content-sha256");
-      if (claimed !== undefined && !sha256Header.test(claimed)) throw errors.validation("X-Content-SHA256 must be 64 hex characters");
-      const result = await storeChunk(ctx, {
-        studioId: device(res).studioId,
-        id: Buffer.from(req.params.id as string, "hex"),
-        data: req.body as Buffer,
-        sha256: claimed ? Buffer.from(claimed, "hex") : null,
-      });
+      let result;
+      try {
+        const claimed = req.get("x-content-sha256");
+        if (claimed !== undefined && !sha256Header.test(claimed)) throw errors.validation("X-Content-SHA256 must be 64 hex characters");
+        result = await storeChunk(ctx, {
+          studioId: device(res).studioId,
+          id: Buffer.from(req.params.id as string, "hex"),
+          data: req.body as Buffer,
+          sha256: claimed ? Buffer.from(claimed, "hex") : null,
+        });
+      } finally {
+        releaseChunkBody(req); // stored or refused: nothing reads the body any more
+      }
       res.status(result.stored ? 201 : 200).json({ id: req.params.id, size: result.size, stored: result.stored, alreadyStored: !result.stored });
     },
   );
