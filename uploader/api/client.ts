@@ -26,14 +26,14 @@ export interface EnrollResult {
 const DIRECT_RETRY: RetryPolicy = { attempts: 3, baseMs: 250, capMs: 2_000 };
 
 export interface TransferStats {
+  /** Chunk objects sent straight to the bucket. */
   directPuts: number;
-  relayPuts: number;
 }
 
 export class ApiClient {
   /** false once this server (or this PC's network) cannot do direct transfer: stop asking. */
   private direct = true;
-  readonly transfers: TransferStats = { directPuts: 0, relayPuts: 0 };
+  readonly transfers: TransferStats = { directPuts: 0 };
   private readonly reports = new UploadReports(async (uploads) =>
     (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
@@ -131,7 +131,6 @@ export class ApiClient {
 
   /** Uploads one chunk object through the API (PUT /v1/chunks/:id). */
   private async relayChunk(id: string, envelope: Buffer, sha256: string): Promise<boolean> {
-    this.transfers.relayPuts++;
     const res = await request(this.url(`v1/chunks/${id}`), () => ({
       method: "PUT",
       headers: this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream" }),
