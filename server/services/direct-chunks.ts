@@ -6,11 +6,12 @@
 //   - S3 enforces the granted size and SHA-256 and refuses to overwrite (signed headers), so the
 //     stored object is exactly the bytes the client declared, never more than a chunk;
 //   - the key must be one the server would choose for this studio and chunk, and exist;
-//   - the SHA-256 the row records is the client's word until the verify job (run after every
-//     commit) re-reads every unverified chunk and compares; a liar only damages its own studio's
-//     restore point, which is then marked damaged and repaired by the next backup, as with any
-//     bad object. Relayed uploads (services/chunks.ts) remain for local stores, for repairs of
-//     damaged chunks, and for clients that cannot reach the bucket.
+//   - the SHA-256 the row records is the one the report states, which is the client's word (it
+//     could differ from the one it was granted) until the verify job (run after every commit)
+//     re-reads every unverified chunk and compares; a liar only damages its own studio's restore
+//     point, which is then marked damaged and repaired by the next backup, as with any bad object.
+// Relayed uploads (services/chunks.ts) remain for the local directory store, with
+// DIRECT_TRANSFER=false, and for clients that cannot reach the bucket.
 import type { Ctx } from "../context.ts";
 import { AppError, errors } from "../errors.ts";
 import { MAX_CHUNK_OBJECT_BYTES, type DownloadUrls, type UploadedReport, type UploadedResult, type UploadGrant } from "../http/schemas.ts";
