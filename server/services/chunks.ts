@@ -1,5 +1,6 @@
-// Chunk ingest, dedup query and download. A chunk row exists only once its object is durably
-// stored, so "present" in the dedup answer always means "restorable" (DESIGN.md principle 4).
+// Chunk ingest (relayed through the API) and download; the dedup query is absent-ids.ts. A chunk
+// row exists only once its object is durably stored, so "present" in the dedup answer always
+// means "restorable" (DESIGN.md principle 4).
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Ctx } from "../context.ts";
@@ -8,18 +9,9 @@ import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
-import { absentIds } from "./absent-ids.ts";
 import { chunkRowOf, insertChunkRow } from "./chunk-row.ts";
 import { replaceDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
-
-/**
- * Returns the ids (of those given) that the studio does not hold, or holds damaged: reporting a
- * damaged chunk missing makes the next backup upload it again (integrity/repair.ts).
- */
-export async function findMissingChunks(ctx: Ctx, studioId: string, ids: Buffer[]): Promise<Buffer[]> {
-  return absentIds(ctx, studioId, ids);
-}
 
 export interface StoreChunkInput {
   studioId: string;

@@ -49,19 +49,23 @@ export function createBlobStore(cfg: BlobStoreConfig, retry?: RetryOptions): Blo
 const STUDIO_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CHUNK_ID = /^[0-9a-f]{16,128}$/;
 
-/** A fresh key for one upload of a chunk (see the layout above); never the same twice. */
-export function objectKeyForChunk(studioId: string, chunkIdHex: string): string {
+/** The key of a chunk's objects up to the per-upload suffix: "studios/<studio>/chunks/<xx>/<id>.". */
+function chunkKeyStem(studioId: string, chunkIdHex: string): string {
   if (!STUDIO_ID.test(studioId)) throw new InvalidKeyError(studioId, "studio id must match [A-Za-z0-9_-]{1,64}");
   if (!CHUNK_ID.test(chunkIdHex)) throw new InvalidKeyError(chunkIdHex, "chunk id must be 16-128 lowercase hex digits");
-  const suffix = randomBytes(4).toString("hex");
-  return `studios/${studioId}/chunks/${chunkIdHex.slice(0, 2)}/${chunkIdHex}.${suffix}`;
+  return `studios/${studioId}/chunks/${chunkIdHex.slice(0, 2)}/${chunkIdHex}.`;
+}
+
+/** A fresh key for one upload of a chunk (see the layout above); never the same twice. */
+export function objectKeyForChunk(studioId: string, chunkIdHex: string): string {
+  return chunkKeyStem(studioId, chunkIdHex) + randomBytes(4).toString("hex");
 }
 
 /** Whether `key` is one objectKeyForChunk could have chosen for this studio's chunk `chunkIdHex`. */
 export function isObjectKeyForChunk(key: string, studioId: string, chunkIdHex: string): boolean {
   if (!STUDIO_ID.test(studioId) || !CHUNK_ID.test(chunkIdHex)) return false;
-  const prefix = `studios/${studioId}/chunks/${chunkIdHex.slice(0, 2)}/${chunkIdHex}.`;
-  return key.startsWith(prefix) && /^[0-9a-f]{8}$/.test(key.slice(prefix.length));
+  const stem = chunkKeyStem(studioId, chunkIdHex);
+  return key.startsWith(stem) && /^[0-9a-f]{8}$/.test(key.slice(stem.length));
 }
 
 /** Prefix for listing all of a studio's chunks (or one shard of them). */

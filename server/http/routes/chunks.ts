@@ -6,7 +6,8 @@
 import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
-import { findMissingChunks, openChunk, storeChunk } from "../../services/chunks.ts";
+import { absentIds } from "../../services/absent-ids.ts";
+import { openChunk, storeChunk } from "../../services/chunks.ts";
 import { device } from "../middleware/auth.ts";
 import { chunkBody, releaseChunkBody } from "../middleware/chunk-body.ts";
 import { limitUploads } from "../middleware/upload-limit.ts";
@@ -18,7 +19,7 @@ export function chunkRoutes(ctx: Ctx): Router {
   const r = Router();
   r.post("/chunks/missing", async (req, res) => {
     const { ids } = missingBody.parse(req.body);
-    const missing = await findMissingChunks(ctx, device(res).studioId, ids.map((h) => Buffer.from(h, "hex")));
+    const missing = await absentIds(ctx, device(res).studioId, ids.map((h) => Buffer.from(h, "hex")));
     res.json({ missing: missing.map((m) => m.toString("hex")) });
   });
 
