@@ -32,6 +32,7 @@ export const MAX_CIPHERTEXT_SIZE = MAX_CHUNK_SIZE + ENVELOPE_OVERHEAD;
 
 /** Compression codec bytes stored inside the encrypted part of the envelope. */
 export const CODEC_NONE = 0;
+/** Written by uploaders before zstd; still decoded, never written. */
 export const CODEC_BROTLI = 1;
-/** Reserved so a later uploader can add zstd without a format version bump. */
+/** What the uploader writes: one zstd frame with its content size in the header. */
 export const CODEC_ZSTD = 2;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import {
-  CODEC_BROTLI, CODEC_NONE, DecryptKeyring, ENVELOPE_OVERHEAD, FormatError, MAX_CIPHERTEXT_SIZE, chunkId,
+  CODEC_NONE, CODEC_ZSTD, DecryptKeyring, ENVELOPE_OVERHEAD, FormatError, MAX_CIPHERTEXT_SIZE, chunkId,
   createStudioKeys, decryptChunk, encryptChunk, newSessionKey, openChunk, sealChunk,
 } from "../../../uploader/format/index.ts";
 
@@ -65,7 +65,7 @@ describe("sealChunk / openChunk", () => {
       assert.deepEqual(await openChunk(keyring, idKey, STUDIO, s.id, s.envelope), plain);
     }
     const text = await sealChunk(session, idKey, STUDIO, Buffer.from("text ".repeat(100_000)));
-    assert.equal(text.codec, CODEC_BROTLI);
+    assert.equal(text.codec, CODEC_ZSTD);
   });
 
   it("rejects a swapped chunk (envelope of another id)", async () => {
