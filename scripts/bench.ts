@@ -112,6 +112,7 @@ try {
 
 mach.loadAvgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
 if (e2e) notes.push("end-to-end MiB/s = tree bytes / wall time of the client process (start-up, key derivation and commit included); source files are in the page cache for both tools");
+if (e2e) notes.push("each end-to-end step (either tool) starts once the DataSafe server has verified the restore points it holds: that background re-read would otherwise share the 2 cores with the next step; the server CPU figures stop when the client exits, so they do not include that verification");
 if (e2e) notes.push("server RSS/CPU: the DataSafe server process (API + worker, which verifies each new restore point in the background); restic talks to Ceph directly, so it has no server figures");
 const report: BenchReport = {
   startedAt: new Date(started).toISOString(),

@@ -8,6 +8,9 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "datasafe_" });
 
 export const metrics = {
+  uploadsBusy: new Counter({
+    name: "datasafe_uploads_busy_total", help: "Chunk uploads answered 429 because the in-flight upload budget stayed full", registers: [registry],
+  }),
   jobsProcessed: new Counter({
     name: "datasafe_jobs_processed_total", help: "Background jobs completed", labelNames: ["name"], registers: [registry],
   }),

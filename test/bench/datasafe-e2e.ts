@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { newStudio, Pc } from "../support/cli.ts";
+import { authOf, settled } from "../support/integrity.ts";
 import { ROOT, type TestServer } from "../support/server.ts";
 import type { Dataset } from "./dataset.ts";
 import { phase, verifyRestore, type PhaseResult } from "./phase.ts";
@@ -80,4 +81,9 @@ export async function dataSafeRestore(server: TestServer, store: BlobStore | nul
   } finally {
     await rm(to, { recursive: true, force: true });
   }
+}
+
+/** Waits until the server has verified (or found damaged) every restore point of the studio. */
+export async function dataSafeSettled(server: TestServer, s: DataSafeStudio): Promise<void> {
+  await settled(server, await authOf(s.pc), 300_000);
 }

@@ -2,12 +2,16 @@
 // by step (first backup by both, then re-runs by both, then the same edits, ...), and the tool
 // going first alternating between repetitions, so neither gets systematically warmer caches or
 // a quieter machine. Each repetition starts from a freshly generated (identical) tree, a new
-// studio and a new restic repository; their objects are deleted afterwards.
+// studio and a new restic repository; their objects are deleted afterwards. Every step starts
+// once the DataSafe server has verified what it was sent before (integrity/verify.ts re-reads
+// each new chunk in the background): on this one machine that work would otherwise share the
+// two cores with whichever tool runs next, where in production it runs on the server long
+// before a studio restores.
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import type { BlobStore } from "../../server/storage/index.ts";
 import type { TestServer } from "../support/server.ts";
-import { dataSafeBackup, dataSafeRestore, newDataSafeStudio } from "./datasafe-e2e.ts";
+import { dataSafeBackup, dataSafeRestore, dataSafeSettled, newDataSafeStudio } from "./datasafe-e2e.ts";
 import { applyEdits, generate, type Dataset } from "./dataset.ts";
 import { PHASES, treeDigests, type PhaseName, type PhaseResult } from "./phase.ts";
 import { newResticRepo, resticBackup, resticRestore } from "./restic.ts";
@@ -31,6 +35,8 @@ interface Tool {
   name: "datasafe" | "restic";
   backup(ds: Dataset, label: string): Promise<PhaseResult>;
   restore(ds: Dataset, expected: Map<string, string>): Promise<PhaseResult>;
+  /** Resolves once the tool's background work on the server (if any) is done. */
+  settled(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
     name: "datasafe",
     backup: (ds, label) => dataSafeBackup(server, store, studio, ds, label),
     restore: (ds, expected) => dataSafeRestore(server, store, studio, ds, expected),
+    settled: () => dataSafeSettled(server, studio),
     cleanup: async () => void (store && (await deletePrefix(store, studio.prefix))),
   }];
   if (withRestic && s3 && store) {
@@ -56,6 +63,7 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
       name: "restic",
       backup: (ds) => resticBackup(repo, store, ds),
       restore: (ds, expected) => resticRestore(repo, store, ds, expected, workDir),
+      settled: () => Promise.resolve(),
       cleanup: () => deletePrefix(store, repo.prefix),
     });
   }
@@ -75,6 +83,7 @@ export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobSt
       const got: Record<string, Partial<Phases>> = { datasafe: {}, restic: {} };
       const step = async (phase: PhaseName, fn: (t: Tool) => Promise<PhaseResult>) => {
         for (const t of ts) {
+          for (const u of ts) await u.settled();
           const r = await fn(t);
           got[t.name]![phase] = r;
           o.log(`  rep ${rep + 1}/${o.reps} ${t.name.padEnd(8)} ${phase.padEnd(17)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  ${r.mbps.toFixed(1).padStart(7)} MiB/s`);

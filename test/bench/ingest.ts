@@ -1,13 +1,17 @@
 // Server ingest with many uploaders at once: `clients` studio PCs, each with its own device
-// credential, PUT chunk objects to one API process with the real client's request shape
-// (the chunk object as the body, X-Content-SHA256) and its reaction to 429/503 (wait Retry-After, retry).
+// credential, send chunk objects through the uploader's own API client (uploader/api/client.ts),
+// so the path is the one studios take: with S3, a presigned PUT straight to the bucket and a
+// batched report to the API; with the local directory store, the body relayed by the API. Its
+// reaction to 429/503 is the real one too (wait Retry-After, retry); the server counts those.
 // The same bytes with the same concurrency go straight into the same kind of BlobStore as the
-// baseline, so the figure is a ratio: what the HTTP + database + verification layer keeps of the
-// store's own throughput on this machine, now.
+// baseline, so the figure is a ratio: what the HTTP + database layer keeps of the store's own
+// throughput on this machine, now.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { createBlobStore, type BlobStore } from "../../server/storage/index.ts";
+import { BulkAgents } from "../../uploader/api/bulk.ts";
+import { ApiClient } from "../../uploader/api/client.ts";
 import type { TestServer } from "../support/server.ts";
 import { procCpuSec, procMemory, resetPeakRss } from "./proc.ts";
 import { Rng } from "./prng.ts";
@@ -29,7 +33,7 @@ export interface IngestReport {
   ingestMBps: number;
   ratio: number;
   errors: number;
-  busyRetries: number;
+  busyAnswers: number;
   serverPeakRssMiB: number;
   serverCpuSec: number;
   missingUnderLoad: { p50: number; p99: number; n: number };
@@ -50,8 +54,6 @@ function chunkPool(n: number): Blob[] {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** `clients` workers, each running `perClient` jobs one after the other; returns wall ms. */
 async function fanOut(clients: number, perClient: number, job: (client: number, i: number) => Promise<void>): Promise<number> {
   const t = performance.now();
@@ -61,40 +63,20 @@ async function fanOut(clients: number, perClient: number, job: (client: number, 
   return performance.now() - t;
 }
 
-async function putChunk(url: string, token: string, id: string, blob: Blob, counters: { errors: number; busy: number }): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const res = await fetch(`${url}/v1/chunks/${id}`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${token}`, "x-content-sha256": blob.sha256, "content-type": "application/octet-stream" },
-      body: new Uint8Array(blob.data.buffer as ArrayBuffer, blob.data.byteOffset, blob.data.length),
-    }).catch(() => null);
-    if (res?.ok) return void (await res.arrayBuffer());
-    if (res?.status === 503 || res?.status === 429) {
-      // Back-pressure, not failure: the uploader's client waits Retry-After and sends again.
-      counters.busy++;
-      await res.arrayBuffer();
-      await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
-      continue;
-    }
-    counters.errors++;
-    return;
-  }
-  counters.errors++;
+/** 429 answers the server gave to uploads so far (its own counter, GET /metrics). */
+async function busyAnswers(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^datasafe_uploads_busy_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-async function missingLatency(url: string, token: string, known: string[], until: () => boolean, max: number): Promise<number[]> {
+async function missingLatency(client: ApiClient, known: string[], until: () => boolean, max: number): Promise<number[]> {
   const times: number[] = [];
   while (!until() && times.length < max) {
     // A dedup query as the uploader batches it: 64 ids, half already stored.
     const ids = [...known.slice(0, 32), ...Array.from({ length: 64 - Math.min(32, known.length) }, () => randomBytes(32).toString("hex"))];
     const t = performance.now();
-    const res = await fetch(`${url}/v1/chunks/missing`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ ids }),
-    });
-    await res.arrayBuffer();
-    if (res.ok) times.push(performance.now() - t);
+    await client.missing(ids);
+    times.push(performance.now() - t);
   }
   return times;
 }
@@ -104,7 +86,8 @@ const summary = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs
 export async function measureIngest(server: TestServer, rawStore: BlobStore, storeName: string, o: IngestOptions): Promise<IngestReport> {
   const pool = chunkPool(16);
   const devices = await seedStudios(server.databaseUrl, `ingest-${storeName}`, o.clients + 1);
-  const tokens = devices.map((d) => deviceToken(o.jwtSecret, d));
+  // Each studio PC with its own connections, as separate processes would have.
+  const clients = devices.map((d) => new ApiClient(server.url, deviceToken(o.jwtSecret, d), new BulkAgents()));
   const sizeOf = (c: number, i: number) => pool[(c * 7 + i) % pool.length]!;
   let bytes = 0;
   for (let c = 0; c < o.clients; c++) for (let i = 0; i < o.chunksPerClient; i++) bytes += sizeOf(c, i).data.length;
@@ -113,29 +96,30 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const rawMs = await fanOut(o.clients, o.chunksPerClient, (c, i) => rawStore.put(`bench/raw/${c}/${i}-${randomBytes(4).toString("hex")}`, sizeOf(c, i).data));
 
   // A probe device asks "which are missing?" all through the ingest: latency under load.
-  const probeToken = tokens[o.clients]!;
+  const probe = clients[o.clients]!;
   const probeKnown: string[] = [];
-  const counters = { errors: 0, busy: 0 };
+  let errors = 0;
+  const put = (client: ApiClient, id: string, blob: Blob) => client.putChunk(id, blob.data, blob.sha256).then(() => undefined, () => void errors++);
+  const busy0 = await busyAnswers(server.url);
   const spid = server.proc.pid!;
   await resetPeakRss(spid);
   const cpu0 = (await procCpuSec(spid)) ?? 0;
   let done = false;
-  const probe = missingLatency(server.url, probeToken, probeKnown, () => done, 100_000);
-  const ingestMs = await fanOut(o.clients, o.chunksPerClient, async (c, i) => {
-    const id = randomBytes(32).toString("hex");
-    await putChunk(server.url, tokens[c]!, id, sizeOf(c, i), counters);
-  }).finally(() => (done = true));
-  const underLoad = await probe;
+  const probing = missingLatency(probe, probeKnown, () => done, 100_000);
+  const ingestMs = await fanOut(o.clients, o.chunksPerClient, (c, i) => put(clients[c]!, randomBytes(32).toString("hex"), sizeOf(c, i)))
+    .finally(() => (done = true));
+  const underLoad = await probing;
+  const busy = (await busyAnswers(server.url)) - busy0;
   const cpu1 = (await procCpuSec(spid)) ?? cpu0;
   const mem = await procMemory(spid);
 
   // The probe's own chunks, so its idle queries find half their ids present.
   for (let i = 0; i < 32; i++) {
     const id = randomBytes(32).toString("hex");
-    await putChunk(server.url, probeToken, id, pool[i % pool.length]!, counters);
+    await put(probe, id, pool[i % pool.length]!);
     probeKnown.push(id);
   }
-  const idle = await missingLatency(server.url, probeToken, probeKnown, () => false, 300);
+  const idle = await missingLatency(probe, probeKnown, () => false, 300);
 
   const raw = mbps(bytes, rawMs);
   const ingest = mbps(bytes, ingestMs);
@@ -147,8 +131,8 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
     rawMBps: raw,
     ingestMBps: ingest,
     ratio: ingest / raw,
-    errors: counters.errors,
-    busyRetries: counters.busy,
+    errors,
+    busyAnswers: busy,
     serverPeakRssMiB: mem?.hwmMiB ?? NaN,
     serverCpuSec: cpu1 - cpu0,
     missingUnderLoad: summary(underLoad),

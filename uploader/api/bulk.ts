@@ -1,29 +1,49 @@
-// Chunk bytes to and from presigned bucket URLs over node:http(s) with keep-alive agents, not
-// fetch: fetch's web streams cost ~35 % more CPU per MiB (873 vs 564 ms of CPU for 256 MiB of
-// 1 MiB GETs from Ceph RGW, measured here), and on a two-core studio PC that CPU is what the
-// backup and restore pipelines run short of. Retries as for API requests (http.ts).
+// Chunk bytes to and from presigned bucket URLs, and through the API's relay, over node:http(s)
+// with keep-alive agents, not fetch: fetch's web streams cost ~35 % more CPU per MiB (873 vs 564
+// ms of CPU for 256 MiB of 1 MiB GETs from Ceph RGW, measured here), and on a two-core studio
+// PC that CPU is what the backup and restore pipelines run short of. Retries as for API
+// requests (http.ts). Errors: the bucket's XML, or the API's JSON ({"error": {code, message}}).
 import http from "node:http";
 import https from "node:https";
 import { ApiError, networkError, withRetries, type RetryPolicy } from "./http.ts";
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 16 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 16 }),
-};
+/** Keep-alive connection pools, at most `maxSockets` per host: one per uploader process. */
+export class BulkAgents {
+  readonly "http:": http.Agent;
+  readonly "https:": https.Agent;
+  constructor(maxSockets = 16) {
+    this["http:"] = new http.Agent({ keepAlive: true, maxSockets });
+    this["https:"] = new https.Agent({ keepAlive: true, maxSockets });
+  }
+}
+const shared = new BulkAgents();
 /** No byte for this long on a transfer's socket: the attempt fails (and is retried). */
 const IDLE_TIMEOUT_MS = 60_000;
 
-/** S3 errors are XML: <Error><Code>SlowDown</Code><Message>...</Message></Error>. */
-function s3Error(status: number, body: string, retryAfter: string | undefined): ApiError {
-  const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1] ?? `HTTP_${status}`;
-  const message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] || `storage answered ${status} ${code}`;
-  const err = new ApiError(status, code, message);
+/** S3 errors are XML: <Error><Code>SlowDown</Code><Message>...</Message></Error>; the API's JSON. */
+function responseError(status: number, body: string, contentType: string | undefined, retryAfter: string | undefined): ApiError {
+  let err: ApiError;
+  if (contentType?.includes("json")) {
+    const parsed = (() => {
+      try {
+        return (JSON.parse(body) as { error?: { code?: string; message?: string } }).error ?? {};
+      } catch {
+        return {};
+      }
+    })();
+    const { code, message, ...details } = parsed;
+    err = new ApiError(status, code ?? `HTTP_${status}`, message ?? `server answered ${status}`, details);
+  } else {
+    const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1] ?? `HTTP_${status}`;
+    const message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] || `storage answered ${status} ${code}`;
+    err = new ApiError(status, code, message);
+  }
   const ra = Number(retryAfter);
   if (Number.isFinite(ra) && ra > 0) err.retryAfterMs = Math.min(ra * 1000, 60_000);
   return err;
 }
 
-function once(method: "GET" | "PUT", url: string, headers: Record<string, string>, body?: Buffer): Promise<Buffer> {
+function once(agents: BulkAgents, method: "GET" | "PUT", url: string, headers: Record<string, string>, body?: Buffer): Promise<Buffer> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
   const agent = agents[u.protocol as keyof typeof agents];
@@ -43,7 +63,7 @@ function once(method: "GET" | "PUT", url: string, headers: Record<string, string
       });
       res.on("error", reject);
       res.on("end", () => {
-        if (status >= 300) return reject(s3Error(status, Buffer.concat(parts).toString("utf8"), res.headers["retry-after"] as string | undefined));
+        if (status >= 300) return reject(responseError(status, Buffer.concat(parts).toString("utf8"), res.headers["content-type"], res.headers["retry-after"] as string | undefined));
         if (whole && received !== whole.length) return reject(new Error(`received ${received} of ${whole.length} bytes`));
         resolve(whole ?? Buffer.concat(parts));
       });
@@ -55,11 +75,11 @@ function once(method: "GET" | "PUT", url: string, headers: Record<string, string
 }
 
 /** GET a presigned URL: the whole object. */
-export function bulkGet(url: string, policy: RetryPolicy): Promise<Buffer> {
-  return withRetries(url, () => once("GET", url, {}), policy);
+export function bulkGet(url: string, policy: RetryPolicy, agents = shared): Promise<Buffer> {
+  return withRetries(url, () => once(agents, "GET", url, {}), policy);
 }
 
-/** PUT `body` to a presigned URL with exactly the signed `headers`. */
-export async function bulkPut(url: string, headers: Record<string, string>, body: Buffer, policy: RetryPolicy): Promise<void> {
-  await withRetries(url, () => once("PUT", url, headers, body), policy);
+/** PUT `body` with exactly these `headers` (a presigned URL's signed ones); resolves with the response body. */
+export function bulkPut(url: string, headers: Record<string, string>, body: Buffer, policy: RetryPolicy, agents = shared): Promise<Buffer> {
+  return withRetries(url, () => once(agents, "PUT", url, headers, body), policy);
 }

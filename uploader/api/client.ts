@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import type { DownloadUrls, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
-import { bulkGet, bulkPut } from "./bulk.ts";
-import { ApiError, request, type RetryPolicy } from "./http.ts";
+import { bulkGet, bulkPut, type BulkAgents } from "./bulk.ts";
+import { ApiError, DEFAULT_RETRY, request, type RetryPolicy } from "./http.ts";
 import { UploadReports } from "./upload-reports.ts";
 
 export type { RestorePointView };
@@ -37,9 +37,11 @@ export class ApiClient {
   private readonly reports = new UploadReports(async (uploads) =>
     (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
+  /** `agents`: the connection pools for chunk bytes; by default the process-wide ones. */
   constructor(
     readonly server: string,
     private readonly accessToken?: string,
+    private readonly agents?: BulkAgents,
   ) {}
 
   private url(path: string): string {
@@ -108,7 +110,7 @@ export class ApiClient {
   /** PUT to a presigned URL; false when the bucket refused or could not be reached. */
   private async sendDirect(url: string, headers: Record<string, string>, envelope: Buffer): Promise<boolean> {
     try {
-      await bulkPut(url, headers, envelope, DIRECT_RETRY);
+      await bulkPut(url, headers, envelope, DIRECT_RETRY, this.agents);
       return true;
     } catch (err) {
       // 412: the key exists, i.e. an earlier attempt of this very PUT landed (keys are never reused).
@@ -126,18 +128,14 @@ export class ApiClient {
 
   /** GET from a presigned URL (no API credentials are sent there). */
   getDirect(url: string): Promise<Buffer> {
-    return bulkGet(url, DIRECT_RETRY);
+    return bulkGet(url, DIRECT_RETRY, this.agents);
   }
 
-  /** Uploads one chunk object through the API (PUT /v1/chunks/:id). */
+  /** Uploads one chunk object through the API (PUT /v1/chunks/:id), over node:http as bulk bytes are. */
   private async relayChunk(id: string, envelope: Buffer, sha256: string): Promise<boolean> {
-    const res = await request(this.url(`v1/chunks/${id}`), () => ({
-      method: "PUT",
-      headers: this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream" }),
-      body: asArrayBufferView(envelope),
-    }));
-    const body = (await res.json()) as { stored: boolean };
-    return body.stored;
+    const headers = this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream", "content-length": String(envelope.length) });
+    const body = await bulkPut(this.url(`v1/chunks/${id}`), headers, envelope, DEFAULT_RETRY, this.agents);
+    return (JSON.parse(body.toString("utf8")) as { stored: boolean }).stored;
   }
 
   async getChunk(id: string): Promise<Buffer> {

@@ -12,6 +12,7 @@
 // too (4 x perProcess), so a flood of tiny uploads cannot start unbounded work.
 import type { RequestHandler } from "express";
 import { errors } from "../../errors.ts";
+import { metrics } from "../../metrics.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../schemas.ts";
 import { device } from "./auth.ts";
 
@@ -80,7 +81,11 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
     const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_CHUNK_OBJECT_BYTES) : MAX_CHUNK_OBJECT_BYTES;
     if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
     else {
-      if (waiting.length >= maxWaiting) throw errors.busy(1);
+      const busy = () => {
+        metrics.uploadsBusy.inc();
+        return errors.busy(1);
+      };
+      if (waiting.length >= maxWaiting) throw busy();
       const granted = await new Promise<boolean>((resolve) => {
         const w: Waiter = { deviceId: id, bytes: size, grant: () => { clearTimeout(timer); resolve(true); } };
         const timer = setTimeout(() => {
@@ -89,7 +94,7 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
         }, maxWaitMs);
         waiting.push(w);
       });
-      if (!granted) throw errors.busy(1);
+      if (!granted) throw busy();
     }
     let released = false;
     const done = () => {
