@@ -8,6 +8,9 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "datasafe_" });
 
 export const metrics = {
+  httpResponses: new Counter({
+    name: "datasafe_http_responses_total", help: "API responses by status code (health and metrics routes not counted)", labelNames: ["status"], registers: [registry],
+  }),
   uploadsBusy: new Counter({
     name: "datasafe_uploads_busy_total", help: "Chunk uploads answered 429 because the in-flight upload budget stayed full", registers: [registry],
   }),
