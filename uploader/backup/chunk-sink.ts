@@ -1,5 +1,5 @@
 // The upload half of the backup pipeline. Chunks arrive in file order; each is identified (keyed
-// MAC, on a worker thread), batched into "which are missing?" queries, and only missing ones are
+// MAC, on a worker thread: by add(), or already with the chunking, addIdentified()), batched into "which are missing?" queries, and only missing ones are
 // sealed (compressed + encrypted, on a worker thread) and uploaded, several at a time. add()
 // returns as soon as the chunk is handed over, so reading, CPU work and uploads overlap. Memory
 // is bounded: a chunk's plaintext is held from add() until it is known present or sealed.
@@ -77,14 +77,26 @@ export class ChunkSink {
 
   /** Hands one chunk of plaintext over (the buffer is consumed). Waits while memory is full. */
   async add(plain: Buffer): Promise<AddedChunk> {
+    await this.reserve(plain.length);
+    return this.accept(this.pool.id(plain));
+  }
+
+  /** add() for a chunk whose id is known (CryptoPool.chunkStream computed it). */
+  async addIdentified(id: Buffer, plain: Buffer): Promise<AddedChunk> {
+    await this.reserve(plain.length);
+    return this.accept(Promise.resolve({ id, plain }));
+  }
+
+  private async reserve(size: number): Promise<void> {
     this.throwIfFailed();
-    const size = plain.length;
     if (!this.memory.tryAcquire(size)) {
       this.dispatch(); // memory is short: send the batch we hold (its answers free memory)
       await this.memory.acquire(size);
     }
     this.stats.chunksTotal++;
-    const identified = this.pool.id(plain);
+  }
+
+  private accept(identified: Promise<{ id: Buffer; plain: Buffer }>): AddedChunk {
     const stored = identified.then(({ id, plain: back }) => this.enqueue(id, back));
     this.track(stored);
     stored.catch(() => undefined); // reported by flush(); avoid unhandled rejections

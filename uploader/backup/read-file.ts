@@ -1,33 +1,44 @@
-// Reads one file through the chunker into the sink. A read error (locked, vanished, permission)
-// is thrown after the chunker is reset, so the caller can skip the file and go on.
+// Reads one file into the sink, cut into chunks on a worker thread (CryptoPool.chunkStream), so the
+// main thread only reads and uploads. A read error (locked, vanished, permission) is thrown after
+// the file's unfinished chunk is dropped, so the caller can skip the file and go on.
 import type { Stats } from "node:fs";
 import { createReadStream } from "node:fs";
-import type { Chunker } from "../format/index.ts";
 import type { AddedChunk, ChunkSink } from "./chunk-sink.ts";
+import type { CryptoPool, IdentifiedChunk } from "./crypto-pool.ts";
 
 const READ_BUFFER = 1024 * 1024;
+/** Pieces being chunked at once: the worker always has the next piece while we read another. */
+const PIECES_AHEAD = 2;
 
 export interface ReadFile {
   size: number;
   chunks: AddedChunk[];
 }
 
-export async function readFileChunks(abs: string, chunker: Chunker, sink: ChunkSink, onBytes: (n: number) => void): Promise<ReadFile> {
+export async function readFileChunks(abs: string, pool: CryptoPool, sink: ChunkSink, onBytes: (n: number) => void): Promise<ReadFile> {
   const chunks: AddedChunk[] = [];
+  const stream = pool.chunkStream();
+  const ahead: Array<Promise<IdentifiedChunk[]>> = [];
+  const take = async (pending: Promise<IdentifiedChunk[]>) => {
+    for (const c of await pending) chunks.push(await sink.addIdentified(c.id, c.plain));
+  };
   let size = 0;
   try {
     for await (const piece of createReadStream(abs, { highWaterMark: READ_BUFFER })) {
       const buf = piece as Buffer;
       size += buf.length;
-      for (const c of chunker.push(buf)) chunks.push(await sink.add(c));
       onBytes(buf.length);
+      const pending = stream.push(buf); // buf is transferred away
+      pending.catch(() => undefined); // observed by take(); no unhandled rejection meanwhile
+      ahead.push(pending);
+      if (ahead.length >= PIECES_AHEAD) await take(ahead.shift()!);
     }
+    while (ahead.length) await take(ahead.shift()!);
   } catch (err) {
-    chunker.finish(); // drop the partial chunk of this file
+    stream.abort(); // drop the partial chunk of this file
     throw err;
   }
-  const last = chunker.finish();
-  if (last) chunks.push(await sink.add(last));
+  await take(stream.finish());
   return { size, chunks };
 }
 

@@ -5,7 +5,7 @@
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/http.ts";
-import { Chunker, newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
+import { newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { describeError, scan, type Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
@@ -65,10 +65,10 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   const pool = new CryptoPool({
     idKey: Buffer.from(state.chunkIdKey, "base64"),
     studioId: state.studioId,
+    chunkerKey: Buffer.from(state.chunkerKey, "base64"),
     session: newSessionKey(Buffer.from(state.studioBoxPublicKey, "base64")),
   });
   const sink = new ChunkSink(api, pool, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
-  const chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"));
   const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   const entries: ManifestEntry[] = [];
   let bytesRead = 0;
@@ -95,7 +95,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
         } else {
           let read;
           try {
-            read = await readFileChunks(e.abs, chunker, sink, (n) => o.progress.advance(n));
+            read = await readFileChunks(e.abs, pool, sink, (n) => o.progress.advance(n));
           } catch (err) {
             skipped.push({ path: e.path, error: describeError(err) });
             continue;

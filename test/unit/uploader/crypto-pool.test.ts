@@ -1,0 +1,65 @@
+// The crypto pool's contract: its worker threads give exactly what the format functions give on
+// the main thread: chunk boundaries and ids, and sealed envelopes that open to the plaintext.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { after, describe, it } from "node:test";
+import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
+import { Chunker, chunkId, createStudioKeys, DecryptKeyring, newSessionKey, openChunk } from "../../../uploader/format/index.ts";
+
+const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });
+const STUDIO = "studio-a";
+const keys = {
+  idKey: secrets.chunkIdKey,
+  studioId: STUDIO,
+  chunkerKey: secrets.chunkerKey,
+  session: newSessionKey(secrets.boxPublicKey),
+};
+
+/** Reference: the format's Chunker and chunkId on this thread. */
+function expectedChunks(data: Buffer): Array<{ id: string; plain: Buffer }> {
+  const c = new Chunker(secrets.chunkerKey);
+  const out = [...c.push(data)];
+  const last = c.finish();
+  if (last) out.push(last);
+  return out.map((plain) => ({ id: chunkId(secrets.chunkIdKey, plain).toString("hex"), plain }));
+}
+
+/** Splits data into copies of pieces of varied sizes (push() consumes each one). */
+function pieces(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const n = [1, 4096, 700_000, 1 << 20, 3_000_001][i % 5]!;
+    out.push(Buffer.from(data.subarray(at, at + n)));
+    at += n;
+  }
+  return out;
+}
+
+for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as const) {
+  describe(`CryptoPool (${name})`, () => {
+    const pool = new CryptoPool(keys, size);
+    after(() => pool.close());
+
+    it("chunks interleaved streams exactly like the Chunker, with the same ids", async () => {
+      const files = [randomBytes(9 * 1024 * 1024), randomBytes(100), Buffer.alloc(0), randomBytes(5 * 1024 * 1024 + 17)];
+      const results = await Promise.all(files.map(async (data) => {
+        const stream = pool.chunkStream();
+        const pending = pieces(data).map((p) => stream.push(p)); // several in flight, in order
+        const got = (await Promise.all([...pending, stream.finish()])).flat();
+        return got.map((c) => ({ id: c.id.toString("hex"), plain: c.plain }));
+      }));
+      results.forEach((got, i) => assert.deepEqual(got, expectedChunks(files[i]!)));
+    });
+
+    it("seals chunks that open to the plaintext (compressible and not)", async () => {
+      const keyring = new DecryptKeyring(secrets);
+      for (const plain of [Buffer.from("row ".repeat(300_000)), randomBytes(700_000)]) {
+        const id = chunkId(secrets.chunkIdKey, plain);
+        const { envelope, sha256 } = await pool.seal(id, Buffer.from(plain));
+        assert.ok(envelope.length < plain.length + 100);
+        assert.equal(sha256, createHash("sha256").update(envelope).digest("hex"));
+        assert.deepEqual(await openChunk(keyring, secrets.chunkIdKey, STUDIO, id, envelope), plain);
+      }
+    });
+  });
+}
