@@ -33,14 +33,15 @@ describe("client verify", () => {
     db = await sql(server);
     src = path.join(server.dir, "Photos");
     await mkdir(src);
-    // Below the chunker's minimum: one chunk per file, easy to tell from the small manifest chunks.
-    await writeFile(path.join(src, "a.jpg"), randomBytes(200_000));
-    await writeFile(path.join(src, "b.jpg"), randomBytes(200_000));
+    // Below the smallest chunk (a file's 16 KiB head chunk): one chunk per file, easy to tell
+    // from the small manifest chunks.
+    await writeFile(path.join(src, "a.jpg"), randomBytes(12_000));
+    await writeFile(path.join(src, "b.jpg"), randomBytes(12_000));
     const b = await pc.run(["backup", src]);
     assert.equal(b.code, 0, b.stderr);
     rp = String(b.json.restorePointId);
     dataChunks = [];
-    for (const id of await refsOf(db, rp)) if ((await chunkRow(db, id)).size > 100_000) dataChunks.push(id);
+    for (const id of await refsOf(db, rp)) if ((await chunkRow(db, id)).size > 10_000) dataChunks.push(id);
     assert.equal(dataChunks.length, 2);
     assert.equal((await settled(server, auth)).get(rp)!.health, "verified");
   });
@@ -52,7 +53,7 @@ describe("client verify", () => {
   it("checks every chunk, or a random share, and the server records the result", async () => {
     const full = await pc.run(["verify", "latest"]);
     assert.equal(full.code, 0, full.stderr);
-    assert.deepEqual(full.json, { restorePointId: rp, chunksChecked: 2, bytesChecked: 400_000, ok: true, problems: [] });
+    assert.deepEqual(full.json, { restorePointId: rp, chunksChecked: 2, bytesChecked: 24_000, ok: true, problems: [] });
     const seen = (await getJson<HealthView>(server, auth, `/v1/restore-points/${rp}`)).clientVerification;
     assert.equal(seen?.ok, true);
 

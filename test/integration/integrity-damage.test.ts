@@ -47,10 +47,10 @@ for (const store of stores) {
       pc = enrolled.pcs[0]!;
       auth = await authOf(pc);
       db = await sql(server);
-      // Files below the chunker's 256 KiB minimum are one chunk each, so x.bin is one chunk
-      // shared by the backups of A and B.
-      const x = randomBytes(200_000);
-      for (const [name, files] of Object.entries({ A: { "x.bin": x }, B: { "x.bin": x, "y.bin": randomBytes(200_000) }, C: { "z.bin": randomBytes(200_000) } })) {
+      // Files below the smallest chunk (a file's 16 KiB head chunk) are one chunk each, so x.bin
+      // is one chunk shared by the backups of A and B.
+      const x = randomBytes(12_000);
+      for (const [name, files] of Object.entries({ A: { "x.bin": x }, B: { "x.bin": x, "y.bin": randomBytes(12_000) }, C: { "z.bin": randomBytes(12_000) } })) {
         dirs[name] = path.join(server.dir, "src", name);
         await mkdir(dirs[name], { recursive: true });
         for (const [f, data] of Object.entries(files)) await writeFile(path.join(dirs[name], f), data);

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { Chunker, chunkId, type SessionKey } from "../format/index.ts";
+import { Chunker, chunkId, type ChunkerParams, type SessionKey } from "../format/index.ts";
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
 import { seal, type Sealed } from "./seal.ts";
 
@@ -49,8 +49,8 @@ function owned(buf: Buffer): Uint8Array {
 export interface PoolKeys {
   idKey: Buffer;
   studioId: string;
-  /** For chunkStream(): the studio's chunker key. */
-  chunkerKey?: Buffer;
+  /** For chunkStream(): the studio's chunker key and chunking scheme's parameters. */
+  chunker?: { key: Buffer; params: ChunkerParams };
   /** For seal(): the backup's session key. */
   session?: SessionKey;
 }
@@ -80,7 +80,7 @@ export class CryptoPool {
     const data: WorkerInit = {
       idKey: init.idKey,
       studioId: init.studioId,
-      ...(init.chunkerKey ? { chunkerKey: init.chunkerKey } : {}),
+      ...(init.chunker ? { chunker: init.chunker } : {}),
       ...(init.session ? { session: init.session } : {}),
     };
     try {
@@ -121,10 +121,10 @@ export class CryptoPool {
    * results come back in order. abort() drops the stream's unfinished chunk.
    */
   chunkStream(): ChunkStream {
-    const chunkerKey = this.init.chunkerKey;
-    if (!chunkerKey) throw new Error("CryptoPool.chunkStream needs the chunker key");
+    const keys = this.init.chunker;
+    if (!keys) throw new Error("CryptoPool.chunkStream needs the chunker key");
     if (!this.workers.length) {
-      const chunker = new Chunker(chunkerKey);
+      const chunker = new Chunker(keys.key, keys.params);
       const identify = (plain: Buffer[]) => plain.map((p) => ({ id: chunkId(this.init.idKey, p), plain: p }));
       return {
         push: async (piece) => identify(chunker.push(piece)),

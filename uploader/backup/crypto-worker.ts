@@ -2,14 +2,14 @@
 // them (compress + encrypt), so that this CPU work runs on every core while the main thread reads
 // and uploads.
 import { parentPort, workerData } from "node:worker_threads";
-import { Chunker, chunkId, type SessionKey } from "../format/index.ts";
+import { Chunker, chunkId, type ChunkerParams, type SessionKey } from "../format/index.ts";
 import { seal } from "./seal.ts";
 
 export interface WorkerInit {
   idKey: Uint8Array;
   studioId: string;
-  /** The key of the studio's chunk boundaries (op "chunk"). */
-  chunkerKey?: Uint8Array;
+  /** The key of the studio's chunk boundaries and its scheme's parameters (op "chunk"). */
+  chunker?: { key: Uint8Array; params: ChunkerParams };
   /** The session key chunks are sealed with (op "seal"). */
   session?: { ephemeralPublicKey: Uint8Array; key: Uint8Array };
 }
@@ -54,9 +54,9 @@ async function handle(msg: WorkerRequest): Promise<WorkerResponse & { ok: true }
 }
 
 function chunkPiece(stream: number, piece: Uint8Array | null): Array<{ id: Uint8Array; plain: Uint8Array }> {
-  if (!init.chunkerKey) throw new Error("this pool was started without a chunker key");
+  if (!init.chunker) throw new Error("this pool was started without a chunker key");
   let chunker = streams.get(stream);
-  if (!chunker) streams.set(stream, (chunker = new Chunker(init.chunkerKey)));
+  if (!chunker) streams.set(stream, (chunker = new Chunker(init.chunker.key, init.chunker.params)));
   const done = piece ? chunker.push(piece) : [];
   if (!piece) {
     streams.delete(stream);

@@ -3,7 +3,7 @@
 // body's chunks, is signed by this device (certified by the studio key) and sent as one chunk.
 import { randomUUID } from "node:crypto";
 import {
-  bodyDigest, Chunker, encodeEntries, encodeRoot, MAX_CHUNK_SIZE, MAX_SKIPPED_IN_ROOT, privateKeyFromB64,
+  bodyDigest, Chunker, chunkerParamsFor, encodeEntries, encodeRoot, MAX_CHUNK_SIZE, MAX_SKIPPED_IN_ROOT, privateKeyFromB64,
   signRoot, type ManifestEntry, type ManifestStats,
 } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -23,7 +23,7 @@ export async function writeManifest(
 ): Promise<WrittenManifest> {
   const body = encodeEntries(m.entries);
   const bodyChunks: string[] = [];
-  const chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"));
+  const chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"), chunkerParamsFor(state.chunking));
   const pieces = chunker.push(body);
   const last = chunker.finish();
   if (last) pieces.push(last);

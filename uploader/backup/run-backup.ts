@@ -5,7 +5,7 @@
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/http.ts";
-import { newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
+import { chunkerParamsFor, newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { describeError, scan, type Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
@@ -65,7 +65,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   const pool = new CryptoPool({
     idKey: Buffer.from(state.chunkIdKey, "base64"),
     studioId: state.studioId,
-    chunkerKey: Buffer.from(state.chunkerKey, "base64"),
+    chunker: { key: Buffer.from(state.chunkerKey, "base64"), params: chunkerParamsFor(state.chunking) },
     session: newSessionKey(Buffer.from(state.studioBoxPublicKey, "base64")),
   });
   const sink = new ChunkSink(api, pool, { ...DEFAULT_SINK_OPTIONS, ...o.sink });

@@ -6,7 +6,7 @@ import { certifyDevice, createStudioKeys, newDeviceSigningKey } from "../format/
 import { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/http.ts";
 import { CliError, EXIT, usage } from "../errors.ts";
-import { unlock } from "../studio-keys.ts";
+import { studioChunking, unlock } from "../studio-keys.ts";
 import { deviceStateExists, saveDeviceState } from "../state.ts";
 
 export interface EnrollOptions {
@@ -38,6 +38,7 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
     const found = await api.lookupEnrollment(o.token);
     const created = found.keyset === null ? createStudioKeys(passphrase) : null;
     const secrets = created ? created.secrets : unlock(found.keyset, passphrase);
+    const chunking = studioChunking(created?.keyset ?? found.keyset);
     const signing = newDeviceSigningKey();
     const certificate = certifyDevice(secrets, {
       studioId: found.studioId,
@@ -70,6 +71,7 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
       studioSignPublicKey: secrets.signPublicKey.toString("base64"),
       chunkIdKey: secrets.chunkIdKey.toString("base64"),
       chunkerKey: secrets.chunkerKey.toString("base64"),
+      chunking,
       signPrivateKey: signing.privateKeyB64,
       certificate,
     });

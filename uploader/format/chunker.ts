@@ -9,17 +9,43 @@ import { FormatError } from "./errors.ts";
  * fingerprint well-known files.
  */
 
-export interface ChunkerParams {
+export interface ChunkBounds {
   min: number;
   avg: number;
   max: number;
 }
 
+export interface ChunkerParams extends ChunkBounds {
+  /**
+   * Bounds for the first chunk of each stream (file), cut by the same rule with these smaller
+   * sizes; absent: the first chunk is cut like the others.
+   */
+  head?: ChunkBounds;
+}
+
+/** Chunking scheme 1: every chunk ~1 MiB (studios whose keyset names no scheme). */
 export const DEFAULT_CHUNKER_PARAMS: Readonly<ChunkerParams> = Object.freeze({
   min: MIN_CHUNK_SIZE,
   avg: AVG_CHUNK_SIZE,
   max: MAX_CHUNK_SIZE,
 });
+
+/**
+ * Chunking scheme 2 (keysets with `"chunking": 2`): scheme 1 plus a small, content-defined first
+ * chunk per file (16-256 KiB, ~64 KiB). Metadata edits rewrite a file's head (a photo manager
+ * writing ratings and keywords into the JPEG/TIFF header, a database bumping its header page):
+ * with scheme 1 each re-uploads a ~1 MiB chunk, with scheme 2 a ~64 KiB one, and the boundary
+ * after the head is found again even when the edit changed the header's length.
+ */
+export const HEAD_CHUNKER_PARAMS: Readonly<ChunkerParams> = Object.freeze({
+  ...DEFAULT_CHUNKER_PARAMS,
+  head: Object.freeze({ min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }),
+});
+
+/** The parameters of a chunking scheme (the keyset's `chunking`: 1 or 2). */
+export function chunkerParamsFor(scheme: 1 | 2): Readonly<ChunkerParams> {
+  return scheme === 2 ? HEAD_CHUNKER_PARAMS : DEFAULT_CHUNKER_PARAMS;
+}
 
 /** 256 u32 = first 1024 bytes of AES-256-CTR(key = HMAC-SHA256(chunkerKey, "datasafe/v1/gear"), iv = 0). */
 export function gearTable(chunkerKey: Uint8Array): Uint32Array {
@@ -45,7 +71,7 @@ export function chunkerMasks(avg: number): { maskS: number; maskL: number } {
   return { maskS: top(bits + 2), maskL: top(bits - 2) };
 }
 
-function validateParams(p: ChunkerParams): void {
+function validateParams(p: ChunkBounds): void {
   const bits = Math.log2(p.avg);
   const ok =
     Number.isInteger(bits) && bits >= 6 && bits <= 28 &&
@@ -60,13 +86,20 @@ function validateParams(p: ChunkerParams): void {
  * was split. Input is scanned in place; bytes of a completed chunk are copied once into its
  * output buffer, only an unfinished tail (< max bytes) is held between calls.
  */
+interface Cut extends ChunkBounds {
+  maskS: number;
+  maskL: number;
+}
+
+const cutOf = (b: ChunkBounds): Cut => ({ min: b.min, avg: b.avg, max: b.max, ...chunkerMasks(b.avg) });
+
 export class Chunker {
   private readonly gear: Int32Array;
-  private readonly min: number;
-  private readonly avg: number;
-  private readonly max: number;
-  private readonly maskS: number;
-  private readonly maskL: number;
+  private readonly body: Cut;
+  /** The first chunk's bounds (the body's when the params have no head). */
+  private readonly head: Cut;
+  /** Whether the current chunk is the stream's first. */
+  private first = true;
   /** Bytes of the current (unfinished) chunk held from earlier push() calls. */
   private tail: Buffer = Buffer.alloc(0);
   private tailLen = 0;
@@ -76,12 +109,14 @@ export class Chunker {
 
   constructor(chunkerKey: Uint8Array, params: ChunkerParams = DEFAULT_CHUNKER_PARAMS) {
     validateParams(params);
+    if (params.head) {
+      validateParams(params.head);
+      if (params.head.max > params.max) throw new FormatError("BAD_ARGUMENT", "the head chunk's max exceeds the chunk max");
+    }
     // Int32Array: the hash loop then stays in small-integer arithmetic (same bits as u32).
     this.gear = new Int32Array(gearTable(chunkerKey).buffer);
-    this.min = params.min;
-    this.avg = params.avg;
-    this.max = params.max;
-    ({ maskS: this.maskS, maskL: this.maskL } = chunkerMasks(params.avg));
+    this.body = cutOf(params);
+    this.head = params.head ? cutOf(params.head) : this.body;
   }
 
   push(data: Uint8Array): Buffer[] {
@@ -105,6 +140,7 @@ export class Chunker {
     this.tailLen = 0;
     this.len = 0;
     this.hash = 0;
+    this.first = true;
     return rest;
   }
 
@@ -115,22 +151,22 @@ export class Chunker {
   private scan(data: Uint8Array, from: number): number {
     const n = data.length;
     const gear = this.gear;
+    const { min, avg, max, maskS, maskL } = this.first ? this.head : this.body;
     let i = from;
     let len = this.len;
     let h = this.hash;
     // Cut-point skipping: no cut can fall below min, so those bytes are not hashed at all.
-    if (len < this.min) {
-      const skip = Math.min(this.min - len, n - i);
+    if (len < min) {
+      const skip = Math.min(min - len, n - i);
       i += skip;
       len += skip;
-      if (len < this.min) {
+      if (len < min) {
         this.len = len;
         return -1;
       }
     }
-    if (len < this.avg) {
-      const maskS = this.maskS;
-      const end = i + Math.min(this.avg - len, n - i);
+    if (len < avg) {
+      const end = i + Math.min(avg - len, n - i);
       const begin = i;
       for (; i < end; i++) {
         h = ((h << 1) + gear[data[i]!]!) | 0;
@@ -138,16 +174,15 @@ export class Chunker {
       }
       len += i - begin;
     }
-    if (len >= this.avg) {
-      const maskL = this.maskL;
-      const end = i + Math.min(this.max - len, n - i);
+    if (len >= avg) {
+      const end = i + Math.min(max - len, n - i);
       const begin = i;
       for (; i < end; i++) {
         h = ((h << 1) + gear[data[i]!]!) | 0;
         if ((h & maskL) === 0) return this.cutAt(i + 1);
       }
       len += i - begin;
-      if (len >= this.max) return this.cutAt(i);
+      if (len >= max) return this.cutAt(i);
     }
     this.len = len;
     this.hash = h;
@@ -157,6 +192,7 @@ export class Chunker {
   private cutAt(end: number): number {
     this.len = 0;
     this.hash = 0;
+    this.first = false;
     return end;
   }
 
@@ -173,7 +209,7 @@ export class Chunker {
   private hold(data: Uint8Array, start: number, end: number): void {
     const need = this.tailLen + end - start;
     if (need > this.tail.length) {
-      const grown = Buffer.allocUnsafe(Math.min(this.max, Math.max(need, this.tail.length * 2, 64 * 1024)));
+      const grown = Buffer.allocUnsafe(Math.min(this.body.max, Math.max(need, this.tail.length * 2, 64 * 1024)));
       this.tail.copy(grown, 0, 0, this.tailLen);
       this.tail = grown;
     }

@@ -1,7 +1,9 @@
 // Public API of the DataSafe on-wire format (see FORMAT.md). Pure: no file or network I/O.
 export * from "./constants.ts";
 export { FormatError, type FormatErrorCode } from "./errors.ts";
-export { Chunker, DEFAULT_CHUNKER_PARAMS, chunkerMasks, gearTable, type ChunkerParams } from "./chunker.ts";
+export {
+  Chunker, DEFAULT_CHUNKER_PARAMS, HEAD_CHUNKER_PARAMS, chunkerMasks, chunkerParamsFor, gearTable, type ChunkBounds, type ChunkerParams,
+} from "./chunker.ts";
 export { chunkId, hexToId, idToHex, isHexId } from "./ids.ts";
 export { compress, decompress, type Compressed } from "./compress.ts";
 export {
@@ -9,7 +11,7 @@ export {
 } from "./aead.ts";
 export { DecryptKeyring, newSessionKey, type BoxSecrets, type SessionKey } from "./session.ts";
 export {
-  DEFAULT_SCRYPT, createStudioKeys, passphraseKek, recoveryKek, studioSecretsFromRaw, unlockWithPassphrase,
+  DEFAULT_SCRYPT, createStudioKeys, keysetChunking, passphraseKek, recoveryKek, studioSecretsFromRaw, unlockWithPassphrase,
   unlockWithRecoveryKey, type CreatedStudioKeys, type Keyset, type ScryptParams, type StudioSecrets,
   type WrappedSecrets,
 } from "./keys.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createCipheriv } from "node:crypto";
 import { describe, it } from "node:test";
-import { Chunker, FormatError, type ChunkerParams } from "../../../uploader/format/index.ts";
+import { Chunker, DEFAULT_CHUNKER_PARAMS, FormatError, chunkerParamsFor, type ChunkerParams } from "../../../uploader/format/index.ts";
 
 // Small params so a few MiB hold hundreds of chunks; the algorithm is the same at any scale.
 const SMALL: ChunkerParams = { min: 2048, avg: 8192, max: 32768 };
@@ -97,5 +97,45 @@ describe("Chunker", () => {
   it("rejects bad params", () => {
     assert.throws(() => new Chunker(KEY, { min: 10, avg: 1000, max: 5000 }), FormatError);
     assert.throws(() => new Chunker(KEY, { min: 5000, avg: 4096, max: 9000 }), FormatError);
+    assert.throws(() => new Chunker(KEY, { ...SMALL, head: { min: 10, avg: 100, max: 50 } }), FormatError);
+    assert.throws(() => new Chunker(KEY, { ...SMALL, head: { min: 1024, avg: 4096, max: SMALL.max * 2 } }), FormatError);
+  });
+});
+
+describe("Chunker with a head chunk (scheme 2)", () => {
+  const HEAD: ChunkerParams = { ...SMALL, head: { min: 256, avg: 1024, max: 4096 } };
+  const data = bytes(1024 * 1024, 3);
+  const chunks = (d: Buffer, pieces: number[] | null = null) => chunkAll(d, pieces, KEY, HEAD);
+
+  it("cuts each stream's first chunk within the head bounds, the rest within the body's", () => {
+    const cs = chunks(data, [5000]);
+    assert.ok(Buffer.concat(cs).equals(data));
+    assert.ok(cs[0]!.length >= 256 && cs[0]!.length <= 4096, `head ${cs[0]!.length}`);
+    cs.slice(1, -1).forEach((c) => assert.ok(c.length >= SMALL.min && c.length <= SMALL.max, `size ${c.length}`));
+    assert.deepEqual(lengths(cs), lengths(chunks(data)));
+    // finish() starts a new stream: its first chunk is a head chunk again.
+    const c = new Chunker(KEY, HEAD);
+    c.push(data.subarray(0, 100));
+    c.finish();
+    assert.deepEqual(c.push(data)[0], cs[0]);
+  });
+
+  it("a header rewrite, even one that changes its length, changes only the head chunk", () => {
+    const before = new Set(chunks(data).map((c) => c.toString("base64")));
+    const inPlace = Buffer.from(data);
+    inPlace.write("rating=5 keywords=wedding", 40);
+    const grown = Buffer.concat([data.subarray(0, 40), Buffer.from("a longer metadata block than before"), data.subarray(40)]);
+    for (const edited of [inPlace, grown]) {
+      const after = chunks(edited);
+      const changed = after.filter((c) => !before.has(c.toString("base64")));
+      assert.equal(changed.length, 1);
+      assert.equal(changed[0], after[0]);
+      assert.ok(after[0]!.length <= 4096);
+    }
+  });
+
+  it("scheme 1 keeps the boundaries it always had", () => {
+    assert.deepEqual(lengths(chunkAll(data, null, KEY, chunkerParamsFor(1))), lengths(chunkAll(data, null, KEY, DEFAULT_CHUNKER_PARAMS)));
+    assert.ok(chunkerParamsFor(2).head);
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  DecryptKeyring, FormatError, certifyDevice, createStudioKeys, formatRecoveryKey, newDeviceSigningKey, newSessionKey,
+  DecryptKeyring, FormatError, certifyDevice, createStudioKeys, formatRecoveryKey, keysetChunking, newDeviceSigningKey, newSessionKey,
   parseRecoveryKey, privateKeyFromB64, privateKeyFromRaw, privateKeyToB64, privateKeyToRaw, publicKeyToRaw,
   unlockWithPassphrase, unlockWithRecoveryKey, verifyDeviceCertificate, type Keyset, type StudioSecrets,
 } from "../../../uploader/format/index.ts";
@@ -29,6 +29,14 @@ describe("studio keyset", () => {
     assert.equal(Buffer.from(keyset.boxPublicKey, "base64").length, 32);
     assert.deepEqual(Object.keys(keyset.passphrase.kdf).sort(), ["N", "alg", "p", "r", "salt"]);
     assert.match(recoveryKey, /^([0-9A-HJKMNP-TV-Z]{4}-){12}[0-9A-HJKMNP-TV-Z]{4}$/);
+  });
+
+  it("names its chunking scheme: 2 for new keysets, 1 when absent, newer ones refused", () => {
+    assert.equal(keyset.chunking, 2);
+    assert.equal(keysetChunking(keyset), 2);
+    const { chunking: _, ...older } = clone(keyset);
+    assert.equal(keysetChunking(older), 1);
+    assert.throws(() => keysetChunking({ ...clone(keyset), chunking: 3 } as unknown as Keyset), code("UNSUPPORTED_VERSION"));
   });
 
   it("unlocks with the passphrase and with the recovery key", () => {

@@ -4,20 +4,22 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
-import { Chunker, chunkId, createStudioKeys, DecryptKeyring, newSessionKey, openChunk } from "../../../uploader/format/index.ts";
+import {
+  Chunker, chunkId, createStudioKeys, DecryptKeyring, HEAD_CHUNKER_PARAMS, newSessionKey, openChunk,
+} from "../../../uploader/format/index.ts";
 
 const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });
 const STUDIO = "studio-a";
 const keys = {
   idKey: secrets.chunkIdKey,
   studioId: STUDIO,
-  chunkerKey: secrets.chunkerKey,
+  chunker: { key: secrets.chunkerKey, params: HEAD_CHUNKER_PARAMS },
   session: newSessionKey(secrets.boxPublicKey),
 };
 
 /** Reference: the format's Chunker and chunkId on this thread. */
 function expectedChunks(data: Buffer): Array<{ id: string; plain: Buffer }> {
-  const c = new Chunker(secrets.chunkerKey);
+  const c = new Chunker(secrets.chunkerKey, HEAD_CHUNKER_PARAMS);
   const out = [...c.push(data)];
   const last = c.finish();
   if (last) out.push(last);
