@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { DownloadUrls, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
-import { bulkGet, bulkPut, type BulkAgents } from "./bulk.ts";
+import { bulkGet, bulkPut, jsonCall, type BulkAgents } from "./bulk.ts";
 import { ApiError, DEFAULT_RETRY, request, type RetryPolicy } from "./http.ts";
 import { UploadReports } from "./upload-reports.ts";
 
@@ -52,13 +52,8 @@ export class ApiClient {
     return { ...(this.accessToken ? { authorization: `Bearer ${this.accessToken}` } : {}), ...extra };
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await request(this.url(path), () => ({
-      method,
-      headers: this.headers(body === undefined ? {} : { "content-type": "application/json" }),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }));
-    return (await res.json()) as T;
+  private json<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    return jsonCall<T>(method, this.url(path), this.headers(), body, DEFAULT_RETRY, this.agents);
   }
 
   lookupEnrollment(token: string): Promise<EnrollmentLookup> {

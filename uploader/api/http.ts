@@ -79,6 +79,7 @@ export async function withRetries<T>(url: string, attempt: () => Promise<T>, pol
 }
 
 export function networkError(url: string, err: unknown): CliError {
-  const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? "error";
+  const e = err as { cause?: { code?: string }; code?: string; name?: string } | undefined;
+  const cause = e?.cause?.code ?? e?.code ?? e?.name ?? "error";
   return new CliError("SERVER_UNREACHABLE", `cannot reach ${new URL(url).origin} (${cause})`, EXIT.error);
 }
