@@ -12,6 +12,7 @@ export {
 export { DecryptKeyring, newSessionKey, type BoxSecrets, type SessionKey } from "./session.ts";
 export {
   DEFAULT_SCRYPT, createStudioKeys, keysetChunking, passphraseKek, recoveryKek, studioSecretsFromRaw, unlockWithPassphrase,
+  unlockWithPassphraseAsync,
   unlockWithRecoveryKey, type CreatedStudioKeys, type Keyset, type ScryptParams, type StudioSecrets,
   type WrappedSecrets,
 } from "./keys.ts";

@@ -1,5 +1,6 @@
 import {
-  createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, randomBytes, scryptSync, type KeyObject,
+  createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, randomBytes, scrypt, scryptSync, type KeyObject,
+  type ScryptOptions,
 } from "node:crypto";
 import { FORMAT_VERSION, NONCE_SIZE, TAG_SIZE } from "./constants.ts";
 import { FormatError } from "./errors.ts";
@@ -79,13 +80,24 @@ function checkScrypt({ N, r, p }: ScryptParams): void {
   if (!ok) throw new FormatError("BAD_KEYSET", "scrypt parameters out of range");
 }
 
-/** KEK from the passphrase. NFC-normalized so the same passphrase typed on macOS and Windows matches. */
-export function passphraseKek(passphrase: string, salt: Buffer, params: ScryptParams): Buffer {
+function scryptInput(passphrase: string, params: ScryptParams): { password: Buffer; options: ScryptOptions } {
   checkScrypt(params);
   const { N, r, p } = params;
   // scrypt needs 128*N*r bytes (+ 128*r*p); Node's default maxmem is 32 MiB.
   const maxmem = 128 * N * r + 128 * r * p + 16 * 1024 * 1024;
-  return scryptSync(Buffer.from(passphrase.normalize("NFC"), "utf8"), salt, 32, { N, r, p, maxmem });
+  return { password: Buffer.from(passphrase.normalize("NFC"), "utf8"), options: { N, r, p, maxmem } };
+}
+
+/** KEK from the passphrase. NFC-normalized so the same passphrase typed on macOS and Windows matches. */
+export function passphraseKek(passphrase: string, salt: Buffer, params: ScryptParams): Buffer {
+  const { password, options } = scryptInput(passphrase, params);
+  return scryptSync(password, salt, 32, options);
+}
+
+/** passphraseKek() on libuv's thread pool: the event loop goes on meanwhile (~0.4 s). */
+export function passphraseKekAsync(passphrase: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  const { password, options } = scryptInput(passphrase, params);
+  return new Promise((resolve, reject) => scrypt(password, salt, 32, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 export function recoveryKek(recoveryBytes: Buffer): Buffer {
@@ -175,14 +187,27 @@ function checkMatches(secrets: StudioSecrets, box: Buffer, sign: Buffer): Studio
   return secrets;
 }
 
-export function unlockWithPassphrase(keyset: Keyset, passphrase: string): StudioSecrets {
+/** The passphrase wrap's KDF input, and how to finish unlocking once the KEK is known. */
+function passphraseUnlock(keyset: Keyset): { salt: Buffer; params: ScryptParams; finish: (kek: Buffer) => StudioSecrets } {
   const { box, sign } = keysetPublicKeys(keyset);
   const kdf = keyset.passphrase?.kdf;
   if (kdf?.alg !== "scrypt") throw new FormatError("BAD_KEYSET", "unknown kdf");
-  const salt = b64ToBytes(kdf.salt, null, "kdf salt");
-  const kek = passphraseKek(passphrase, salt, { N: kdf.N, r: kdf.r, p: kdf.p });
-  const plain = unwrap(kek, keysetAad(box, sign), keyset.passphrase, "BAD_PASSPHRASE");
-  return checkMatches(deserializeSecrets(plain), box, sign);
+  return {
+    salt: b64ToBytes(kdf.salt, null, "kdf salt"),
+    params: { N: kdf.N, r: kdf.r, p: kdf.p },
+    finish: (kek) => checkMatches(deserializeSecrets(unwrap(kek, keysetAad(box, sign), keyset.passphrase, "BAD_PASSPHRASE")), box, sign),
+  };
+}
+
+export function unlockWithPassphrase(keyset: Keyset, passphrase: string): StudioSecrets {
+  const u = passphraseUnlock(keyset);
+  return u.finish(passphraseKek(passphrase, u.salt, u.params));
+}
+
+/** unlockWithPassphrase() with the KDF on libuv's thread pool, so downloads can overlap it. */
+export async function unlockWithPassphraseAsync(keyset: Keyset, passphrase: string): Promise<StudioSecrets> {
+  const u = passphraseUnlock(keyset);
+  return u.finish(await passphraseKekAsync(passphrase, u.salt, u.params));
 }
 
 export function unlockWithRecoveryKey(keyset: Keyset, recoveryKey: string): StudioSecrets {

@@ -7,7 +7,7 @@ import {
   DecryptKeyring, decodeEntries, decodeRoot, FormatError, hexToId, openChunk, verifyBody, verifyRoot,
   type ManifestEntry, type ManifestRoot, type StudioSecrets,
 } from "../format/index.ts";
-import { unlock } from "../studio-keys.ts";
+import { unlockAsync } from "../studio-keys.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { DeviceState } from "../state.ts";
 
@@ -31,8 +31,12 @@ export function damaged(err: unknown, what: string): CliError {
 }
 
 export async function openRestorePoint(api: ApiClient, state: DeviceState, passphrase: string, idOrLatest: string): Promise<OpenedRestorePoint> {
-  const view = await api.getRestorePoint(idOrLatest);
-  const secrets = unlock(await api.keyset(), passphrase);
+  const [view, keyset] = await Promise.all([api.getRestorePoint(idOrLatest), api.keyset()]);
+  const reader = new ChunkReader(api);
+  // The manifest root downloads while the passphrase's key derivation (~0.4 s) runs.
+  const rootEnvelope = reader.get(view.rootChunkId);
+  rootEnvelope.catch(() => undefined); // observed below, unless unlocking fails first
+  const secrets = await unlockAsync(keyset, passphrase);
   // The server could hand out another keyset; this device learnt the real public keys at enrollment.
   if (
     secrets.boxPublicKey.toString("base64") !== state.studioBoxPublicKey ||
@@ -41,19 +45,18 @@ export async function openRestorePoint(api: ApiClient, state: DeviceState, passp
     throw new CliError("KEYSET_SWAPPED", "the server's copy of the studio keys is not the one this device enrolled with", EXIT.auth);
   }
   const keyring = new DecryptKeyring(secrets);
-  const reader = new ChunkReader(api);
-  const fetchChunk = async (hex: string): Promise<Buffer> => {
-    const envelope = await reader.get(hex);
+  const open = async (hex: string, envelope: Buffer): Promise<Buffer> => {
     try {
       return await openChunk(keyring, secrets.chunkIdKey, state.studioId, hexToId(hex), envelope);
     } catch (err) {
       throw damaged(err, `chunk ${hex}`);
     }
   };
+  const fetchChunk = async (hex: string): Promise<Buffer> => open(hex, await reader.get(hex));
 
   let root: ManifestRoot;
   try {
-    root = decodeRoot(await fetchChunk(view.rootChunkId));
+    root = decodeRoot(await open(view.rootChunkId, await rootEnvelope));
     verifyRoot(root, secrets.signPublicKey, { studioId: state.studioId, restorePointId: view.id });
   } catch (err) {
     throw err instanceof CliError ? err : damaged(err, "the manifest");

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import {
   DecryptKeyring, FormatError, certifyDevice, createStudioKeys, formatRecoveryKey, keysetChunking, newDeviceSigningKey, newSessionKey,
   parseRecoveryKey, privateKeyFromB64, privateKeyFromRaw, privateKeyToB64, privateKeyToRaw, publicKeyToRaw,
-  unlockWithPassphrase, unlockWithRecoveryKey, verifyDeviceCertificate, type Keyset, type StudioSecrets,
+  unlockWithPassphrase, unlockWithPassphraseAsync, unlockWithRecoveryKey, verifyDeviceCertificate, type Keyset, type StudioSecrets,
 } from "../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;
@@ -43,6 +43,11 @@ describe("studio keyset", () => {
     sameSecrets(unlockWithPassphrase(clone(keyset), "correct horse"), secrets);
     sameSecrets(unlockWithRecoveryKey(clone(keyset), recoveryKey), secrets);
     sameSecrets(unlockWithRecoveryKey(keyset, ` ${recoveryKey.toLowerCase().replace(/-/g, " ")} `), secrets);
+  });
+
+  it("unlocks alike with the key derivation on the thread pool", async () => {
+    sameSecrets(await unlockWithPassphraseAsync(clone(keyset), "correct horse"), secrets);
+    await assert.rejects(unlockWithPassphraseAsync(keyset, "wrong horse"), code("BAD_PASSPHRASE"));
   });
 
   it("normalizes the passphrase (NFC)", () => {
