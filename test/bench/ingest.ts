@@ -36,6 +36,8 @@ export interface IngestReport {
   busyAnswers: number;
   serverPeakRssMiB: number;
   serverCpuSec: number;
+  /** CPU of this process, which plays all the uploaders (on the same cores as the server). */
+  uploadersCpuSec: number;
   missingUnderLoad: { p50: number; p99: number; n: number };
   missingIdle: { p50: number; p99: number; n: number };
 }
@@ -104,10 +106,12 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const spid = server.proc.pid!;
   await resetPeakRss(spid);
   const cpu0 = (await procCpuSec(spid)) ?? 0;
+  const own0 = process.cpuUsage();
   let done = false;
   const probing = missingLatency(probe, probeKnown, () => done, 100_000);
   const ingestMs = await fanOut(o.clients, o.chunksPerClient, (c, i) => put(clients[c]!, randomBytes(32).toString("hex"), sizeOf(c, i)))
     .finally(() => (done = true));
+  const own = process.cpuUsage(own0);
   const underLoad = await probing;
   const busy = (await busyAnswers(server.url)) - busy0;
   const cpu1 = (await procCpuSec(spid)) ?? cpu0;
@@ -135,6 +139,7 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
     busyAnswers: busy,
     serverPeakRssMiB: mem?.hwmMiB ?? NaN,
     serverCpuSec: cpu1 - cpu0,
+    uploadersCpuSec: (own.user + own.system) / 1e6,
     missingUnderLoad: summary(underLoad),
     missingIdle: summary(idle),
   };

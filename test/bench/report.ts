@@ -67,8 +67,8 @@ export function render(r: BenchReport): string {
   }
   if (r.ingest.length) {
     out.push("", "4. Server ingest, concurrent uploaders (one device each) vs the raw store, same objects and concurrency",
-      table(["store", "clients", "MiB", "raw MiB/s", "ingest MiB/s", "ratio", "errors", "429 answers", "server RSS MiB", "server CPU s", "missing p50/p99 ms (load)", "(idle)"],
-        r.ingest.map((i) => [i.store, String(i.clients), f(i.MiB, 0), f(i.rawMBps, 0), f(i.ingestMBps, 0), `${f(i.ratio, 2)}x`, String(i.errors), String(i.busyAnswers), f(i.serverPeakRssMiB, 0), f(i.serverCpuSec, 1), `${f(i.missingUnderLoad.p50)}/${f(i.missingUnderLoad.p99)}`, `${f(i.missingIdle.p50)}/${f(i.missingIdle.p99)}`])));
+      table(["store", "clients", "MiB", "raw MiB/s", "ingest MiB/s", "ratio", "errors", "429 answers", "server RSS MiB", "server CPU s", "uploaders CPU s", "missing p50/p99 ms (load)", "(idle)"],
+        r.ingest.map((i) => [i.store, String(i.clients), f(i.MiB, 0), f(i.rawMBps, 0), f(i.ingestMBps, 0), `${f(i.ratio, 2)}x`, String(i.errors), String(i.busyAnswers), f(i.serverPeakRssMiB, 0), f(i.serverCpuSec, 1), f(i.uploadersCpuSec, 1), `${f(i.missingUnderLoad.p50)}/${f(i.missingUnderLoad.p99)}`, `${f(i.missingIdle.p50)}/${f(i.missingIdle.p99)}`])));
   }
   if (r.lookup) {
     const l = r.lookup;
