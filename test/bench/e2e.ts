@@ -15,10 +15,14 @@ import { dataSafeBackup, dataSafeRestore, dataSafeSettled, newDataSafeStudio } f
 import { applyEdits, generate, type Dataset } from "./dataset.ts";
 import { PHASES, treeDigests, type PhaseName, type PhaseResult } from "./phase.ts";
 import { newResticRepo, resticBackup, resticRestore } from "./restic.ts";
+import { processesCpuSec } from "./proc.ts";
 import { deletePrefix, type S3Env } from "./s3-env.ts";
 import { medianOf, MiB } from "./stats.ts";
 
 export type Phases = Record<PhaseName, PhaseResult>;
+
+/** The Ceph RGW test server's processes: its CPU is part of what each tool costs the machine. */
+const CEPH = ["radosgw", "ceph-osd"];
 
 export interface E2EReport {
   store: "s3" | "local";
@@ -84,7 +88,10 @@ export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobSt
       const step = async (phase: PhaseName, fn: (t: Tool) => Promise<PhaseResult>) => {
         for (const t of ts) {
           for (const u of ts) await u.settled();
+          const store0 = await processesCpuSec(CEPH);
           const r = await fn(t);
+          const store1 = await processesCpuSec(CEPH);
+          r.storeCpuSec = store0 === null || store1 === null ? NaN : store1 - store0;
           got[t.name]![phase] = r;
           o.log(`  rep ${rep + 1}/${o.reps} ${t.name.padEnd(8)} ${phase.padEnd(17)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  ${r.mbps.toFixed(1).padStart(7)} MiB/s`);
         }

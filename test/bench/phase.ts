@@ -22,10 +22,12 @@ export interface PhaseResult {
   clientCpuSec: number;
   serverPeakRssMiB: number;
   serverCpuSec: number;
+  /** CPU of the S3 server (Ceph RGW's radosgw + ceph-osd on this machine) during the step; NaN if elsewhere. */
+  storeCpuSec: number;
 }
 
-export function phase(treeBytes: number, p: Omit<PhaseResult, "mbps">): PhaseResult {
-  return { ...p, mbps: mbps(treeBytes, p.wallMs) };
+export function phase(treeBytes: number, p: Omit<PhaseResult, "mbps" | "storeCpuSec">): PhaseResult {
+  return { ...p, mbps: mbps(treeBytes, p.wallMs), storeCpuSec: NaN };
 }
 
 /** SHA-256 of every file of the tree, keyed by its path relative to the tree root. */

@@ -3,7 +3,7 @@
 // counter (monotonic, so sampling it misses at most the last interval), /proc/<pid>/stat has
 // utime+stime in clock ticks.
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 
 export interface Measured {
   code: number;
@@ -69,4 +69,23 @@ export function runMeasured(cmd: string, args: string[], opts: { env: NodeJS.Pro
       resolve({ code: code ?? -1, stdout, stderr, wallMs: performance.now() - started, peakRssMiB: peak, cpuSec: cpu });
     });
   });
+}
+
+/**
+ * CPU seconds used so far by this machine's processes with one of these command names (summed);
+ * null when none runs here (an S3 server elsewhere).
+ */
+export async function processesCpuSec(names: readonly string[]): Promise<number | null> {
+  let total = 0;
+  let found = false;
+  for (const pid of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const comm = (await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim();
+    if (!names.includes(comm)) continue;
+    const cpu = await procCpuSec(Number(pid));
+    if (cpu === null) continue;
+    total += cpu;
+    found = true;
+  }
+  return found ? total : null;
 }

@@ -30,7 +30,7 @@ function table(head: string[], rows: string[][]): string {
 }
 
 function phaseCells(p: PhaseResult): string[] {
-  return [f(p.wallMs / 1000, 2), f(p.mbps), f(p.sentBytes / MiB), f(p.storedBytes / MiB), f(p.newChunks, 0), f(p.clientPeakRssMiB, 0), f(p.clientCpuSec, 1), f(p.serverPeakRssMiB, 0), f(p.serverCpuSec, 1)];
+  return [f(p.wallMs / 1000, 2), f(p.mbps), f(p.sentBytes / MiB), f(p.storedBytes / MiB), f(p.newChunks, 0), f(p.clientPeakRssMiB, 0), f(p.clientCpuSec, 1), f(p.serverPeakRssMiB, 0), f(p.serverCpuSec, 1), f(p.storeCpuSec, 1)];
 }
 
 export function render(r: BenchReport): string {
@@ -60,10 +60,10 @@ export function render(r: BenchReport): string {
         const d = e.datasafe[p];
         const q = e.restic[p];
         const ratio = (a: number, b: number) => (b > 0 ? `${f(a / b, 2)}x` : "-");
-        rows.push(["", "DS/restic", ratio(d.wallMs, q.wallMs), ratio(d.mbps, q.mbps), ratio(d.sentBytes, q.sentBytes), ratio(d.storedBytes, q.storedBytes), "", ratio(d.clientPeakRssMiB, q.clientPeakRssMiB), ratio(d.clientCpuSec, q.clientCpuSec), "", ""]);
+        rows.push(["", "DS/restic", ratio(d.wallMs, q.wallMs), ratio(d.mbps, q.mbps), ratio(d.sentBytes, q.sentBytes), ratio(d.storedBytes, q.storedBytes), "", ratio(d.clientPeakRssMiB, q.clientPeakRssMiB), ratio(d.clientCpuSec, q.clientCpuSec), "", "", ratio(d.storeCpuSec, q.storeCpuSec)]);
       }
     }
-    out.push(table(["phase", "tool", "time s", "MiB/s", "sent MiB", "stored MiB", "new chunks", "client RSS MiB", "client CPU s", "server RSS MiB", "server CPU s"], rows));
+    out.push(table(["phase", "tool", "time s", "MiB/s", "sent MiB", "stored MiB", "new chunks", "client RSS MiB", "client CPU s", "server RSS MiB", "server CPU s", "S3 server CPU s"], rows));
   }
   if (r.ingest.length) {
     out.push("", "4. Server ingest, concurrent uploaders (one device each) vs the raw store, same objects and concurrency",
