@@ -72,6 +72,9 @@ export class CryptoPool {
   private seq = 0;
   private next = 0;
   private streams = 0;
+  /** Set once a worker failed or exited: every pending and later call rejects with it. */
+  private broken: Error | null = null;
+  private closing = false;
 
   constructor(
     private readonly init: PoolKeys,
@@ -87,7 +90,10 @@ export class CryptoPool {
       for (let i = 0; i < size; i++) {
         const w = new Worker(workerScript(), { workerData: data });
         w.on("message", (res: WorkerResponse) => this.settle(res));
-        w.on("error", (err) => this.failAll(err));
+        w.on("error", (err) => this.fail(err));
+        w.on("exit", (code) => {
+          if (!this.closing) this.fail(new Error(`a crypto worker exited (code ${code})`));
+        });
         this.workers.push(w);
       }
     } catch {
@@ -103,13 +109,15 @@ export class CryptoPool {
     else p.reject(new Error(res.error));
   }
 
-  private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const p of this.pending.values()) p.reject(this.broken);
     this.pending.clear();
   }
 
   private call(req: WorkerRequest, transfer: ArrayBuffer[], worker = this.next++): Promise<WorkerResponse & { ok: true }> {
     return new Promise((resolve, reject) => {
+      if (this.broken) return reject(this.broken);
       this.pending.set(req.seq, { resolve, reject });
       this.workers[worker % this.workers.length]!.postMessage(req, transfer);
     });
@@ -166,6 +174,7 @@ export class CryptoPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

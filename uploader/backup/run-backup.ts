@@ -14,7 +14,7 @@ import { commitRestorePoint } from "./commit.ts";
 import { CryptoPool } from "./crypto-pool.ts";
 import { FileCache } from "./file-cache.ts";
 import { writeManifest } from "./manifest-writer.ts";
-import { readFileChunks } from "./read-file.ts";
+import { PipelineError, readFileChunks } from "./read-file.ts";
 
 export interface BackupOptions {
   state: DeviceState;
@@ -97,6 +97,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
           try {
             read = await readFileChunks(e.abs, pool, sink, (n) => o.progress.advance(n));
           } catch (err) {
+            if (err instanceof PipelineError) throw err.cause;
             skipped.push({ path: e.path, error: describeError(err) });
             continue;
           }

@@ -65,3 +65,20 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
     });
   });
 }
+
+describe("CryptoPool when a worker dies", () => {
+  it("rejects pending and later calls instead of leaving them waiting forever", async () => {
+    const pool = new CryptoPool(keys, 2);
+    try {
+      await pool.id(randomBytes(100)); // workers are up
+      // Stands in for a crash (out of memory, a native fault): the thread is gone.
+      const workers = (pool as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers;
+      const pending = pool.seal(randomBytes(32), randomBytes(1_000_000));
+      await workers[0]!.terminate();
+      await assert.rejects(Promise.all([pending, pool.id(randomBytes(100))]), /exited/);
+      await assert.rejects(pool.chunkStream().push(randomBytes(100)), /exited/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
