@@ -37,7 +37,7 @@ export class ApiClient {
   private readonly reports = new UploadReports(async (uploads) =>
     (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
-  /** `agents`: the connection pools for chunk bytes; by default the process-wide ones. */
+  /** `agents`: the connection pools for its requests (chunk bytes and API calls); by default the process-wide ones. */
   constructor(
     readonly server: string,
     private readonly accessToken?: string,

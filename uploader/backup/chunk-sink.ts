@@ -1,8 +1,9 @@
-// The upload half of the backup pipeline. Chunks arrive in file order; each is identified (keyed
-// MAC, on a worker thread: by add(), or already with the chunking, addIdentified()), batched into "which are missing?" queries, and only missing ones are
-// sealed (compressed + encrypted, on a worker thread) and uploaded, several at a time. add()
-// returns as soon as the chunk is handed over, so reading, CPU work and uploads overlap. Memory
-// is bounded: a chunk's plaintext is held from add() until it is known present or sealed.
+// The upload half of the backup pipeline. Chunks arrive in file order, identified (keyed MAC, on a
+// worker thread: with the chunking, addIdentified(), or here, add()); they are batched into "which
+// are missing?" queries, and only missing ones are sealed (compressed + encrypted, on a worker
+// thread) and uploaded, several at a time. add() returns as soon as the chunk is handed over, so
+// reading, CPU work and uploads overlap. Memory is bounded: a chunk's plaintext is held from add()
+// until it is known present or sealed.
 import type { ApiClient } from "../api/client.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";

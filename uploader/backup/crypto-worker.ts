@@ -21,7 +21,15 @@ export type WorkerRequest =
   | { op: "chunk"; seq: number; stream: number; piece: Uint8Array | null };
 
 export type WorkerResponse =
-  | { seq: number; ok: true; id?: Uint8Array; plain?: Uint8Array; envelope?: Uint8Array; sha256?: string; chunks?: Array<{ id: Uint8Array; plain: Uint8Array }> }
+  | {
+    seq: number;
+    ok: true;
+    id?: Uint8Array;
+    plain?: Uint8Array;
+    envelope?: Uint8Array;
+    sha256?: string;
+    chunks?: Array<{ id: Uint8Array; plain: Uint8Array }>;
+  }
   | { seq: number; ok: false; error: string };
 
 const init = workerData as WorkerInit;

@@ -8,6 +8,8 @@ import type { AddedChunk, ChunkSink } from "./chunk-sink.ts";
 import type { CryptoPool, IdentifiedChunk } from "./crypto-pool.ts";
 
 const READ_BUFFER = 1024 * 1024;
+/** Pieces being chunked at once: the worker always has the next piece while we read another. */
+const PIECES_AHEAD = 2;
 
 /** Not about this file: the chunking workers or the upload side failed (`cause`). */
 export class PipelineError extends Error {
@@ -22,8 +24,6 @@ function pipeline<T>(p: Promise<T>): Promise<T> {
     throw new PipelineError(err);
   });
 }
-/** Pieces being chunked at once: the worker always has the next piece while we read another. */
-const PIECES_AHEAD = 2;
 
 export interface ReadFile {
   size: number;
