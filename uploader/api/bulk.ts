@@ -44,7 +44,9 @@ function responseError(status: number, body: string, contentType: string | undef
   return err;
 }
 
-function once(agents: BulkAgents, method: "GET" | "PUT" | "POST", url: string, headers: Record<string, string>, body?: Buffer): Promise<Buffer> {
+type Method = "GET" | "PUT" | "POST";
+
+function once(agents: BulkAgents, method: Method, url: string, headers: Record<string, string>, body?: Buffer): Promise<Buffer> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
   const agent = agents[u.protocol as keyof typeof agents];
@@ -86,7 +88,7 @@ export function bulkPut(url: string, headers: Record<string, string>, body: Buff
 }
 
 /** An API call: `body` (if any) sent as JSON, the answer parsed as JSON. */
-export async function jsonCall<T>(method: "GET" | "PUT" | "POST", url: string, headers: Record<string, string>, body: unknown, policy: RetryPolicy, agents = shared): Promise<T> {
+export async function jsonCall<T>(method: Method, url: string, headers: Record<string, string>, body: unknown, policy: RetryPolicy, agents = shared): Promise<T> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const all = payload ? { ...headers, "content-type": "application/json", "content-length": String(payload.length) } : headers;
   const res = await withRetries(url, () => once(agents, method, url, all, payload), policy);

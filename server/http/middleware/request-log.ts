@@ -1,5 +1,6 @@
-// One log line and one count (datasafe_http_responses_total) per request; the line at a level chosen by its outcome: a first backup is thousands of chunk
-// requests, so successes are debug and problems stand out (4xx but 429 warn, 5xx error).
+// One log line and one count (datasafe_http_responses_total) per request. The line's level follows
+// the outcome: a first backup is thousands of chunk requests, so successes are debug and problems
+// stand out (4xx but 429 warn, 5xx error).
 // Replaces pino-http, which built a child logger and serializers for every request, ~0.4 ms of API
 // CPU each under ingest load even when the line was then dropped. Nothing but the method, path,
 // status and time is logged: no headers, so no credential can reach a log line.
