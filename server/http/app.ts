@@ -6,6 +6,7 @@ import { errors } from "../errors.ts";
 import { errorHandler } from "./error-handler.ts";
 import { requireDevice } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { limitUploads } from "./middleware/upload-limit.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
@@ -13,6 +14,7 @@ import { heartbeatRoutes } from "./routes/heartbeats.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { packRoutes } from "./routes/packs.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
@@ -27,8 +29,10 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   v1.use(express.json({ limit: "1mb" }));
   v1.use(enrollmentRoutes(ctx));
   v1.use(requireDevice(ctx));
-  v1.use(chunkRoutes(ctx));
+  const uploads = limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice });
+  v1.use(chunkRoutes(ctx, uploads));
   v1.use(directChunkRoutes(ctx));
+  v1.use(packRoutes(ctx, uploads));
   v1.use(restorePointRoutes(ctx));
   v1.use(integrityRoutes(ctx));
   v1.use(heartbeatRoutes(ctx));

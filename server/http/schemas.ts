@@ -50,6 +50,29 @@ export type UploadedResult =
   | { id: string; stored: boolean; size: number }
   | { id: string; status: number; error: { code: string; message: string } };
 
+/**
+ * Packs (services/packs.ts): several sealed chunks stored as one object. The table lists them in
+ * order; chunk i starts where chunk i-1 ends, and the sizes add up to the pack's size.
+ */
+export const MAX_PACK_BYTES = 8 * 1024 * 1024;
+export const MAX_CHUNKS_PER_PACK = 1024;
+/** A relayed pack's body starts with its table as JSON, this many bytes at most. */
+export const MAX_PACK_TABLE_BYTES = 256 * 1024;
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
+export const packTable = z
+  .array(z.object({ id: chunkIdHex, size: z.number().int().min(1).max(MAX_CHUNK_OBJECT_BYTES), sha256: sha256Hex }))
+  .min(1)
+  .max(MAX_CHUNKS_PER_PACK)
+  .refine((t) => t.reduce((n, c) => n + c.size, 0) <= MAX_PACK_BYTES, `a pack holds at most ${MAX_PACK_BYTES} bytes`);
+export type PackTable = z.infer<typeof packTable>;
+/** PUT /v1/packs (relayed): the body is {"chunks": PackTable} as JSON, then the pack's bytes. */
+export const relayedPackTable = z.object({ chunks: packTable });
+/** POST /v1/packs/upload-url: a presigned PUT for one pack of `size` bytes with this SHA-256. */
+export const packUploadUrlBody = z.object({ size: z.number().int().min(1).max(MAX_PACK_BYTES), sha256: sha256Hex });
+/** POST /v1/packs/uploaded: the pack stored under a granted key, and its table. */
+export const packUploadedBody = z.object({ key: z.string().min(1).max(512), sha256: sha256Hex, chunks: packTable });
+export type PackUploaded = z.infer<typeof packUploadedBody>;
+
 /** Ids per download-URL request. */
 export const MAX_IDS_PER_URL_REQUEST = 256;
 export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST) });
@@ -68,6 +91,12 @@ export interface DownloadUrls {
   ttlSeconds: number;
   /** Hex id -> presigned GET URL, for the requested chunks the studio holds. */
   urls: Record<string, string>;
+  /**
+   * Hex id -> where the chunk lies in the object of its URL, for chunks stored in a pack (GET
+   * with a Range header); chunks absent here are their whole object. Chunks of one pack share
+   * one URL, so neighbours can be read with one ranged GET.
+   */
+  ranges?: Record<string, { offset: number; size: number }>;
 }
 
 export const restorePointIdParam = z.uuid();

@@ -2,10 +2,10 @@
 // row exists only once its object is durably stored, so "present" in the dedup answer always
 // means "restorable" (DESIGN.md principle 4).
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
-import { errors } from "../errors.ts";
+import { AppError, errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_CHUNK_OBJECT_BYTES } from "../http/schemas.ts";
 import { objectKeyForChunk } from "../storage/index.ts";
@@ -64,7 +64,10 @@ export async function openChunk(ctx: Ctx, studioId: string, id: Buffer): Promise
   const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } } });
   if (!row) throw errors.notFound("chunk");
   try {
-    return { size: row.size, stream: await ctx.blobs.get(row.objectKey) };
+    if (row.offset === null) return { size: row.size, stream: await ctx.blobs.get(row.objectKey) };
+    const data = await ctx.blobs.readRange(row.objectKey, row.offset, row.size);
+    if (data.length !== row.size) throw new AppError("BLOB_MISSING", 410, "the stored data of this chunk is cut short on the server");
+    return { size: row.size, stream: Readable.from([data]) };
   } catch (err) {
     throw translateStorageError(err);
   }

@@ -94,24 +94,31 @@ async function settleConflict(ctx: Ctx, studioId: string, r: UploadedReport, siz
   if (row?.objectKey === r.key) return { stored: true, size: row.size };
   const id = Buffer.from(r.id, "hex");
   if (row?.state === "damaged") {
-    return switchDamagedChunk(ctx, { studioId, id, objectKey: r.key, size, sha256: Buffer.from(r.sha256, "hex"), oldObjectKey: row.objectKey });
+    return switchDamagedChunk(ctx, { studioId, id, objectKey: r.key, offset: null, size, sha256: Buffer.from(r.sha256, "hex"), oldObjectKey: row.objectKey });
   }
   // Another upload of the same chunk won the race (first complete upload wins); ours is surplus.
   await ctx.blobs.delete(r.key).catch((err: unknown) => ctx.log.warn({ err, objectKey: r.key }, "could not delete the object of a lost upload race"));
   return { stored: false, size: row?.size ?? size };
 }
 
-/** Presigned GET URLs (hex id -> URL) for the chunks of those given that the studio holds. */
+/** Presigned GET URLs (hex id -> URL, and where in a pack) for the chunks of those given that the studio holds. */
 export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[]): Promise<DownloadUrls> {
   const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
   if (!ctx.direct) return { direct: false, ttlSeconds, urls: {} };
   // Hex in and out: Prisma 6.19's JS engine cannot pass bytea arrays nor read raw bytea columns.
-  const rows = await ctx.db.$queryRaw<Array<{ id: string; objectKey: string }>>`
-    SELECT w.hex AS id, c."objectKey" FROM unnest(${ids}::text[]) AS w(hex)
+  const rows = await ctx.db.$queryRaw<Array<{ id: string; objectKey: string; offset: number | null; size: number }>>`
+    SELECT w.hex AS id, c."objectKey", c."offset", c.size FROM unnest(${ids}::text[]) AS w(hex)
     JOIN "Chunk" c ON c."studioId" = ${studioId}::uuid AND c.id = decode(w.hex, 'hex')`;
   const urls: Record<string, string> = {};
-  for (const r of rows) urls[r.id] = await ctx.direct.presignGet(r.objectKey, ttlSeconds);
-  return { direct: true, ttlSeconds, urls };
+  const ranges: Record<string, { offset: number; size: number }> = {};
+  const byKey = new Map<string, string>(); // chunks of one pack share its URL
+  for (const r of rows) {
+    let url = byKey.get(r.objectKey);
+    if (!url) byKey.set(r.objectKey, (url = await ctx.direct.presignGet(r.objectKey, ttlSeconds)));
+    urls[r.id] = url;
+    if (r.offset !== null) ranges[r.id] = { offset: Number(r.offset), size: Number(r.size) };
+  }
+  return { direct: true, ttlSeconds, urls, ranges };
 }
 
 function requireDirect(ctx: Ctx): DirectTransfer {

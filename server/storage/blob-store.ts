@@ -11,7 +11,8 @@ import { InvalidKeyError } from "./errors.ts";
  * unique: a blob is written once and never modified. Keys MUST match KEY_PATTERN; methods
  * reject others with InvalidKeyError before touching the backend.
  *
- * Errors: methods reject only with StorageError subclasses from errors.ts (no vendor types).
+ * Errors: methods reject only with StorageError subclasses from errors.ts (no vendor types),
+ * except readRange, which rejects bad offsets and lengths (a caller's bug) with RangeError.
  * `err.transient` says whether retrying may help; RetryingStore relies on it.
  */
 export interface BlobStore {
@@ -42,6 +43,14 @@ export interface BlobStore {
   /** The whole blob in memory (chunks are small, at most ~4.1 MiB). BlobNotFoundError if absent. */
   read(key: string): Promise<Buffer>;
 
+  /**
+   * Bytes [offset, offset + length) of the blob, in memory (a chunk inside a pack object: at most
+   * ~4.1 MiB). Fewer bytes when the blob ends earlier (none when it ends at or before `offset`):
+   * the caller compares the length. BlobNotFoundError if absent. offset >= 0, length >= 1
+   * (integers), else RangeError before touching the backend.
+   */
+  readRange(key: string, offset: number, length: number): Promise<Buffer>;
+
   /** Size of the blob, or null when absent (absence is an answer here, not an error). */
   stat(key: string): Promise<{ size: number } | null>;
 
@@ -63,6 +72,13 @@ const KEY_PATTERN = /^[A-Za-z0-9/_.-]+$/;
  * no leading or trailing "/". */
 export function validateKey(key: string): void {
   validate(key, false);
+}
+
+/** Throws RangeError unless readRange's `offset` >= 0 and `length` >= 1 are safe integers. */
+export function validateRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`readRange: offset must be an integer >= 0, got ${offset}`);
+  if (!Number.isSafeInteger(length) || length < 1) throw new RangeError(`readRange: length must be an integer >= 1, got ${length}`);
+  if (!Number.isSafeInteger(offset + length)) throw new RangeError(`readRange: offset + length exceeds ${Number.MAX_SAFE_INTEGER}`);
 }
 
 /** Same rules for list prefixes; "" (everything) is allowed. */

@@ -2,7 +2,8 @@
 //
 // Object key layout (S3 bucket or local directory; the server chooses every key, clients never do):
 //
-//   studios/<studioId>/chunks/<xx>/<chunkIdHex>.<rrrrrrrr>
+//   studios/<studioId>/chunks/<xx>/<chunkIdHex>.<rrrrrrrr>     one chunk
+//   studios/<studioId>/packs/<xx>/<packIdHex>                  several chunks (services/packs.ts)
 //
 //   <studioId>    the owning tenant. One prefix per studio, so a studio's chunks can be listed
 //                 (garbage collection, repair, export) and deleted without scanning others'.
@@ -17,6 +18,8 @@
 //                 key, so a suspect object is never overwritten in place and the database row
 //                 switches to the new key only once the new object is verified. The old one is
 //                 deleted afterwards by garbage collection.
+//   <packIdHex>   32 random hex digits chosen per pack upload (its first 2 are <xx>); a pack's
+//                 chunks are listed in the database only (each row: key, offset, size).
 //
 // The database (not a listing) is the source of truth for which key holds a chunk.
 
@@ -66,6 +69,20 @@ export function isObjectKeyForChunk(key: string, studioId: string, chunkIdHex: s
   if (!STUDIO_ID.test(studioId) || !CHUNK_ID.test(chunkIdHex)) return false;
   const stem = chunkKeyStem(studioId, chunkIdHex);
   return key.startsWith(stem) && /^[0-9a-f]{8}$/.test(key.slice(stem.length));
+}
+
+/** A fresh key for one pack upload (see the layout above); never the same twice. */
+export function objectKeyForPack(studioId: string): string {
+  if (!STUDIO_ID.test(studioId)) throw new InvalidKeyError(studioId, "studio id must match [A-Za-z0-9_-]{1,64}");
+  const id = randomBytes(16).toString("hex");
+  return `studios/${studioId}/packs/${id.slice(0, 2)}/${id}`;
+}
+
+/** Whether `key` is one objectKeyForPack could have chosen for this studio. */
+export function isObjectKeyForPack(key: string, studioId: string): boolean {
+  if (!STUDIO_ID.test(studioId)) return false;
+  const m = /^studios\/([A-Za-z0-9_-]{1,64})\/packs\/([0-9a-f]{2})\/([0-9a-f]{32})$/.exec(key);
+  return m !== null && m[1] === studioId && m[3]!.startsWith(m[2]!);
 }
 
 /** Prefix for listing all of a studio's chunks (or one shard of them). */

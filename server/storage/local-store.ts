@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { type BlobStore, validateKey, validatePrefix } from "./blob-store.ts";
+import { type BlobStore, validateKey, validatePrefix, validateRange } from "./blob-store.ts";
 import {
   BlobExistsError, BlobNotFoundError, IntegrityError, StorageAuthError, type StorageError,
   StorageUnavailableError, StorageUnknownError,
@@ -96,6 +96,28 @@ export class LocalBlobStore implements BlobStore {
     return readFile(this.#path(key)).catch((e: unknown) => { throw translateErrno(e, key); });
   }
 
+  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    validateRange(offset, length);
+    const file = this.#path(key);
+    let fd: number | undefined;
+    try {
+      fd = await fsOpen(file, "r");
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const n = await fsRead(fd, buf, got, length - got, offset + got);
+        if (n === 0) break; // end of file
+        got += n;
+      }
+      // A short read copies, so that the caller does not keep the whole allocation alive.
+      return got === length ? buf : Buffer.from(buf.subarray(0, got));
+    } catch (e) {
+      throw translateErrno(e, key);
+    } finally {
+      if (fd !== undefined) await fsClose(fd).catch(() => undefined);
+    }
+  }
+
   async stat(key: string): Promise<{ size: number } | null> {
     try {
       const s = await stat(this.#path(key));
@@ -148,6 +170,8 @@ export class LocalBlobStore implements BlobStore {
 const fsOpen = promisify(fs.open);
 const fsClose = promisify(fs.close);
 const fsFsync = promisify(fs.fsync);
+const fsRead = (fd: number, into: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => fs.read(fd, into, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 const fsWrite = (fd: number, data: Buffer, offset: number, length: number, position: number) =>
   new Promise<number>((resolve, reject) => fs.write(fd, data, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 

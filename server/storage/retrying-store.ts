@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
-import type { BlobStore } from "./blob-store.ts";
+import { type BlobStore, validateRange } from "./blob-store.ts";
 import { BlobExistsError, StorageError, StorageUnknownError } from "./errors.ts";
 
 export interface RetryOptions {
@@ -53,6 +53,13 @@ export class RetryingStore implements BlobStore {
   read(key: string): Promise<Buffer> { return this.#retry("read", key, () => this.#inner.read(key)); }
   stat(key: string): Promise<{ size: number } | null> { return this.#retry("stat", key, () => this.#inner.stat(key)); }
   delete(key: string): Promise<void> { return this.#retry("delete", key, () => this.#inner.delete(key)); }
+
+  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    // Checked here too: #retry would turn the inner store's RangeError (not a StorageError) into
+    // a StorageUnknownError.
+    validateRange(offset, length);
+    return this.#retry("readRange", key, () => this.#inner.readRange(key, offset, length));
+  }
 
   async put(key: string, data: Buffer): Promise<void> {
     let failedBefore = false;

@@ -6,7 +6,7 @@ import {
   type BucketLocationConstraint, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand,
   HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from "@aws-sdk/client-s3";
-import { type BlobStore, validateKey, validatePrefix } from "./blob-store.ts";
+import { type BlobStore, validateKey, validatePrefix, validateRange } from "./blob-store.ts";
 import { BlobNotFoundError, IntegrityError, StorageUnavailableError } from "./errors.ts";
 import { translateError } from "./s3-errors.ts";
 
@@ -35,6 +35,8 @@ export interface S3Config {
 // A single-part PUT's ETag is the hex MD5 of the body on AWS, Ceph and MinIO; with SSE-KMS or
 // multipart it is something else, which we then cannot use as a checksum.
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
+// A 206 answer's Content-Range: "bytes first-last/size" (size "*" when unknown).
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
 export class S3BlobStore implements BlobStore {
   readonly name = "s3";
@@ -136,6 +138,38 @@ export class S3BlobStore implements BlobStore {
       }
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (e) {
+      throw translateError(e, key);
+    }
+  }
+
+  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    validateRange(offset, length);
+    validateKey(key);
+    try {
+      const out = await this.#client.send(new GetObjectCommand({
+        Bucket: this.#bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}`,
+      }));
+      const bytes = await out.Body!.transformToByteArray();
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (out.ContentLength !== undefined && buf.length !== out.ContentLength) {
+        throw new IntegrityError(key, `read ${buf.length} bytes, expected ${out.ContentLength}`);
+      }
+      // 200 with the whole object: a server or proxy may ignore Range (RFC 9110 allows it).
+      if (out.ContentRange === undefined) return Buffer.from(buf.subarray(offset, offset + length));
+      // 206: exactly the bytes asked for, cut short only where the object ends.
+      const m = CONTENT_RANGE.exec(out.ContentRange);
+      const size = m?.[3] === "*" ? undefined : Number(m?.[3]);
+      const expected = size === undefined ? undefined : Math.min(length, size - offset);
+      if (!m || Number(m[1]) !== offset || Number(m[2]) - offset + 1 !== buf.length || buf.length > length
+        || (expected !== undefined && buf.length !== expected)) {
+        throw new IntegrityError(key, `asked for ${length} bytes at ${offset}, got ${buf.length} as ${out.ContentRange}`);
+      }
+      return buf;
+    } catch (e) {
+      // 416 InvalidRange: the object ends at or before `offset` (AWS also answers it for any
+      // range of an empty object).
+      const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+      if ((err.Code ?? err.name) === "InvalidRange" || err.$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
       throw translateError(e, key);
     }
   }

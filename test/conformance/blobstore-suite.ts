@@ -87,6 +87,56 @@ export function blobStoreConformance(label: string, factory: () => Promise<Subje
       await assert.rejects(store.get(key), BlobNotFoundError);
     });
 
+    it("reads byte ranges of a pack (readRange)", async () => {
+      const key = `${root}/range/pack.bin`;
+      const size = 5 * 1024 * 1024;
+      const data = randomBytes(size);
+      await store.put(key, data);
+      const MiB = 1024 * 1024;
+      const chunk = Math.floor(4.1 * MiB); // the largest chunk a pack holds
+      const cases: [string, number, number, Buffer][] = [
+        ["a chunk in the middle", 123_457, chunk, data.subarray(123_457, 123_457 + chunk)],
+        ["the first byte", 0, 1, data.subarray(0, 1)],
+        ["the last byte", size - 1, 1, data.subarray(size - 1)],
+        ["past the end: shorter", size - 1000, 5000, data.subarray(size - 1000)],
+        ["starting at the end: empty", size, 1, Buffer.alloc(0)],
+        ["starting at the end, long: empty", size, 4 * MiB, Buffer.alloc(0)],
+        ["starting after the end: empty", size + 1, 10, Buffer.alloc(0)],
+        ["far after the end: empty", 2 ** 40, 10, Buffer.alloc(0)],
+        ["the whole blob", 0, size, data],
+        ["more than the whole blob", 0, size + 1, data],
+      ];
+      for (const [name, offset, length, expected] of cases) {
+        const got = await store.readRange(key, offset, length);
+        assert.equal(got.length, expected.length, `${name}: length`);
+        assert.ok(got.equals(expected), `${name}: bytes`);
+      }
+
+      const empty = `${root}/range/empty.bin`;
+      await store.put(empty, Buffer.alloc(0));
+      assert.equal((await store.readRange(empty, 0, 10)).length, 0, "an empty blob has no bytes at 0");
+    });
+
+    it("readRange: absent → BlobNotFoundError; bad arguments → RangeError, before storage", async () => {
+      const key = `${root}/absent/range.bin`;
+      await assert.rejects(store.readRange(key, 0, 1), BlobNotFoundError);
+      await assert.rejects(store.readRange(key, 1000, 10), BlobNotFoundError);
+      const bad: [number, number][] = [
+        [-1, 1], [0.5, 1], [Number.NaN, 1], [Infinity, 1], [2 ** 53, 1],
+        [0, 0], [0, -1], [0, 1.5], [0, Number.NaN], [0, Infinity], [2 ** 53 - 1, 2],
+      ];
+      // On an absent key: storage would answer BlobNotFoundError, so a RangeError shows the
+      // arguments were checked first.
+      for (const [offset, length] of bad) {
+        await assert.rejects(store.readRange(key, offset, length), RangeError, `offset ${offset}, length ${length}`);
+      }
+      const present = `${root}/range/bad-args.bin`;
+      await store.put(present, Buffer.from("0123456789"));
+      for (const [offset, length] of bad) {
+        await assert.rejects(store.readRange(present, offset, length), RangeError, `offset ${offset}, length ${length}`);
+      }
+    });
+
     it("deletes idempotently", async () => {
       const key = `${root}/del/once.bin`;
       await store.put(key, Buffer.from("x"));
@@ -120,6 +170,7 @@ export function blobStoreConformance(label: string, factory: () => Promise<Subje
         const k = JSON.stringify(key.slice(0, 20));
         await assert.rejects(store.put(key, Buffer.from("x")), InvalidKeyError, `put ${k}`);
         await assert.rejects(store.read(key), InvalidKeyError, `read ${k}`);
+        await assert.rejects(store.readRange(key, 0, 1), InvalidKeyError, `readRange ${k}`);
         await assert.rejects(store.get(key), InvalidKeyError, `get ${k}`);
         await assert.rejects(store.stat(key), InvalidKeyError, `stat ${k}`);
         await assert.rejects(store.delete(key), InvalidKeyError, `delete ${k}`);

@@ -12,7 +12,7 @@ import {
 } from "../../server/storage/index.ts";
 
 /** Delegates to `inner`, failing the next `failures` calls of `op` (after running them when `land`). */
-function faulty(inner: BlobStore, op: "put" | "read" | "list", failures: number, land = false): BlobStore {
+function faulty(inner: BlobStore, op: "put" | "read" | "readRange" | "list", failures: number, land = false): BlobStore {
   let left = failures;
   const fail = () => new StorageUnavailableError(`injected ${op} failure`);
   return {
@@ -27,6 +27,10 @@ function faulty(inner: BlobStore, op: "put" | "read" | "list", failures: number,
     async read(key) {
       if (op === "read" && left > 0) { left--; throw fail(); }
       return inner.read(key);
+    },
+    async readRange(key, offset, length) {
+      if (op === "readRange" && left > 0) { left--; throw fail(); }
+      return inner.readRange(key, offset, length);
     },
     stat: (key) => inner.stat(key),
     delete: (key) => inner.delete(key),
@@ -61,6 +65,22 @@ describe("RetryingStore", () => {
     assert.deepEqual(retries.map((r) => r.attempt), [1, 2]);
   });
 
+  it("retries readRange like read; rejects bad arguments with RangeError, unretried", async () => {
+    retries = [];
+    await local.put("r/pack", Buffer.from("0123456789"));
+    assert.equal((await wrap(faulty(local, "readRange", 2)).readRange("r/pack", 3, 4)).toString(), "3456");
+    assert.deepEqual(retries.map((r) => [r.op, r.attempt]), [["readRange", 1], ["readRange", 2]]);
+    retries = [];
+    await assert.rejects(wrap(faulty(local, "readRange", 10), 3).readRange("r/pack", 0, 1), StorageUnavailableError);
+    assert.equal(retries.length, 2);
+    retries = [];
+    const once = faulty(local, "readRange", 1);
+    await assert.rejects(wrap(once).readRange("r/pack", -1, 4), RangeError);
+    await assert.rejects(wrap(once).readRange("r/pack", 0, 0), RangeError);
+    assert.equal(retries.length, 0);
+    await assert.rejects(once.readRange("r/pack", 0, 2), StorageUnavailableError, "bad arguments never reached the inner store");
+  });
+
   it("gives up after the bounded number of attempts", async () => {
     retries = [];
     await assert.rejects(wrap(faulty(local, "read", 10), 3).read("r/ok"), StorageUnavailableError);
@@ -71,6 +91,7 @@ describe("RetryingStore", () => {
   it("never retries permanent errors", async () => {
     retries = [];
     await assert.rejects(wrap(local).read("r/absent"), BlobNotFoundError);
+    await assert.rejects(wrap(local).readRange("r/absent", 0, 1), BlobNotFoundError);
     await local.put("r/taken", Buffer.from("a"));
     await assert.rejects(wrap(local).put("r/taken", Buffer.from("b")), BlobExistsError);
     assert.equal(retries.length, 0);

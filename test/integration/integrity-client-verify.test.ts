@@ -83,7 +83,7 @@ describe("client verify", () => {
 
   it("catches a tampered chunk; the server re-reads it and marks the point damaged", async () => {
     const a = await chunkRow(db, dataChunks[0]!);
-    await damage(blobStoreOf(server), a.objectKey, "flip");
+    await damage(blobStoreOf(server), a, "flip");
     const v = await pc.run(["verify", rp]);
     assert.equal(v.code, 1, v.stderr);
     assert.equal(v.json.ok, false);
@@ -98,7 +98,7 @@ describe("client verify", () => {
     const [a, b] = [await chunkRow(db, dataChunks[0]!), await chunkRow(db, dataChunks[1]!)];
     // Chunk b's record now names the ciphertext of another id (b's own, re-stored under a's id, so
     // the server's size and checksum comparison still passes).
-    await db.query(`UPDATE "Chunk" c SET "objectKey" = o."objectKey", size = o.size, sha256 = o.sha256 FROM "Chunk" o WHERE c.id = decode($1, 'hex') AND o.id = decode($2, 'hex')`, [a.id, b.id]);
+    await db.query(`UPDATE "Chunk" c SET "objectKey" = o."objectKey", "offset" = o."offset", size = o.size, sha256 = o.sha256 FROM "Chunk" o WHERE c.id = decode($1, 'hex') AND o.id = decode($2, 'hex')`, [a.id, b.id]);
     await db.query(`UPDATE "Chunk" SET state = 'ok', problem = NULL, "damagedAt" = NULL WHERE id = decode($1, 'hex')`, [a.id]);
     const v = await pc.run(["verify", rp]);
     assert.equal(v.code, 1, v.stderr);

@@ -70,7 +70,7 @@ for (const store of stores) {
       const shared = r1.filter((id) => r2.has(id));
       assert.equal(shared.length, 1, "x.bin is the one chunk A and B share");
       const x = await chunkRow(db, shared[0]!);
-      await damage(blobStoreOf(server), x.objectKey, "flip");
+      await damage(blobStoreOf(server), x, "flip");
 
       const v = await admin(server, ["verify", "--studio", studioId, "--wait"]);
       assert.equal(v.code, 1, v.stderr + v.stdout); // damage found
@@ -95,8 +95,10 @@ for (const store of stores) {
     });
 
     it("a truncated and a deleted blob are found by the workers (queued verify) and mark only their points", async () => {
-      await damage(blobStoreOf(server), (await chunkRow(db, await rootOf(rp[2]!))).objectKey, "truncate");
-      await damage(blobStoreOf(server), (await chunkRow(db, await rootOf(rp[3]!))).objectKey, "delete");
+      // A manifest root is the last chunk its backup sends, so it ends its pack: cutting the pack
+      // short damages the root alone. rp[3] (C unchanged) sent nothing but its root.
+      await damage(blobStoreOf(server), await chunkRow(db, await rootOf(rp[2]!)), "truncate");
+      await damage(blobStoreOf(server), await chunkRow(db, await rootOf(rp[3]!)), "delete");
       const q = await admin(server, ["verify", "--studio", studioId]);
       assert.equal(q.code, 0, q.stderr);
       assert.equal(q.json.queued, true);

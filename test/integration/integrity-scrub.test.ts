@@ -63,8 +63,8 @@ describe("scrub and metrics", () => {
   });
 
   it("reads everything that is overdue and finds a flipped byte nobody asked about", async () => {
-    const [victim] = (await db.query<{ id: string; objectKey: string }>(`SELECT encode(id, 'hex') AS id, "objectKey" FROM "Chunk" ORDER BY id LIMIT 1`)).rows;
-    await damage(blobStoreOf(server), victim!.objectKey, "flip");
+    const [victim] = (await db.query<{ id: string; objectKey: string; offset: number | null; size: number }>(`SELECT encode(id, 'hex') AS id, "objectKey", "offset", size FROM "Chunk" ORDER BY id LIMIT 1`)).rows;
+    await damage(blobStoreOf(server), victim!, "flip");
     const t0 = Date.now();
     await db.query(`UPDATE "Chunk" SET "verifiedAt" = now() - interval '1 day'`);
     // A damaged chunk keeps its last good verification time; every other one is re-read.

@@ -61,12 +61,14 @@ export async function sql(server: TestServer): Promise<pg.Client> {
 export interface ChunkRow {
   id: string;
   objectKey: string;
+  /** Where the chunk starts in its pack object; null when the object is the chunk alone. */
+  offset: number | null;
   size: number;
   state: string;
 }
 
 export async function chunkRow(db: pg.Client, id: string): Promise<ChunkRow> {
-  const r = await db.query<ChunkRow>(`SELECT encode(id, 'hex') AS id, "objectKey", size, state FROM "Chunk" WHERE id = decode($1, 'hex')`, [id]);
+  const r = await db.query<ChunkRow>(`SELECT encode(id, 'hex') AS id, "objectKey", "offset", size, state FROM "Chunk" WHERE id = decode($1, 'hex')`, [id]);
   if (!r.rows[0]) throw new Error(`no chunk ${id}`);
   return r.rows[0];
 }
@@ -85,16 +87,23 @@ export function blobStoreOf(server: TestServer): BlobStore {
 
 export type Damage = "flip" | "delete" | "truncate";
 
-/** Damages a stored object in place (replaced under the same key: what bit rot or an operator does). */
-export async function damage(store: BlobStore, key: string, kind: Damage): Promise<void> {
+/**
+ * Damages the object holding a chunk, in place (replaced under the same key: what bit rot or an
+ * operator does): "flip" one byte in the middle of the chunk; "truncate" the object to end 17
+ * bytes before the chunk's end (the chunks after it in a pack are cut off too); "delete" the object
+ * (with every chunk of its pack).
+ */
+export async function damage(store: BlobStore, chunk: Pick<ChunkRow, "objectKey" | "offset" | "size">, kind: Damage): Promise<void> {
+  const key = chunk.objectKey;
   const data = await store.read(key);
+  const start = chunk.offset ?? 0;
   await store.delete(key);
   if (kind === "delete") return;
   if (kind === "flip") {
-    data[Math.floor(data.length / 2)]! ^= 0x01;
+    data[start + Math.floor(chunk.size / 2)]! ^= 0x01;
     await store.put(key, data);
   } else {
-    await store.put(key, data.subarray(0, data.length - 17));
+    await store.put(key, data.subarray(0, start + chunk.size - 17));
   }
 }
 

@@ -13,6 +13,14 @@ export function inWindow(w: { from: string; to: string }, at: Date): boolean {
   return from < to ? m >= from && m < to : m >= from || m < to;
 }
 
+/** Whether any limit is configured (at some time of day). */
+export function isLimited(bandwidth: AgentConfig["bandwidth"]): boolean {
+  return bandwidth.limit !== null || bandwidth.windows.some((w) => w.limit !== null);
+}
+
+/** Pack size while a bandwidth limit is configured (SinkOptions.packBytes). */
+export const LIMITED_PACK_BYTES = 1024 * 1024;
+
 export function rateAt(bandwidth: AgentConfig["bandwidth"], at: Date): number | null {
   for (const w of bandwidth.windows) if (inWindow(w, at)) return w.limit;
   return bandwidth.limit;

@@ -8,7 +8,7 @@ import type { DeviceState } from "../state.ts";
 import type { AgentConfig } from "./config-file.ts";
 import { acquireBackupLock } from "./lock.ts";
 import type { Log } from "./logger.ts";
-import { rateAt } from "./rates.ts";
+import { isLimited, LIMITED_PACK_BYTES, rateAt } from "./rates.ts";
 import type { RunRecord, Trigger } from "./status-file.ts";
 import { createThrottle } from "./throttle.ts";
 
@@ -58,7 +58,13 @@ export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number)
       paths: ctx.config.sources.map((s) => s.path),
       label: ctx.config.label,
       progress: ctx.progress,
-      sink: { concurrency: ctx.config.parallelUploads, throttle: createThrottle((at) => rateAt(ctx.config.bandwidth, at)) },
+      sink: {
+        concurrency: ctx.config.parallelUploads,
+        throttle: createThrottle((at) => rateAt(ctx.config.bandwidth, at)),
+        // A limited line, not per-object overhead, sets the pace: small packs, so a killed run
+        // loses little and progress reaches the server steadily.
+        ...(isLimited(ctx.config.bandwidth) ? { packBytes: LIMITED_PACK_BYTES } : {}),
+      },
     });
     lock.lost.throwIfAborted();
     // Names stay on this PC (log file); the server only learns the count.

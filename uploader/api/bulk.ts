@@ -46,7 +46,10 @@ function responseError(status: number, body: string, contentType: string | undef
 
 type Method = "GET" | "PUT" | "POST";
 
-function once(agents: BulkAgents, method: Method, url: string, headers: Record<string, string>, body?: Buffer): Promise<Buffer> {
+/** A request body: one buffer, or several sent one after the other (a pack's envelopes). */
+export type Body = Buffer | readonly Buffer[];
+
+function once(agents: BulkAgents, method: Method, url: string, headers: Record<string, string>, body?: Body): Promise<Buffer> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
   const agent = agents[u.protocol as keyof typeof agents];
@@ -73,17 +76,23 @@ function once(agents: BulkAgents, method: Method, url: string, headers: Record<s
     });
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error("idle timeout")));
     req.on("error", reject);
-    req.end(body);
+    if (Array.isArray(body)) {
+      for (const b of body) req.write(b);
+      req.end();
+    } else req.end(body);
   });
 }
 
-/** GET a presigned URL: the whole object. */
-export function bulkGet(url: string, policy: RetryPolicy, agents = shared): Promise<Buffer> {
-  return withRetries(url, () => once(agents, "GET", url, {}), policy);
+/** GET a presigned URL: the whole object, or the `range` of it (exactly those bytes, else an error). */
+export async function bulkGet(url: string, policy: RetryPolicy, agents = shared, range?: { offset: number; size: number }): Promise<Buffer> {
+  const headers: Record<string, string> = range ? { range: `bytes=${range.offset}-${range.offset + range.size - 1}` } : {};
+  const data = await withRetries(url, () => once(agents, "GET", url, headers), policy);
+  if (range && data.length !== range.size) throw new ApiError(502, "SHORT_READ", `storage returned ${data.length} of ${range.size} bytes`);
+  return data;
 }
 
 /** PUT `body` with exactly these `headers` (a presigned URL's signed ones); resolves with the response body. */
-export function bulkPut(url: string, headers: Record<string, string>, body: Buffer, policy: RetryPolicy, agents = shared): Promise<Buffer> {
+export function bulkPut(url: string, headers: Record<string, string>, body: Body, policy: RetryPolicy, agents = shared): Promise<Buffer> {
   return withRetries(url, () => once(agents, "PUT", url, headers, body), policy);
 }
 

@@ -1,5 +1,6 @@
-// Downloads chunk objects, straight from the bucket where the server hands out presigned GET
-// URLs (server/storage/direct.ts), else through the API. URLs are asked for in batches: for the
+// Downloads chunks, straight from the bucket where the server hands out presigned GET URLs
+// (server/storage/direct.ts), else through the API; neighbouring chunks of one pack with one
+// ranged GET. URLs are asked for in batches: for the
 // chunk wanted and the next ones of the planned order (restore knows every chunk it will read),
 // so a restore costs one small API request per MAX_IDS_PER_URL_REQUEST chunks. Any failure of a
 // direct GET (expired URL, unreachable bucket) falls back to the API for that chunk.
@@ -11,12 +12,19 @@ interface Url {
   url: string;
   /** Epoch ms after which the URL is not used (a margin before it really expires). */
   until: number;
+  /** Where the chunk lies in a pack object (else it is the whole object). */
+  range?: { offset: number; size: number };
 }
+
+/** Neighbouring chunks of one pack are read with one ranged GET of at most this many bytes. */
+const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
 export class ChunkReader {
   private direct = true;
   private readonly urls = new Map<string, Url | null>();
   private readonly pending = new Map<string, Promise<void>>();
+  /** Chunks read along with a neighbour (one ranged GET), until asked for. */
+  private readonly slices = new Map<string, Promise<Buffer>>();
   private order: readonly string[] = [];
   /** Where in `order` the last URL batch started: gets arrive roughly in order. */
   private cursor = 0;
@@ -31,33 +39,61 @@ export class ChunkReader {
   }
 
   async get(hex: string): Promise<Buffer> {
-    const url = this.direct ? await this.urlFor(hex) : null;
-    if (url) {
+    const slice = this.slices.get(hex);
+    const url = slice ? null : this.direct ? await this.urlFor(hex) : null;
+    if (slice || url) {
       try {
-        const data = await this.api.getDirect(url);
-        this.urls.delete(hex); // memory stays bounded by the batches in flight
+        const data = await (slice ?? this.read(hex, url!));
         this.stats.direct++;
         return data;
       } catch (err) {
-        this.urls.delete(hex);
         if (err instanceof CliError && err.code === "SERVER_UNREACHABLE") this.direct = false;
+      } finally {
+        this.slices.delete(hex);
+        this.urls.delete(hex); // memory stays bounded by the batches in flight
       }
     }
     this.stats.relay++;
     return this.api.getChunk(hex);
   }
 
-  private async urlFor(hex: string): Promise<string | null> {
+  /**
+   * GETs the chunk from its URL. A chunk in a pack is read together with the next chunks of the
+   * planned order that follow it in the same pack (one ranged GET), which wait in `slices`.
+   */
+  private read(hex: string, at: Url): Promise<Buffer> {
+    if (!at.range) return this.api.getDirect(at.url);
+    const group = [{ hex, range: at.range }];
+    let end = at.range.offset + at.range.size;
+    const from = this.locate(hex);
+    for (let i = (from ?? this.order.length) + 1; i < this.order.length; i++) {
+      const next = this.order[i]!;
+      const u = this.urls.get(next);
+      if (!u?.range || u.url !== at.url || u.range.offset !== end || end + u.range.size - at.range.offset > MAX_GROUP_BYTES) break;
+      if (this.slices.has(next) || group.some((g) => g.hex === next)) break;
+      group.push({ hex: next, range: u.range });
+      end += u.range.size;
+    }
+    const start = at.range.offset;
+    const whole = this.api.getDirect(at.url, { offset: start, size: end - start });
+    for (const g of group.slice(1)) {
+      const part = whole.then((b) => b.subarray(g.range.offset - start, g.range.offset - start + g.range.size));
+      part.catch(() => undefined); // observed by get(); the API relay answers for it then
+      this.slices.set(g.hex, part);
+    }
+    return whole.then((b) => b.subarray(0, at.range!.size));
+  }
+
+  private async urlFor(hex: string): Promise<Url | null> {
     const known = this.urls.get(hex);
-    if (known && known.until > Date.now()) return known.url;
+    if (known && known.until > Date.now()) return known;
     if (known === null) {
       this.urls.delete(hex);
       return null; // the server has no URL for it: the API answers (404/410)
     }
     if (!this.pending.has(hex)) this.fetchUrls(hex);
     await this.pending.get(hex);
-    const got = this.urls.get(hex);
-    return got ? got.url : null;
+    return this.urls.get(hex) ?? null;
   }
 
   private locate(hex: string): number | undefined {
@@ -85,7 +121,8 @@ export class ChunkReader {
         const until = asked + (answer.ttlSeconds * 1000) / 2;
         for (const id of ids) {
           const url = answer.urls[id];
-          this.urls.set(id, url ? { url, until } : null);
+          const range = answer.ranges?.[id];
+          this.urls.set(id, url ? { url, until, ...(range ? { range } : {}) } : null);
         }
       },
       () => {

@@ -1,6 +1,6 @@
 // Typed client of the DataSafe API (server/http/schemas.ts is the contract).
 import { createHash } from "node:crypto";
-import type { DownloadUrls, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
+import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import { bulkGet, bulkPut, jsonCall, type BulkAgents } from "./bulk.ts";
 import { ApiError, DEFAULT_RETRY, request, type RetryPolicy } from "./http.ts";
@@ -26,14 +26,18 @@ export interface EnrollResult {
 const DIRECT_RETRY: RetryPolicy = { attempts: 3, baseMs: 250, capMs: 2_000 };
 
 export interface TransferStats {
-  /** Chunk objects sent straight to the bucket. */
-  directPuts: number;
+  /** Chunks sent straight to the bucket, alone or in packs. */
+  directChunks: number;
 }
+
+export type { PackTable };
 
 export class ApiClient {
   /** false once this server (or this PC's network) cannot do direct transfer: stop asking. */
   private direct = true;
-  readonly transfers: TransferStats = { directPuts: 0 };
+  /** false once the server turned out to predate packs: chunks go one by one. */
+  private packs = true;
+  readonly transfers: TransferStats = { directChunks: 0 };
   private readonly reports = new UploadReports(async (uploads) =>
     (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
@@ -92,7 +96,7 @@ export class ApiClient {
         throw err;
       });
       if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelope))) {
-        this.transfers.directPuts++;
+        this.transfers.directChunks++;
         const recorded = this.reports.report({ id, key: grant.key, sha256 });
         recorded.catch(() => undefined); // the caller observes it; no unhandled rejection meanwhile
         return { recorded };
@@ -103,7 +107,7 @@ export class ApiClient {
   }
 
   /** PUT to a presigned URL; false when the bucket refused or could not be reached. */
-  private async sendDirect(url: string, headers: Record<string, string>, envelope: Buffer): Promise<boolean> {
+  private async sendDirect(url: string, headers: Record<string, string>, envelope: Buffer | readonly Buffer[]): Promise<boolean> {
     try {
       await bulkPut(url, headers, envelope, DIRECT_RETRY, this.agents);
       return true;
@@ -116,14 +120,60 @@ export class ApiClient {
     }
   }
 
+  /**
+   * Sends one pack: the `envelopes` of the chunks `table` lists, in its order (server/services/
+   * packs.ts). Resolves once the bytes are sent (the caller may free them), with `recorded`: one
+   * result per chunk, in table order. Straight to the bucket when the server grants a presigned
+   * PUT, else (or when the bucket refuses or cannot be reached) through the API; chunk by chunk
+   * to a server that predates packs.
+   */
+  async sendPack(table: PackTable, envelopes: readonly Buffer[]): Promise<{ recorded: Promise<UploadedResult[]> }> {
+    const size = envelopes.reduce((n, e) => n + e.length, 0);
+    if (this.packs && this.direct) {
+      const hash = createHash("sha256");
+      for (const e of envelopes) hash.update(e);
+      const sha256 = hash.digest("hex");
+      const grant = await this.json<UploadGrant>("POST", "v1/packs/upload-url", { size, sha256 }).catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
+        throw err;
+      });
+      if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelopes))) {
+        this.transfers.directChunks += table.length;
+        const recorded = this.json<{ results: UploadedResult[] }>("POST", "v1/packs/uploaded", { key: grant.key, sha256, chunks: table }).then((r) => r.results);
+        recorded.catch(() => undefined); // the caller observes it; no unhandled rejection meanwhile
+        return { recorded };
+      }
+      if (grant.mode === "old-server") this.packs = false;
+      // The server relays (its store is a local directory): no need to ask again.
+      if (grant.mode === "relay") this.direct = false;
+    }
+    if (!this.packs) return { recorded: Promise.resolve(await this.chunkByChunk(table, envelopes)) };
+    const head = Buffer.from(JSON.stringify({ chunks: table }));
+    const headers = this.headers({
+      "content-type": "application/octet-stream",
+      "content-length": String(head.length + size),
+      "x-pack-table-length": String(head.length),
+    });
+    const body = await bulkPut(this.url("v1/packs"), headers, [head, ...envelopes], DEFAULT_RETRY, this.agents);
+    return { recorded: Promise.resolve((JSON.parse(body.toString("utf8")) as { results: UploadedResult[] }).results) };
+  }
+
+  /** A pack's chunks one by one, for servers without packs. */
+  private async chunkByChunk(table: PackTable, envelopes: readonly Buffer[]): Promise<UploadedResult[]> {
+    return Promise.all(table.map(async (c, i): Promise<UploadedResult> => {
+      const { recorded } = await this.sendChunk(c.id, envelopes[i]!, c.sha256);
+      return { id: c.id, stored: await recorded, size: c.size };
+    }));
+  }
+
   /** Presigned GET URLs for chunks (at most MAX_IDS_PER_URL_REQUEST ids). */
   downloadUrls(ids: string[]): Promise<DownloadUrls> {
     return this.json("POST", "v1/chunks/download-urls", { ids });
   }
 
-  /** GET from a presigned URL (no API credentials are sent there). */
-  getDirect(url: string): Promise<Buffer> {
-    return bulkGet(url, DIRECT_RETRY, this.agents);
+  /** GET from a presigned URL (no API credentials are sent there); `range`: only those bytes. */
+  getDirect(url: string, range?: { offset: number; size: number }): Promise<Buffer> {
+    return bulkGet(url, DIRECT_RETRY, this.agents, range);
   }
 
   /** Uploads one chunk object through the API (PUT /v1/chunks/:id), over node:http as bulk bytes are. */

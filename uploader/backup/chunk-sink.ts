@@ -1,19 +1,24 @@
 // The upload half of the backup pipeline. Chunks arrive in file order, identified (keyed MAC, on a
 // worker thread: with the chunking, addIdentified(), or here, add()); they are batched into "which
 // are missing?" queries, and only missing ones are sealed (compressed + encrypted, on a worker
-// thread) and uploaded, several at a time. add() returns as soon as the chunk is handed over, so
-// reading, CPU work and uploads overlap. Memory is bounded: a chunk's plaintext is held from add()
-// until it is known present or sealed.
+// thread) and packed (packer.ts), several packs in flight. add() returns as soon as the chunk is
+// handed over, so reading, CPU work and uploads overlap. Memory is bounded: a chunk's plaintext is
+// held from add() until it is known present or sealed, its envelope until its pack is sent.
 import type { ApiClient } from "../api/client.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
+import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
+import { ApiError } from "../api/http.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "./crypto-pool.ts";
+import { Packer, type FilledPack } from "./packer.ts";
 import type { Sealed } from "./seal.ts";
 
 export interface SinkOptions {
-  /** Chunk uploads in flight. */
+  /** Chunks being sealed at once, and packs in flight beyond the one being filled. */
   concurrency: number;
+  /** A pack is sent once it holds this many bytes (at most MAX_PACK_BYTES). */
+  packBytes: number;
   /** Ids per dedup query (a batch is also sent early when memory runs short). */
   batchSize: number;
   /** Plaintext bytes held at once (reading waits beyond it). */
@@ -22,8 +27,11 @@ export interface SinkOptions {
   throttle?: (bytes: number) => Promise<void>;
 }
 
-/** 32 MiB of plaintext keeps 4 uploads and the next dedup batch busy; RSS stays far below 300 MB. */
-export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, batchSize: 64, maxBufferedBytes: 16 * 1024 * 1024 };
+/**
+ * 16 MiB of plaintext keeps 4 seals and the next dedup batch busy, and 5 packs of 8 MiB (4 in
+ * flight, 1 filling) the line; RSS stays far below 300 MB.
+ */
+export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, packBytes: MAX_PACK_BYTES, batchSize: 64, maxBufferedBytes: 16 * 1024 * 1024 };
 
 export interface SinkStats {
   chunksTotal: number;
@@ -52,7 +60,8 @@ export class ChunkSink {
   private readonly seen = new Map<string, Promise<void>>();
   private batch: Pending[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly uploads: Semaphore;
+  private readonly sealing: Semaphore;
+  private readonly packer: Packer;
   private readonly memory: Semaphore;
   private failure: unknown = null;
 
@@ -61,8 +70,9 @@ export class ChunkSink {
     private readonly pool: CryptoPool,
     private readonly opts: SinkOptions = DEFAULT_SINK_OPTIONS,
   ) {
-    this.uploads = new Semaphore(opts.concurrency);
+    this.sealing = new Semaphore(opts.concurrency);
     this.memory = new Semaphore(opts.maxBufferedBytes);
+    this.packer = new Packer(opts.packBytes, opts.packBytes * (opts.concurrency + 1), (pack) => this.sendPack(pack));
   }
 
   /** Ids referenced so far (what the restore point will reference); complete after flush(). */
@@ -99,15 +109,18 @@ export class ChunkSink {
 
   private accept(identified: Promise<{ id: Buffer; plain: Buffer }>): AddedChunk {
     const stored = identified.then(({ id, plain: back }) => this.enqueue(id, back));
-    this.track(stored);
+    // Tracked until the chunk is queued, not until stored: a chunk may wait in the pack being
+    // filled until flush() closes it. Failures after that are tracked by the seal and the pack.
+    this.track(identified);
     stored.catch(() => undefined); // reported by flush(); avoid unhandled rejections
     return { hex: identified.then(({ id }) => idToHex(id)), stored };
   }
 
   /** Waits until every chunk added so far is stored on the server; throws the first failure. */
   async flush(): Promise<void> {
-    while (this.inFlight.size) {
+    for (;;) {
       this.dispatch();
+      if (!this.inFlight.size && !this.packer.close()) break; // the last, partly filled pack
       await Promise.allSettled([...this.inFlight]);
     }
     this.throwIfFailed();
@@ -166,29 +179,18 @@ export class ChunkSink {
         p.resolve();
         continue;
       }
-      await this.uploads.acquire();
-      // The slot is held while the chunk is sealed and sent; recording it may take a little longer.
-      const sent = this.upload(p).finally(() => this.uploads.release());
-      this.track(
-        sent
-          .then(({ recorded, size }) => recorded.then((stored) => {
-            if (stored) {
-              this.stats.chunksUploaded++;
-              this.stats.bytesUploaded += size;
-            }
-            faultPoint("after-chunk-upload");
-          }))
-          .then(p.resolve, (err: unknown) => {
-            p.reject(err);
-            throw err;
-          }),
-      );
+      await this.sealing.acquire();
+      // The slot is held while the chunk is sealed and put into a pack; the pack is sent later.
+      this.track(this.seal(p).finally(() => this.sealing.release()).catch((err: unknown) => {
+        p.reject(err);
+        throw err;
+      }));
     }
   }
 
-  /** Seals and sends one chunk; resolves once its bytes are sent, with when it is recorded. */
-  private async upload(p: Pending): Promise<{ recorded: Promise<boolean>; size: number }> {
-    if (this.failure) throw this.failure;
+  /** Seals one chunk (on a worker) and adds it to the pack being filled. */
+  private async seal(p: Pending): Promise<void> {
+    this.throwIfFailed();
     const size = p.plain.length;
     let sealed: Sealed;
     try {
@@ -196,8 +198,42 @@ export class ChunkSink {
     } finally {
       this.memory.release(size); // the plaintext is gone (consumed by the worker)
     }
-    await this.opts.throttle?.(sealed.envelope.length);
-    const { recorded } = await this.api.sendChunk(p.hex, sealed.envelope, sealed.sha256);
-    return { recorded, size: sealed.envelope.length };
+    await this.packer.add({ id: p.hex, size: sealed.envelope.length, sha256: sealed.sha256 }, sealed.envelope, p);
+  }
+
+  /** Sends a filled pack; each chunk's promise settles with the server's result for it. */
+  private sendPack(pack: FilledPack): void {
+    const { chunks } = pack;
+    const sent = (async () => {
+      await this.opts.throttle?.(pack.bytes);
+      try {
+        return await this.api.sendPack(pack.table, pack.envelopes);
+      } finally {
+        pack.release(); // the bytes are sent (or failed): their memory is free
+      }
+    })();
+    this.track(
+      sent
+        .then(({ recorded }) => recorded)
+        .then((results) => {
+          results.forEach((r, i) => {
+            const c = chunks[i]!;
+            if ("error" in r) return c.reject(new ApiError(r.status, r.error.code, r.error.message));
+            if (r.stored) {
+              this.stats.chunksUploaded++;
+              this.stats.bytesUploaded += pack.table[i]!.size;
+            }
+            faultPoint("after-chunk-upload");
+            c.resolve();
+          });
+          const failed = results.find((r) => "error" in r);
+          if (failed && "error" in failed) throw new ApiError(failed.status, failed.error.code, failed.error.message);
+          if (results.length !== chunks.length) throw new ApiError(502, "BAD_RESPONSE", `${results.length} results for a pack of ${chunks.length} chunks`);
+        })
+        .catch((err: unknown) => {
+          for (const c of chunks) c.reject(err); // settled ones ignore it
+          throw err;
+        }),
+    );
   }
 }

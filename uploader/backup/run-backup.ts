@@ -35,7 +35,7 @@ export interface BackupResult {
   bytesUploaded: number;
   chunksTotal: number;
   chunksUploaded: number;
-  /** Chunk uploads that went straight to the bucket (presigned PUT) rather than through the API. */
+  /** Chunks that went straight to the bucket (presigned PUT of their pack) rather than through the API. */
   chunksSentDirect: number;
   /** Files not read because the cache says they are unchanged. */
   filesUnchanged: number;
@@ -128,7 +128,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       bytesUploaded: sink.stats.bytesUploaded,
       chunksTotal: sink.stats.chunksTotal,
       chunksUploaded: sink.stats.chunksUploaded,
-      chunksSentDirect: api.transfers.directPuts,
+      chunksSentDirect: api.transfers.directChunks,
       filesUnchanged,
       skipped,
       durationMs: Date.now() - started,

@@ -9,33 +9,35 @@
 import type { Request, RequestHandler } from "express";
 import { AppError, errors } from "../../errors.ts";
 
-const free: Buffer[] = [];
-const taken = new WeakMap<Request, Buffer>();
-/** Buffers kept for reuse; beyond it a released one is left to the GC. */
-const MAX_POOLED = 16;
+/** Bytes of buffers each route keeps for reuse; beyond it a released one is left to the GC. */
+const MAX_POOLED_BYTES = 40 * 1024 * 1024;
+const taken = new WeakMap<Request, { buf: Buffer; free: Buffer[]; maxPooled: number }>();
 
 /**
  * Gives the request's body buffer back for reuse. Call it only once nothing reads req.body any
  * more (the chunk is stored or refused), never on a mere client disconnect.
  */
 export function releaseChunkBody(req: Request): void {
-  const buf = taken.get(req);
-  if (!buf) return;
+  const t = taken.get(req);
+  if (!t) return;
   taken.delete(req);
   req.body = undefined;
-  if (free.length < MAX_POOLED) free.push(buf);
+  if (t.free.length < t.maxPooled) t.free.push(t.buf);
 }
 
-export function chunkBody(maxBytes: number): RequestHandler {
+/** `what`: the body's name in error messages ("chunk", "pack"). */
+export function chunkBody(maxBytes: number, what = "chunk"): RequestHandler {
+  const free: Buffer[] = [];
+  const maxPooled = Math.max(1, Math.floor(MAX_POOLED_BYTES / maxBytes));
   return (req, _res, next) => {
-    if (!req.is("application/octet-stream")) return next(errors.validation("the body must be the chunk object, with Content-Type: application/octet-stream"));
+    if (!req.is("application/octet-stream")) return next(errors.validation(`the body must be the ${what}, with Content-Type: application/octet-stream`));
     const header = req.headers["content-length"];
     const declared = header === undefined ? NaN : Number(header);
     if (!Number.isSafeInteger(declared) || declared < 0) return next(new AppError("LENGTH_REQUIRED", 411, "Content-Length is required"));
-    if (declared > maxBytes) return next(errors.tooLarge(`chunk exceeds ${maxBytes} bytes`));
+    if (declared > maxBytes) return next(errors.tooLarge(`${what} exceeds ${maxBytes} bytes`));
     let whole = free.pop();
     if (!whole || whole.length < maxBytes) whole = Buffer.allocUnsafeSlow(maxBytes);
-    taken.set(req, whole);
+    taken.set(req, { buf: whole, free, maxPooled });
     const body = whole.subarray(0, declared);
     let received = 0;
     let done = false;

@@ -4,16 +4,17 @@
 // the client gets 429 with Retry-After and backs off. Waiting beats rejecting at once: retries
 // would cost the clients whole seconds.
 //
-// The per-process cap is a memory bound: `perProcess` uploads of the largest body (a chunk of
-// MAX_CHUNK_OBJECT_BYTES, ~4 MiB). It is kept in bytes, by each request's declared Content-Length
-// (a request without one counts as the largest), so that ~1 MiB chunks (the chunker's average)
-// fill it four times over: an upload spends most of its time waiting on the store (fsync, S3),
-// not on memory, and 8 at a time left the local store and S3 mostly idle. The count is capped
-// too (4 x perProcess), so a flood of tiny uploads cannot start unbounded work.
+// The per-process cap is a memory bound: a byte budget of `perProcess` chunks of
+// MAX_CHUNK_OBJECT_BYTES (~4 MiB), counted by each request's declared Content-Length (a request
+// without one counts as the largest body, a relayed pack of ~8 MiB). Relayed chunks (~1 MiB on
+// average) fill it several times over: an upload spends most of its time waiting on the store
+// (fsync, S3), not on memory. A pack larger than the whole budget runs alone. The count is
+// capped too (2 x perProcess), so a flood of tiny uploads cannot start unbounded work. Chunk and
+// pack routes share one limiter (app.ts).
 import type { RequestHandler } from "express";
 import { errors } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
-import { MAX_CHUNK_OBJECT_BYTES } from "../schemas.ts";
+import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES } from "../schemas.ts";
 import { device } from "./auth.ts";
 
 export interface UploadLimits {
@@ -34,6 +35,8 @@ interface Waiter {
 
 /** Uploads in flight per process beyond the byte budget's own bound: this many per `perProcess`. */
 export const UPLOADS_PER_BUDGET_CHUNK = 2;
+/** The largest body of a limited route: a relayed pack with its table. */
+const MAX_BODY_BYTES = MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES;
 
 export function limitUploads(limits: UploadLimits): RequestHandler {
   const maxWaitMs = limits.maxWaitMs ?? 5000;
@@ -45,7 +48,8 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
   const perDevice = new Map<string, number>();
   const waiting: Waiter[] = [];
 
-  const fitsProcess = (size: number) => total < maxCount && bytes + size <= maxBytes;
+  // A body larger than the whole budget (a pack, with a budget of fewer than 3 chunks) runs alone.
+  const fitsProcess = (size: number) => total < maxCount && (bytes + size <= maxBytes || total === 0);
   const fitsDevice = (id: string) => (perDevice.get(id) ?? 0) < limits.perDevice;
   const take = (id: string, size: number) => {
     total++;
@@ -78,7 +82,7 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
     const id = device(res).deviceId;
     const declared = Number(req.headers["content-length"]);
     // An oversized body is refused by the upload parser before it is read; it needs no room here.
-    const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_CHUNK_OBJECT_BYTES) : MAX_CHUNK_OBJECT_BYTES;
+    const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_BODY_BYTES) : MAX_BODY_BYTES;
     if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
     else {
       const busy = () => {

@@ -3,19 +3,19 @@
 // straight to and from the bucket instead (routes/direct-chunks.ts); these routes remain for the
 // local directory store, for repairs and for PCs that cannot reach the bucket.
 // Devices are append-only: there is no route to delete or replace a chunk.
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { absentIds } from "../../services/absent-ids.ts";
 import { openChunk, storeChunk } from "../../services/chunks.ts";
 import { device } from "../middleware/auth.ts";
 import { chunkBody, releaseChunkBody } from "../middleware/chunk-body.ts";
-import { limitUploads } from "../middleware/upload-limit.ts";
 import { chunkIdHex, MAX_CHUNK_OBJECT_BYTES, missingBody } from "../schemas.ts";
 
 const sha256Header = /^[0-9a-f]{64}$/;
 
-export function chunkRoutes(ctx: Ctx): Router {
+/** `uploads`: the upload limiter (middleware/upload-limit.ts) shared with the pack routes. */
+export function chunkRoutes(ctx: Ctx, uploads: RequestHandler): Router {
   const r = Router();
   r.post("/chunks/missing", async (req, res) => {
     const { ids } = missingBody.parse(req.body);
@@ -25,7 +25,7 @@ export function chunkRoutes(ctx: Ctx): Router {
 
   r.put(
     "/chunks/:id",
-    limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice }),
+    uploads,
     (req, _res, next) => (chunkIdHex.safeParse(req.params.id).success ? next() : next(errors.validation("chunk id must be 64 lowercase hex characters"))),
     chunkBody(MAX_CHUNK_OBJECT_BYTES),
     async (req, res) => {

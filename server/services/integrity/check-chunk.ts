@@ -15,6 +15,8 @@ export interface ChunkRecord {
   size: number;
   sha256: Uint8Array;
   objectKey: string;
+  /** Where the chunk starts in its pack object; null when the object is the chunk alone. */
+  offset: number | null;
 }
 
 export interface CheckResult {
@@ -28,11 +30,12 @@ export async function checkChunk(ctx: Ctx, row: ChunkRecord, mode: CheckMode): P
   if (mode === "stat") {
     const st = await ctx.blobs.stat(row.objectKey);
     if (!st) return { mode, bytes: 0, problem: "missing" };
-    return { mode, bytes: 0, problem: st.size === row.size ? null : "size" };
+    const fits = row.offset === null ? st.size === row.size : st.size >= row.offset + row.size;
+    return { mode, bytes: 0, problem: fits ? null : "size" };
   }
   let data: Buffer;
   try {
-    data = await ctx.blobs.read(row.objectKey);
+    data = row.offset === null ? await ctx.blobs.read(row.objectKey) : await ctx.blobs.readRange(row.objectKey, row.offset, row.size);
   } catch (err) {
     if (err instanceof BlobNotFoundError) return { mode, bytes: 0, problem: "missing" };
     throw err;

@@ -8,6 +8,7 @@ export interface ChunkRow {
   size: number;
   sha256: Buffer;
   objectKey: string;
+  offset: number | null;
   state: "unverified" | "ok" | "damaged";
   verifiedAt: Date | null;
 }
@@ -16,8 +17,8 @@ export async function chunkRows(ctx: Ctx, studioId: string, ids: readonly Buffer
   if (!ids.length) return [];
   const hex = ids.map((b) => b.toString("hex"));
   // Hex out: Prisma 6.19's JS engine cannot deserialize a raw bytea result column.
-  const rows = await ctx.db.$queryRaw<Array<{ id: string; size: number; sha256: string; objectKey: string; state: ChunkRow["state"]; verifiedAt: Date | null }>>`
-    SELECT encode(c.id, 'hex') AS id, c.size, encode(c.sha256, 'hex') AS sha256, c."objectKey", c.state::text AS state, c."verifiedAt"
+  const rows = await ctx.db.$queryRaw<Array<{ id: string; size: number; sha256: string; objectKey: string; offset: number | null; state: ChunkRow["state"]; verifiedAt: Date | null }>>`
+    SELECT encode(c.id, 'hex') AS id, c.size, encode(c.sha256, 'hex') AS sha256, c."objectKey", c."offset", c.state::text AS state, c."verifiedAt"
     FROM unnest(${hex}::text[]) AS w(hex)
     JOIN "Chunk" c ON c."studioId" = ${studioId}::uuid AND c.id = decode(w.hex, 'hex')`;
   return rows.map((r) => ({
@@ -25,6 +26,7 @@ export async function chunkRows(ctx: Ctx, studioId: string, ids: readonly Buffer
     size: Number(r.size),
     sha256: Buffer.from(r.sha256, "hex"),
     objectKey: r.objectKey,
+    offset: r.offset === null ? null : Number(r.offset),
     state: r.state,
     verifiedAt: r.verifiedAt ? new Date(r.verifiedAt) : null,
   }));

@@ -30,7 +30,7 @@ export async function replaceDamagedChunk(ctx: Ctx, r: Replacement): Promise<{ s
   } catch (err) {
     throw translateStorageError(err);
   }
-  return switchDamagedChunk(ctx, { studioId: r.studioId, id: r.id, objectKey, size: r.data.length, sha256: r.sha256, oldObjectKey: r.oldObjectKey });
+  return switchDamagedChunk(ctx, { studioId: r.studioId, id: r.id, objectKey, offset: null, size: r.data.length, sha256: r.sha256, oldObjectKey: r.oldObjectKey });
 }
 
 export interface Switch {
@@ -38,6 +38,8 @@ export interface Switch {
   id: Buffer;
   /** The new object, already stored (and, on S3 direct uploads, checked against `sha256` by S3). */
   objectKey: string;
+  /** Where the chunk starts in `objectKey` when that is a pack (which a lost race leaves alone). */
+  offset: number | null;
   size: number;
   sha256: Buffer;
   oldObjectKey: string;
@@ -51,11 +53,13 @@ export async function switchDamagedChunk(ctx: Ctx, r: Switch): Promise<{ stored:
   const switched = await ctx.db.chunk.updateMany({
     where: { studioId: r.studioId, id: bytes(r.id), objectKey: r.oldObjectKey, state: "damaged" },
     data: {
-      objectKey, size: r.size, sha256: bytes(r.sha256),
+      objectKey, offset: r.offset, size: r.size, sha256: bytes(r.sha256),
       state: "unverified", problem: null, damagedAt: null, verifiedAt: null, checkedAt: null,
     },
   });
   if (switched.count !== 1) {
+    // A pack holds other chunks too: its surplus bytes stay (like a lost race's, packs.ts).
+    if (r.offset !== null) return { stored: false, size: r.size };
     await ctx.blobs.delete(objectKey).catch((err: unknown) => ctx.log.warn({ err, objectKey }, "could not delete the object of a lost repair race"));
     return { stored: false, size: r.size };
   }

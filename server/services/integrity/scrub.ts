@@ -45,7 +45,7 @@ export async function scrubStudio(ctx: Ctx, studioId: string, slot: number): Pro
       where: { studioId, state: { not: "damaged" } },
       orderBy: [{ verifiedAt: { sort: "asc", nulls: "first" } }, { id: "asc" }],
       take: PAGE,
-      select: { id: true, size: true, sha256: true, objectKey: true, verifiedAt: true },
+      select: { id: true, size: true, sha256: true, objectKey: true, offset: true, verifiedAt: true },
     });
     const todo = rows.filter((r, i) => {
       if (r.verifiedAt && r.verifiedAt >= started) return false; // read by this run already

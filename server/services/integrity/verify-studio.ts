@@ -36,7 +36,7 @@ export async function verifyStudio(ctx: Ctx, studioId: string): Promise<StudioVe
       orderBy: { id: "asc" },
       take: PAGE,
       ...(cursor ? { cursor: { studioId_id: { studioId, id: cursor } }, skip: 1 } : {}),
-      select: { id: true, size: true, sha256: true, objectKey: true },
+      select: { id: true, size: true, sha256: true, objectKey: true, offset: true },
     });
     const checked = await mapLimit(rows, PARALLEL, async (row) => ({ row, result: await checkChunk(ctx, row, "read") }));
     for (const c of checked) {

@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../../../server/errors.ts";
-import { MAX_CHUNK_OBJECT_BYTES } from "../../../server/http/schemas.ts";
+import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES } from "../../../server/http/schemas.ts";
 import { limitUploads, UPLOADS_PER_BUDGET_CHUNK } from "../../../server/http/middleware/upload-limit.ts";
 
 const MiB = 1024 * 1024;
@@ -38,13 +38,33 @@ describe("upload in-flight limit", () => {
     extra.finish();
 
     const big1 = request(mw, "a", MAX_CHUNK_OBJECT_BYTES);
-    const big2 = request(mw, "b"); // no Content-Length: counts as the largest
+    const big2 = request(mw, "b", MAX_CHUNK_OBJECT_BYTES);
     await tick();
     assert.ok(big1.isGranted() && big2.isGranted());
     const third = request(mw, "c", MiB);
     assert.ok((await third.outcome) instanceof AppError, "no room within maxWaitMs: 429");
     big1.finish();
     big2.finish();
+  });
+
+  it("counts a body without Content-Length as the largest (a relayed pack), which runs alone when over the budget", async () => {
+    const mw = limitUploads({ perProcess: 1, perDevice: 100, maxWaitMs: 1000 });
+    const pack = request(mw, "a", MAX_PACK_BYTES);
+    await tick();
+    assert.ok(pack.isGranted(), "alone, a body larger than the whole budget runs");
+    const unknown = request(mw, "b"); // no Content-Length
+    const small = request(mw, "c", 100);
+    await tick();
+    assert.equal(unknown.isGranted(), false);
+    assert.equal(small.isGranted(), false, "waits behind the larger one");
+    pack.finish();
+    await tick();
+    assert.ok(unknown.isGranted());
+    assert.equal(small.isGranted(), false, "no room beside a body of the largest size");
+    unknown.finish();
+    await tick();
+    assert.ok(small.isGranted());
+    small.finish();
   });
 
   it("does not let small uploads overtake a waiting large one, and keeps the per-device cap", async () => {

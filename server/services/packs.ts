@@ -1,0 +1,113 @@
+// Packs: several sealed chunks stored as one object, so a backup costs one PUT (and the API one
+// HEAD and one INSERT) per pack of up to MAX_PACK_BYTES instead of per ~1 MiB chunk, and a restore
+// one ranged GET per run of neighbouring chunks (restic's pack files, Kopia's pack blobs). Each
+// chunk keeps its own row, (studioId, id) -> objectKey + offset + size + sha256, so the dedup
+// query, integrity checks, repair and restore stay per chunk; a pack is written once and never
+// modified or overwritten, like any object.
+//
+// An upload describes its pack with a table (schemas.ts, packTable): the chunks in order, each
+// {id, size, sha256}; chunk i starts where chunk i-1 ends and the sizes add up to the pack's size.
+//   - relayed (PUT /v1/packs): the API hashes every chunk's bytes against the table before it
+//     stores the pack, as it does for a relayed chunk;
+//   - direct (a presigned PUT of the whole pack, then a report): S3 enforces the pack's size and
+//     SHA-256 (storage/direct.ts); each chunk's SHA-256 is the client's word until the verify job
+//     re-reads it, the trust model of direct chunk uploads (direct-chunks.ts).
+//
+// A chunk the studio holds already (another device won the race, a retried upload) keeps its row;
+// its copy in the new pack is surplus and stays (the pack holds others) until garbage collection
+// repacks. A chunk whose row is damaged moves to the new pack (integrity/repair.ts). A pack none
+// of whose chunks was recorded is deleted again.
+import { createHash } from "node:crypto";
+import type { Ctx } from "../context.ts";
+import { AppError, errors } from "../errors.ts";
+import { faultPoint } from "../faults.ts";
+import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
+import { isObjectKeyForPack, objectKeyForPack } from "../storage/index.ts";
+import { chunkRowOf, insertChunkRows } from "./chunk-row.ts";
+import { switchDamagedChunk } from "./integrity/repair.ts";
+import { translateStorageError } from "./storage-errors.ts";
+
+/** Each chunk's offset in the pack, and the pack's size. */
+function layout(table: PackTable): { offsets: number[]; size: number } {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const c of table) {
+    offsets.push(size);
+    size += c.size;
+  }
+  return { offsets, size };
+}
+
+/** Stores a relayed pack (`data`, described by `table`) and records its chunks. */
+export async function storePack(ctx: Ctx, studioId: string, table: PackTable, data: Buffer): Promise<UploadedResult[]> {
+  const { offsets, size } = layout(table);
+  if (size !== data.length) throw errors.validation(`the table describes ${size} bytes, the pack has ${data.length}`);
+  table.forEach((c, i) => {
+    const sha = createHash("sha256").update(data.subarray(offsets[i], offsets[i]! + c.size)).digest("hex");
+    if (sha !== c.sha256) throw errors.integrity(`chunk ${c.id} does not match its SHA-256; resend the pack`);
+  });
+  const key = objectKeyForPack(studioId);
+  try {
+    await ctx.blobs.put(key, data);
+  } catch (err) {
+    throw translateStorageError(err);
+  }
+  faultPoint(ctx.config, "chunk-stored-before-row");
+  return record(ctx, studioId, key, table, offsets);
+}
+
+/** A presigned PUT for a fresh pack key (no database work, as for a chunk: direct-chunks.ts). */
+export async function grantPackUpload(ctx: Ctx, studioId: string, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
+  if (!ctx.direct) return { mode: "relay" };
+  const key = objectKeyForPack(studioId);
+  const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
+  const put = await ctx.direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds });
+  return { mode: "direct", key, ...put, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+}
+
+/** Records the chunks of a pack uploaded under a granted key, once the pack is there (HEAD). */
+export async function completePackUpload(ctx: Ctx, studioId: string, report: PackUploaded): Promise<UploadedResult[]> {
+  if (!ctx.direct) throw errors.conflict("DIRECT_TRANSFER_DISABLED", "this server takes chunk bytes through the API only");
+  if (!isObjectKeyForPack(report.key, studioId)) throw errors.validation("key was not granted for a pack of this studio");
+  const { offsets, size } = layout(report.chunks);
+  let stored;
+  try {
+    stored = await ctx.direct.head(report.key);
+  } catch (err) {
+    throw translateStorageError(err);
+  }
+  if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the pack first");
+  if (stored.size !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored.size}`);
+  return record(ctx, studioId, report.key, report.chunks, offsets);
+}
+
+/** Inserts the pack's chunk rows (one statement) and settles the chunks the studio held already. */
+async function record(ctx: Ctx, studioId: string, key: string, table: PackTable, offsets: number[]): Promise<UploadedResult[]> {
+  const inserted = await insertChunkRows(ctx, studioId, table.map((c, i) => ({ idHex: c.id, size: c.size, sha256Hex: c.sha256, objectKey: key, offset: offsets[i]! })));
+  const results = await Promise.all(table.map(async (c, i): Promise<UploadedResult> => {
+    if (inserted.has(c.id)) return { id: c.id, stored: true, size: c.size };
+    try {
+      return { id: c.id, ...(await settle(ctx, studioId, key, c, offsets[i]!)) };
+    } catch (err) {
+      const translated = translateStorageError(err);
+      const e = translated instanceof AppError ? translated : errors.internal();
+      if (e.status >= 500) ctx.log.error({ err, chunkId: c.id }, "could not record a chunk of a pack");
+      return { id: c.id, status: e.status, error: { code: e.code, message: e.message } };
+    }
+  }));
+  if (results.every((r) => "stored" in r && !r.stored)) {
+    await ctx.blobs.delete(key).catch((err: unknown) => ctx.log.warn({ err, objectKey: key }, "could not delete a pack none of whose chunks was needed"));
+  }
+  return results;
+}
+
+/** A chunk of the pack whose row exists already. */
+async function settle(ctx: Ctx, studioId: string, key: string, c: PackTable[number], offset: number): Promise<{ stored: boolean; size: number }> {
+  const row = await chunkRowOf(ctx, studioId, c.id);
+  // A retried report of this very pack: already done.
+  if (row?.objectKey === key) return { stored: true, size: row.size };
+  if (row?.state === "damaged") {
+    return switchDamagedChunk(ctx, { studioId, id: Buffer.from(c.id, "hex"), objectKey: key, offset, size: c.size, sha256: Buffer.from(c.sha256, "hex"), oldObjectKey: row.objectKey });
+  }
+  return { stored: false, size: row?.size ?? c.size };
+}
