@@ -1,14 +1,16 @@
 // Server ingest with many uploaders at once: `clients` studio PCs, each with its own device
-// credential, send chunk objects through the uploader's own API client (uploader/api/client.ts),
+// credential, send their chunks in packs (as uploader/backup/packer.ts groups them: consecutive
+// chunks up to MAX_PACK_BYTES) through the uploader's own API client (uploader/api/client.ts),
 // so the path is the one studios take: with S3, a presigned PUT straight to the bucket and a
-// batched report to the API; with the local directory store, the body relayed by the API. Its
-// reaction to 429/503 is the real one too (wait Retry-After, retry); the server counts those.
-// The same bytes with the same concurrency go straight into the same kind of BlobStore as the
-// baseline, so the figure is a ratio: what the HTTP + database layer keeps of the store's own
-// throughput on this machine, now.
+// report to the API; with the local directory store, the body relayed by the API. Its reaction
+// to 429/503 is the real one too (wait Retry-After, retry); the server counts those.
+// The same objects (the packs' bytes) with the same concurrency go straight into the same kind of
+// BlobStore as the baseline, so the figure is a ratio: what the HTTP + database layer keeps of
+// the store's own throughput on this machine, now.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
+import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
 import { createBlobStore, type BlobStore } from "../../server/storage/index.ts";
 import { BulkAgents } from "../../uploader/api/bulk.ts";
 import { ApiClient } from "../../uploader/api/client.ts";
@@ -28,6 +30,8 @@ export interface IngestReport {
   store: string;
   clients: number;
   chunks: number;
+  /** Objects stored: the chunks' packs. */
+  objects: number;
   MiB: number;
   rawMBps: number;
   ingestMBps: number;
@@ -45,6 +49,21 @@ export interface IngestReport {
 interface Blob {
   data: Buffer;
   sha256: string;
+}
+
+/** Consecutive chunks up to MAX_PACK_BYTES each, as the uploader's packer groups them. */
+function packsOf(blobs: Blob[]): Blob[][] {
+  const packs: Blob[][] = [];
+  let size = Infinity;
+  for (const b of blobs) {
+    if (size + b.data.length > MAX_PACK_BYTES) {
+      packs.push([]);
+      size = 0;
+    }
+    packs.at(-1)!.push(b);
+    size += b.data.length;
+  }
+  return packs;
 }
 
 /** Envelope-like random objects of chunk sizes (0.5-1.5 MiB, ~1 MiB average like the chunker's). */
@@ -91,17 +110,32 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   // Each studio PC with its own connections, as separate processes would have.
   const clients = devices.map((d) => new ApiClient(server.url, deviceToken(o.jwtSecret, d), new BulkAgents()));
   const sizeOf = (c: number, i: number) => pool[(c * 7 + i) % pool.length]!;
+  const packs = Array.from({ length: o.clients }, (_, c) => packsOf(Array.from({ length: o.chunksPerClient }, (_, i) => sizeOf(c, i))));
+  const perClient = Math.max(...packs.map((p) => p.length));
   let bytes = 0;
   for (let c = 0; c < o.clients; c++) for (let i = 0; i < o.chunksPerClient; i++) bytes += sizeOf(c, i).data.length;
 
-  // Baseline: the store alone, same objects, same concurrency, from this process.
-  const rawMs = await fanOut(o.clients, o.chunksPerClient, (c, i) => rawStore.put(`bench/raw/${c}/${i}-${randomBytes(4).toString("hex")}`, sizeOf(c, i).data));
+  // Baseline: the store alone, the same objects, same concurrency, from this process.
+  const rawMs = await fanOut(o.clients, perClient, async (c, i) => {
+    const pack = packs[c]![i];
+    if (pack) await rawStore.put(`bench/raw/${c}/${i}-${randomBytes(4).toString("hex")}`, Buffer.concat(pack.map((b) => b.data)));
+  });
 
   // A probe device asks "which are missing?" all through the ingest: latency under load.
   const probe = clients[o.clients]!;
   const probeKnown: string[] = [];
   let errors = 0;
-  const put = (client: ApiClient, id: string, blob: Blob) => client.putChunk(id, blob.data, blob.sha256).then(() => undefined, () => void errors++);
+  /** One pack of these chunks (fresh ids); an error answer for any chunk counts as one error. */
+  const put = async (client: ApiClient, blobs: Blob[]): Promise<string[]> => {
+    const table = blobs.map((b) => ({ id: randomBytes(32).toString("hex"), size: b.data.length, sha256: b.sha256 }));
+    try {
+      const results = await (await client.sendPack(table, blobs.map((b) => b.data))).recorded;
+      if (results.some((r) => "error" in r)) errors++;
+    } catch {
+      errors++;
+    }
+    return table.map((t) => t.id);
+  };
   const busy0 = await busyAnswers(server.url);
   const spid = server.proc.pid!;
   await resetPeakRss(spid);
@@ -109,8 +143,10 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const own0 = process.cpuUsage();
   let done = false;
   const probing = missingLatency(probe, probeKnown, () => done, 100_000);
-  const ingestMs = await fanOut(o.clients, o.chunksPerClient, (c, i) => put(clients[c]!, randomBytes(32).toString("hex"), sizeOf(c, i)))
-    .finally(() => (done = true));
+  const ingestMs = await fanOut(o.clients, perClient, async (c, i) => {
+    const pack = packs[c]![i];
+    if (pack) await put(clients[c]!, pack);
+  }).finally(() => (done = true));
   const own = process.cpuUsage(own0);
   const underLoad = await probing;
   const busy = (await busyAnswers(server.url)) - busy0;
@@ -118,11 +154,7 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const mem = await procMemory(spid);
 
   // The probe's own chunks, so its idle queries find half their ids present.
-  for (let i = 0; i < 32; i++) {
-    const id = randomBytes(32).toString("hex");
-    await put(probe, id, pool[i % pool.length]!);
-    probeKnown.push(id);
-  }
+  for (let i = 0; i < 32; i += 4) probeKnown.push(...(await put(probe, Array.from({ length: 4 }, (_, j) => pool[(i + j) % pool.length]!))));
   const idle = await missingLatency(probe, probeKnown, () => false, 300);
 
   const raw = mbps(bytes, rawMs);
@@ -131,6 +163,7 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
     store: storeName,
     clients: o.clients,
     chunks: o.clients * o.chunksPerClient,
+    objects: packs.reduce((n, p) => n + p.length, 0),
     MiB: bytes / MiB,
     rawMBps: raw,
     ingestMBps: ingest,

@@ -39,8 +39,8 @@ export class ChunkReader {
   }
 
   async get(hex: string): Promise<Buffer> {
-    const slice = this.slices.get(hex);
-    const url = slice ? null : this.direct ? await this.urlFor(hex) : null;
+    const url = this.direct && !this.slices.has(hex) ? await this.urlFor(hex) : null;
+    const slice = this.slices.get(hex); // possibly read meanwhile, with a neighbour
     if (slice || url) {
       try {
         const data = await (slice ?? this.read(hex, url!));

@@ -62,6 +62,8 @@ export class ChunkSink {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly sealing: Semaphore;
   private readonly packer: Packer;
+  /** The last chunk's turn to enter a pack (never rejects). */
+  private packing: Promise<void> = Promise.resolve();
   private readonly memory: Semaphore;
   private failure: unknown = null;
 
@@ -180,25 +182,32 @@ export class ChunkSink {
         continue;
       }
       await this.sealing.acquire();
-      // The slot is held while the chunk is sealed and put into a pack; the pack is sent later.
-      this.track(this.seal(p).finally(() => this.sealing.release()).catch((err: unknown) => {
+      // Sealed in parallel, packed in the order sealed here (file order, mostly), so a restore
+      // reads runs of neighbouring chunks with one ranged GET. The slot is held until the chunk
+      // is in a pack (not sent yet): that bounds the sealed envelopes waiting for their turn.
+      const sealed = this.seal(p);
+      sealed.catch(() => undefined); // observed in its turn below
+      const added = this.packing.then(async () => {
+        const s = await sealed;
+        await this.packer.add({ id: p.hex, size: s.envelope.length, sha256: s.sha256 }, s.envelope, p);
+      });
+      this.packing = added.catch(() => undefined);
+      this.track(added.finally(() => this.sealing.release()).catch((err: unknown) => {
         p.reject(err);
         throw err;
       }));
     }
   }
 
-  /** Seals one chunk (on a worker) and adds it to the pack being filled. */
-  private async seal(p: Pending): Promise<void> {
+  /** Seals one chunk (on a worker), freeing its plaintext's share of the memory bound. */
+  private async seal(p: Pending): Promise<Sealed> {
     this.throwIfFailed();
     const size = p.plain.length;
-    let sealed: Sealed;
     try {
-      sealed = await this.pool.seal(p.id, p.plain);
+      return await this.pool.seal(p.id, p.plain);
     } finally {
       this.memory.release(size); // the plaintext is gone (consumed by the worker)
     }
-    await this.packer.add({ id: p.hex, size: sealed.envelope.length, sha256: sealed.sha256 }, sealed.envelope, p);
   }
 
   /** Sends a filled pack; each chunk's promise settles with the server's result for it. */

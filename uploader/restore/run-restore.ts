@@ -83,7 +83,8 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
 
   const order = files.flatMap((f) => f.chunks ?? []);
   rp.planFetches(order);
-  const chunks = orderedPrefetch(order, rp.fetchChunk, o.parallel ?? 8);
+  // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
+  const chunks = orderedPrefetch(order, rp.fetchChunk, o.parallel ?? 16);
   let bytes = 0;
   for (const f of files) {
     const dest = target(f);

@@ -80,4 +80,42 @@ describe("ChunkReader", () => {
     assert.equal((await reader.get(b!)).toString(), b);
     assert.deepEqual(calls.urlRequests, [1, 1]);
   });
+
+  it("reads neighbouring chunks of a pack with one ranged GET, and falls back per chunk when it fails", async () => {
+    // 20 chunks in packs of 5; chunk i is its id's 64 bytes at offset (i % 5) * 64 of pack i / 5.
+    const all = ids(20);
+    const packOf = (id: string) => Math.floor(all.indexOf(id) / 5);
+    const gets: Array<{ url: string; offset: number; size: number }> = [];
+    let failPack: number | null = null;
+    let relay = 0;
+    const api = {
+      async downloadUrls(wanted: string[]): Promise<DownloadUrls> {
+        const urls = Object.fromEntries(wanted.map((id) => [id, `http://bucket/pack-${packOf(id)}`]));
+        const ranges = Object.fromEntries(wanted.map((id) => [id, { offset: (all.indexOf(id) % 5) * 64, size: 64 }]));
+        return { direct: true, ttlSeconds: 3600, urls, ranges };
+      },
+      async getDirect(url: string, range?: { offset: number; size: number }): Promise<Buffer> {
+        assert.ok(range, "packed chunks are read by range");
+        const p = Number(url.slice("http://bucket/pack-".length));
+        if (p === failPack) throw new Error("503");
+        gets.push({ url, ...range });
+        return Buffer.from(all.slice(p * 5, p * 5 + 5).join("")).subarray(range.offset, range.offset + range.size);
+      },
+      async getChunk(id: string): Promise<Buffer> {
+        relay++;
+        return Buffer.from(id);
+      },
+    } as unknown as ApiClient;
+
+    assert.deepEqual(await readAll(new ChunkReader(api), all), all);
+    assert.deepEqual(gets.map((g) => [g.url, g.offset, g.size]), [0, 1, 2, 3].map((p) => [`http://bucket/pack-${p}`, 0, 320]), "one GET per pack");
+
+    // Out of pack order, a repeat, and a pack whose GET fails: still every chunk, right.
+    gets.length = 0;
+    failPack = 2;
+    const order = [all[3]!, all[4]!, all[0]!, all[1]!, all[1]!, ...all.slice(10, 15), all[5]!];
+    assert.deepEqual(await readAll(new ChunkReader(api), order), order);
+    assert.deepEqual(gets.map((g) => [g.offset, g.size]), [[192, 128], [0, 128], [0, 64]], "runs of neighbours only (the repeat shares its read)");
+    assert.equal(relay, 5, "the failed pack's chunks through the API");
+  });
 });
