@@ -75,7 +75,11 @@ export type PackUploaded = z.infer<typeof packUploadedBody>;
 
 /** Ids per download-URL request. */
 export const MAX_IDS_PER_URL_REQUEST = 256;
-export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST) });
+/**
+ * `ranges: true`: the client reads chunks in packs by range (DownloadUrls.ranges). Without it (an
+ * uploader from before packs) packed chunks get no URL, so the client reads them through the API.
+ */
+export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST), ranges: z.boolean().default(false) });
 
 /**
  * Answer to an upload-URL request: send the chunk through the API (PUT /v1/chunks/:id); or PUT it

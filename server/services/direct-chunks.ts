@@ -102,7 +102,7 @@ async function settleConflict(ctx: Ctx, studioId: string, r: UploadedReport, siz
 }
 
 /** Presigned GET URLs (hex id -> URL, and where in a pack) for the chunks of those given that the studio holds. */
-export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[]): Promise<DownloadUrls> {
+export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[], o: { ranges: boolean }): Promise<DownloadUrls> {
   const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
   if (!ctx.direct) return { direct: false, ttlSeconds, urls: {} };
   // Hex in and out: Prisma 6.19's JS engine cannot pass bytea arrays nor read raw bytea columns.
@@ -113,6 +113,7 @@ export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[]): P
   const ranges: Record<string, { offset: number; size: number }> = {};
   const byKey = new Map<string, string>(); // chunks of one pack share its URL
   for (const r of rows) {
+    if (r.offset !== null && !o.ranges) continue; // a client from before packs: through the API
     let url = byKey.get(r.objectKey);
     if (!url) byKey.set(r.objectKey, (url = await ctx.direct.presignGet(r.objectKey, ttlSeconds)));
     urls[r.id] = url;

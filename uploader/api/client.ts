@@ -168,7 +168,7 @@ export class ApiClient {
 
   /** Presigned GET URLs for chunks (at most MAX_IDS_PER_URL_REQUEST ids). */
   downloadUrls(ids: string[]): Promise<DownloadUrls> {
-    return this.json("POST", "v1/chunks/download-urls", { ids });
+    return this.json("POST", "v1/chunks/download-urls", { ids, ranges: true });
   }
 
   /** GET from a presigned URL (no API credentials are sent there); `range`: only those bytes. */

@@ -11,8 +11,8 @@ import { chunkIdHex, downloadUrlsBody, uploadedBody, uploadUrlBody } from "../sc
 export function directChunkRoutes(ctx: Ctx): Router {
   const r = Router();
   r.post("/chunks/download-urls", async (req, res) => {
-    const { ids } = downloadUrlsBody.parse(req.body);
-    res.json(await downloadUrls(ctx, device(res).studioId, ids));
+    const { ids, ranges } = downloadUrlsBody.parse(req.body);
+    res.json(await downloadUrls(ctx, device(res).studioId, ids, { ranges }));
   });
   r.post("/chunks/:id/upload-url", async (req, res) => {
     const id = Buffer.from(chunkIdHex.parse(req.params.id), "hex");
