@@ -27,10 +27,22 @@ import { translateStorageError } from "./storage-errors.ts";
  */
 export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
   if (!ctx.direct) return { mode: "relay" };
-  const key = objectKeyForChunk(studioId, id.toString("hex"));
+  return grantPut(ctx, ctx.direct, objectKeyForChunk(studioId, id.toString("hex")), o);
+}
+
+/** A presigned PUT of exactly `size` bytes with this SHA-256 to the fresh `key` (chunks, packs.ts). */
+export async function grantPut(ctx: Ctx, direct: DirectTransfer, key: string, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
   const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
-  const put = await ctx.direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds });
+  const put = await direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds });
   return { mode: "direct", key, ...put, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+}
+
+/** Why one chunk of a report was not recorded, in the error vocabulary (5xx are logged). */
+export function chunkFailure(ctx: Ctx, chunkId: string, err: unknown): UploadedResult {
+  const translated = translateStorageError(err);
+  const e = translated instanceof AppError ? translated : errors.internal();
+  if (e.status >= 500) ctx.log.error({ err, chunkId }, "could not record an uploaded chunk");
+  return { id: chunkId, status: e.status, error: { code: e.code, message: e.message } };
 }
 
 /**
@@ -40,12 +52,7 @@ export async function grantUpload(ctx: Ctx, studioId: string, id: Buffer, o: { s
  * studio holds already (a race, a retried report, a repair) take a further query each.
  */
 export async function completeUploads(ctx: Ctx, studioId: string, reports: UploadedReport[]): Promise<UploadedResult[]> {
-  const failed = (r: UploadedReport, err: unknown): UploadedResult => {
-    const translated = translateStorageError(err);
-    const e = translated instanceof AppError ? translated : errors.internal();
-    if (e.status >= 500) ctx.log.error({ err, chunkId: r.id }, "could not record a direct upload");
-    return { id: r.id, status: e.status, error: { code: e.code, message: e.message } };
-  };
+  const failed = (r: UploadedReport, err: unknown) => chunkFailure(ctx, r.id, err);
   type Checked = { r: UploadedReport; size: number } | { r: UploadedReport; result: UploadedResult };
   const checked = await Promise.all(reports.map(async (r): Promise<Checked> => {
     try {
@@ -122,7 +129,7 @@ export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[], o:
   return { direct: true, ttlSeconds, urls, ranges };
 }
 
-function requireDirect(ctx: Ctx): DirectTransfer {
+export function requireDirect(ctx: Ctx): DirectTransfer {
   if (!ctx.direct) throw errors.conflict("DIRECT_TRANSFER_DISABLED", "this server takes chunk bytes through the API only");
   return ctx.direct;
 }

@@ -19,11 +19,12 @@
 // of whose chunks was recorded is deleted again.
 import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
-import { AppError, errors } from "../errors.ts";
+import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
 import { isObjectKeyForPack, objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf, insertChunkRows } from "./chunk-row.ts";
+import { chunkFailure, grantPut, requireDirect } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
@@ -59,20 +60,17 @@ export async function storePack(ctx: Ctx, studioId: string, table: PackTable, da
 /** A presigned PUT for a fresh pack key (no database work, as for a chunk: direct-chunks.ts). */
 export async function grantPackUpload(ctx: Ctx, studioId: string, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
   if (!ctx.direct) return { mode: "relay" };
-  const key = objectKeyForPack(studioId);
-  const ttlSeconds = ctx.config.s3?.direct?.ttlSeconds ?? 3600;
-  const put = await ctx.direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds });
-  return { mode: "direct", key, ...put, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+  return grantPut(ctx, ctx.direct, objectKeyForPack(studioId), o);
 }
 
 /** Records the chunks of a pack uploaded under a granted key, once the pack is there (HEAD). */
 export async function completePackUpload(ctx: Ctx, studioId: string, report: PackUploaded): Promise<UploadedResult[]> {
-  if (!ctx.direct) throw errors.conflict("DIRECT_TRANSFER_DISABLED", "this server takes chunk bytes through the API only");
+  const direct = requireDirect(ctx);
   if (!isObjectKeyForPack(report.key, studioId)) throw errors.validation("key was not granted for a pack of this studio");
   const { offsets, size } = layout(report.chunks);
   let stored;
   try {
-    stored = await ctx.direct.head(report.key);
+    stored = await direct.head(report.key);
   } catch (err) {
     throw translateStorageError(err);
   }
@@ -89,10 +87,7 @@ async function record(ctx: Ctx, studioId: string, key: string, table: PackTable,
     try {
       return { id: c.id, ...(await settle(ctx, studioId, key, c, offsets[i]!)) };
     } catch (err) {
-      const translated = translateStorageError(err);
-      const e = translated instanceof AppError ? translated : errors.internal();
-      if (e.status >= 500) ctx.log.error({ err, chunkId: c.id }, "could not record a chunk of a pack");
-      return { id: c.id, status: e.status, error: { code: e.code, message: e.message } };
+      return chunkFailure(ctx, c.id, err);
     }
   }));
   if (results.every((r) => "stored" in r && !r.stored)) {

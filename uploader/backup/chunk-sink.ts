@@ -225,6 +225,7 @@ export class ChunkSink {
       sent
         .then(({ recorded }) => recorded)
         .then((results) => {
+          if (results.length !== chunks.length) throw new ApiError(502, "BAD_RESPONSE", `${results.length} results for a pack of ${chunks.length} chunks`);
           results.forEach((r, i) => {
             const c = chunks[i]!;
             if ("error" in r) return c.reject(new ApiError(r.status, r.error.code, r.error.message));
@@ -237,7 +238,6 @@ export class ChunkSink {
           });
           const failed = results.find((r) => "error" in r);
           if (failed && "error" in failed) throw new ApiError(failed.status, failed.error.code, failed.error.message);
-          if (results.length !== chunks.length) throw new ApiError(502, "BAD_RESPONSE", `${results.length} results for a pack of ${chunks.length} chunks`);
         })
         .catch((err: unknown) => {
           for (const c of chunks) c.reject(err); // settled ones ignore it
