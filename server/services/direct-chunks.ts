@@ -81,16 +81,22 @@ export async function completeUploads(ctx: Ctx, studioId: string, reports: Uploa
 
 /** The size of the object a report names, once it is known to be this chunk's and stored. */
 async function storedSize(ctx: Ctx, studioId: string, r: UploadedReport): Promise<number> {
-  const direct = requireDirect(ctx);
+  requireDirect(ctx);
   if (!isObjectKeyForChunk(r.key, studioId, r.id)) throw errors.validation("key was not granted for this chunk");
+  const size = await uploadedSize(ctx, r.key, "chunk");
+  if (size === 0 || size > MAX_CHUNK_OBJECT_BYTES) throw errors.integrity(`stored object has ${size} bytes`);
+  return size;
+}
+
+/** The size of the object a client reports it uploaded under a granted `key` (HEAD); 409 if absent. */
+export async function uploadedSize(ctx: Ctx, key: string, what: "chunk" | "pack"): Promise<number> {
   let stored;
   try {
-    stored = await direct.head(r.key);
+    stored = await requireDirect(ctx).head(key);
   } catch (err) {
     throw translateStorageError(err);
   }
-  if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the chunk first");
-  if (stored.size === 0 || stored.size > MAX_CHUNK_OBJECT_BYTES) throw errors.integrity(`stored object has ${stored.size} bytes`);
+  if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", `nothing is stored under that key: upload the ${what} first`);
   return stored.size;
 }
 

@@ -24,7 +24,7 @@ import { faultPoint } from "../faults.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
 import { isObjectKeyForPack, objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf, insertChunkRows } from "./chunk-row.ts";
-import { chunkFailure, grantPut, requireDirect } from "./direct-chunks.ts";
+import { chunkFailure, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
 
@@ -65,17 +65,11 @@ export async function grantPackUpload(ctx: Ctx, studioId: string, o: { size: num
 
 /** Records the chunks of a pack uploaded under a granted key, once the pack is there (HEAD). */
 export async function completePackUpload(ctx: Ctx, studioId: string, report: PackUploaded): Promise<UploadedResult[]> {
-  const direct = requireDirect(ctx);
+  requireDirect(ctx);
   if (!isObjectKeyForPack(report.key, studioId)) throw errors.validation("key was not granted for a pack of this studio");
   const { offsets, size } = layout(report.chunks);
-  let stored;
-  try {
-    stored = await direct.head(report.key);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
-  if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the pack first");
-  if (stored.size !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored.size}`);
+  const stored = await uploadedSize(ctx, report.key, "pack");
+  if (stored !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored}`);
   return record(ctx, studioId, report.key, report.chunks, offsets);
 }
 
