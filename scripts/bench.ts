@@ -1,7 +1,7 @@
 // `npm run bench`: every performance figure of issue 6 in one command, as ratios measured in
 // one run on this machine (see test/bench/). Flags:
 //   --size MiB          synthetic studio tree size (default 256)
-//   --reps N            repetitions of the end-to-end runs and stage timings; medians reported (3)
+//   --reps N            repetitions of the end-to-end runs, stage timings and ingest rounds; medians reported (3)
 //   --json FILE         where to write all figures (bench-results/latest.json)
 //   --clients N --chunks-per-client N   ingest load (50 x 6)
 //   --lookup-studios N  studios seeded for the support lookup, 365 days each (1000);
@@ -86,7 +86,7 @@ try {
     e2e = await runE2E(main, s3, mainStore, Boolean(resticVersion), { sizeMiB, reps, seed: SEED, workDir, log });
   }
   if (only.has("ingest")) {
-    const opts = { clients: Math.round(num("clients", a.clients)), chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])), jwtSecret };
+    const opts = { clients: Math.round(num("clients", a.clients)), chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])), reps, jwtSecret };
     log("ingest, local directory store ...");
     const local = await startServer({ env: { JWT_SECRET: jwtSecret } });
     servers.push(local);

@@ -18,11 +18,13 @@ import type { TestServer } from "../support/server.ts";
 import { procCpuSec, procMemory, resetPeakRss } from "./proc.ts";
 import { Rng } from "./prng.ts";
 import { deviceToken, seedStudios } from "./seed.ts";
-import { MiB, mbps, percentile } from "./stats.ts";
+import { MiB, mbps, medianOf, percentile } from "./stats.ts";
 
 export interface IngestOptions {
   clients: number;
   chunksPerClient: number;
+  /** Measured rounds of raw and ingest (alternating); medians reported. */
+  reps: number;
   jwtSecret: string;
 }
 
@@ -32,13 +34,22 @@ export interface IngestReport {
   chunks: number;
   /** Objects stored: the chunks' packs. */
   objects: number;
+  /** Per round: `MiB` in `objects`; medians over `reps` rounds of each, after one warm-up round. */
   MiB: number;
+  reps: number;
   rawMBps: number;
   ingestMBps: number;
+  /** Median of each round's ingest/raw (a round: a raw and an ingest run next to each other). */
   ratio: number;
+  ratios: number[];
+  rounds: Array<{ rawMBps: number; ingestMBps: number }>;
+  /** The unmeasured first round of each, for the record (a freshly started server). */
+  warmUp: { rawMBps: number; ingestMBps: number };
+  /** Over all rounds, the warm-up included. */
   errors: number;
   busyAnswers: number;
   serverPeakRssMiB: number;
+  /** Per round (median). */
   serverCpuSec: number;
   /** CPU of this process, which plays all the uploaders (on the same cores as the server). */
   uploadersCpuSec: number;
@@ -116,12 +127,11 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   for (let c = 0; c < o.clients; c++) for (let i = 0; i < o.chunksPerClient; i++) bytes += sizeOf(c, i).data.length;
 
   // Baseline: the store alone, the same objects, same concurrency, from this process.
-  const rawMs = await fanOut(o.clients, perClient, async (c, i) => {
+  const rawRound = () => fanOut(o.clients, perClient, async (c, i) => {
     const pack = packs[c]![i];
     if (pack) await rawStore.put(`bench/raw/${c}/${i}-${randomBytes(4).toString("hex")}`, Buffer.concat(pack.map((b) => b.data)));
   });
 
-  // A probe device asks "which are missing?" all through the ingest: latency under load.
   const probe = clients[o.clients]!;
   const probeKnown: string[] = [];
   let errors = 0;
@@ -136,43 +146,68 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
     }
     return table.map((t) => t.id);
   };
+  const ingestRound = () => fanOut(o.clients, perClient, async (c, i) => {
+    const pack = packs[c]![i];
+    if (pack) await put(clients[c]!, pack);
+  });
+
+  // A warm-up round of each, not measured: a server that has been up for a while has compiled its
+  // hot paths (V8's optimizing compiler runs on the same cores) and opened its database
+  // connections, and the store's directories exist. Its errors count all the same, and so do the
+  // server's peak RSS and 429 answers.
   const busy0 = await busyAnswers(server.url);
   const spid = server.proc.pid!;
   await resetPeakRss(spid);
-  const cpu0 = (await procCpuSec(spid)) ?? 0;
-  const own0 = process.cpuUsage();
-  let done = false;
-  const probing = missingLatency(probe, probeKnown, () => done, 100_000);
-  const ingestMs = await fanOut(o.clients, perClient, async (c, i) => {
-    const pack = packs[c]![i];
-    if (pack) await put(clients[c]!, pack);
-  }).finally(() => (done = true));
-  const own = process.cpuUsage(own0);
-  const underLoad = await probing;
+  const warmUp = { rawMBps: mbps(bytes, await rawRound()), ingestMBps: mbps(bytes, await ingestRound()) };
+
+  const rounds: Array<{ raw: number; ingest: number; ratio: number; serverCpuSec: number; uploadersCpuSec: number }> = [];
+  const underLoad: number[] = [];
+  // Raw and ingest rounds alternate in pairs, raw first in even pairs and last in odd ones (ABBA),
+  // and each ratio is within its pair: a drift in what else the machine does (page-cache
+  // writeback, other tenants) moves both sides of a ratio alike.
+  for (let rep = 0; rep < o.reps; rep++) {
+    const rawFirst = rep % 2 === 0;
+    let rawMs = rawFirst ? await rawRound() : NaN;
+    const cpu0 = (await procCpuSec(spid)) ?? 0;
+    const own0 = process.cpuUsage();
+    // A probe device asks "which are missing?" all through the ingest: latency under load.
+    let done = false;
+    const probing = missingLatency(probe, probeKnown, () => done, 100_000);
+    const ingestMs = await ingestRound().finally(() => (done = true));
+    const own = process.cpuUsage(own0);
+    underLoad.push(...(await probing));
+    const cpu1 = (await procCpuSec(spid)) ?? cpu0;
+    if (!rawFirst) rawMs = await rawRound();
+    const raw = mbps(bytes, rawMs);
+    const ingest = mbps(bytes, ingestMs);
+    rounds.push({ raw, ingest, ratio: ingest / raw, serverCpuSec: cpu1 - cpu0, uploadersCpuSec: (own.user + own.system) / 1e6 });
+  }
   const busy = (await busyAnswers(server.url)) - busy0;
-  const cpu1 = (await procCpuSec(spid)) ?? cpu0;
   const mem = await procMemory(spid);
 
   // The probe's own chunks, so its idle queries find half their ids present.
   for (let i = 0; i < 32; i += 4) probeKnown.push(...(await put(probe, Array.from({ length: 4 }, (_, j) => pool[(i + j) % pool.length]!))));
   const idle = await missingLatency(probe, probeKnown, () => false, 300);
 
-  const raw = mbps(bytes, rawMs);
-  const ingest = mbps(bytes, ingestMs);
+  const m = medianOf(rounds);
   return {
     store: storeName,
     clients: o.clients,
     chunks: o.clients * o.chunksPerClient,
     objects: packs.reduce((n, p) => n + p.length, 0),
     MiB: bytes / MiB,
-    rawMBps: raw,
-    ingestMBps: ingest,
-    ratio: ingest / raw,
+    reps: o.reps,
+    rawMBps: m.raw,
+    ingestMBps: m.ingest,
+    ratio: m.ratio,
+    ratios: rounds.map((r) => r.ratio),
+    rounds: rounds.map((r) => ({ rawMBps: r.raw, ingestMBps: r.ingest })),
+    warmUp,
     errors,
     busyAnswers: busy,
     serverPeakRssMiB: mem?.hwmMiB ?? NaN,
-    serverCpuSec: cpu1 - cpu0,
-    uploadersCpuSec: (own.user + own.system) / 1e6,
+    serverCpuSec: m.serverCpuSec,
+    uploadersCpuSec: m.uploadersCpuSec,
     missingUnderLoad: summary(underLoad),
     missingIdle: summary(idle),
   };

@@ -66,9 +66,9 @@ export function render(r: BenchReport): string {
     out.push(table(["phase", "tool", "time s", "MiB/s", "sent MiB", "stored MiB", "new chunks", "client RSS MiB", "client CPU s", "server RSS MiB", "server CPU s", "S3 server CPU s"], rows));
   }
   if (r.ingest.length) {
-    out.push("", "4. Server ingest, concurrent uploaders (one device each) sending packs vs the raw store, same objects (the packs) and concurrency",
+    out.push("", `4. Server ingest, concurrent uploaders (one device each) sending packs vs the raw store, same objects (the packs) and concurrency; median of ${r.ingest[0]!.reps} paired rounds (ABBA) after a warm-up round`,
       table(["store", "clients", "chunks in packs", "MiB", "raw MiB/s", "ingest MiB/s", "ratio", "errors", "429 answers", "server RSS MiB", "server CPU s", "uploaders CPU s", "missing p50/p99 ms (load)", "(idle)"],
-        r.ingest.map((i) => [i.store, String(i.clients), `${i.chunks} in ${i.objects}`, f(i.MiB, 0), f(i.rawMBps, 0), f(i.ingestMBps, 0), `${f(i.ratio, 2)}x`, String(i.errors), String(i.busyAnswers), f(i.serverPeakRssMiB, 0), f(i.serverCpuSec, 1), f(i.uploadersCpuSec, 1), `${f(i.missingUnderLoad.p50)}/${f(i.missingUnderLoad.p99)}`, `${f(i.missingIdle.p50)}/${f(i.missingIdle.p99)}`])));
+        r.ingest.map((i) => [i.store, String(i.clients), `${i.chunks} in ${i.objects}`, f(i.MiB, 0), f(i.rawMBps, 0), f(i.ingestMBps, 0), `${f(i.ratio, 2)}x (${i.ratios.map((x) => f(x, 2)).join(" ")})`, String(i.errors), String(i.busyAnswers), f(i.serverPeakRssMiB, 0), f(i.serverCpuSec, 1), f(i.uploadersCpuSec, 1), `${f(i.missingUnderLoad.p50)}/${f(i.missingUnderLoad.p99)}`, `${f(i.missingIdle.p50)}/${f(i.missingIdle.p99)}`])));
   }
   if (r.lookup) {
     const l = r.lookup;
