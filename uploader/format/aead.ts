@@ -45,8 +45,17 @@ export function encryptChunk(
   if (iv.length !== NONCE_SIZE) throw new FormatError("BAD_ARGUMENT", "nonce size");
   const cipher = createCipheriv("aes-256-gcm", session.key, iv, { authTagLength: TAG_SIZE });
   cipher.setAAD(chunkAad(studioId, id));
-  const body = Buffer.concat([cipher.update(Buffer.of(codec)), cipher.update(payload), cipher.final()]);
-  return Buffer.concat([MAGIC, Buffer.of(FORMAT_VERSION), session.ephemeralPublicKey, iv, body, cipher.getAuthTag()]);
+  // The envelope is allocated once and the ciphertext copied into it once (concatenating the
+  // pieces would copy each chunk twice more).
+  const envelope = Buffer.allocUnsafe(ENVELOPE_OVERHEAD + payload.length);
+  let o = MAGIC.copy(envelope, 0);
+  o = envelope.writeUInt8(FORMAT_VERSION, o);
+  o += session.ephemeralPublicKey.copy(envelope, o);
+  o += iv.copy(envelope, o);
+  for (const piece of [cipher.update(Buffer.of(codec)), cipher.update(payload), cipher.final()]) o += piece.copy(envelope, o);
+  o += cipher.getAuthTag().copy(envelope, o);
+  if (o !== envelope.length) throw new FormatError("BAD_ARGUMENT", `envelope is ${o} bytes, expected ${envelope.length}`);
+  return envelope;
 }
 
 export interface OpenedEnvelope {
@@ -74,7 +83,10 @@ export function decryptChunk(keyring: DecryptKeyring, studioId: string, id: Buff
     const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_SIZE });
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    plain = Buffer.concat([decipher.update(ct), decipher.final()]);
+    // AES-GCM hands back every byte from update(); final() only checks the tag (no second copy).
+    const head = decipher.update(ct);
+    const tail = decipher.final();
+    plain = tail.length ? Buffer.concat([head, tail]) : head;
   } catch (err) {
     throw new FormatError("AUTH_FAILED", "envelope does not authenticate for this studio and id", { cause: err });
   }
