@@ -7,9 +7,8 @@
 // the job does not read another share.
 import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
-import { checkChunk } from "./check-chunk.ts";
+import { checkChunks } from "./check-chunk.ts";
 import { recordChecks } from "./chunk-results.ts";
-import { mapLimit } from "./limit.ts";
 import { propagateDamage } from "./propagate.ts";
 import { unpackIds } from "./refs.ts";
 import { requestVerification } from "./request.ts";
@@ -52,7 +51,7 @@ export async function scrubStudio(ctx: Ctx, studioId: string, slot: number): Pro
       return outcome.chunksChecked + i < share || !r.verifiedAt || r.verifiedAt < dueBefore;
     });
     if (!todo.length) break;
-    const checked = await mapLimit(todo, PARALLEL, async (row) => ({ row, result: await checkChunk(ctx, row, "read") }));
+    const checked = await checkChunks(ctx.blobs, todo, () => "read", PARALLEL);
     for (const c of checked) {
       outcome.chunksChecked++;
       outcome.bytesChecked += c.result.bytes;

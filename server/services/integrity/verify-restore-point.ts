@@ -11,10 +11,9 @@ import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
 import { faultPoint } from "../../faults.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
-import { checkChunk, type CheckMode } from "./check-chunk.ts";
+import { checkChunks, type CheckMode } from "./check-chunk.ts";
 import { chunkRows } from "./chunk-rows.ts";
 import { recordChecks } from "./chunk-results.ts";
-import { mapLimit } from "./limit.ts";
 import { MAX_LISTED_DAMAGED, propagateDamage } from "./propagate.ts";
 import { packIds, refAt, refCount } from "./refs.ts";
 
@@ -62,7 +61,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
     });
     const mode = (r: (typeof rows)[number]): CheckMode =>
       r.state === "unverified" || !r.verifiedAt || r.verifiedAt < rereadBefore ? "read" : "stat";
-    const checked = await mapLimit(toCheck, PARALLEL, async (row) => ({ row, result: await checkChunk(ctx, row, mode(row)) }));
+    const checked = await checkChunks(ctx.blobs, toCheck, mode, PARALLEL);
     for (const c of checked) {
       outcome.chunksChecked++;
       outcome.bytesChecked += c.result.bytes;

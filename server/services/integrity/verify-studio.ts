@@ -5,9 +5,8 @@ import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
 import { errors } from "../../errors.ts";
 import { resolveDamageAlert } from "./alerts.ts";
-import { checkChunk } from "./check-chunk.ts";
+import { checkChunks } from "./check-chunk.ts";
 import { recordChecks } from "./chunk-results.ts";
-import { mapLimit } from "./limit.ts";
 import { damagedChunkIds } from "./damaged.ts";
 import { recordDamaged } from "./propagate.ts";
 import { refsAmong } from "./refs.ts";
@@ -38,7 +37,7 @@ export async function verifyStudio(ctx: Ctx, studioId: string): Promise<StudioVe
       ...(cursor ? { cursor: { studioId_id: { studioId, id: cursor } }, skip: 1 } : {}),
       select: { id: true, size: true, sha256: true, objectKey: true, offset: true },
     });
-    const checked = await mapLimit(rows, PARALLEL, async (row) => ({ row, result: await checkChunk(ctx, row, "read") }));
+    const checked = await checkChunks(ctx.blobs, rows, () => "read", PARALLEL);
     for (const c of checked) {
       report.chunksChecked++;
       report.bytesChecked += c.result.bytes;
