@@ -96,10 +96,15 @@ export function bulkPut(url: string, headers: Record<string, string>, body: Body
   return withRetries(url, () => once(agents, "PUT", url, headers, body), policy);
 }
 
+/** A request with retries; resolves with the response body (errors as ApiError, like every call here). */
+export function httpCall(method: Method, url: string, headers: Record<string, string>, body: Buffer | undefined, policy: RetryPolicy, agents = shared): Promise<Buffer> {
+  const all = body ? { ...headers, "content-length": String(body.length) } : headers;
+  return withRetries(url, () => once(agents, method, url, all, body), policy);
+}
+
 /** An API call: `body` (if any) sent as JSON, the answer parsed as JSON. */
 export async function jsonCall<T>(method: Method, url: string, headers: Record<string, string>, body: unknown, policy: RetryPolicy, agents = shared): Promise<T> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const all = payload ? { ...headers, "content-type": "application/json", "content-length": String(payload.length) } : headers;
-  const res = await withRetries(url, () => once(agents, method, url, all, payload), policy);
+  const res = await httpCall(method, url, payload ? { ...headers, "content-type": "application/json" } : headers, payload, policy, agents);
   return JSON.parse(res.toString("utf8")) as T;
 }

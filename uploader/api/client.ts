@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
-import { bulkGet, bulkPut, jsonCall, type BulkAgents } from "./bulk.ts";
-import { ApiError, DEFAULT_RETRY, request, type RetryPolicy } from "./http.ts";
+import { bulkGet, bulkPut, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
+import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
 import { UploadReports } from "./upload-reports.ts";
 
 export type { RestorePointView };
@@ -183,17 +183,12 @@ export class ApiClient {
     return (JSON.parse(body.toString("utf8")) as { stored: boolean }).stored;
   }
 
-  async getChunk(id: string): Promise<Buffer> {
-    const res = await request(this.url(`v1/chunks/${id}`), () => ({ headers: this.headers() }));
-    return Buffer.from(await res.arrayBuffer());
+  getChunk(id: string): Promise<Buffer> {
+    return httpCall("GET", this.url(`v1/chunks/${id}`), this.headers(), undefined, DEFAULT_RETRY, this.agents);
   }
 
   async putRefPage(restorePointId: string, page: number, ids: Buffer): Promise<void> {
-    await request(this.url(`v1/restore-points/${restorePointId}/refs/${page}`), () => ({
-      method: "PUT",
-      headers: this.headers({ "content-type": "application/octet-stream" }),
-      body: asArrayBufferView(ids),
-    }));
+    await httpCall("PUT", this.url(`v1/restore-points/${restorePointId}/refs/${page}`), this.headers({ "content-type": "application/octet-stream" }), ids, DEFAULT_RETRY, this.agents);
   }
 
   commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number; skipped: number }): Promise<RestorePointView> {
@@ -208,9 +203,4 @@ export class ApiClient {
   getRestorePoint(idOrLatest: string): Promise<RestorePointView> {
     return this.json("GET", `v1/restore-points/${encodeURIComponent(idOrLatest)}`);
   }
-}
-
-/** fetch's types want ArrayBuffer-backed views; Node Buffers are, but are typed more loosely. */
-function asArrayBufferView(b: Buffer): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
 }

@@ -38,24 +38,6 @@ function transientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  const { code, message, ...details } = body?.error ?? {};
-  return new ApiError(res.status, code ?? `HTTP_${res.status}`, message ?? `server answered ${res.status}`, details);
-}
-
-/** fetch with retries; `init` is rebuilt for each attempt (bodies are single-use). */
-export function request(url: string, init: () => RequestInit, policy: RetryPolicy = DEFAULT_RETRY): Promise<Response> {
-  return withRetries(url, async () => {
-    const res = await fetch(url, { ...init(), signal: AbortSignal.timeout(120_000) });
-    if (res.ok) return res;
-    const err = await toApiError(res);
-    const ra = Number(res.headers.get("retry-after"));
-    if (Number.isFinite(ra) && ra > 0) err.retryAfterMs = Math.min(ra * 1000, 60_000);
-    throw err;
-  }, policy);
-}
-
 /**
  * Runs `attempt` until it resolves, retrying transient failures (ApiError with a transient
  * status, honouring its retryAfterMs; any other error counts as a network failure) with

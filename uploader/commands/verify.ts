@@ -10,7 +10,8 @@
 // next backup replaces them. The report carries codes and chunk ids only, never a file name.
 import { createHash, randomInt, sign } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
-import { ApiError, request } from "../api/http.ts";
+import { httpCall } from "../api/bulk.ts";
+import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
 import { CliError } from "../errors.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
@@ -90,8 +91,7 @@ function sample(ids: string[], percent: number): string[] {
 
 /** A chunk download with a short retry: a missing blob (410 BLOB_MISSING) is a finding here, not an outage. */
 async function download(state: DeviceState, hex: string): Promise<Buffer> {
-  const res = await request(endpoint(state, `v1/chunks/${hex}`), () => ({ headers: { authorization: `Bearer ${state.accessToken}` } }), { attempts: 3, baseMs: 250, capMs: 2000 });
-  return Buffer.from(await res.arrayBuffer());
+  return httpCall("GET", endpoint(state, `v1/chunks/${hex}`), { authorization: `Bearer ${state.accessToken}` }, undefined, { attempts: 3, baseMs: 250, capMs: 2000 });
 }
 
 /** Downloads and authenticates chunks; returns the plaintext size of each good one. */
@@ -145,11 +145,8 @@ async function report(state: DeviceState, secrets: StudioSecrets, restorePointId
   };
   const text = JSON.stringify(body);
   const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString("base64");
-  await request(endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), () => ({
-    method: "POST",
-    headers: { authorization: `Bearer ${state.accessToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ report: text, signature }),
-  }));
+  const payload = Buffer.from(JSON.stringify({ report: text, signature }));
+  await httpCall("POST", endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), { authorization: `Bearer ${state.accessToken}`, "content-type": "application/json" }, payload, DEFAULT_RETRY);
 }
 
 function endpoint(state: DeviceState, path: string): string {
