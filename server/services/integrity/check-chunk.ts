@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { MAX_CHUNK_OBJECT_BYTES } from "../../http/schemas.ts";
 import { BlobNotFoundError, type BlobStore } from "../../storage/index.ts";
-import { mapLimit } from "./limit.ts";
+import { forEachWithin } from "./limit.ts";
 
 export type CheckMode = "read" | "stat";
 export type ChunkProblem = "missing" | "size" | "checksum";
@@ -34,11 +34,13 @@ export interface CheckResult {
 /** What checking needs of the store. */
 export type CheckStore = Pick<BlobStore, "stat" | "read" | "readRange">;
 
-/**
- * The largest ranged read that covers several packed chunks: the largest chunk object, so the
- * bytes in flight stay what they were with one read per chunk (`parallel` of them at most).
- */
+/** The largest ranged read that covers several packed chunks (the largest chunk object). */
 export const MAX_SPAN_BYTES = MAX_CHUNK_OBJECT_BYTES;
+/**
+ * Bytes read at once per `parallel` read, as with one read per ~1 MiB chunk: longer reads mean
+ * fewer of them in flight, so the job's memory stays what it was before reads spanned chunks.
+ */
+const BYTES_PER_LANE = 1024 * 1024;
 /** Bytes between two wanted chunks of a pack (chunks not checked now) that one read still spans. */
 const MAX_GAP_BYTES = 256 * 1024;
 
@@ -67,8 +69,8 @@ function judge(row: ChunkRecord, data: Buffer): CheckResult {
 }
 
 /**
- * Checks `rows` (mode per row), at most `parallel` reads at a time; results in the order of
- * `rows`. Same verdicts as checkChunk() on each row, and the same errors propagate.
+ * Checks `rows` (mode per row), at most `parallel` reads and `parallel` MiB at a time; results in
+ * the order of `rows`. Same verdicts as checkChunk() on each row, and the same errors propagate.
  */
 export async function checkChunks<R extends ChunkRecord>(
   store: CheckStore, rows: readonly R[], modeOf: (row: R) => CheckMode, parallel: number,
@@ -100,7 +102,12 @@ export async function checkChunks<R extends ChunkRecord>(
     }
     if (run.length) units.push(run);
   }
-  await mapLimit(units, parallel, async (unit) => {
+  const spanOf = (unit: number[]) => {
+    const first = rows[unit[0]!]!;
+    const last = rows[unit.at(-1)!]!;
+    return modeOf(first) === "stat" ? 0 : (last.offset ?? 0) + last.size - (first.offset ?? 0);
+  };
+  await forEachWithin(units, { count: parallel, bytes: parallel * BYTES_PER_LANE }, spanOf, async (unit) => {
     if (unit.length === 1) {
       results[unit[0]!] = await checkChunk(store, rows[unit[0]!]!, modeOf(rows[unit[0]!]!));
       return;

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { checkChunks, MAX_SPAN_BYTES, type CheckMode, type CheckStore, type ChunkRecord } from "../../../server/services/integrity/check-chunk.ts";
+import { forEachWithin } from "../../../server/services/integrity/limit.ts";
 import { createBlobStore, type BlobStore } from "../../../server/storage/index.ts";
 
 const KiB = 1024;
@@ -101,5 +102,34 @@ describe("checkChunks", () => {
     resetCalls();
     assert.deepEqual(problems(await checkChunks(counted, gaps.rows, () => "read", 8)), [null, null, null]);
     assert.equal(calls.readRange, 2);
+  });
+});
+
+describe("forEachWithin", () => {
+  it("keeps calls and their weight within the limits, runs an overweight item alone, and stops at the first failure", async () => {
+    const weights = [3, 1, 1, 10, 2, 2, 2, 1];
+    let running = 0;
+    let bytes = 0;
+    const seen: Array<{ running: number; bytes: number }> = [];
+    const started: number[] = [];
+    await forEachWithin(weights.map((w, i) => ({ w, i })), { count: 3, bytes: 5 }, (x) => x.w, async (x) => {
+      running++;
+      bytes += x.w;
+      started.push(x.i);
+      seen.push({ running, bytes });
+      await new Promise((r) => setTimeout(r, 5 + (x.i % 3)));
+      running--;
+      bytes -= x.w;
+    });
+    assert.deepEqual(started, [0, 1, 2, 3, 4, 5, 6, 7]); // in order
+    for (const s of seen) assert.ok(s.running <= 3 && (s.bytes <= 5 || s.running === 1), JSON.stringify(s));
+    assert.ok(seen.some((s) => s.bytes === 10 && s.running === 1)); // the heavy one, alone
+
+    let calls = 0;
+    await assert.rejects(forEachWithin([1, 1, 1, 1, 1, 1], { count: 1, bytes: 1 }, () => 1, async (x) => {
+      calls += x;
+      if (calls === 2) throw new Error("boom");
+    }), /boom/);
+    assert.equal(calls, 2);
   });
 });
