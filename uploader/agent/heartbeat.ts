@@ -3,7 +3,7 @@
 // tells "PC off" (no heartbeat) from "backup failing" (heartbeats saying lastResult=failed).
 // Best effort: one attempt each, a failure is logged and the next beat tries again.
 import type { HeartbeatBody } from "../../server/http/schemas.ts";
-import { httpCall } from "../api/bulk.ts";
+import { jsonCall } from "../api/bulk.ts";
 import type { DeviceState } from "../state.ts";
 import type { Log } from "./logger.ts";
 
@@ -18,8 +18,7 @@ export function startHeartbeats(o: { state: DeviceState; intervalMs: number; bod
   let failing = false;
   const beat = async () => {
     try {
-      const body = Buffer.from(JSON.stringify(o.body()));
-      await httpCall("POST", url, { authorization: `Bearer ${o.state.accessToken}`, "content-type": "application/json" }, body, { attempts: 1, baseMs: 0, capMs: 0 });
+      await jsonCall("POST", url, { authorization: `Bearer ${o.state.accessToken}` }, o.body(), { attempts: 1, baseMs: 0, capMs: 0 });
       if (failing) o.log.info("heartbeats reach the server again");
       failing = false;
     } catch (err) {

@@ -10,7 +10,7 @@
 // next backup replaces them. The report carries codes and chunk ids only, never a file name.
 import { createHash, randomInt, sign } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
-import { httpCall } from "../api/bulk.ts";
+import { httpCall, jsonCall } from "../api/bulk.ts";
 import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
 import { CliError } from "../errors.ts";
@@ -145,8 +145,7 @@ async function report(state: DeviceState, secrets: StudioSecrets, restorePointId
   };
   const text = JSON.stringify(body);
   const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString("base64");
-  const payload = Buffer.from(JSON.stringify({ report: text, signature }));
-  await httpCall("POST", endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), { authorization: `Bearer ${state.accessToken}`, "content-type": "application/json" }, payload, DEFAULT_RETRY);
+  await jsonCall("POST", endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), { authorization: `Bearer ${state.accessToken}` }, { report: text, signature }, DEFAULT_RETRY);
 }
 
 function endpoint(state: DeviceState, path: string): string {
