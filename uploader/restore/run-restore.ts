@@ -1,9 +1,10 @@
 // `datasafe restore`: writes DIR/<entry>/... from a restore point. Chunks download several at a
-// time and are written in order; each file goes to a temporary name and is renamed when
-// complete, so an interrupted restore can be run again: files already restored (same size and
-// mtime) are skipped, other existing files are refused unless --overwrite.
+// time and are written in order, while earlier writes and files finish in the background
+// (file-writer.ts). Each file goes to a temporary name and is renamed once complete and synced, so
+// an interrupted restore can be run again: files already restored (same size and mtime) are
+// skipped, other existing files are refused unless --overwrite.
 import type { Stats } from "node:fs";
-import { chmod, lstat, lutimes, mkdir, open, readlink, rename, rm, symlink, utimes } from "node:fs/promises";
+import { chmod, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import { ApiClient } from "../api/client.ts";
 import type { ManifestEntry } from "../format/index.ts";
@@ -11,6 +12,7 @@ import { CliError, EXIT } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
 import { openRestorePoint } from "./open-restore-point.ts";
+import { FileWriter } from "./file-writer.ts";
 import { orderedPrefetch } from "./prefetch.ts";
 import { selectEntries } from "./select.ts";
 
@@ -85,27 +87,28 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   rp.planFetches(order);
   // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
   const chunks = orderedPrefetch(order, rp.fetchChunk, o.parallel ?? 16);
+  // Up to 8 MiB of writes in flight and 4 files syncing in the background (file-writer.ts).
+  const writer = new FileWriter({ maxWriteBytes: 8 * 1024 * 1024, maxFinishing: 4 });
   let bytes = 0;
-  for (const f of files) {
-    const dest = target(f);
-    await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.datasafe-partial`);
-    const handle = await open(tmp, "w", 0o600);
-    try {
+  try {
+    for (const f of files) {
+      const dest = target(f);
+      await mkdir(path.dirname(dest), { recursive: true });
+      const partial = path.join(path.dirname(dest), `.${path.basename(dest)}.datasafe-partial`);
+      await writer.begin({ dest, partial, mode: f.mode, mtimeSec: fsTime(f.mtimeMs) });
       for (let i = 0; i < (f.chunks?.length ?? 0); i++) {
         const plain = await chunks.next();
-        await handle.write(plain);
+        await writer.write(plain);
         o.progress.advance(plain.length);
       }
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await writer.end();
+      bytes += f.size ?? 0;
     }
-    await chmod(tmp, f.mode);
-    await utimes(tmp, fsTime(f.mtimeMs), fsTime(f.mtimeMs));
-    await rename(tmp, dest);
-    bytes += f.size ?? 0;
+  } catch (err) {
+    await writer.settle().catch(() => undefined);
+    throw err;
   }
+  await writer.settle();
   for (const e of todo) {
     if (e.type !== "symlink") continue;
     const dest = target(e);
