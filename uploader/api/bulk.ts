@@ -49,7 +49,8 @@ type Method = "GET" | "PUT" | "POST";
 /** A request body: one buffer, or several sent one after the other (a pack's envelopes). */
 export type Body = Buffer | readonly Buffer[];
 
-function once(agents: BulkAgents, method: Method, url: string, headers: Record<string, string>, body?: Body): Promise<Buffer> {
+/** `maxBytes`: a response body announced or grown beyond it is refused before it is held. */
+function once(agents: BulkAgents, method: Method, url: string, headers: Record<string, string>, body?: Body, maxBytes = Infinity): Promise<Buffer> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
   const agent = agents[u.protocol as keyof typeof agents];
@@ -58,6 +59,8 @@ function once(agents: BulkAgents, method: Method, url: string, headers: Record<s
     const req = mod.request(u, { method, headers, agent }, (res) => {
       const status = res.statusCode ?? 0;
       const length = Number(res.headers["content-length"]);
+      const tooLarge = () => req.destroy(new ApiError(502, "RESPONSE_TOO_LARGE", `the response to ${u.pathname} exceeds ${maxBytes} bytes`));
+      if (length > maxBytes) return tooLarge();
       // The body into one buffer of the announced size (no concat), else collected.
       const whole = status < 300 && Number.isSafeInteger(length) && length >= 0 ? Buffer.allocUnsafe(length) : null;
       const parts: Buffer[] = [];
@@ -66,6 +69,7 @@ function once(agents: BulkAgents, method: Method, url: string, headers: Record<s
         if (whole && received + b.length <= whole.length) b.copy(whole, received);
         else parts.push(b);
         received += b.length;
+        if (received > maxBytes) tooLarge();
       });
       res.on("error", reject);
       res.on("end", () => {
@@ -83,10 +87,20 @@ function once(agents: BulkAgents, method: Method, url: string, headers: Record<s
   });
 }
 
-/** GET a presigned URL: the whole object, or the `range` of it (exactly those bytes, else an error). */
-export async function bulkGet(url: string, policy: RetryPolicy, agents = shared, range?: { offset: number; size: number }): Promise<Buffer> {
+/**
+ * GET a presigned URL: the whole object (at most `maxBytes`), or the `range` of it (exactly those
+ * bytes, else an error).
+ */
+export async function bulkGet(
+  url: string,
+  policy: RetryPolicy,
+  agents = shared,
+  o: { range?: { offset: number; size: number }; maxBytes: number },
+): Promise<Buffer> {
+  const { range } = o;
   const headers: Record<string, string> = range ? { range: `bytes=${range.offset}-${range.offset + range.size - 1}` } : {};
-  const data = await withRetries(url, () => once(agents, "GET", url, headers), policy);
+  const max = range ? range.size : o.maxBytes;
+  const data = await withRetries(url, () => once(agents, "GET", url, headers, undefined, max), policy);
   if (range && data.length !== range.size) throw new ApiError(502, "SHORT_READ", `storage returned ${data.length} of ${range.size} bytes`);
   return data;
 }

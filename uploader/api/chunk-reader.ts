@@ -1,9 +1,10 @@
-// Downloads chunks, straight from the bucket where the server hands out presigned GET URLs
-// (server/storage/direct.ts), else through the API; neighbouring chunks of one pack with one
-// ranged GET. URLs are asked for in batches: for the
-// chunk wanted and the next ones of the planned order (restore knows every chunk it will read),
-// so a restore costs one small API request per MAX_IDS_PER_URL_REQUEST chunks. Any failure of a
-// direct GET (expired URL, unreachable bucket) falls back to the API for that chunk.
+// Downloads and opens chunks, straight from the bucket where the server hands out presigned GET
+// URLs (server/storage/direct.ts), else through the API; neighbouring chunks of one pack with one
+// ranged GET, handed to the opener together (restore opens them on a worker thread, which takes
+// the downloaded buffer without a copy). URLs are asked for in batches: for the chunk wanted and
+// the next ones of the planned order (restore knows every chunk it will read), so a restore costs
+// one small API request per MAX_IDS_PER_URL_REQUEST chunks. Any failure of a direct read
+// (expired URL, unreachable bucket, bytes that do not open) falls back to the API for that chunk.
 import { MAX_IDS_PER_URL_REQUEST } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import type { ApiClient } from "./client.ts";
@@ -16,6 +17,19 @@ interface Url {
   range?: { offset: number; size: number };
 }
 
+/** Where a chunk's envelope lies in a downloaded buffer. */
+export interface EnvelopeAt {
+  hex: string;
+  offset: number;
+  size: number;
+}
+
+/**
+ * Opens the envelopes found at `parts` of `data` (one download) and resolves with their
+ * plaintexts, in order; rejects if any fails. `data` is the opener's from then on.
+ */
+export type Opener = (data: Buffer, parts: EnvelopeAt[]) => Promise<Buffer[]>;
+
 /** Neighbouring chunks of one pack are read with one ranged GET of at most this many bytes. */
 const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
@@ -23,14 +37,17 @@ export class ChunkReader {
   private direct = true;
   private readonly urls = new Map<string, Url | null>();
   private readonly pending = new Map<string, Promise<void>>();
-  /** Chunks read along with a neighbour (one ranged GET), until asked for. */
+  /** Chunks read (and opened) along with a neighbour (one ranged GET), until asked for. */
   private readonly slices = new Map<string, Promise<Buffer>>();
   private order: readonly string[] = [];
   /** Where in `order` the last URL batch started: gets arrive roughly in order. */
   private cursor = 0;
   readonly stats = { direct: 0, relay: 0 };
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(
+    private readonly api: ApiClient,
+    private readonly open: Opener,
+  ) {}
 
   /** The order in which chunks will be asked for: URLs are fetched ahead along it. */
   plan(ids: readonly string[]): void {
@@ -38,6 +55,7 @@ export class ChunkReader {
     this.cursor = 0;
   }
 
+  /** The chunk's plaintext. */
   async get(hex: string): Promise<Buffer> {
     const url = this.direct && !this.slices.has(hex) ? await this.urlFor(hex) : null;
     const slice = this.slices.get(hex); // possibly read meanwhile, with a neighbour
@@ -54,34 +72,36 @@ export class ChunkReader {
       }
     }
     this.stats.relay++;
-    return this.api.getChunk(hex);
+    const envelope = await this.api.getChunk(hex);
+    return (await this.open(envelope, [{ hex, offset: 0, size: envelope.length }]))[0]!;
   }
 
   /**
-   * GETs the chunk from its URL. A chunk in a pack is read together with the next chunks of the
-   * planned order that follow it in the same pack (one ranged GET), which wait in `slices`.
+   * GETs the chunk from its URL and opens it. A chunk in a pack is read and opened together with
+   * the next chunks of the planned order that follow it in the same pack (one ranged GET), which
+   * wait in `slices`.
    */
   private read(hex: string, at: Url): Promise<Buffer> {
-    if (!at.range) return this.api.getDirect(at.url);
-    const group = [{ hex, range: at.range }];
-    let end = at.range.offset + at.range.size;
+    if (!at.range) return this.api.getDirect(at.url).then(async (envelope) => (await this.open(envelope, [{ hex, offset: 0, size: envelope.length }]))[0]!);
+    const start = at.range.offset;
+    const group: EnvelopeAt[] = [{ hex, offset: 0, size: at.range.size }];
+    let end = start + at.range.size;
     const from = this.locate(hex);
     for (let i = (from ?? this.order.length) + 1; i < this.order.length; i++) {
       const next = this.order[i]!;
       const u = this.urls.get(next);
-      if (!u?.range || u.url !== at.url || u.range.offset !== end || end + u.range.size - at.range.offset > MAX_GROUP_BYTES) break;
+      if (!u?.range || u.url !== at.url || u.range.offset !== end || end + u.range.size - start > MAX_GROUP_BYTES) break;
       if (this.slices.has(next) || group.some((g) => g.hex === next)) break;
-      group.push({ hex: next, range: u.range });
+      group.push({ hex: next, offset: end - start, size: u.range.size });
       end += u.range.size;
     }
-    const start = at.range.offset;
-    const whole = this.api.getDirect(at.url, { offset: start, size: end - start });
-    for (const g of group.slice(1)) {
-      const part = whole.then((b) => b.subarray(g.range.offset - start, g.range.offset - start + g.range.size));
+    const opened = this.api.getDirect(at.url, { range: { offset: start, size: end - start } }).then((data) => this.open(data, group));
+    group.slice(1).forEach((g, i) => {
+      const part = opened.then((plains) => plains[i + 1]!);
       part.catch(() => undefined); // observed by get(); the API relay answers for it then
       this.slices.set(g.hex, part);
-    }
-    return whole.then((b) => b.subarray(0, at.range!.size));
+    });
+    return opened.then((plains) => plains[0]!);
   }
 
   private async urlFor(hex: string): Promise<Url | null> {

@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
+import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { bulkGet, bulkPut, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
 import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
 import { UploadReports } from "./upload-reports.ts";
@@ -171,9 +172,12 @@ export class ApiClient {
     return this.json("POST", "v1/chunks/download-urls", { ids, ranges: true });
   }
 
-  /** GET from a presigned URL (no API credentials are sent there); `range`: only those bytes. */
-  getDirect(url: string, range?: { offset: number; size: number }): Promise<Buffer> {
-    return bulkGet(url, DIRECT_RETRY, this.agents, range);
+  /**
+   * GETs a chunk object (at most one envelope), or a range of a pack, from a presigned URL (no API
+   * credentials are sent there).
+   */
+  getDirect(url: string, o: { range?: { offset: number; size: number } } = {}): Promise<Buffer> {
+    return bulkGet(url, DIRECT_RETRY, this.agents, { ...o, maxBytes: MAX_CIPHERTEXT_SIZE });
   }
 
   /** Uploads one chunk object through the API (PUT /v1/chunks/:id), over node:http as bulk bytes are. */

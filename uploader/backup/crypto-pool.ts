@@ -1,14 +1,17 @@
-// Worker threads for the backup's CPU work: chunking, chunk ids, compression and encryption, so
-// that the main thread only reads and uploads while the rest runs on the other cores. Buffers move
-// by transfer, not copy. Contract: chunkStream(), id() and seal() give exactly what a Chunker,
-// chunkId() and compress()+encryptChunk() give on the main thread; if workers cannot start, the
-// pool runs the same code in-thread. (A restore opens chunks on its main thread: a pool measured
-// slower there, 2.2-2.4 s against 1.9-2.1 s for 256 MiB, its transfers and start-up costing more
-// than the decryption they moved.)
+// Worker threads for the CPU work on chunks: on backup chunking, chunk ids, compression and
+// encryption, so that the main thread only reads and uploads; on restore opening (decryption,
+// decompression, id check), so that the main thread only downloads and writes. Buffers move by
+// transfer, not copy (a ranged GET of several envelopes goes to one worker whole). Contract: chunkStream(), id(), seal() and open() give exactly what a Chunker,
+// chunkId(), compress()+encryptChunk() and openChunk() give on the main thread (a FormatError
+// stays a FormatError with its code); if workers cannot start, the pool runs the same code
+// in-thread.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { Chunker, chunkId, type ChunkerParams, type SessionKey } from "../format/index.ts";
+import type { KeyObject } from "node:crypto";
+import {
+  Chunker, chunkId, DecryptKeyring, FormatError, openChunk, type ChunkerParams, type FormatErrorCode, type SessionKey,
+} from "../format/index.ts";
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
 import { seal, type Sealed } from "./seal.ts";
 
@@ -38,6 +41,16 @@ export function defaultPoolSize(): number {
   return Math.min(3, Math.max(2, availableParallelism() - 1));
 }
 
+function workerInit(k: PoolKeys): WorkerInit {
+  return {
+    idKey: k.idKey,
+    studioId: k.studioId,
+    ...(k.chunker ? { chunker: k.chunker } : {}),
+    ...(k.session ? { session: k.session } : {}),
+    ...(k.box ? { box: k.box } : {}),
+  };
+}
+
 /** An ArrayBuffer of its own: a Buffer from Node's shared pool must not be transferred. */
 function owned(buf: Buffer): Uint8Array {
   if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer) {
@@ -53,6 +66,8 @@ export interface PoolKeys {
   chunker?: { key: Buffer; params: ChunkerParams };
   /** For seal(): the backup's session key. */
   session?: SessionKey;
+  /** For open(): the studio's box key pair (session keys are re-derived from envelopes). */
+  box?: { privateKey: KeyObject; publicKey: Buffer };
 }
 
 export interface IdentifiedChunk {
@@ -75,20 +90,28 @@ export class CryptoPool {
   /** Set once a worker failed or exited: every pending and later call rejects with it. */
   private broken: Error | null = null;
   private closing = false;
+  /** The memory of open()'s results, while they are in use (recycle()), and once given back. */
+  private readonly fromWorkers = new WeakSet<ArrayBuffer>();
+  private readonly recycled: ArrayBuffer[] = [];
+  /** open()'s session keys when it runs in-thread. */
+  private keyring: DecryptKeyring | undefined;
 
-  constructor(
-    private readonly init: PoolKeys,
-    size = defaultPoolSize(),
-  ) {
-    const data: WorkerInit = {
-      idKey: init.idKey,
-      studioId: init.studioId,
-      ...(init.chunker ? { chunker: init.chunker } : {}),
-      ...(init.session ? { session: init.session } : {}),
-    };
+  /** The keys; null until a promise of them (see the constructor) resolved. */
+  private init: PoolKeys | null;
+  /** Resolves once the keys are known (and sent to the workers). */
+  private readonly ready: Promise<void>;
+
+  /**
+   * `keys` may be a promise: the workers start at once, so that their start-up (~0.1 s) overlaps
+   * whatever produces the keys (a passphrase's key derivation), and receive the keys when known.
+   * Until then only open() may be called (it waits); a rejected promise rejects it.
+   */
+  constructor(keys: PoolKeys | Promise<PoolKeys>, size = defaultPoolSize()) {
+    const known = keys instanceof Promise ? null : keys;
+    this.init = known;
     try {
       for (let i = 0; i < size; i++) {
-        const w = new Worker(workerScript(), { workerData: data });
+        const w = new Worker(workerScript(), { workerData: known && workerInit(known) });
         w.on("message", (res: WorkerResponse) => this.settle(res));
         w.on("error", (err) => this.fail(err));
         w.on("exit", (code) => {
@@ -99,14 +122,28 @@ export class CryptoPool {
     } catch {
       this.workers.length = 0; // in-thread fallback
     }
+    this.ready = known
+      ? Promise.resolve()
+      : (keys as Promise<PoolKeys>).then((k) => {
+        this.init = k;
+        for (const w of this.workers) w.postMessage({ op: "keys", init: workerInit(k) });
+      });
+    this.ready.catch(() => undefined); // observed by open()
+  }
+
+  private get keys(): PoolKeys {
+    if (!this.init) throw new Error("CryptoPool: the keys are not known yet");
+    return this.init;
   }
 
   private settle(res: WorkerResponse): void {
     const p = this.pending.get(res.seq);
     if (!p) return;
     this.pending.delete(res.seq);
-    if (res.ok) p.resolve(res);
-    else p.reject(new Error(res.error));
+    if (res.ok) return p.resolve(res);
+    const err = res.code ? new FormatError(res.code as FormatErrorCode) : new Error(res.error);
+    err.message = res.error;
+    p.reject(err);
   }
 
   private fail(err: Error): void {
@@ -119,8 +156,20 @@ export class CryptoPool {
     return new Promise((resolve, reject) => {
       if (this.broken) return reject(this.broken);
       this.pending.set(req.seq, { resolve, reject });
-      this.workers[worker % this.workers.length]!.postMessage(req, transfer);
+      const drop = this.recycled.splice(0);
+      this.workers[worker % this.workers.length]!.postMessage(drop.length ? { ...req, drop } : req, [...transfer, ...drop]);
     });
+  }
+
+  /**
+   * Gives back a buffer that open() returned, once nothing uses it any more: its memory leaves
+   * with the next request to a worker, which frees it. Else this thread's V8 would count it as
+   * external memory until a major GC found it: a restore churns through its whole size in such
+   * buffers, which cost the main thread ~20 full GCs per 256 MiB.
+   */
+  recycle(plain: Buffer): void {
+    const ab = plain.buffer;
+    if (ab instanceof ArrayBuffer && this.fromWorkers.delete(ab)) this.recycled.push(ab);
   }
 
   /**
@@ -129,11 +178,11 @@ export class CryptoPool {
    * results come back in order. abort() drops the stream's unfinished chunk.
    */
   chunkStream(): ChunkStream {
-    const keys = this.init.chunker;
+    const keys = this.keys.chunker;
     if (!keys) throw new Error("CryptoPool.chunkStream needs the chunker key");
     if (!this.workers.length) {
       const chunker = new Chunker(keys.key, keys.params);
-      const identify = (plain: Buffer[]) => plain.map((p) => ({ id: chunkId(this.init.idKey, p), plain: p }));
+      const identify = (plain: Buffer[]) => plain.map((p) => ({ id: chunkId(this.keys.idKey, p), plain: p }));
       return {
         push: async (piece) => identify(chunker.push(piece)),
         finish: async () => identify([chunker.finish()].filter((c): c is Buffer => c !== null)),
@@ -156,7 +205,7 @@ export class CryptoPool {
 
   /** The chunk's id, and the plaintext back (the caller's buffer is transferred away). */
   async id(plain: Buffer): Promise<{ id: Buffer; plain: Buffer }> {
-    if (!this.workers.length) return { id: chunkId(this.init.idKey, plain), plain };
+    if (!this.workers.length) return { id: chunkId(this.keys.idKey, plain), plain };
     const u = owned(plain);
     const res = await this.call({ op: "id", seq: this.seq++, plain: u }, [u.buffer as ArrayBuffer]);
     const back = res.plain!;
@@ -165,12 +214,36 @@ export class CryptoPool {
 
   /** The chunk's envelope (compressed if worth it, encrypted) and its digests; the plaintext is consumed. */
   async seal(id: Buffer, plain: Buffer): Promise<Sealed> {
-    if (!this.init.session) throw new Error("CryptoPool.seal needs a session key");
-    if (!this.workers.length) return seal(this.init.session, this.init.studioId, id, plain);
+    const { session, studioId } = this.keys;
+    if (!session) throw new Error("CryptoPool.seal needs a session key");
+    if (!this.workers.length) return seal(session, studioId, id, plain);
     const u = owned(plain);
     const res = await this.call({ op: "seal", seq: this.seq++, id: new Uint8Array(id), plain: u }, [u.buffer as ArrayBuffer]);
     const e = res.envelope!;
     return { envelope: Buffer.from(e.buffer, e.byteOffset, e.byteLength), sha256: res.sha256! };
+  }
+
+  /**
+   * Opens the envelopes found at `parts` of `data` (openChunk each), all on one worker; `data` is
+   * transferred there (copied first when it is a slice of a larger buffer).
+   */
+  async open(data: Buffer, parts: ReadonlyArray<{ id: Buffer; offset: number; size: number }>): Promise<Buffer[]> {
+    await this.ready;
+    const { box, idKey, studioId } = this.keys;
+    if (!box) throw new Error("CryptoPool.open needs the studio's box key");
+    if (!this.workers.length) {
+      this.keyring ??= new DecryptKeyring({ boxPrivateKey: box.privateKey, boxPublicKey: box.publicKey });
+      const plains: Buffer[] = [];
+      for (const p of parts) plains.push(await openChunk(this.keyring, idKey, studioId, p.id, data.subarray(p.offset, p.offset + p.size)));
+      return plains;
+    }
+    const u = owned(data);
+    const req = { op: "open" as const, seq: this.seq++, data: u, parts: parts.map((p) => ({ id: new Uint8Array(p.id), offset: p.offset, size: p.size })) };
+    const res = await this.call(req, [u.buffer as ArrayBuffer]);
+    return res.plains!.map((p) => {
+      this.fromWorkers.add(p.buffer as ArrayBuffer);
+      return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    });
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   let secrets: StudioSecrets;
   try {
     const rp = await openRestorePoint(api, o.state, o.passphrase, view.id);
+    await rp.close(); // only its manifest is used: chunks are fetched through the API below
     secrets = rp.secrets;
     const files = rp.entries.filter((e) => e.type === "file");
     const unique = [...new Set(files.flatMap((f) => f.chunks ?? []))];

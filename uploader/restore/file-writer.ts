@@ -40,7 +40,8 @@ export class FileWriter {
   private current: Current | null = null;
   private failure: { err: unknown } | null = null;
 
-  constructor(opts: { maxWriteBytes: number; maxFinishing: number }) {
+  /** `onWritten`: called with each buffer once its write is done (it may be reused then). */
+  constructor(private readonly opts: { maxWriteBytes: number; maxFinishing: number; onWritten?: (data: Buffer) => void }) {
     this.bytes = new Semaphore(opts.maxWriteBytes);
     this.finishing = new Semaphore(opts.maxFinishing);
   }
@@ -51,7 +52,7 @@ export class FileWriter {
     this.current = { file, handle: await open(file.partial, "w", 0o600), position: 0, writes: new Set(), error: null };
   }
 
-  /** Appends `data` to the current file. The buffer must not change until settle(). */
+  /** Appends `data` to the current file. The buffer must not change until written (onWritten). */
   async write(data: Buffer): Promise<void> {
     const cur = this.opened();
     const n = data.length;
@@ -60,7 +61,7 @@ export class FileWriter {
     const at = cur.position;
     cur.position += n;
     const done: Promise<void> = cur.handle.write(data, 0, n, at).then(
-      () => undefined,
+      () => this.opts.onWritten?.(data),
       (err: unknown) => {
         cur.error ??= { err };
       },

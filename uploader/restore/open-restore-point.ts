@@ -1,10 +1,12 @@
 // Opens a restore point for reading: unlocks the studio keys with the passphrase, then fetches,
 // decrypts and authenticates the manifest (root signature by a studio-certified device, body
-// digest, every chunk id recomputed). Shared by restore and verify.
-import { ChunkReader } from "../api/chunk-reader.ts";
+// digest, every chunk id recomputed). Shared by restore and verify. Chunks are opened on worker
+// threads when asked for (restore), each download handed to one worker whole.
+import { ChunkReader, type Opener } from "../api/chunk-reader.ts";
 import type { ApiClient, RestorePointView } from "../api/client.ts";
+import { CryptoPool } from "../backup/crypto-pool.ts";
 import {
-  DecryptKeyring, decodeEntries, decodeRoot, FormatError, hexToId, openChunk, verifyBody, verifyRoot,
+  decodeEntries, decodeRoot, FormatError, hexToId, verifyBody, verifyRoot,
   type ManifestEntry, type ManifestRoot, type StudioSecrets,
 } from "../format/index.ts";
 import { unlockAsync } from "../studio-keys.ts";
@@ -23,6 +25,10 @@ export interface OpenedRestorePoint {
   planFetches(ids: readonly string[]): void;
   /** Chunks fetched so far, straight from the bucket and through the API. */
   readonly fetches: { direct: number; relay: number };
+  /** Gives back a chunk fetchChunk() returned, once nothing uses it any more (CryptoPool.recycle). */
+  recycle(plain: Buffer): void;
+  /** Stops the worker threads; call it on every path once done. */
+  close(): Promise<void>;
 }
 
 export function damaged(err: unknown, what: string): CliError {
@@ -30,33 +36,64 @@ export function damaged(err: unknown, what: string): CliError {
   return new CliError("NOT_AUTHENTIC", `${what} failed authentication (${code}): refusing to use it`, EXIT.error);
 }
 
-export async function openRestorePoint(api: ApiClient, state: DeviceState, passphrase: string, idOrLatest: string): Promise<OpenedRestorePoint> {
+/** `workers`: how many threads open chunks (0: the calling thread does). */
+export async function openRestorePoint(
+  api: ApiClient, state: DeviceState, passphrase: string, idOrLatest: string, opts: { workers?: number } = {},
+): Promise<OpenedRestorePoint> {
+  const workers = opts.workers ?? 0;
   const [view, keyset] = await Promise.all([api.getRestorePoint(idOrLatest), api.keyset()]);
-  const reader = new ChunkReader(api);
-  // The manifest root downloads while the passphrase's key derivation (~0.4 s) runs.
-  const rootEnvelope = reader.get(view.rootChunkId);
-  rootEnvelope.catch(() => undefined); // observed below, unless unlocking fails first
-  const secrets = await unlockAsync(keyset, passphrase);
-  // The server could hand out another keyset; this device learnt the real public keys at enrollment.
-  if (
-    secrets.boxPublicKey.toString("base64") !== state.studioBoxPublicKey ||
-    secrets.signPublicKey.toString("base64") !== state.studioSignPublicKey
-  ) {
-    throw new CliError("KEYSET_SWAPPED", "the server's copy of the studio keys is not the one this device enrolled with", EXIT.auth);
-  }
-  const keyring = new DecryptKeyring(secrets);
-  const open = async (hex: string, envelope: Buffer): Promise<Buffer> => {
-    try {
-      return await openChunk(keyring, secrets.chunkIdKey, state.studioId, hexToId(hex), envelope);
-    } catch (err) {
-      throw damaged(err, `chunk ${hex}`);
+  // The passphrase's key derivation (~0.4 s) runs on libuv's pool; meanwhile the workers start
+  // and the manifest root downloads (it is opened once the keys are known).
+  const unlocked = unlockAsync(keyset, passphrase).then((secrets) => {
+    // The server could hand out another keyset; this device learnt the real public keys at enrollment.
+    if (
+      secrets.boxPublicKey.toString("base64") !== state.studioBoxPublicKey ||
+      secrets.signPublicKey.toString("base64") !== state.studioSignPublicKey
+    ) {
+      throw new CliError("KEYSET_SWAPPED", "the server's copy of the studio keys is not the one this device enrolled with", EXIT.auth);
     }
-  };
-  const fetchChunk = async (hex: string): Promise<Buffer> => open(hex, await reader.get(hex));
+    return secrets;
+  });
+  const pool = new CryptoPool(
+    unlocked.then((s) => ({ idKey: s.chunkIdKey, studioId: state.studioId, box: { privateKey: s.boxPrivateKey, publicKey: s.boxPublicKey } })),
+    workers,
+  );
+  try {
+    const asDownloaded: Opener = async (data, parts) => parts.map((p) => data.subarray(p.offset, p.offset + p.size));
+    const rootEnvelope = new ChunkReader(api, asDownloaded).get(view.rootChunkId);
+    rootEnvelope.catch(() => undefined); // observed below, unless unlocking fails first
+    const secrets = await unlocked;
+    const reader = new ChunkReader(api, (data, parts) => pool.open(data, parts.map((p) => ({ ...p, id: hexToId(p.hex) }))));
+    const authentic = async <T>(what: string, work: Promise<T>): Promise<T> => {
+      try {
+        return await work;
+      } catch (err) {
+        throw err instanceof FormatError ? damaged(err, what) : err; // else the download or a worker failed
+      }
+    };
+    const fetchChunk = (hex: string): Promise<Buffer> => authentic(`chunk ${hex}`, reader.get(hex));
+    const openRoot = async () => {
+      const envelope = await rootEnvelope;
+      return (await authentic("the manifest", pool.open(envelope, [{ id: hexToId(view.rootChunkId), offset: 0, size: envelope.length }])))[0]!;
+    };
+    return {
+      ...(await readManifest(view, state, secrets, openRoot, fetchChunk)),
+      view, secrets, fetchChunk, planFetches: (ids) => reader.plan(ids), fetches: reader.stats,
+      recycle: (plain) => pool.recycle(plain), close: () => pool.close(),
+    };
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+}
 
+async function readManifest(
+  view: RestorePointView, state: DeviceState, secrets: StudioSecrets,
+  openRoot: () => Promise<Buffer>, fetchChunk: (hex: string) => Promise<Buffer>,
+): Promise<{ root: ManifestRoot; entries: ManifestEntry[] }> {
   let root: ManifestRoot;
   try {
-    root = decodeRoot(await open(view.rootChunkId, await rootEnvelope));
+    root = decodeRoot(await openRoot());
     verifyRoot(root, secrets.signPublicKey, { studioId: state.studioId, restorePointId: view.id });
   } catch (err) {
     throw err instanceof CliError ? err : damaged(err, "the manifest");
@@ -71,5 +108,5 @@ export async function openRestorePoint(api: ApiClient, state: DeviceState, passp
   } catch (err) {
     throw damaged(err, "the manifest body");
   }
-  return { view, root, entries, secrets, fetchChunk, planFetches: (ids) => reader.plan(ids), fetches: reader.stats };
+  return { root, entries };
 }

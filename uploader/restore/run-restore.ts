@@ -11,7 +11,8 @@ import type { ManifestEntry } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
-import { openRestorePoint } from "./open-restore-point.ts";
+import { defaultPoolSize } from "../backup/crypto-pool.ts";
+import { openRestorePoint, type OpenedRestorePoint } from "./open-restore-point.ts";
 import { FileWriter } from "./file-writer.ts";
 import { orderedPrefetch } from "./prefetch.ts";
 import { selectEntries } from "./select.ts";
@@ -55,7 +56,15 @@ async function alreadyRestored(e: ManifestEntry, existing: Stats, dest: string):
 export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now();
   const api = new ApiClient(o.state.server, o.state.accessToken);
-  const rp = await openRestorePoint(api, o.state, o.passphrase, o.id);
+  const rp = await openRestorePoint(api, o.state, o.passphrase, o.id, { workers: defaultPoolSize() });
+  try {
+    return await restoreFrom(rp, o, started);
+  } finally {
+    await rp.close();
+  }
+}
+
+async function restoreFrom(rp: OpenedRestorePoint, o: RestoreOptions, started: number): Promise<RestoreResult> {
   const selected = selectEntries(rp.entries, o.paths);
   const to = path.resolve(o.to);
   const target = (e: ManifestEntry) => {
@@ -88,7 +97,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
   const chunks = orderedPrefetch(order, rp.fetchChunk, o.parallel ?? 16);
   // Up to 8 MiB of writes in flight and 4 files syncing in the background (file-writer.ts).
-  const writer = new FileWriter({ maxWriteBytes: 8 * 1024 * 1024, maxFinishing: 4 });
+  const writer = new FileWriter({ maxWriteBytes: 8 * 1024 * 1024, maxFinishing: 4, onWritten: (plain) => rp.recycle(plain) });
   let bytes = 0;
   try {
     for (const f of files) {

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
 import {
-  Chunker, chunkId, createStudioKeys, DecryptKeyring, HEAD_CHUNKER_PARAMS, newSessionKey, openChunk,
+  Chunker, chunkId, createStudioKeys, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, newSessionKey, openChunk,
 } from "../../../uploader/format/index.ts";
 
 const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });
@@ -15,6 +15,7 @@ const keys = {
   studioId: STUDIO,
   chunker: { key: secrets.chunkerKey, params: HEAD_CHUNKER_PARAMS },
   session: newSessionKey(secrets.boxPublicKey),
+  box: { privateKey: secrets.boxPrivateKey, publicKey: secrets.boxPublicKey },
 };
 
 /** Reference: the format's Chunker and chunkId on this thread. */
@@ -62,6 +63,26 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
         assert.equal(sha256, createHash("sha256").update(envelope).digest("hex"));
         assert.deepEqual(await openChunk(keyring, secrets.chunkIdKey, STUDIO, id, envelope), plain);
       }
+    });
+
+    it("opens the envelopes of one download like openChunk, and reports damage as a FormatError", async () => {
+      // Compressible, incompressible, smaller than Node's pooled-buffer size, and empty.
+      const plains = [Buffer.from("row ".repeat(300_000)), randomBytes(700_000), randomBytes(100), Buffer.alloc(0)];
+      const sealed = await Promise.all(plains.map(async (p) => {
+        const id = chunkId(secrets.chunkIdKey, p);
+        return { id, envelope: (await pool.seal(id, Buffer.from(p))).envelope };
+      }));
+      const download = () => Buffer.concat(sealed.map((s) => s.envelope));
+      let offset = 0;
+      const parts = sealed.map((s) => ({ id: s.id, offset: (offset += s.envelope.length) - s.envelope.length, size: s.envelope.length }));
+      assert.deepEqual(await pool.open(download(), parts), plains);
+      assert.deepEqual(await pool.open(download().subarray(parts[2]!.offset, parts[2]!.offset + parts[2]!.size), [{ ...parts[2]!, offset: 0 }]), [plains[2]], "a slice of a larger buffer");
+
+      const damaged = download();
+      damaged[parts[1]!.offset + 200]! ^= 1;
+      await assert.rejects(pool.open(damaged, parts), (err: unknown) => err instanceof FormatError && err.code === "AUTH_FAILED");
+      const swapped = parts.map((p, i) => ({ ...p, id: parts[(i + 1) % parts.length]!.id }));
+      await assert.rejects(pool.open(download(), swapped), (err: unknown) => err instanceof FormatError && err.code === "AUTH_FAILED");
     });
   });
 }
