@@ -55,6 +55,9 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    // Its own job queues: servers sharing the Redis (tests in parallel, a bench next to a test
+    // run) would otherwise take each other's integrity jobs, and a restore point would stay pending.
+    REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`,
     DATA_DIR: path.join(dir, "data"),
     LOG_LEVEL: "warn",
     ...opts.env,
