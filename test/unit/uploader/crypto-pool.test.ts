@@ -87,6 +87,51 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
   });
 }
 
+describe("CryptoPool started before its keys are known", () => {
+  /** One sealed chunk and the download holding it. */
+  async function sealedChunk(): Promise<{ plain: Buffer; part: { id: Buffer; offset: number; size: number }; download: Buffer }> {
+    const sealer = new CryptoPool(keys, 0);
+    const plain = randomBytes(10_000);
+    const id = chunkId(secrets.chunkIdKey, plain);
+    const { envelope } = await sealer.seal(id, Buffer.from(plain));
+    return { plain, part: { id, offset: 0, size: envelope.length }, download: envelope };
+  }
+
+  for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as const) {
+    it(`opens once the keys arrive, and fails open() when they never do (${name})`, async () => {
+      const c = await sealedChunk();
+      let give!: (k: typeof keys) => void;
+      const pool = new CryptoPool(new Promise<typeof keys>((resolve) => (give = resolve)), size);
+      const failed = new CryptoPool(Promise.reject(new Error("wrong passphrase")), size);
+      try {
+        const opened = pool.open(Buffer.from(c.download), [c.part]); // asked before the keys are there
+        give(keys);
+        assert.deepEqual(await opened, [c.plain]);
+        await assert.rejects(failed.open(Buffer.from(c.download), [c.part]), /wrong passphrase/);
+      } finally {
+        await Promise.all([pool.close(), failed.close()]);
+      }
+    });
+  }
+
+  it("hands recycled results back to a worker, and leaves other buffers alone", async () => {
+    const c = await sealedChunk();
+    const pool = new CryptoPool(Promise.resolve(keys), 1);
+    try {
+      const [plain] = await pool.open(Buffer.from(c.download), [c.part]);
+      assert.deepEqual(plain, c.plain);
+      const mine = Buffer.from(c.plain);
+      pool.recycle(plain!);
+      pool.recycle(mine); // not the pool's: ignored
+      await pool.open(Buffer.from(c.download), [c.part]); // carries the recycled memory away
+      assert.equal(plain!.buffer.byteLength, 0, "the recycled buffer's memory moved to the worker");
+      assert.deepEqual(mine, c.plain);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe("CryptoPool when a worker dies", () => {
   it("rejects pending and later calls instead of leaving them waiting forever", async () => {
     const pool = new CryptoPool(keys, 2);
