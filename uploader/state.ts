@@ -21,7 +21,7 @@ const deviceStateSchema = z.object({
   chunkIdKey: b64,
   chunkerKey: b64,
   /** The studio's chunking scheme (format/chunker.ts), from its keyset; devices enrolled before schemes existed: 1. */
-  chunking: z.union([z.literal(1), z.literal(2)]).default(1),
+  chunking: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
   signPrivateKey: b64,
   certificate: z.object({
     studioId: z.string(),

@@ -27,7 +27,7 @@ function unlockError(err: unknown): CliError {
 }
 
 /** The studio's chunking scheme from its keyset; one this uploader does not know is refused. */
-export function studioChunking(keyset: unknown): 1 | 2 {
+export function studioChunking(keyset: unknown): 1 | 2 | 3 {
   try {
     return keysetChunking(keyset as Keyset);
   } catch (err) {

@@ -2,7 +2,7 @@
 export * from "./constants.ts";
 export { FormatError, type FormatErrorCode } from "./errors.ts";
 export {
-  Chunker, DEFAULT_CHUNKER_PARAMS, HEAD_CHUNKER_PARAMS, chunkerMasks, chunkerParamsFor, gearTable, type ChunkBounds, type ChunkerParams,
+  Chunker, DEFAULT_CHUNKER_PARAMS, DENSE_CHUNKER_PARAMS, HEAD_CHUNKER_PARAMS, chunkerMasks, chunkerParamsFor, looksCompressible, gearTable, type ChunkBounds, type ChunkerParams,
 } from "./chunker.ts";
 export { chunkId, hexToId, idToHex, isHexId } from "./ids.ts";
 export { compress, decompress, type Compressed } from "./compress.ts";

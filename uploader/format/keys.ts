@@ -38,8 +38,8 @@ export interface Keyset {
   version: 1;
   boxPublicKey: string;
   signPublicKey: string;
-  /** The studio's chunking scheme (chunker.ts): 2 for keysets made since it exists; absent means 1. */
-  chunking?: 2;
+  /** The studio's chunking scheme (chunker.ts): 3 for keysets made since it exists; absent means 1. */
+  chunking?: 2 | 3;
   passphrase: WrappedSecrets & { kdf: { alg: "scrypt"; N: number; r: number; p: number; salt: string } };
   recovery: WrappedSecrets;
 }
@@ -150,7 +150,7 @@ export function createStudioKeys(passphrase: string, opts: { scrypt?: ScryptPara
     version: 1,
     boxPublicKey: secrets.boxPublicKey.toString("base64"),
     signPublicKey: secrets.signPublicKey.toString("base64"),
-    chunking: 2,
+    chunking: 3,
     passphrase: {
       kdf: { alg: "scrypt", N: params.N, r: params.r, p: params.p, salt: salt.toString("base64") },
       ...wrap(passphraseKek(passphrase, salt, params), aad, plain),
@@ -165,10 +165,10 @@ export function createStudioKeys(passphrase: string, opts: { scrypt?: ScryptPara
  * The studio's chunking scheme. Every device of a studio must cut files alike or dedup between
  * them is lost, so it is the studio's, fixed when its keys are made; not secret (the key is).
  */
-export function keysetChunking(keyset: Keyset): 1 | 2 {
+export function keysetChunking(keyset: Keyset): 1 | 2 | 3 {
   const c = (keyset as { chunking?: unknown }).chunking;
   if (c === undefined) return 1;
-  if (c === 2) return 2;
+  if (c === 2 || c === 3) return c;
   throw new FormatError("UNSUPPORTED_VERSION", `chunking scheme ${String(c)} (a newer uploader made these keys)`);
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createCipheriv } from "node:crypto";
 import { describe, it } from "node:test";
-import { Chunker, DEFAULT_CHUNKER_PARAMS, FormatError, chunkerParamsFor, type ChunkerParams } from "../../../uploader/format/index.ts";
+import { Chunker, DEFAULT_CHUNKER_PARAMS, FormatError, chunkerParamsFor, looksCompressible, type ChunkerParams } from "../../../uploader/format/index.ts";
 
 // Small params so a few MiB hold hundreds of chunks; the algorithm is the same at any scale.
 const SMALL: ChunkerParams = { min: 2048, avg: 8192, max: 32768 };
@@ -137,5 +137,54 @@ describe("Chunker with a head chunk (scheme 2)", () => {
   it("scheme 1 keeps the boundaries it always had", () => {
     assert.deepEqual(lengths(chunkAll(data, null, KEY, chunkerParamsFor(1))), lengths(chunkAll(data, null, KEY, DEFAULT_CHUNKER_PARAMS)));
     assert.ok(chunkerParamsFor(2).head);
+  });
+});
+
+describe("Chunker with dense chunks for compressible streams (scheme 3)", () => {
+  const DENSE: ChunkerParams = { ...SMALL, head: { min: 256, avg: 1024, max: 4096 }, dense: { min: 512, avg: 2048, max: 8192, belowBits: 6 } };
+  /** Text-like rows: few distinct byte values (collision entropy ~4 bits per byte), no repeats. */
+  function rows(n: number, seed: number): Buffer {
+    const r = bytes(n, seed);
+    for (let i = 0; i < n; i++) r[i] = 97 + (r[i]! % 16);
+    return r;
+  }
+  const text = rows(1024 * 1024, 5);
+  const random = bytes(1024 * 1024, 6);
+  const avgAfterHead = (cs: Buffer[]) => cs.slice(1).reduce((n, c) => n + c.length, 0) / (cs.length - 1);
+
+  it("decides from the head chunk with exact integer arithmetic", () => {
+    assert.equal(looksCompressible(text.subarray(0, 4096), 6), true);
+    assert.equal(looksCompressible(random.subarray(0, 4096), 6), false);
+    // Exactly 64 equally frequent byte values: collision entropy 6 bits, not below 6.
+    const sixBits = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 64));
+    assert.equal(looksCompressible(sixBits, 6), false);
+    assert.equal(looksCompressible(sixBits, 7), true);
+  });
+
+  it("cuts the rest of a compressible stream within the dense bounds, whatever the pieces", () => {
+    const cs = chunkAll(text, [5000], KEY, DENSE);
+    assert.ok(Buffer.concat(cs).equals(text));
+    cs.slice(1, -1).forEach((c) => assert.ok(c.length >= 512 && c.length <= 8192, `size ${c.length}`));
+    assert.ok(avgAfterHead(cs) < 4096, `average ${avgAfterHead(cs)}`);
+    assert.deepEqual(lengths(chunkAll(text, [1, 777, 65536], KEY, DENSE)), lengths(cs));
+  });
+
+  it("cuts an incompressible stream exactly as scheme 2, and decides again for each stream", () => {
+    const scheme2 = { ...SMALL, head: DENSE.head! };
+    assert.deepEqual(lengths(chunkAll(random, [5000], KEY, DENSE)), lengths(chunkAll(random, [5000], KEY, scheme2)));
+    const c = new Chunker(KEY, DENSE);
+    c.push(text);
+    c.finish(); // a compressible stream, then an incompressible one: back to the main bounds
+    const next = [...c.push(random), c.finish()!];
+    assert.deepEqual(lengths(next), lengths(chunkAll(random, null, KEY, scheme2)));
+  });
+
+  it("is scheme 3, the scheme of new keysets, with real sizes: ~512 KiB chunks after a compressible head", () => {
+    const params = chunkerParamsFor(3);
+    assert.equal(params.dense?.avg, 512 * 1024);
+    assert.equal(params.dense?.belowBits, 6);
+    assert.deepEqual(params.head, chunkerParamsFor(2).head);
+    assert.throws(() => new Chunker(KEY, { ...SMALL, dense: { min: 512, avg: 2048, max: 8192, belowBits: 9 } }), FormatError);
+    assert.throws(() => new Chunker(KEY, { ...SMALL, dense: { min: 512, avg: 2048, max: SMALL.max * 2, belowBits: 6 } }), FormatError);
   });
 });

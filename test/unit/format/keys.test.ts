@@ -31,12 +31,13 @@ describe("studio keyset", () => {
     assert.match(recoveryKey, /^([0-9A-HJKMNP-TV-Z]{4}-){12}[0-9A-HJKMNP-TV-Z]{4}$/);
   });
 
-  it("names its chunking scheme: 2 for new keysets, 1 when absent, newer ones refused", () => {
-    assert.equal(keyset.chunking, 2);
-    assert.equal(keysetChunking(keyset), 2);
+  it("names its chunking scheme: 3 for new keysets, 2 kept, 1 when absent, newer ones refused", () => {
+    assert.equal(keyset.chunking, 3);
+    assert.equal(keysetChunking(keyset), 3);
+    assert.equal(keysetChunking({ ...clone(keyset), chunking: 2 }), 2);
     const { chunking: _, ...older } = clone(keyset);
     assert.equal(keysetChunking(older), 1);
-    assert.throws(() => keysetChunking({ ...clone(keyset), chunking: 3 } as unknown as Keyset), code("UNSUPPORTED_VERSION"));
+    assert.throws(() => keysetChunking({ ...clone(keyset), chunking: 4 } as unknown as Keyset), code("UNSUPPORTED_VERSION"));
   });
 
   it("unlocks with the passphrase and with the recovery key", () => {
