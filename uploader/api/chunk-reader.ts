@@ -72,7 +72,11 @@ export class ChunkReader {
       }
     }
     this.stats.relay++;
-    const envelope = await this.api.getChunk(hex);
+    return this.openOne(hex, await this.api.getChunk(hex));
+  }
+
+  /** Opens a download that holds one envelope, the chunk's. */
+  private async openOne(hex: string, envelope: Buffer): Promise<Buffer> {
     return (await this.open(envelope, [{ hex, offset: 0, size: envelope.length }]))[0]!;
   }
 
@@ -82,7 +86,7 @@ export class ChunkReader {
    * wait in `slices`.
    */
   private read(hex: string, at: Url): Promise<Buffer> {
-    if (!at.range) return this.api.getDirect(at.url).then(async (envelope) => (await this.open(envelope, [{ hex, offset: 0, size: envelope.length }]))[0]!);
+    if (!at.range) return this.api.getDirect(at.url).then((envelope) => this.openOne(hex, envelope));
     const start = at.range.offset;
     const group: EnvelopeAt[] = [{ hex, offset: 0, size: at.range.size }];
     let end = start + at.range.size;

@@ -1,10 +1,10 @@
 // Worker threads for the CPU work on chunks: on backup chunking, chunk ids, compression and
 // encryption, so that the main thread only reads and uploads; on restore opening (decryption,
 // decompression, id check), so that the main thread only downloads and writes. Buffers move by
-// transfer, not copy (a ranged GET of several envelopes goes to one worker whole). Contract: chunkStream(), id(), seal() and open() give exactly what a Chunker,
-// chunkId(), compress()+encryptChunk() and openChunk() give on the main thread (a FormatError
-// stays a FormatError with its code); if workers cannot start, the pool runs the same code
-// in-thread.
+// transfer, not copy (a ranged GET of several envelopes goes to one worker whole).
+// Contract: chunkStream(), id(), seal() and open() give exactly what a Chunker, chunkId(),
+// compress()+encryptChunk() and openChunk() give on the main thread (a FormatError stays a
+// FormatError with its code); if workers cannot start, the pool runs the same code in-thread.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
