@@ -2,7 +2,7 @@
 // decrypts and authenticates the manifest (root signature by a studio-certified device, body
 // digest, every chunk id recomputed). Shared by restore and verify. Chunks are opened on worker
 // threads when asked for (restore), each download handed to one worker whole.
-import { ChunkReader, type Opener } from "../api/chunk-reader.ts";
+import { ChunkReader } from "../api/chunk-reader.ts";
 import type { ApiClient, RestorePointView } from "../api/client.ts";
 import { CryptoPool } from "../backup/crypto-pool.ts";
 import {
@@ -59,10 +59,6 @@ export async function openRestorePoint(
     workers,
   );
   try {
-    const asDownloaded: Opener = async (data, parts) => parts.map((p) => data.subarray(p.offset, p.offset + p.size));
-    const rootEnvelope = new ChunkReader(api, asDownloaded).get(view.rootChunkId);
-    rootEnvelope.catch(() => undefined); // observed below, unless unlocking fails first
-    const secrets = await unlocked;
     const reader = new ChunkReader(api, (data, parts) => pool.open(data, parts.map((p) => ({ ...p, id: hexToId(p.hex) }))));
     const authentic = async <T>(what: string, work: Promise<T>): Promise<T> => {
       try {
@@ -71,13 +67,13 @@ export async function openRestorePoint(
         throw err instanceof FormatError ? damaged(err, what) : err; // else the download or a worker failed
       }
     };
+    // Downloads now; the pool opens it once the keys are known.
+    const root = authentic("the manifest", reader.get(view.rootChunkId));
+    root.catch(() => undefined); // observed below, unless unlocking fails first
+    const secrets = await unlocked;
     const fetchChunk = (hex: string): Promise<Buffer> => authentic(`chunk ${hex}`, reader.get(hex));
-    const openRoot = async () => {
-      const envelope = await rootEnvelope;
-      return (await authentic("the manifest", pool.open(envelope, [{ id: hexToId(view.rootChunkId), offset: 0, size: envelope.length }])))[0]!;
-    };
     return {
-      ...(await readManifest(view, state, secrets, openRoot, fetchChunk)),
+      ...(await readManifest(view, state, secrets, root, fetchChunk)),
       view, secrets, fetchChunk, planFetches: (ids) => reader.plan(ids), fetches: reader.stats,
       recycle: (plain) => pool.recycle(plain), close: () => pool.close(),
     };
@@ -89,11 +85,11 @@ export async function openRestorePoint(
 
 async function readManifest(
   view: RestorePointView, state: DeviceState, secrets: StudioSecrets,
-  openRoot: () => Promise<Buffer>, fetchChunk: (hex: string) => Promise<Buffer>,
+  rootChunk: Promise<Buffer>, fetchChunk: (hex: string) => Promise<Buffer>,
 ): Promise<{ root: ManifestRoot; entries: ManifestEntry[] }> {
   let root: ManifestRoot;
   try {
-    root = decodeRoot(await openRoot());
+    root = decodeRoot(await rootChunk);
     verifyRoot(root, secrets.signPublicKey, { studioId: state.studioId, restorePointId: view.id });
   } catch (err) {
     throw err instanceof CliError ? err : damaged(err, "the manifest");
