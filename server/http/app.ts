@@ -30,7 +30,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   v1.use(enrollmentRoutes(ctx));
   v1.use(requireDevice(ctx));
   const uploads = limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice });
-  v1.use(chunkRoutes(ctx, uploads));
+  v1.use(chunkRoutes(ctx, uploads.buffered));
   v1.use(directChunkRoutes(ctx));
   v1.use(packRoutes(ctx, uploads));
   v1.use(restorePointRoutes(ctx));

@@ -7,8 +7,11 @@
 //
 // An upload describes its pack with a table (schemas.ts, packTable): the chunks in order, each
 // {id, size, sha256}; chunk i starts where chunk i-1 ends and the sizes add up to the pack's size.
-//   - relayed (PUT /v1/packs): the API hashes every chunk's bytes against the table before it
-//     stores the pack, as it does for a relayed chunk;
+//   - relayed (PUT /v1/packs): the API hashes every chunk's bytes against the table, and a pack
+//     with a chunk that does not match is not stored, as for a relayed chunk. Where the blob store
+//     writes streams (the local directory), the pack goes to disk as it arrives, hashed on the way
+//     (storePackStream), so a pack in flight costs a few MiB of memory, not its size; otherwise
+//     it is read whole first (storePack);
 //   - direct (a presigned PUT of the whole pack, then a report): S3 enforces the pack's size and
 //     SHA-256 (storage/direct.ts); each chunk's SHA-256 is the client's word until the verify job
 //     re-reads it, the trust model of direct chunk uploads (direct-chunks.ts).
@@ -43,10 +46,9 @@ function layout(table: PackTable): { offsets: number[]; size: number } {
 export async function storePack(ctx: Ctx, studioId: string, table: PackTable, data: Buffer): Promise<UploadedResult[]> {
   const { offsets, size } = layout(table);
   if (size !== data.length) throw errors.validation(`the table describes ${size} bytes, the pack has ${data.length}`);
-  table.forEach((c, i) => {
-    const sha = createHash("sha256").update(data.subarray(offsets[i], offsets[i]! + c.size)).digest("hex");
-    if (sha !== c.sha256) throw errors.integrity(`chunk ${c.id} does not match its SHA-256; resend the pack`);
-  });
+  const check = chunkChecker(table);
+  check.update(data);
+  check.end();
   const key = objectKeyForPack(studioId);
   try {
     await ctx.blobs.put(key, data);
@@ -55,6 +57,72 @@ export async function storePack(ctx: Ctx, studioId: string, table: PackTable, da
   }
   faultPoint(ctx.config, "chunk-stored-before-row");
   return record(ctx, studioId, key, table, offsets);
+}
+
+/**
+ * Whether a relayed pack can be stored as it arrives (storePackStream): the blob store writes a
+ * stream (the local store does; S3 packs go direct, by presigned PUT).
+ */
+export function canStreamPacks(ctx: Ctx): boolean {
+  return ctx.blobs.putStream !== undefined;
+}
+
+/**
+ * Stores a relayed pack whose bytes (`pieces`, described by `table`) are still arriving, checking
+ * each chunk's SHA-256 as its last byte passes: the store writes the pack as it comes and keeps
+ * it only when every chunk matched and the size is the table's (else the store keeps nothing).
+ */
+export async function storePackStream(ctx: Ctx, studioId: string, table: PackTable, pieces: AsyncIterable<Buffer>): Promise<UploadedResult[]> {
+  const putStream = ctx.blobs.putStream;
+  if (!putStream) throw new Error("storePackStream: the blob store does not write streams (canStreamPacks)");
+  const { offsets, size } = layout(table);
+  const key = objectKeyForPack(studioId);
+  async function* checked(): AsyncGenerator<Buffer> {
+    const check = chunkChecker(table);
+    for await (const piece of pieces) {
+      check.update(piece);
+      yield piece;
+    }
+    check.end();
+  }
+  try {
+    await putStream(key, checked(), size);
+  } catch (err) {
+    throw translateStorageError(err);
+  }
+  faultPoint(ctx.config, "chunk-stored-before-row");
+  return record(ctx, studioId, key, table, offsets);
+}
+
+/**
+ * Hashes a pack's bytes, fed in pieces of any size, chunk by chunk as `table` cuts them, and
+ * throws as soon as a chunk does not match its SHA-256 or the bytes run past the table; `end()`
+ * throws when they stop short of it.
+ */
+function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): void } {
+  let i = 0;
+  let left = table[0]!.size;
+  let hash = createHash("sha256");
+  return {
+    update(piece) {
+      for (let at = 0; at < piece.length; ) {
+        const c = table[i];
+        if (!c) throw errors.validation("the pack has more bytes than its table describes");
+        const n = Math.min(left, piece.length - at);
+        hash.update(piece.subarray(at, at + n));
+        at += n;
+        left -= n;
+        if (left > 0) continue;
+        if (hash.digest("hex") !== c.sha256) throw errors.integrity(`chunk ${c.id} does not match its SHA-256; resend the pack`);
+        i++;
+        left = table[i]?.size ?? 0;
+        hash = createHash("sha256");
+      }
+    },
+    end() {
+      if (i < table.length) throw errors.validation("the pack has fewer bytes than its table describes");
+    },
+  };
 }
 
 /** A presigned PUT for a fresh pack key (no database work, as for a chunk: direct-chunks.ts). */

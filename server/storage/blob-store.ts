@@ -37,6 +37,16 @@ export interface BlobStore {
    */
   put(key: string, data: Buffer): Promise<void>;
 
+  /**
+   * Optional (the local store has it): stores the bytes `source` yields under `key` as they
+   * arrive, holding a bounded part of them (a relayed pack need not sit whole in memory), with
+   * put's guarantees: durable when it resolves, exactly `size` bytes (else IntegrityError, also
+   * as soon as the source yields more), BlobExistsError on an existing key. When `source` throws,
+   * nothing is stored and its error propagates as it is (not as a StorageError). Never retried:
+   * the bytes cannot be read twice.
+   */
+  putStream?(key: string, source: AsyncIterable<Buffer>, size: number): Promise<void>;
+
   /** A stream of the whole blob. BlobNotFoundError if absent (rejected, not emitted later). */
   get(key: string): Promise<Readable>;
 

@@ -37,6 +37,70 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(key: string, data: Buffer): Promise<void> {
+    await this.#store(key, data.length, async (fd) => {
+      let written = 0;
+      while (written < data.length) {
+        const n = await fsWrite(fd, data, written, data.length - written, written);
+        if (n === 0) break;
+        written += n;
+      }
+      return written;
+    });
+  }
+
+  async putStream(key: string, source: AsyncIterable<Buffer>, size: number): Promise<void> {
+    await this.#store(key, size, async (fd) => {
+      // Pieces (socket reads, ~64 KiB) are gathered into batches written with one writev each;
+      // one batch is written while the next gathers, so the disk and the network overlap and at
+      // most two batches are held.
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      let position = 0;
+      let writing: Promise<void> = Promise.resolve();
+      const flush = async () => {
+        await writing;
+        const out = batch;
+        const at = position;
+        position += batchBytes;
+        batch = [];
+        batchBytes = 0;
+        writing = writeAll(fd, out, at);
+        writing.catch(() => undefined); // awaited below or by the next flush; not unhandled meanwhile
+      };
+      const pieces = source[Symbol.asyncIterator]();
+      let done = false;
+      try {
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await pieces.next();
+          } catch (e) {
+            done = true; // a source that threw has finished
+            throw new SourceFailed(e);
+          }
+          if (next.done) break;
+          const piece = next.value;
+          if (position + batchBytes + piece.length > size) throw new IntegrityError(key, `more than the ${size} bytes announced`);
+          batch.push(piece);
+          batchBytes += piece.length;
+          if (batchBytes >= STREAM_BATCH_BYTES) await flush();
+        }
+        done = true;
+      } finally {
+        if (!done) await pieces.return?.().catch(() => undefined);
+        await writing.catch(() => undefined); // the error that ends the loop is the one reported
+      }
+      await flush();
+      await writing;
+      return position;
+    });
+  }
+
+  /**
+   * Writes a blob under a temp name with `fill` (which returns the bytes it wrote, checked against
+   * `size`), syncs it and links it to its key.
+   */
+  async #store(key: string, size: number, fill: (fd: number) => Promise<number>): Promise<void> {
     const file = this.#path(key);
     const dir = path.dirname(file);
     const temp = path.join(dir, `${TEMP_MARK}${randomBytes(8).toString("hex")}`);
@@ -57,13 +121,8 @@ export class LocalBlobStore implements BlobStore {
         created = await mkdir(dir, { recursive: true });
         fd = await fsOpen(temp, "wx", 0o640);
       }
-      let written = 0;
-      while (written < data.length) {
-        const n = await fsWrite(fd, data, written, data.length - written, written);
-        if (n === 0) break;
-        written += n;
-      }
-      if (written !== data.length) throw new IntegrityError(key, `stored ${written} bytes, sent ${data.length}`);
+      const written = await fill(fd);
+      if (written !== size) throw new IntegrityError(key, `stored ${written} bytes, sent ${size}`);
       await fsFsync(fd); // the bytes must be on disk before the name points at them
       const closing = fsClose(fd);
       fd = undefined;
@@ -75,6 +134,7 @@ export class LocalBlobStore implements BlobStore {
       if (created === undefined && dirFd !== undefined) await fsFsync(dirFd);
       else await syncDirs(created === undefined ? dir : path.dirname(created), dir);
     } catch (e) {
+      if (e instanceof SourceFailed) throw e.error;
       throw translateErrno(e, key);
     } finally {
       // The temp name goes either way (after a link, the blob keeps its own name).
@@ -167,6 +227,14 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
+/** How many bytes putStream gathers before it writes them. */
+const STREAM_BATCH_BYTES = 1024 * 1024;
+
+/** What putStream's source threw: passed on as it is, not as a storage error. */
+class SourceFailed {
+  constructor(readonly error: unknown) {}
+}
+
 const fsOpen = promisify(fs.open);
 const fsClose = promisify(fs.close);
 const fsFsync = promisify(fs.fsync);
@@ -174,6 +242,22 @@ const fsRead = (fd: number, into: Buffer, offset: number, length: number, positi
   new Promise<number>((resolve, reject) => fs.read(fd, into, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 const fsWrite = (fd: number, data: Buffer, offset: number, length: number, position: number) =>
   new Promise<number>((resolve, reject) => fs.write(fd, data, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+
+const fsWritev = (fd: number, pieces: Buffer[], position: number) =>
+  new Promise<number>((resolve, reject) => fs.writev(fd, pieces, position, (err, n) => (err ? reject(err) : resolve(n))));
+
+/** Writes all of `pieces` at `position`, going on after a short write. */
+async function writeAll(fd: number, pieces: Buffer[], position: number): Promise<void> {
+  let rest = pieces.slice();
+  while (rest.length > 0) {
+    const n = await fsWritev(fd, rest, position);
+    if (n === 0) throw new Error("writev wrote nothing");
+    position += n;
+    let skip = n;
+    while (skip > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
+    if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+  }
+}
 
 async function syncDirs(from: string, to: string): Promise<void> {
   // fsync `to` and each ancestor up to `from` (the parent of the first directory mkdir created).

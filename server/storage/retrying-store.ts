@@ -37,6 +37,8 @@ export class RetryingStore implements BlobStore {
   readonly #base: number;
   readonly #max: number;
   readonly #onRetry: ((info: RetryInfo) => void) | undefined;
+  /** The inner store's own, when it has one: a stream cannot be replayed, so it is not retried. */
+  readonly putStream?: (key: string, source: AsyncIterable<Buffer>, size: number) => Promise<void>;
 
   constructor(inner: BlobStore, opts: RetryOptions = {}) {
     this.#inner = inner;
@@ -45,6 +47,7 @@ export class RetryingStore implements BlobStore {
     this.#base = opts.baseDelayMs ?? 200;
     this.#max = opts.maxDelayMs ?? 5_000;
     this.#onRetry = opts.onRetry;
+    if (inner.putStream) this.putStream = inner.putStream.bind(inner);
   }
 
   init(): Promise<void> { return this.#retry("init", "", () => this.#inner.init()); }

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { buffer } from "node:stream/consumers";
 import { after, before, describe, it } from "node:test";
 import {
-  BlobExistsError, BlobNotFoundError, InvalidKeyError, objectKeyForChunk, type BlobStore,
+  BlobExistsError, BlobNotFoundError, IntegrityError, InvalidKeyError, objectKeyForChunk, type BlobStore,
 } from "../../server/storage/index.ts";
 
 export interface Subject {
@@ -180,6 +180,69 @@ export function blobStoreConformance(label: string, factory: () => Promise<Subje
       assert.equal(longest.length, 512);
       await store.put(longest, Buffer.from("512 characters, segments of at most 255, are fine"));
       assert.deepEqual(await store.stat(longest), { size: 49 });
+    });
+
+    describe("putStream (optional: stores that write a stream as it arrives)", () => {
+      /** `data` in pieces of the given sizes, cycled: socket reads, odd and larger than a batch. */
+      async function* piecesOf(data: Buffer, sizes = [65_536, 1, 1_500_000, 4_000]): AsyncGenerator<Buffer> {
+        for (let at = 0, i = 0; at < data.length; i++) {
+          const n = sizes[i % sizes.length]!;
+          yield data.subarray(at, at + n);
+          at += n;
+          await new Promise((r) => setImmediate(r)); // arriving over time, not all at once
+        }
+      }
+
+      it("stores exactly the bytes the source yields, of any piece sizes", async (t) => {
+        if (!store.putStream) return t.skip(`${label} has no putStream`);
+        for (const size of [5 * 1024 * 1024 + 7, 1, 0]) {
+          const key = `${root}/stream/${size}.bin`;
+          const data = randomBytes(size);
+          await store.putStream(key, piecesOf(data), size);
+          assert.ok((await store.read(key)).equals(data), `${size} bytes`);
+          assert.deepEqual(await store.stat(key), { size });
+        }
+      });
+
+      it("stores nothing when the source fails, passing its error on as it is", async (t) => {
+        if (!store.putStream) return t.skip(`${label} has no putStream`);
+        const key = `${root}/stream/failed.bin`;
+        const failure = new Error("the client went away");
+        async function* failing(): AsyncGenerator<Buffer> {
+          yield* piecesOf(randomBytes(3 * 1024 * 1024));
+          throw failure;
+        }
+        await assert.rejects(store.putStream(key, failing(), 4 * 1024 * 1024), (e) => e === failure);
+        assert.equal(await store.stat(key), null);
+        assert.deepEqual([...(await collect(store.list(`${root}/stream/failed`))).keys()], []);
+      });
+
+      it("refuses more or fewer bytes than announced (IntegrityError), storing nothing", async (t) => {
+        if (!store.putStream) return t.skip(`${label} has no putStream`);
+        const data = randomBytes(2 * 1024 * 1024);
+        const longer = `${root}/stream/longer.bin`;
+        let pulled = 0;
+        async function* counted(): AsyncGenerator<Buffer> {
+          for await (const p of piecesOf(data)) {
+            pulled += p.length;
+            yield p;
+          }
+        }
+        await assert.rejects(store.putStream(longer, counted(), 100_000), IntegrityError);
+        assert.ok(pulled < data.length, "it stops reading as soon as the source runs past the size");
+        const shorter = `${root}/stream/shorter.bin`;
+        await assert.rejects(store.putStream(shorter, piecesOf(data), data.length + 1), IntegrityError);
+        assert.equal(await store.stat(longer), null);
+        assert.equal(await store.stat(shorter), null);
+      });
+
+      it("refuses an existing key (BlobExistsError)", async (t) => {
+        if (!store.putStream || !s.refusesOverwrite) return t.skip(`${label} has no putStream, or may overwrite`);
+        const key = `${root}/stream/once.bin`;
+        await store.put(key, Buffer.from("first"));
+        await assert.rejects(store.putStream(key, piecesOf(Buffer.from("second")), 6), BlobExistsError);
+        assert.equal((await store.read(key)).toString(), "first", "content unchanged");
+      });
     });
 
     it("refuses to overwrite an existing key", async (t) => {

@@ -2,7 +2,8 @@
 // failure modes that only a real backend shows. S3 runs against the server in S3_* (normally
 // Ceph RGW from test/support/ceph-rgw.sh); without one it skips loudly, or fails under CI=true.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -63,6 +64,25 @@ async function closedPort(): Promise<number> {
   await new Promise((ok) => srv.close(ok));
   return port; // nothing listens there now: connections are refused
 }
+
+describe("local store temp files", () => {
+  it("leaves no temp file behind a put or putStream that failed", async () => {
+    const dir = await tempDir();
+    const store = new LocalBlobStore(dir);
+    await store.init();
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield randomBytes(2 * 1024 * 1024);
+      throw new Error("the client went away");
+    }
+    await assert.rejects(store.putStream("a/failed", failing(), 3 * 1024 * 1024), /client went away/);
+    await assert.rejects(store.putStream("a/short", failing(), 1024), IntegrityError);
+    await store.put("a/once", Buffer.from("x"));
+    await assert.rejects(store.put("a/once", Buffer.from("y")));
+    await assert.rejects(store.putStream("a/once", failing(), 2 * 1024 * 1024));
+    const files = (await readdir(dir, { recursive: true })).map(String);
+    assert.deepEqual(files.sort(), ["a", path.join("a", "once")], "only the blob and its directory");
+  });
+});
 
 describe("S3 store failure modes", () => {
   it("wrong secret → StorageAuthError, not retried", async (t) => {

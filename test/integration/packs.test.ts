@@ -1,12 +1,16 @@
 // Packs over HTTP (server/services/packs.ts): several chunks in one stored object, relayed through
-// the API (local directory store) or PUT straight to the bucket and reported (S3, Ceph RGW). Each
+// the API (streamed into the local directory store, or buffered for S3 without direct transfer)
+// or PUT straight to the bucket and reported (S3, Ceph RGW). Each
 // chunk is then its own row: reported present, readable alone (a ranged read), per studio.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
 import { enrolledPcs } from "../support/cli.ts";
-import { authOf, chunkRow, sql } from "../support/integrity.ts";
+import { authOf, chunkRow, sql, waitFor } from "../support/integrity.ts";
 import { s3MissingReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -45,14 +49,25 @@ function client(server: TestServer) {
   return { post, relay, getChunk, missing };
 }
 
-describe("packs relayed through the API (local directory store)", () => {
+const skip = s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
+
+/** Files under the local store's directory, temp files included (they carry "~"). */
+const filesIn = async (server: TestServer) =>
+  (await readdir(path.join(server.dir, "data", "blobs"), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+
+// The relay route writes a pack into the store as it arrives where the store can (the local
+// directory), and buffers it first where it cannot (S3 with direct transfer off): the same answers.
+for (const [label, startRelay, o] of [
+  ["streamed into the local directory store", () => startServer(), {}],
+  ["buffered, S3 without direct transfer", () => startServer({ s3: true, env: { DIRECT_TRANSFER: "false" } }), { skip }],
+] as const) describe(`packs relayed through the API, ${label}`, o, () => {
   let server: TestServer;
   let auth: Auth;
   let other: Auth;
   let api: ReturnType<typeof client>;
 
   before(async () => {
-    server = await startServer();
+    server = await startRelay();
     api = client(server);
     auth = await authOf((await enrolledPcs(server, 1)).pcs[0]!);
     other = await authOf((await enrolledPcs(server, 1)).pcs[0]!);
@@ -128,9 +143,65 @@ describe("packs relayed through the API (local directory store)", () => {
     const res = await api.relay(auth, tableOf([big]), big.data);
     assert.equal(res.status, 413);
   });
+
+  it("answers a large pack that fails its check early (422), and the connection serves the next pack", async () => {
+    const chunks = [chunk(1_500_000), chunk(1_500_000), chunk(1_500_000), chunk(1_500_000)];
+    const pack = Buffer.concat(chunks.map((c) => c.data));
+    pack[10]! ^= 1; // the first chunk's: the rest of the body is still on its way
+    const bad = await api.relay(auth, tableOf(chunks), pack);
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.equal(bad.body.error?.code, "INTEGRITY_MISMATCH");
+    pack[10]! ^= 1;
+    const good = await api.relay(auth, tableOf(chunks), pack);
+    assert.equal(good.status, 200, JSON.stringify(good.body));
+    for (const c of [chunks[0]!, chunks[3]!]) assert.ok((await api.getChunk(auth, c.id)).data.equals(c.data));
+  });
 });
 
-const skip = s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
+describe("packs streamed into the local directory store", () => {
+  let server: TestServer;
+  let auth: Auth;
+  let api: ReturnType<typeof client>;
+
+  before(async () => {
+    server = await startServer();
+    api = client(server);
+    auth = await authOf((await enrolledPcs(server, 1)).pcs[0]!);
+  });
+  after(async () => server?.stop());
+
+  it("keeps nothing of a pack refused after most of it was written, nor of one whose client went away", async () => {
+    const before = await filesIn(server);
+    const chunks = [chunk(2_000_000), chunk(2_000_000), chunk(2_000_000)];
+    const pack = Buffer.concat(chunks.map((c) => c.data));
+    pack[pack.length - 1]! ^= 1; // the last byte: the first two chunks are on disk when it is checked
+    const bad = await api.relay(auth, tableOf(chunks), pack);
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    pack[pack.length - 1]! ^= 1;
+
+    // Half a pack, then the connection drops.
+    const head = Buffer.from(JSON.stringify({ chunks: tableOf(chunks) }));
+    const req = http.request(`${server.url}/v1/packs`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length), "content-length": String(head.length + pack.length) },
+    });
+    req.on("error", () => undefined); // the reset we cause
+    req.write(head);
+    await new Promise<void>((ok) => req.write(pack.subarray(0, 3_000_000), () => ok()));
+    await new Promise((r) => setTimeout(r, 200)); // let the server write what it got
+    req.destroy();
+
+    const ids = chunks.map((c) => c.id);
+    await waitFor("the server to drop the abandoned pack", async () => {
+      const files = await filesIn(server);
+      return files.length === before.length && files.every((f) => before.includes(f));
+    }, 10_000);
+    assert.deepEqual(await api.missing(auth, ids), ids, "nothing recorded");
+    const again = await api.relay(auth, tableOf(chunks), pack);
+    assert.equal(again.status, 200, "the pack sent whole is stored");
+    assert.deepEqual(await api.missing(auth, ids), []);
+  });
+});
 
 describe("packs straight to the bucket (S3)", { skip }, () => {
   let server: TestServer;

@@ -25,16 +25,31 @@ export function releaseChunkBody(req: Request): void {
   if (t.free.length < t.maxPooled) t.free.push(t.buf);
 }
 
+/**
+ * The Content-Length of an upload whose body is the `what` ("chunk", "pack") itself, as
+ * application/octet-stream: required (411) and at most `maxBytes` (413), so an oversized upload is
+ * refused before a byte of it is read.
+ */
+export function declaredLength(req: Request, maxBytes: number, what: string): number {
+  if (!req.is("application/octet-stream")) throw errors.validation(`the body must be the ${what}, with Content-Type: application/octet-stream`);
+  const header = req.headers["content-length"];
+  const declared = header === undefined ? NaN : Number(header);
+  if (!Number.isSafeInteger(declared) || declared < 0) throw new AppError("LENGTH_REQUIRED", 411, "Content-Length is required");
+  if (declared > maxBytes) throw errors.tooLarge(`${what} exceeds ${maxBytes} bytes`);
+  return declared;
+}
+
 /** `what`: the body's name in error messages ("chunk", "pack"). */
 export function chunkBody(maxBytes: number, what = "chunk"): RequestHandler {
   const free: Buffer[] = [];
   const maxPooled = Math.max(1, Math.floor(MAX_POOLED_BYTES / maxBytes));
   return (req, _res, next) => {
-    if (!req.is("application/octet-stream")) return next(errors.validation(`the body must be the ${what}, with Content-Type: application/octet-stream`));
-    const header = req.headers["content-length"];
-    const declared = header === undefined ? NaN : Number(header);
-    if (!Number.isSafeInteger(declared) || declared < 0) return next(new AppError("LENGTH_REQUIRED", 411, "Content-Length is required"));
-    if (declared > maxBytes) return next(errors.tooLarge(`${what} exceeds ${maxBytes} bytes`));
+    let declared: number;
+    try {
+      declared = declaredLength(req, maxBytes, what);
+    } catch (err) {
+      return next(err);
+    }
     let whole = free.pop();
     if (!whole || whole.length < maxBytes) whole = Buffer.allocUnsafeSlow(maxBytes);
     taken.set(req, { buf: whole, free, maxPooled });

@@ -11,7 +11,11 @@
 // (fsync, S3), not on memory. A pack larger than the whole budget runs alone. The count is
 // capped too (2 x perProcess), so a flood of tiny uploads cannot start unbounded work. Chunk and
 // pack routes share one limiter (app.ts).
-import type { RequestHandler } from "express";
+//
+// A route that streams its body into the store as it arrives (a relayed pack on the local store)
+// holds at most STREAMED_UPLOAD_BYTES of it at a time, and is counted as that: its uploads are
+// bounded by the count, and spend their time writing rather than waiting for room.
+import type { Request, RequestHandler } from "express";
 import { errors } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
 import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES } from "../schemas.ts";
@@ -37,8 +41,21 @@ interface Waiter {
 export const UPLOADS_PER_BUDGET_CHUNK = 2;
 /** The largest body of a limited route: a relayed pack with its table. */
 const MAX_BODY_BYTES = MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES;
+/**
+ * What a streamed upload holds at most: the store's two write batches (local-store.ts), the pieces
+ * read ahead (body-pieces.ts) and the table.
+ */
+export const STREAMED_UPLOAD_BYTES = 3 * 1024 * 1024;
 
-export function limitUploads(limits: UploadLimits): RequestHandler {
+/** One budget, two ways of counting an upload against it. */
+export interface UploadLimiter {
+  /** For routes that read the whole body into memory: counted by its Content-Length. */
+  buffered: RequestHandler;
+  /** For routes that pass the body on as it arrives: counted as STREAMED_UPLOAD_BYTES. */
+  streamed: RequestHandler;
+}
+
+export function limitUploads(limits: UploadLimits): UploadLimiter {
   const maxWaitMs = limits.maxWaitMs ?? 5000;
   const maxWaiting = limits.maxWaiting ?? 256;
   const maxBytes = limits.perProcess * MAX_CHUNK_OBJECT_BYTES;
@@ -78,11 +95,9 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
     }
   };
 
-  return async (req, res, next) => {
+  const limit = (sizeOf: (req: Request) => number): RequestHandler => async (req, res, next) => {
     const id = device(res).deviceId;
-    const declared = Number(req.headers["content-length"]);
-    // An oversized body is refused by the upload parser before it is read; it needs no room here.
-    const size = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_BODY_BYTES) : MAX_BODY_BYTES;
+    const size = sizeOf(req);
     if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
     else {
       const busy = () => {
@@ -109,5 +124,13 @@ export function limitUploads(limits: UploadLimits): RequestHandler {
     res.on("finish", done);
     res.on("close", done);
     next();
+  };
+  return {
+    buffered: limit((req) => {
+      const declared = Number(req.headers["content-length"]);
+      // An oversized body is refused by the upload parser before it is read; it needs no room here.
+      return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_BODY_BYTES) : MAX_BODY_BYTES;
+    }),
+    streamed: limit(() => STREAMED_UPLOAD_BYTES),
   };
 }

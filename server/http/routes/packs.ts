@@ -1,42 +1,76 @@
 // Packs: several sealed chunks in one object (services/packs.ts).
 //   PUT  /packs             body: {"chunks": table} as JSON (X-Pack-Table-Length bytes), then
-//                           the pack's bytes (relayed) -> {results: UploadedResult[]}
+//                           the pack's bytes (relayed: streamed into a store that writes
+//                           streams, else buffered) -> {results: UploadedResult[]}
 //   POST /packs/upload-url  {size, sha256}           -> UploadGrant
 //   POST /packs/uploaded    {key, sha256, chunks}    -> {results: UploadedResult[]}
-import { Router, type RequestHandler } from "express";
+import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
-import { completePackUpload, grantPackUpload, storePack } from "../../services/packs.ts";
+import { canStreamPacks, completePackUpload, grantPackUpload, storePack, storePackStream } from "../../services/packs.ts";
 import { device } from "../middleware/auth.ts";
-import { chunkBody, releaseChunkBody } from "../middleware/chunk-body.ts";
-import { MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES, packUploadedBody, packUploadUrlBody, relayedPackTable } from "../schemas.ts";
+import { bodyPieces, splitHead } from "../middleware/body-pieces.ts";
+import { chunkBody, declaredLength, releaseChunkBody } from "../middleware/chunk-body.ts";
+import type { UploadLimiter } from "../middleware/upload-limit.ts";
+import {
+  MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES, type PackTable, packUploadedBody, packUploadUrlBody, relayedPackTable,
+} from "../schemas.ts";
 
-/** The table at the start of a relayed pack's body, and the pack's bytes after it. */
-function splitBody(body: Buffer, header: string | undefined): { table: ReturnType<typeof relayedPackTable.parse>; data: Buffer } {
+/** X-Pack-Table-Length: the length of the table at the start of a relayed pack's body. */
+function tableLength(header: string | undefined, bodyLength: number): number {
   const n = Number(header);
-  if (!/^\d{1,7}$/.test(header ?? "") || n < 2 || n > MAX_PACK_TABLE_BYTES || n > body.length) {
+  if (!/^\d{1,7}$/.test(header ?? "") || n < 2 || n > MAX_PACK_TABLE_BYTES || n > bodyLength) {
     throw errors.validation(`X-Pack-Table-Length must give the length of the table at the body's start (2-${MAX_PACK_TABLE_BYTES} bytes)`);
   }
+  return n;
+}
+
+function parseTable(bytes: Buffer): PackTable {
   let json: unknown;
   try {
-    json = JSON.parse(body.subarray(0, n).toString("utf8"));
+    json = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw errors.validation("the pack table is not valid JSON");
   }
-  return { table: relayedPackTable.parse(json), data: body.subarray(n) };
+  return relayedPackTable.parse(json).chunks;
+}
+
+/** The table at the start of a relayed pack's body, and the pack's bytes after it. */
+function splitBody(body: Buffer, header: string | undefined): { table: PackTable; data: Buffer } {
+  const n = tableLength(header, body.length);
+  return { table: parseTable(body.subarray(0, n)), data: body.subarray(n) };
 }
 
 /** `uploads`: the upload limiter shared with the chunk routes (app.ts). */
-export function packRoutes(ctx: Ctx, uploads: RequestHandler): Router {
+export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
   const r = Router();
-  r.put("/packs", uploads, chunkBody(MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES, "pack"), async (req, res) => {
-    try {
-      const { table, data } = splitBody(req.body as Buffer, req.get("x-pack-table-length"));
-      res.json({ results: await storePack(ctx, device(res).studioId, table.chunks, data) });
-    } finally {
-      releaseChunkBody(req); // stored or refused: nothing reads the body any more
-    }
-  });
+  const maxBody = MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES;
+  if (canStreamPacks(ctx)) {
+    // Into the store as it arrives: the limiter counts what the route holds, not the body.
+    r.put("/packs", uploads.streamed, async (req, res) => {
+      const length = declaredLength(req, maxBody, "pack");
+      const pieces = bodyPieces(req);
+      try {
+        const n = tableLength(req.get("x-pack-table-length"), length);
+        const { head, rest } = await splitHead(pieces, n);
+        const table = parseTable(head);
+        const size = table.reduce((sum, c) => sum + c.size, 0);
+        if (n + size !== length) throw errors.validation(`the table describes ${size} bytes, the pack has ${length - n}`);
+        res.json({ results: await storePackStream(ctx, device(res).studioId, table, rest) });
+      } finally {
+        await pieces.return(); // refused: the rest of the body is dropped, the answer still goes
+      }
+    });
+  } else {
+    r.put("/packs", uploads.buffered, chunkBody(maxBody, "pack"), async (req, res) => {
+      try {
+        const { table, data } = splitBody(req.body as Buffer, req.get("x-pack-table-length"));
+        res.json({ results: await storePack(ctx, device(res).studioId, table, data) });
+      } finally {
+        releaseChunkBody(req); // stored or refused: nothing reads the body any more
+      }
+    });
+  }
   r.post("/packs/upload-url", async (req, res) => {
     const body = packUploadUrlBody.parse(req.body);
     res.json(await grantPackUpload(ctx, device(res).studioId, { size: body.size, sha256: Buffer.from(body.sha256, "hex") }));

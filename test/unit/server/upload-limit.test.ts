@@ -4,12 +4,12 @@ import { describe, it } from "node:test";
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../../../server/errors.ts";
 import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES } from "../../../server/http/schemas.ts";
-import { limitUploads, UPLOADS_PER_BUDGET_CHUNK } from "../../../server/http/middleware/upload-limit.ts";
+import { limitUploads, STREAMED_UPLOAD_BYTES, UPLOADS_PER_BUDGET_CHUNK } from "../../../server/http/middleware/upload-limit.ts";
 
 const MiB = 1024 * 1024;
 
 /** Runs one request through the limiter; resolves "granted" (with a finish()) or the error. */
-function request(mw: ReturnType<typeof limitUploads>, deviceId: string, contentLength?: number) {
+function request(mw: ReturnType<typeof limitUploads>["buffered"], deviceId: string, contentLength?: number) {
   const res = Object.assign(new EventEmitter(), { locals: { device: { deviceId, studioId: "s", deviceName: "n" } } });
   const req = { headers: contentLength === undefined ? {} : { "content-length": String(contentLength) } };
   let granted = false;
@@ -24,7 +24,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe("upload in-flight limit", () => {
   it("budgets bytes: perProcess largest chunks, or up to UPLOADS_PER_BUDGET_CHUNK x as many ~1 MiB ones", async () => {
-    const mw = limitUploads({ perProcess: 2, perDevice: 100, maxWaitMs: 50 });
+    const mw = limitUploads({ perProcess: 2, perDevice: 100, maxWaitMs: 50 }).buffered;
     const small = Array.from({ length: 2 * UPLOADS_PER_BUDGET_CHUNK }, (_, i) => request(mw, `d${i}`, MiB));
     await tick();
     assert.ok(small.every((r) => r.isGranted()), "2 x UPLOADS_PER_BUDGET_CHUNK x 1 MiB fit the budget of 2 x ~4 MiB");
@@ -48,7 +48,7 @@ describe("upload in-flight limit", () => {
   });
 
   it("counts a body without Content-Length as the largest (a relayed pack), which runs alone when over the budget", async () => {
-    const mw = limitUploads({ perProcess: 1, perDevice: 100, maxWaitMs: 1000 });
+    const mw = limitUploads({ perProcess: 1, perDevice: 100, maxWaitMs: 1000 }).buffered;
     const pack = request(mw, "a", MAX_PACK_BYTES);
     await tick();
     assert.ok(pack.isGranted(), "alone, a body larger than the whole budget runs");
@@ -68,7 +68,7 @@ describe("upload in-flight limit", () => {
   });
 
   it("does not let small uploads overtake a waiting large one, and keeps the per-device cap", async () => {
-    const mw = limitUploads({ perProcess: 1, perDevice: 2, maxWaitMs: 1000 });
+    const mw = limitUploads({ perProcess: 1, perDevice: 2, maxWaitMs: 1000 }).buffered;
     const first = request(mw, "a", 3 * MiB);
     await tick();
     const large = request(mw, "b", 4 * MiB);
@@ -85,7 +85,7 @@ describe("upload in-flight limit", () => {
     assert.ok(small.isGranted());
     small.finish();
 
-    const perDevice = limitUploads({ perProcess: 2, perDevice: 2, maxWaitMs: 1000 });
+    const perDevice = limitUploads({ perProcess: 2, perDevice: 2, maxWaitMs: 1000 }).buffered;
     const d1 = request(perDevice, "dev", 10);
     const d2 = request(perDevice, "dev", 10);
     const d3 = request(perDevice, "dev", 10);
@@ -97,5 +97,25 @@ describe("upload in-flight limit", () => {
     await tick();
     assert.ok(d3.isGranted());
     for (const r of [d2, d3, other]) r.finish();
+  });
+
+  it("counts a streamed upload as what it holds (STREAMED_UPLOAD_BYTES), not its Content-Length, within one budget", async () => {
+    const perProcess = 8;
+    const limiter = limitUploads({ perProcess, perDevice: 100, maxWaitMs: 1000 });
+    const fit = Math.min(perProcess * UPLOADS_PER_BUDGET_CHUNK, Math.floor((perProcess * MAX_CHUNK_OBJECT_BYTES) / STREAMED_UPLOAD_BYTES));
+    assert.ok(fit > (perProcess * MAX_CHUNK_OBJECT_BYTES) / MAX_PACK_BYTES, "more streamed packs fit than buffered ones");
+    const streamed = Array.from({ length: fit }, (_, i) => request(limiter.streamed, `s${i}`, MAX_PACK_BYTES));
+    await tick();
+    assert.ok(streamed.every((r) => r.isGranted()), `${fit} streamed packs of 8 MiB at once`);
+    const buffered = request(limiter.buffered, "b", MAX_PACK_BYTES);
+    const oneMore = request(limiter.streamed, "s", MAX_PACK_BYTES);
+    await tick();
+    assert.equal(buffered.isGranted(), false, "the budget is shared: no room for a buffered pack");
+    assert.equal(oneMore.isGranted(), false);
+    for (const r of streamed) r.finish();
+    await tick();
+    assert.ok(buffered.isGranted() && oneMore.isGranted());
+    buffered.finish();
+    oneMore.finish();
   });
 });
