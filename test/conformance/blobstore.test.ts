@@ -26,10 +26,10 @@ async function tempDir(): Promise<string> {
 
 blobStoreConformance("local", async () => ({
   store: new LocalBlobStore(await tempDir()), refusesOverwrite: true, manyKeys: 30,
-}));
+}), { streams: true });
 blobStoreConformance("local via createBlobStore (retrying)", async () => ({
   store: createBlobStore({ kind: "local", dir: await tempDir() }), refusesOverwrite: true, manyKeys: 30,
-}));
+}), { streams: true });
 
 const s3 = s3ConfigFromEnv(uniqueBucket("conformance"));
 if (s3) {
