@@ -73,8 +73,8 @@ export function canStreamPacks(ctx: Ctx): boolean {
  * it only when every chunk matched and the size is the table's (else the store keeps nothing).
  */
 export async function storePackStream(ctx: Ctx, studioId: string, table: PackTable, pieces: AsyncIterable<Buffer>): Promise<UploadedResult[]> {
-  const putStream = ctx.blobs.putStream;
-  if (!putStream) throw new Error("storePackStream: the blob store does not write streams (canStreamPacks)");
+  const blobs = ctx.blobs;
+  if (!blobs.putStream) throw new Error("storePackStream: the blob store does not write streams (canStreamPacks)");
   const { offsets, size } = layout(table);
   const key = objectKeyForPack(studioId);
   async function* checked(): AsyncGenerator<Buffer> {
@@ -86,7 +86,7 @@ export async function storePackStream(ctx: Ctx, studioId: string, table: PackTab
     check.end();
   }
   try {
-    await putStream(key, checked(), size);
+    await blobs.putStream(key, checked(), size);
   } catch (err) {
     throw translateStorageError(err);
   }
