@@ -64,6 +64,8 @@ export class ChunkSink {
   private readonly packer: Packer;
   /** The last chunk's turn to enter a pack (never rejects). */
   private packing: Promise<void> = Promise.resolve();
+  /** Settles once the last dispatched batch has queued its chunks for packing (never rejects). */
+  private queued: Promise<void> = Promise.resolve();
   private readonly memory: Semaphore;
   private failure: unknown = null;
 
@@ -165,9 +167,23 @@ export class ChunkSink {
   }
 
   private async process(batch: Pending[]): Promise<void> {
+    // Batches ask "which are missing?" concurrently, but queue their chunks for packing one after
+    // the other, in the order they were dispatched: interleaved, two batches' chunks would
+    // alternate in the packs, and a restore could not read a file's chunks with one ranged GET.
+    const previous = this.queued;
+    let queued!: () => void;
+    this.queued = new Promise<void>((resolve) => (queued = resolve));
+    try {
+      await this.queue(batch, this.api.missing(batch.map((p) => p.hex)), previous);
+    } finally {
+      queued();
+    }
+  }
+
+  private async queue(batch: Pending[], answer: Promise<string[]>, previous: Promise<void>): Promise<void> {
     let missing: Set<string>;
     try {
-      missing = new Set(await this.api.missing(batch.map((p) => p.hex)));
+      missing = new Set(await answer);
     } catch (err) {
       for (const p of batch) {
         this.memory.release(p.plain.length);
@@ -175,15 +191,20 @@ export class ChunkSink {
       }
       throw err;
     }
+    const upload: Pending[] = [];
     for (const p of batch) {
-      if (!missing.has(p.hex)) {
-        this.memory.release(p.plain.length);
-        p.resolve();
+      if (missing.has(p.hex)) {
+        upload.push(p);
         continue;
       }
+      this.memory.release(p.plain.length); // the server has it: done at once
+      p.resolve();
+    }
+    await previous;
+    for (const p of upload) {
       await this.sealing.acquire();
-      // Sealed in parallel, packed in the order sealed here (file order, mostly), so a restore
-      // reads runs of neighbouring chunks with one ranged GET. The slot is held until the chunk
+      // Sealed in parallel, packed in the order sealed here (file order: batches take turns, see
+      // process()), so a restore reads runs of neighbouring chunks with one ranged GET. The slot is held until the chunk
       // is in a pack (not sent yet): that bounds the sealed envelopes waiting for their turn.
       const sealed = this.seal(p);
       sealed.catch(() => undefined); // observed in its turn below
