@@ -14,10 +14,11 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generate } from "../test/bench/dataset.ts";
-import { runE2E, type E2EReport } from "../test/bench/e2e.ts";
+import { CEPH, runE2E, type E2EReport } from "../test/bench/e2e.ts";
 import { localRawStore, measureIngest, type IngestReport } from "../test/bench/ingest.ts";
 import { measureLookup, type LookupReport } from "../test/bench/lookup.ts";
 import { machine } from "../test/bench/machine.ts";
+import { quiesce } from "../test/bench/proc.ts";
 import { render, type BenchReport } from "../test/bench/report.ts";
 import { ensureRestic } from "../test/bench/restic.ts";
 import { deletePrefix, ensureS3, s3Store } from "../test/bench/s3-env.ts";
@@ -87,7 +88,9 @@ try {
   }
   if (only.has("ingest")) {
     const opts = { clients: Math.round(num("clients", a.clients)), chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])), reps, jwtSecret };
-    log("ingest, local directory store ...");
+    // What the end-to-end runs left (the S3 server's deletions, Postgres's own writes) must not
+    // share the cores with the ingest rounds.
+    log(`ingest, local directory store (after ${(await quiesce([...CEPH, "postgres"])).waitedMs} ms waiting for a quiet machine) ...`);
     const local = await startServer({ env: { JWT_SECRET: jwtSecret } });
     servers.push(local);
     const raw = await localRawStore(local);

@@ -7,27 +7,23 @@
 // each new chunk in the background): on this one machine that work would otherwise share the
 // two cores with whichever tool runs next, where in production it runs on the server long
 // before a studio restores. It also starts with the page cache flushed and the S3 server idle
-// (quiesce): neither tool pays for the writes of the step before it.
-import { execFile } from "node:child_process";
+// (proc.ts, quiesce): neither tool pays for the writes of the step before it.
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import type { BlobStore } from "../../server/storage/index.ts";
 import type { TestServer } from "../support/server.ts";
 import { dataSafeBackup, dataSafeRestore, dataSafeSettled, newDataSafeStudio } from "./datasafe-e2e.ts";
 import { applyEdits, generate, type Dataset } from "./dataset.ts";
 import { PHASES, treeDigests, type PhaseName, type PhaseResult } from "./phase.ts";
 import { newResticRepo, resticBackup, resticRestore } from "./restic.ts";
-import { processesCpuSec } from "./proc.ts";
+import { processesCpuSec, quiesce } from "./proc.ts";
 import { deletePrefix, type S3Env } from "./s3-env.ts";
 import { medianOf, MiB } from "./stats.ts";
 
 export type Phases = Record<PhaseName, PhaseResult>;
 
 /** The Ceph RGW test server's processes: its CPU is part of what each tool costs the machine. */
-const CEPH = ["radosgw", "ceph-osd"];
-const execFileP = promisify(execFile);
+export const CEPH = ["radosgw", "ceph-osd"];
 
 export interface E2EReport {
   store: "s3" | "local";
@@ -80,25 +76,6 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
   return rep % 2 ? out.reverse() : out;
 }
 
-/**
- * Before each measured step: no dirty pages left by earlier work (the generated tree, the edits,
- * the other tool's restore) for the kernel to write back during the step, and the S3 server done
- * with its own background work after the last step (under IDLE_CPU of a core, at most
- * QUIESCE_MAX_MS). Else a step pays for what the step before it wrote, which tool ran before
- * decides how much, and the ratios carry that noise.
- */
-async function quiesce(): Promise<void> {
-  await execFileP("sync");
-  const window = 500;
-  for (const t0 = Date.now(); Date.now() - t0 < QUIESCE_MAX_MS; ) {
-    const a = await processesCpuSec(CEPH);
-    await sleep(window);
-    const b = await processesCpuSec(CEPH);
-    if (a === null || b === null || b - a < (IDLE_CPU * window) / 1000) return;
-  }
-}
-const IDLE_CPU = 0.06;
-const QUIESCE_MAX_MS = 10_000;
 
 export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobStore | null, withRestic: boolean, o: E2EOptions): Promise<E2EReport> {
   const runs: E2EReport["runs"] = [];
@@ -113,7 +90,7 @@ export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobSt
       const step = async (phase: PhaseName, fn: (t: Tool) => Promise<PhaseResult>) => {
         for (const t of ts) {
           for (const u of ts) await u.settled();
-          await quiesce();
+          await quiesce(CEPH);
           const store0 = await processesCpuSec(CEPH);
           const r = await fn(t);
           const store1 = await processesCpuSec(CEPH);

@@ -2,8 +2,10 @@
 // memory and CPU seconds. Linux only: /proc/<pid>/status VmHWM is the kernel's own peak-RSS
 // counter (monotonic, so sampling it misses at most the last interval), /proc/<pid>/stat has
 // utime+stime in clock ticks.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 
 export interface Measured {
   code: number;
@@ -88,4 +90,24 @@ export async function processesCpuSec(names: readonly string[]): Promise<number 
     found = true;
   }
   return found ? total : null;
+}
+
+/**
+ * Before a measurement: no dirty pages left by earlier work (a generated tree, another tool's
+ * restore) for the kernel to write back during it, and the processes named (the S3 server, the
+ * database) done
+ * with their own background work (under 6 % of a core over half a second; at most 10 s). Else a
+ * measurement pays for what ran before it, and which run came before decides how much.
+ */
+export async function quiesce(names: readonly string[]): Promise<{ waitedMs: number }> {
+  const t0 = Date.now();
+  await promisify(execFile)("sync");
+  const windowMs = 500;
+  while (Date.now() - t0 < 10_000) {
+    const a = await processesCpuSec(names);
+    await sleep(windowMs);
+    const b = await processesCpuSec(names);
+    if (a === null || b === null || b - a < (0.06 * windowMs) / 1000) break;
+  }
+  return { waitedMs: Date.now() - t0 };
 }
