@@ -95,9 +95,9 @@ export async function processesCpuSec(names: readonly string[]): Promise<number 
 /**
  * Before a measurement: no dirty pages left by earlier work (a generated tree, another tool's
  * restore) for the kernel to write back during it, and the processes named (the S3 server, the
- * database) done
- * with their own background work (under 6 % of a core over half a second; at most 10 s). Else a
- * measurement pays for what ran before it, and which run came before decides how much.
+ * database) done with their own background work (under 6 % of a core over half a second; at
+ * most 10 s). Else a measurement pays for what ran before it, and which run came before
+ * decides how much.
  */
 export async function quiesce(names: readonly string[]): Promise<{ waitedMs: number }> {
   const t0 = Date.now();
