@@ -10,16 +10,8 @@ import { describe, it } from "node:test";
 import type { ApiClient } from "../../../uploader/api/client.ts";
 import { ChunkSink } from "../../../uploader/backup/chunk-sink.ts";
 import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
-import { createStudioKeys, HEAD_CHUNKER_PARAMS, newSessionKey } from "../../../uploader/format/index.ts";
 import type { PackTable, UploadedResult } from "../../../server/http/schemas.ts";
-
-const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });
-const keys = {
-  idKey: secrets.chunkIdKey,
-  studioId: "studio-a",
-  chunker: { key: secrets.chunkerKey, params: HEAD_CHUNKER_PARAMS },
-  session: newSessionKey(secrets.boxPublicKey),
-};
+import { poolKeys } from "../../support/pool-keys.ts";
 
 describe("ChunkSink", () => {
   it("packs chunks in the order added, although later batches are answered first", async () => {
@@ -37,7 +29,7 @@ describe("ChunkSink", () => {
         return { recorded: Promise.resolve(table.map((c) => ({ id: c.id, stored: true, size: c.size }))) };
       },
     } as unknown as ApiClient;
-    const pool = new CryptoPool(keys, 2);
+    const pool = new CryptoPool(poolKeys, 2);
     try {
       const sink = new ChunkSink(api, pool, { concurrency: 4, packBytes: 40_000, batchSize: 4, maxBufferedBytes: 1024 * 1024 });
       const added = [];

@@ -3,20 +3,11 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
-import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
+import { CryptoPool, type PoolKeys } from "../../../uploader/backup/crypto-pool.ts";
+import { poolKeys, secrets, STUDIO } from "../../support/pool-keys.ts";
 import {
-  Chunker, chunkId, createStudioKeys, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, newSessionKey, openChunk,
+  Chunker, chunkId, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, openChunk,
 } from "../../../uploader/format/index.ts";
-
-const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });
-const STUDIO = "studio-a";
-const keys = {
-  idKey: secrets.chunkIdKey,
-  studioId: STUDIO,
-  chunker: { key: secrets.chunkerKey, params: HEAD_CHUNKER_PARAMS },
-  session: newSessionKey(secrets.boxPublicKey),
-  box: { privateKey: secrets.boxPrivateKey, publicKey: secrets.boxPublicKey },
-};
 
 /** Reference: the format's Chunker and chunkId on this thread. */
 function expectedChunks(data: Buffer): Array<{ id: string; plain: Buffer }> {
@@ -40,7 +31,7 @@ function pieces(data: Buffer): Buffer[] {
 
 for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as const) {
   describe(`CryptoPool (${name})`, () => {
-    const pool = new CryptoPool(keys, size);
+    const pool = new CryptoPool(poolKeys, size);
     after(() => pool.close());
 
     it("chunks interleaved streams exactly like the Chunker, with the same ids", async () => {
@@ -90,7 +81,7 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
 describe("CryptoPool started before its keys are known", () => {
   /** One sealed chunk and the download holding it. */
   async function sealedChunk(): Promise<{ plain: Buffer; part: { id: Buffer; offset: number; size: number }; download: Buffer }> {
-    const sealer = new CryptoPool(keys, 0);
+    const sealer = new CryptoPool(poolKeys, 0);
     const plain = randomBytes(10_000);
     const id = chunkId(secrets.chunkIdKey, plain);
     const { envelope } = await sealer.seal(id, Buffer.from(plain));
@@ -100,12 +91,12 @@ describe("CryptoPool started before its keys are known", () => {
   for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as const) {
     it(`opens once the keys arrive, and fails open() when they never do (${name})`, async () => {
       const c = await sealedChunk();
-      let give!: (k: typeof keys) => void;
-      const pool = new CryptoPool(new Promise<typeof keys>((resolve) => (give = resolve)), size);
+      let give!: (k: PoolKeys) => void;
+      const pool = new CryptoPool(new Promise<PoolKeys>((resolve) => (give = resolve)), size);
       const failed = new CryptoPool(Promise.reject(new Error("wrong passphrase")), size);
       try {
         const opened = pool.open(Buffer.from(c.download), [c.part]); // asked before the keys are there
-        give(keys);
+        give(poolKeys);
         assert.deepEqual(await opened, [c.plain]);
         await assert.rejects(failed.open(Buffer.from(c.download), [c.part]), /wrong passphrase/);
       } finally {
@@ -116,7 +107,7 @@ describe("CryptoPool started before its keys are known", () => {
 
   it("hands recycled results back to a worker, and leaves other buffers alone", async () => {
     const c = await sealedChunk();
-    const pool = new CryptoPool(Promise.resolve(keys), 1);
+    const pool = new CryptoPool(Promise.resolve(poolKeys), 1);
     try {
       const [plain] = await pool.open(Buffer.from(c.download), [c.part]);
       assert.deepEqual(plain, c.plain);
@@ -134,7 +125,7 @@ describe("CryptoPool started before its keys are known", () => {
 
 describe("CryptoPool when a worker dies", () => {
   it("rejects pending and later calls instead of leaving them waiting forever", async () => {
-    const pool = new CryptoPool(keys, 2);
+    const pool = new CryptoPool(poolKeys, 2);
     try {
       await pool.id(randomBytes(100)); // workers are up
       // Stands in for a crash (out of memory, a native fault): the thread is gone.

@@ -9,15 +9,8 @@ import { after, before, describe, it } from "node:test";
 import type { AddedChunk, ChunkSink } from "../../../uploader/backup/chunk-sink.ts";
 import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
 import { PipelineError, readFileChunks } from "../../../uploader/backup/read-file.ts";
-import { Chunker, chunkId, createStudioKeys, HEAD_CHUNKER_PARAMS, newSessionKey } from "../../../uploader/format/index.ts";
-
-const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });
-const keys = {
-  idKey: secrets.chunkIdKey,
-  studioId: "studio-a",
-  chunker: { key: secrets.chunkerKey, params: HEAD_CHUNKER_PARAMS },
-  session: newSessionKey(secrets.boxPublicKey),
-};
+import { poolKeys, secrets } from "../../support/pool-keys.ts";
+import { Chunker, chunkId, HEAD_CHUNKER_PARAMS } from "../../../uploader/format/index.ts";
 
 /** The sink's side of the contract only: records what it is handed (uploading is tested end to end). */
 function recordingSink(): { sink: ChunkSink; added: Array<{ id: string; size: number }> } {
@@ -44,7 +37,7 @@ describe("readFileChunks", () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it("hands the sink the Chunker's chunks, in order, with their ids", async () => {
-    const pool = new CryptoPool(keys, 2);
+    const pool = new CryptoPool(poolKeys, 2);
     try {
       const { sink, added } = recordingSink();
       const read = await readFileChunks(file, pool, sink, () => undefined);
@@ -59,7 +52,7 @@ describe("readFileChunks", () => {
   });
 
   it("throws a read error as it is, and a pipeline failure as a PipelineError", async () => {
-    const pool = new CryptoPool(keys, 2);
+    const pool = new CryptoPool(poolKeys, 2);
     try {
       const { sink } = recordingSink();
       await assert.rejects(readFileChunks(path.join(dir, "gone.jpg"), pool, sink, () => undefined), (e: unknown) => !(e instanceof PipelineError) && (e as NodeJS.ErrnoException).code === "ENOENT");
