@@ -204,8 +204,9 @@ export class ChunkSink {
     for (const p of upload) {
       await this.sealing.acquire();
       // Sealed in parallel, packed in the order sealed here (file order: batches take turns, see
-      // process()), so a restore reads runs of neighbouring chunks with one ranged GET. The slot is held until the chunk
-      // is in a pack (not sent yet): that bounds the sealed envelopes waiting for their turn.
+      // process()), so a restore reads runs of neighbouring chunks with one ranged GET. The slot
+      // is held until the chunk is in a pack (not sent yet): that bounds the sealed envelopes
+      // waiting for their turn.
       const sealed = this.seal(p);
       sealed.catch(() => undefined); // observed in its turn below
       const added = this.packing.then(async () => {
