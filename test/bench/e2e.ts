@@ -76,7 +76,6 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
   return rep % 2 ? out.reverse() : out;
 }
 
-
 export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobStore | null, withRestic: boolean, o: E2EOptions): Promise<E2EReport> {
   const runs: E2EReport["runs"] = [];
   let ds!: Dataset;

@@ -57,9 +57,9 @@ const filesIn = async (server: TestServer) =>
 
 // The relay route writes a pack into the store as it arrives where the store can (the local
 // directory), and buffers it first where it cannot (S3 with direct transfer off): the same answers.
-for (const [label, startRelay, o] of [
-  ["streamed into the local directory store", () => startServer(), {}],
-  ["buffered, S3 without direct transfer", () => startServer({ s3: true, env: { DIRECT_TRANSFER: "false" } }), { skip }],
+for (const [label, startRelay, streamed, o] of [
+  ["streamed into the local directory store", () => startServer(), true, {}],
+  ["buffered, S3 without direct transfer", () => startServer({ s3: true, env: { DIRECT_TRANSFER: "false" } }), false, { skip }],
 ] as const) describe(`packs relayed through the API, ${label}`, o, () => {
   let server: TestServer;
   let auth: Auth;
@@ -156,21 +156,9 @@ for (const [label, startRelay, o] of [
     assert.equal(good.status, 200, JSON.stringify(good.body));
     for (const c of [chunks[0]!, chunks[3]!]) assert.ok((await api.getChunk(auth, c.id)).data.equals(c.data));
   });
-});
 
-describe("packs streamed into the local directory store", () => {
-  let server: TestServer;
-  let auth: Auth;
-  let api: ReturnType<typeof client>;
-
-  before(async () => {
-    server = await startServer();
-    api = client(server);
-    auth = await authOf((await enrolledPcs(server, 1)).pcs[0]!);
-  });
-  after(async () => server?.stop());
-
-  it("keeps nothing of a pack refused after most of it was written, nor of one whose client went away", async () => {
+  // Only the streamed route writes a pack before its last byte is checked (into local temp files).
+  if (streamed) it("keeps nothing of a pack refused after most of it was written, nor of one whose client went away", async () => {
     const before = await filesIn(server);
     const chunks = [chunk(2_000_000), chunk(2_000_000), chunk(2_000_000)];
     const pack = Buffer.concat(chunks.map((c) => c.data));
