@@ -42,7 +42,7 @@ export interface Config {
   /** BullMQ key prefix: lets several deployments (or test runs) share one Redis. */
   redisPrefix: string;
   integrity: IntegritySettings;
-  /** Bearer token required by GET /metrics; null leaves it open (bind it to a private network). */
+  /** Bearer token required by GET /metrics; null (allowed outside production only) leaves it open. */
   metricsToken: string | null;
 }
 
@@ -133,6 +133,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     };
   }
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");
+  // Without a token /metrics is open to anyone who can reach the API: acceptable on a developer's
+  // machine, never on a deployed one.
+  if (production && !e.METRICS_TOKEN) problems.push("METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)");
   if (e.SCRUB_INTERVAL_MINUTES * 60_000 * 2 > e.SCRUB_PERIOD_DAYS * 86_400_000) {
     problems.push("SCRUB_INTERVAL_MINUTES: must be at most half of SCRUB_PERIOD_DAYS");
   }

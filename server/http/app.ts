@@ -5,6 +5,7 @@ import type { IntegrityQueue } from "../jobs/queues.ts";
 import { errors } from "../errors.ts";
 import { errorHandler } from "./error-handler.ts";
 import { requireDevice } from "./middleware/auth.ts";
+import { jsonBody } from "./middleware/json-body.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { limitUploads } from "./middleware/upload-limit.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
@@ -26,7 +27,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   app.use(metricsRoutes(ctx, deps.queue));
 
   const v1 = express.Router();
-  v1.use(express.json({ limit: "1mb" }));
+  v1.use(jsonBody());
   v1.use(enrollmentRoutes(ctx));
   v1.use(requireDevice(ctx));
   const uploads = limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice });

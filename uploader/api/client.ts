@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
-import { bulkGet, bulkPut, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
+import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
 import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
 import { UploadReports } from "./upload-reports.ts";
 
@@ -188,7 +188,7 @@ export class ApiClient {
   }
 
   getChunk(id: string): Promise<Buffer> {
-    return httpCall("GET", this.url(`v1/chunks/${id}`), this.headers(), undefined, DEFAULT_RETRY, this.agents);
+    return getEnvelope(this.url(`v1/chunks/${id}`), this.headers(), DEFAULT_RETRY, this.agents);
   }
 
   async putRefPage(restorePointId: string, page: number, ids: Buffer): Promise<void> {

@@ -1,6 +1,6 @@
 // HTTP with the retry policy of the data path: transient failures (network errors, 5xx, 408,
 // 429, 503 + Retry-After) are retried with exponential backoff and full jitter; permanent ones
-// (other 4xx) are not. Server errors arrive as {"error": {"code", "message", ...}}.
+// (other 4xx, an answer over its size bound) are not. Server errors arrive as {"error": {"code", "message", ...}}.
 import { CliError, EXIT } from "../errors.ts";
 
 export interface RetryPolicy {
@@ -50,7 +50,7 @@ export async function withRetries<T>(url: string, attempt: () => Promise<T>, pol
     try {
       return await attempt();
     } catch (err) {
-      if (err instanceof ApiError && !transientStatus(err.status)) throw err;
+      if (err instanceof ApiError && (!transientStatus(err.status) || err.code === "RESPONSE_TOO_LARGE")) throw err; // asking again cannot shrink it
       if (err instanceof ApiError) retryAfterMs = err.retryAfterMs;
       lastError = err instanceof ApiError ? err : networkError(url, err);
     }

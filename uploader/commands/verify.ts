@@ -10,7 +10,7 @@
 // next backup replaces them. The report carries codes and chunk ids only, never a file name.
 import { createHash, randomInt, sign } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
-import { httpCall, jsonCall } from "../api/bulk.ts";
+import { getEnvelope, jsonCall } from "../api/bulk.ts";
 import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
 import { CliError } from "../errors.ts";
@@ -92,7 +92,7 @@ function sample(ids: string[], percent: number): string[] {
 
 /** A chunk download with a short retry: a missing blob (410 BLOB_MISSING) is a finding here, not an outage. */
 async function download(state: DeviceState, hex: string): Promise<Buffer> {
-  return httpCall("GET", endpoint(state, `v1/chunks/${hex}`), { authorization: `Bearer ${state.accessToken}` }, undefined, { attempts: 3, baseMs: 250, capMs: 2000 });
+  return getEnvelope(endpoint(state, `v1/chunks/${hex}`), { authorization: `Bearer ${state.accessToken}` }, { attempts: 3, baseMs: 250, capMs: 2000 });
 }
 
 /** Downloads and authenticates chunks; returns the plaintext size of each good one. */

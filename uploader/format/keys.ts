@@ -73,11 +73,20 @@ function keysetAad(boxPublicKey: Buffer, signPublicKey: Buffer): Buffer {
   return Buffer.concat([Buffer.from("datasafe/v1/keyset", "utf8"), Buffer.of(FORMAT_VERSION), boxPublicKey, signPublicKey]);
 }
 
+/**
+ * scrypt's memory is 128·N·r bytes. The keyset comes from the server, so these bounds are what
+ * stops a hostile server from making unlock allocate gigabytes: N ≤ 2^20 and r ≤ 32 alone still
+ * allowed 4 GiB. 256 MiB is twice the default's and fits any PC that can run a restore.
+ */
+export const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+
 function checkScrypt({ N, r, p }: ScryptParams): void {
-  // Bounds also stop a hostile server from making unlock allocate gigabytes.
   const ok = Number.isInteger(Math.log2(N)) && N >= 2 && N <= 2 ** 20 && Number.isInteger(r) && r >= 1 && r <= 32
     && Number.isInteger(p) && p >= 1 && p <= 16;
   if (!ok) throw new FormatError("BAD_KEYSET", "scrypt parameters out of range");
+  if (128 * N * r > MAX_SCRYPT_MEMORY) {
+    throw new FormatError("BAD_KEYSET", `the keyset's scrypt parameters (N=${N}, r=${r}) need ${(128 * N * r) / 2 ** 20} MiB, over the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB this format allows: refused before deriving`);
+  }
 }
 
 function scryptInput(passphrase: string, params: ScryptParams): { password: Buffer; options: ScryptOptions } {

@@ -79,6 +79,27 @@ describe("studio keyset", () => {
     t.passphrase.kdf.N = 2 ** 30;
     assert.throws(() => unlockWithPassphrase(t, "correct horse"), code("BAD_KEYSET"));
   });
+
+  it("refuses scrypt memory (128·N·r) over 256 MiB before deriving anything", async () => {
+    // Each within the per-parameter bounds (N ≤ 2^20, r ≤ 32), which alone allowed 4 GiB.
+    for (const [N, r, mib] of [[2 ** 19, 8, 512], [2 ** 20, 4, 512], [2 ** 20, 32, 4096]] as const) {
+      const t = clone(keyset);
+      Object.assign(t.passphrase.kdf, { N, r });
+      const refused = (e: unknown) => code("BAD_KEYSET")(e) && new RegExp(`need ${mib} MiB, over the 256 MiB`).test((e as Error).message);
+      const started = performance.now();
+      assert.throws(() => unlockWithPassphrase(t, "correct horse"), refused);
+      await assert.rejects(unlockWithPassphraseAsync(t, "correct horse"), refused);
+      assert.ok(performance.now() - started < 100, "refused without running scrypt");
+      assert.throws(() => createStudioKeys("correct horse", { scrypt: { N, r, p: 1 } }), refused);
+    }
+  });
+
+  it("still derives at exactly 256 MiB (N = 2^18, r = 8)", async () => {
+    const t = clone(keyset);
+    Object.assign(t.passphrase.kdf, { N: 2 ** 18, r: 8 });
+    // The derivation runs (and yields a KEK that does not open this keyset): not refused up front.
+    await assert.rejects(unlockWithPassphraseAsync(t, "correct horse"), code("BAD_PASSPHRASE"));
+  });
 });
 
 describe("recovery key text", () => {

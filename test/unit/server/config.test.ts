@@ -40,7 +40,20 @@ describe("server configuration", () => {
         "S3_ACCESS_KEY_ID: required when S3 is configured",
         "S3_SECRET_ACCESS_KEY: required when S3 is configured",
         "JWT_SECRET: required when NODE_ENV=production",
+        "METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)",
       ]);
     }
+  });
+
+  it("refuses to start in production without a METRICS_TOKEN (an open /metrics)", () => {
+    const base = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40) };
+    assert.throws(() => loadConfig(base, { dotenv: false }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, ["METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)"]);
+      return true;
+    });
+    assert.equal(loadConfig({ ...base, METRICS_TOKEN: "m".repeat(16) }, { dotenv: false }).metricsToken, "m".repeat(16));
+    // Outside production it stays optional (a developer's machine).
+    assert.equal(loadConfig({ DATA_DIR: os.tmpdir(), JWT_SECRET: "j".repeat(40) }, { dotenv: false }).metricsToken, null);
   });
 });
