@@ -174,7 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     problems.push("SCRUB_INTERVAL_MINUTES: must be at most half of SCRUB_PERIOD_DAYS");
   }
   const dataDir = path.resolve(e.DATA_DIR);
-  const jwtSecret = e.JWT_SECRET ?? devJwtSecret(dataDir, problems);
+  // Not generated for a configuration that is refused anyway.
+  const jwtSecret = e.JWT_SECRET ?? (problems.length ? "" : devJwtSecret(dataDir, problems));
   if (problems.length) throw new ConfigError(problems);
 
   return {
