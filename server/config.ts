@@ -2,6 +2,7 @@
 // problem reported together so an operator fixes them in one go. Nothing else reads process.env.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { config as loadDotenv } from "dotenv";
@@ -44,7 +45,16 @@ export interface Config {
   integrity: IntegritySettings;
   /** Bearer token required by GET /metrics; null (allowed outside production only) leaves it open. */
   metricsToken: string | null;
+  /** Express's `trust proxy`: which X-Forwarded-For entry is the client's address (rate limits). */
+  trustProxy: TrustProxy;
+  /** Lifetime of a device token; the uploader renews it with its device key (services/device-tokens.ts). */
+  deviceTokenTtlSeconds: number;
+  /** Enrollment and token-renewal requests one client address may make per minute. */
+  authRateLimitPerMinute: number;
 }
+
+/** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
+export type TrustProxy = false | number | string[];
 
 export interface IntegritySettings {
   /** Every stored blob is re-read at least once per this period (the scrub's promise). */
@@ -102,7 +112,34 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  TRUST_PROXY: z.string().optional().transform((v, c) => parseTrustProxy(v, c)),
+  DEVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(30 * 86_400).default(86_400),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
 });
+
+const PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/**
+ * TRUST_PROXY: a hop count, or proxies by address (IP, CIDR, loopback, linklocal, uniquelocal).
+ * `true` is refused: it believes the left-most X-Forwarded-For entry, which the client writes.
+ */
+function parseTrustProxy(v: string | undefined, c: z.RefinementCtx): TrustProxy {
+  if (v === undefined || v === "false" || v === "0") return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const items = v.split(",").map((x) => x.trim());
+  const bad = items.filter((x) => {
+    if (PROXY_RANGES.has(x)) return false;
+    const [ip, bits, ...rest] = x.split("/");
+    const family = isIP(ip ?? "");
+    if (!family || rest.length) return true;
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+  if (bad.length) {
+    c.addIssue({ code: "custom", message: `must be a hop count or proxy addresses (IP, CIDR, loopback, linklocal, uniquelocal); not ${bad.join(", ")}` });
+  }
+  return items;
+}
+
 
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
@@ -139,9 +176,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.SCRUB_INTERVAL_MINUTES * 60_000 * 2 > e.SCRUB_PERIOD_DAYS * 86_400_000) {
     problems.push("SCRUB_INTERVAL_MINUTES: must be at most half of SCRUB_PERIOD_DAYS");
   }
+  const dataDir = path.resolve(e.DATA_DIR);
+  // Not generated for a configuration that is refused anyway.
+  const jwtSecret = e.JWT_SECRET ?? (problems.length ? "" : devJwtSecret(dataDir, problems));
   if (problems.length) throw new ConfigError(problems);
 
-  const dataDir = path.resolve(e.DATA_DIR);
   return {
     production,
     port: e.PORT,
@@ -150,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     dataDir,
     blobDir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, "blobs")),
     s3,
-    jwtSecret: e.JWT_SECRET ?? devJwtSecret(dataDir),
+    jwtSecret,
     logLevel: e.LOG_LEVEL,
     maxUploadsInFlight: e.MAX_UPLOADS_IN_FLIGHT,
     maxUploadsPerDevice: e.MAX_UPLOADS_PER_DEVICE,
@@ -164,6 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       jobLockMs: Math.round(e.JOB_LOCK_SECONDS * 1000),
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    trustProxy: e.TRUST_PROXY,
+    deviceTokenTtlSeconds: e.DEVICE_TOKEN_TTL_SECONDS,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
   };
 }
 
@@ -175,10 +217,22 @@ function withDefaultUser(databaseUrl: string): string {
   return url.toString();
 }
 
-/** Outside production a secret is generated once and kept in the data directory. */
-function devJwtSecret(dataDir: string): string {
+/** HS256 with a shorter key is guessable offline from one token (RFC 7518 §3.2: at least 256 bits). */
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Outside production a secret is generated once and kept in the data directory. A shorter file
+ * (hand-written, truncated) is a problem to fix, not something to sign tokens with.
+ */
+function devJwtSecret(dataDir: string, problems: string[]): string {
   const file = path.join(dataDir, "jwt-secret");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  if (existsSync(file)) {
+    const secret = readFileSync(file, "utf8").trim();
+    if (Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES) {
+      problems.push(`JWT_SECRET: ${file} holds fewer than ${MIN_SECRET_BYTES} bytes; delete it (a new one is generated) or set JWT_SECRET`);
+    }
+    return secret;
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString("hex");
   try {

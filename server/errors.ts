@@ -26,6 +26,15 @@ export const errors = {
     new AppError(code, 409, message, details),
   tokenInvalid: () =>
     new AppError("TOKEN_INVALID", 401, "enrollment token is invalid, expired or already used"),
+  /** Enrollment: the device key's certificate is not the studio's signature over it. */
+  certificateInvalid: (message: string) => new AppError("CERTIFICATE_INVALID", 403, message),
+  /** The only 401 a device answers by renewing its token (protocol/device-tokens.ts). */
+  tokenExpired: () => new AppError("TOKEN_EXPIRED", 401, "device token expired; renew it with the device key"),
+  /** A token renewal whose challenge is forged, expired or already used, or whose signature is wrong. */
+  challengeInvalid: (message: string) => new AppError("CHALLENGE_INVALID", 401, message),
+  /** Per client address (http/middleware/rate-limit.ts): enrollment and token renewal. */
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError("RATE_LIMITED", 429, "too many requests from this address, retry later", undefined, retryAfterSeconds),
   tooLarge: (message: string) => new AppError("TOO_LARGE", 413, message),
   integrity: (message: string) => new AppError("INTEGRITY_MISMATCH", 422, message),
   /** 429, not 503: the server is healthy, the caller is over its share (retry after). */

@@ -74,8 +74,8 @@ program
   .option("--device <name>", "only restore points of this device")
   .action(async (o: { device?: string }) => {
     const state = await loadDeviceState(env.home);
-    const { ApiClient } = await import("./api/client.ts");
-    const rows = await new ApiClient(state.server, state.accessToken).listRestorePoints(o.device);
+    const [{ ApiClient }, { deviceCredentials }] = await Promise.all([import("./api/client.ts"), import("./api/credentials.ts")]);
+    const rows = await new ApiClient(state.server, deviceCredentials(state)).listRestorePoints(o.device);
     const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }) => ({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }));
     const human = restorePoints.length
       ? restorePoints.map((r) => `${r.id}  ${r.createdAt}  ${r.deviceName}  ${r.files} files  ${mb(r.bytes)}  ${r.health}${r.label ? `  "${r.label}"` : ""}`).join("\n")

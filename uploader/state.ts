@@ -16,6 +16,11 @@ const deviceStateSchema = z.object({
   deviceName: z.string().min(1),
   studioId: z.uuid(),
   accessToken: z.string().min(1),
+  /**
+   * When accessToken expires by THIS PC's clock (obtained at + the token's lifetime), so a wrong
+   * clock does not make it renew on every call; absent for tokens from before they expired.
+   */
+  accessTokenExpiresAt: z.iso.datetime().optional(),
   studioBoxPublicKey: b64,
   studioSignPublicKey: b64,
   chunkIdKey: b64,
@@ -36,6 +41,12 @@ export type DeviceState = z.infer<typeof deviceStateSchema>;
 
 const FILE = "device.json";
 
+/** The DATASAFE_HOME each loaded state came from: a renewed token is saved back there (api/credentials.ts). */
+const homes = new WeakMap<DeviceState, string>();
+export function stateHome(state: DeviceState): string | undefined {
+  return homes.get(state);
+}
+
 export async function loadDeviceState(home: string): Promise<DeviceState> {
   let text: string;
   try {
@@ -47,6 +58,7 @@ export async function loadDeviceState(home: string): Promise<DeviceState> {
   if (!parsed.success) {
     throw new CliError("STATE_CORRUPT", `${path.join(home, FILE)} is damaged; enroll this device again`, EXIT.error);
   }
+  homes.set(parsed.data, home);
   return parsed.data;
 }
 

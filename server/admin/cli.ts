@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError, loadConfig } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
+import { listStudioDevices, revokeDevice } from "../services/device-admin.ts";
 import { createEnrollmentToken, createStudio } from "../services/studios.ts";
 import { queueCounts } from "../jobs/queues.ts";
 import { requestStudioVerification } from "../services/integrity/request-studio.ts";
@@ -50,11 +51,34 @@ program
   .command("enrollment-token")
   .description("issue a one-use token that enrolls one device into a studio")
   .requiredOption("--studio <id>", "studio id")
-  .option("--ttl <duration>", "validity, e.g. 30m, 24h, 7d", "24h")
+  .option("--ttl <duration>", "validity, e.g. 30m, 24h, at most 7d (the token fetches the studio's passphrase-wrapped keys: keep it short)", "1h")
   .action(async (o: { studio: string; ttl: string }) => {
     const ttlMs = parseDuration(o.ttl);
     const r = await withRuntime((rt) => createEnrollmentToken(rt.ctx, { studioId: o.studio, ttlMs }));
     print(program, r, `token: ${r.token}\nexpires: ${r.expiresAt}`);
+  });
+
+program
+  .command("list-devices")
+  .description("list a studio's devices: revoked or not (with the reason), last heartbeat")
+  .requiredOption("--studio <id>", "studio id")
+  .action(async (o: { studio: string }) => {
+    const devices = await withRuntime((rt) => listStudioDevices(rt.ctx, o.studio));
+    const lines = devices.map((d) => [
+      d.id, d.name, `enrolled ${d.createdAt}`, d.lastSeenAt ? `last seen ${d.lastSeenAt}` : "never seen",
+      d.revokedAt ? `REVOKED ${d.revokedAt}: ${d.revokedReason ?? ""}` : "active",
+    ].join("  "));
+    print(program, { devices }, lines.length ? lines.join("\n") : "no devices");
+  });
+
+program
+  .command("revoke-device")
+  .description("revoke a device: its next request fails within seconds and it can no longer renew its credential")
+  .argument("<id>", "device id (see list-devices)")
+  .requiredOption("--reason <text>", "why, e.g. \"PC stolen 2026-12-01\" (kept with the device)")
+  .action(async (id: string, o: { reason: string }) => {
+    const r = await withRuntime((rt) => revokeDevice(rt.ctx, { deviceId: id, reason: o.reason }));
+    print(program, r, r.alreadyRevoked ? `device ${r.deviceId} was already revoked at ${r.revokedAt}` : `device ${r.deviceId} revoked at ${r.revokedAt}`);
   });
 
 program

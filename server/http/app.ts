@@ -9,6 +9,7 @@ import { jsonBody } from "./middleware/json-body.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { limitUploads } from "./middleware/upload-limit.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
+import { deviceTokenRoutes } from "./routes/device-tokens.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { heartbeatRoutes } from "./routes/heartbeats.ts";
@@ -22,6 +23,8 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // Which forwarded address is the client's (per-address rate limits): config.ts, TRUST_PROXY.
+  app.set("trust proxy", ctx.config.trustProxy);
   app.use(requestLog(ctx.log));
   app.use(healthRoutes(ctx, deps.redisPing));
   app.use(metricsRoutes(ctx, deps.queue));
@@ -29,6 +32,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   const v1 = express.Router();
   v1.use(jsonBody());
   v1.use(enrollmentRoutes(ctx));
+  v1.use(deviceTokenRoutes(ctx));
   v1.use(requireDevice(ctx));
   const uploads = limitUploads({ perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice });
   v1.use(chunkRoutes(ctx, uploads.buffered));

@@ -1,8 +1,11 @@
-// Device credentials: a JWT naming the device and its studio, checked on every request against
-// the device row (as read at most DEVICE_CACHE_TTL_MS ago), so a revoked or deleted device is
-// locked out within that delay.
+// Device credentials: a JWT naming the device and its studio, for the device API only (`aud`),
+// valid for DEVICE_TOKEN_TTL_SECONDS (`exp`), checked on every request against the device row
+// (as read at most DEVICE_CACHE_TTL_MS ago), so a revoked or deleted device is locked out within
+// that delay. An expired token is answered TOKEN_EXPIRED; the device renews it by signing a
+// challenge with its certified key (device-tokens.ts), which a revoked device cannot.
 import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
+import { DEVICE_TOKEN_AUDIENCE, type DeviceToken } from "../../protocol/device-tokens.ts";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 
@@ -32,9 +35,23 @@ function hmacKey(secret: string): KeyObject {
   return key;
 }
 
-export function issueDeviceToken(ctx: Ctx, device: { id: string; studioId: string }): string {
+export function issueDeviceToken(ctx: Ctx, device: { id: string; studioId: string }): DeviceToken {
   const claims: DeviceClaims = { sub: device.id, sid: device.studioId, typ: "device" };
-  return jwt.sign(claims, hmacKey(ctx.config.jwtSecret), { algorithm: "HS256", issuer: "datasafe" });
+  const ttl = ctx.config.deviceTokenTtlSeconds;
+  const iat = Math.floor(Date.now() / 1000);
+  const accessToken = jwt.sign({ ...claims, iat }, hmacKey(ctx.config.jwtSecret), {
+    algorithm: "HS256", issuer: "datasafe", audience: DEVICE_TOKEN_AUDIENCE, expiresIn: ttl,
+  });
+  return { accessToken, expiresAt: new Date((iat + ttl) * 1000).toISOString() };
+}
+
+/**
+ * A device token from before tokens expired (no `aud`, no `exp`) whose signature verified: it is
+ * treated as expired, so the uploader renews it by proving it holds the device key.
+ */
+function isLegacyDeviceToken(token: string): boolean {
+  const payload = jwt.decode(token, { json: true });
+  return payload?.typ === "device" && payload.aud === undefined && payload.exp === undefined;
 }
 
 /** How long a device row read for authentication is reused: the delay before a revocation takes effect. */
@@ -98,9 +115,17 @@ function deviceCache(ctx: Ctx): DeviceCache {
 export async function authenticateDevice(ctx: Ctx, token: string): Promise<DevicePrincipal> {
   let claims: DeviceClaims;
   try {
-    // jsonwebtoken compares signatures in constant time; the algorithm is pinned.
-    claims = jwt.verify(token, hmacKey(ctx.config.jwtSecret), { algorithms: ["HS256"], issuer: "datasafe" }) as DeviceClaims;
-  } catch {
+    // jsonwebtoken compares signatures in constant time, then checks exp and aud; the algorithm
+    // is pinned.
+    claims = jwt.verify(token, hmacKey(ctx.config.jwtSecret), {
+      algorithms: ["HS256"], issuer: "datasafe", audience: DEVICE_TOKEN_AUDIENCE,
+    }) as DeviceClaims;
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) throw errors.tokenExpired();
+    // An audience error comes only after the signature verified.
+    if (err instanceof jwt.JsonWebTokenError && err.message.startsWith("jwt audience invalid") && isLegacyDeviceToken(token)) {
+      throw errors.tokenExpired();
+    }
     throw errors.unauthenticated();
   }
   if (claims.typ !== "device" || typeof claims.sub !== "string") throw errors.unauthenticated();

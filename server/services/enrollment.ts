@@ -1,14 +1,20 @@
 // Device enrollment in two steps, so that a wrong passphrase stores nothing:
 //   1. lookupEnrollment: the token (not consumed) fetches the studio's opaque keyset, or null for
 //      the first device; the uploader unwraps or creates it with the passphrase locally.
-//   2. enrollDevice: consumes the token and creates the device in one transaction. The first
+//   2. enrollDevice: consumes the token and creates the device in one transaction, once its
+//      certificate verifies under the studio's sign key (device-certificate.ts). The first
 //      device also installs the keyset, only if none exists: two racing first enrollments cannot
 //      create two key sets (the loser gets KEYSET_EXISTS and its token is left unused).
+// The keyset is wrapped by the passphrase, so whoever holds a token can guess the passphrase
+// offline: tokens are one-use and short-lived (studios.ts), the lookup answers only an unused,
+// unexpired token (so never after the enrollment that consumed it), and both steps are
+// rate-limited per client address (http/middleware/rate-limit.ts).
 import type { Ctx } from "../context.ts";
 import { Prisma } from "../db.ts";
 import { errors } from "../errors.ts";
 import type { EnrollBody } from "../http/schemas.ts";
 import { issueDeviceToken } from "./device-auth.ts";
+import { checkDeviceCertificate } from "./device-certificate.ts";
 import { hashToken } from "./studios.ts";
 
 export async function lookupEnrollment(ctx: Ctx, token: string) {
@@ -30,8 +36,11 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody) {
       data: { usedAt: now },
     });
     if (consumed.count !== 1) throw errors.tokenInvalid();
+    const expected = { studioId: row.studioId, deviceName: input.deviceName, signPublicKey: input.signPublicKey };
 
     if (input.keyset) {
+      // A first device brings the keys: its certificate must verify against them.
+      checkDeviceCertificate(input.keyset, input.certificate, expected);
       // Compare-and-set: only the first device of a studio installs the keys.
       const installed = await tx.studio.updateMany({
         where: { id: row.studioId, keyset: { equals: Prisma.DbNull } },
@@ -43,6 +52,7 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody) {
     } else {
       const studio = await tx.studio.findUniqueOrThrow({ where: { id: row.studioId } });
       if (studio.keyset === null) throw errors.conflict("KEYSET_MISSING", "the studio has no keys yet");
+      checkDeviceCertificate(studio.keyset, input.certificate, expected);
     }
     return tx.device.create({
       data: {
@@ -53,12 +63,14 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody) {
       },
     });
   });
+  const { accessToken, expiresAt } = issueDeviceToken(ctx, device);
   return {
     deviceId: device.id,
     deviceName: device.name,
     studioId: device.studioId,
     firstDevice: Boolean(input.keyset),
-    accessToken: issueDeviceToken(ctx, device),
+    accessToken,
+    accessTokenExpiresAt: expiresAt,
   };
 }
 

@@ -18,16 +18,21 @@ export async function createStudio(ctx: Ctx, input: { name: string; ownerEmail: 
   return { studioId: studio.id };
 }
 
+/** Enrollment tokens live an hour unless the operator asks otherwise, and a week at most. */
+export const DEFAULT_ENROLLMENT_TOKEN_TTL_MS = 3600 * 1000;
+export const MAX_ENROLLMENT_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
+
 /**
  * Issues a one-use enrollment token. Only its SHA-256 is stored, so a copy of the database
- * cannot enroll devices.
+ * cannot enroll devices. Short-lived: while it is valid it fetches the studio's wrapped keyset,
+ * against which the passphrase can be guessed offline.
  */
 export async function createEnrollmentToken(
   ctx: Ctx,
   input: { studioId: string; ttlMs: number },
 ): Promise<{ token: string; expiresAt: string }> {
-  if (!(input.ttlMs > 0 && input.ttlMs <= 30 * 24 * 3600 * 1000)) {
-    throw errors.validation("ttl must be between 1 second and 30 days");
+  if (!(input.ttlMs > 0 && input.ttlMs <= MAX_ENROLLMENT_TOKEN_TTL_MS)) {
+    throw errors.validation("ttl must be between 1 second and 7 days");
   }
   const studio = await ctx.db.studio.findUnique({ where: { id: input.studioId } });
   if (!studio) throw errors.notFound("studio");

@@ -3,8 +3,9 @@
 // through the API would take hours at 3.65 M restore points; what is measured afterwards (the
 // API's own queries) does not care how the rows arrived. Ids are md5-derived UUIDs, so a
 // studio's id is a function of (tag, number).
-import jwt from "jsonwebtoken";
 import pg from "pg";
+import type { Ctx } from "../../server/context.ts";
+import { issueDeviceToken } from "../../server/services/device-auth.ts";
 
 export interface SeededDevice {
   studioId: string;
@@ -44,7 +45,8 @@ export async function seedStudios(databaseUrl: string, tag: string, n: number): 
 
 /** A device credential as the server issues it (services/device-auth.ts), signed with its secret. */
 export function deviceToken(jwtSecret: string, d: SeededDevice): string {
-  return jwt.sign({ sub: d.deviceId, sid: d.studioId, typ: "device" }, jwtSecret, { algorithm: "HS256", issuer: "datasafe" });
+  const ctx = { config: { jwtSecret, deviceTokenTtlSeconds: 86_400 } } as Ctx;
+  return issueDeviceToken(ctx, { id: d.deviceId, studioId: d.studioId }).accessToken;
 }
 
 /**

@@ -30,7 +30,7 @@ describe("fifty concurrent uploaders", () => {
     await db.connect();
     await db.query(`UPDATE "Studio" SET keyset = '{"version":1}' WHERE id = $1`, [studioId]);
     const secret = (await readFile(path.join(server.env.DATA_DIR!, "jwt-secret"), "utf8")).trim();
-    const ctx = { config: { jwtSecret: secret } } as Ctx;
+    const ctx = { config: { jwtSecret: secret, deviceTokenTtlSeconds: 3600 } } as Ctx;
     for (let i = 0; i < UPLOADERS; i++) {
       const id = randomUUID();
       await db.query(
@@ -38,7 +38,7 @@ describe("fifty concurrent uploaders", () => {
         [id, studioId, `pc-${i}`],
       );
       // Each PC with its own connections, as separate processes would have.
-      clients.push(new ApiClient(server.url, issueDeviceToken(ctx, { id, studioId }), new BulkAgents()));
+      clients.push(new ApiClient(server.url, issueDeviceToken(ctx, { id, studioId }).accessToken, new BulkAgents()));
     }
     await db.end();
   });

@@ -60,6 +60,8 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
     REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`,
     DATA_DIR: path.join(dir, "data"),
     LOG_LEVEL: "warn",
+    // Tests enroll many PCs from one address; the rate-limit tests set their own limit.
+    AUTH_RATE_LIMIT_PER_MINUTE: "1000",
     ...opts.env,
   };
   if (opts.s3) {

@@ -4,6 +4,7 @@
 // Best effort: one attempt each, a failure is logged and the next beat tries again.
 import type { HeartbeatBody } from "../../server/http/schemas.ts";
 import { jsonCall } from "../api/bulk.ts";
+import { deviceCredentials } from "../api/credentials.ts";
 import type { DeviceState } from "../state.ts";
 import type { Log } from "./logger.ts";
 
@@ -18,7 +19,9 @@ export function startHeartbeats(o: { state: DeviceState; intervalMs: number; bod
   let failing = false;
   const beat = async () => {
     try {
-      await jsonCall("POST", url, { authorization: `Bearer ${o.state.accessToken}` }, o.body(), { attempts: 1, baseMs: 0, capMs: 0 });
+      // Renews an expired token (credentials.ts) and reads the renewed one.
+      await deviceCredentials(o.state).call(() =>
+        jsonCall("POST", url, { authorization: `Bearer ${o.state.accessToken}` }, o.body(), { attempts: 1, baseMs: 0, capMs: 0 }));
       if (failing) o.log.info("heartbeats reach the server again");
       failing = false;
     } catch (err) {

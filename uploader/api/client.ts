@@ -4,6 +4,7 @@ import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadG
 import { CliError } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
+import type { Credentials } from "./credentials.ts";
 import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
 import { UploadReports } from "./upload-reports.ts";
 
@@ -21,6 +22,7 @@ export interface EnrollResult {
   studioId: string;
   firstDevice: boolean;
   accessToken: string;
+  accessTokenExpiresAt: string;
 }
 
 /** Direct PUTs and GETs to the bucket give up sooner: the API relay is the fallback. */
@@ -42,23 +44,33 @@ export class ApiClient {
   private readonly reports = new UploadReports(async (uploads) =>
     (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
-  /** `agents`: the connection pools for its requests (chunk bytes and API calls); by default the process-wide ones. */
+  /**
+   * `accessToken`: a fixed token, or a device's renewable credential (credentials.ts: every API
+   * request goes through authed()). `agents`: the connection pools for its requests (chunk bytes
+   * and API calls); by default the process-wide ones.
+   */
   constructor(
     readonly server: string,
-    private readonly accessToken?: string,
+    private readonly accessToken?: string | Credentials,
     private readonly agents?: BulkAgents,
   ) {}
+
+  /** `call` reads headers() when it runs, so a retry after renewal sends the new token. */
+  private authed<T>(call: () => Promise<T>): Promise<T> {
+    return typeof this.accessToken === "object" ? this.accessToken.call(call) : call();
+  }
 
   private url(path: string): string {
     return new URL(path, this.server.endsWith("/") ? this.server : `${this.server}/`).toString();
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(this.accessToken ? { authorization: `Bearer ${this.accessToken}` } : {}), ...extra };
+    const token = typeof this.accessToken === "object" ? this.accessToken.token : this.accessToken;
+    return { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
   }
 
   private json<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    return jsonCall<T>(method, this.url(path), this.headers(), body, DEFAULT_RETRY, this.agents);
+    return this.authed(() => jsonCall<T>(method, this.url(path), this.headers(), body, DEFAULT_RETRY, this.agents));
   }
 
   lookupEnrollment(token: string): Promise<EnrollmentLookup> {
@@ -150,12 +162,12 @@ export class ApiClient {
     }
     if (!this.packs) return { recorded: Promise.resolve(await this.chunkByChunk(table, envelopes)) };
     const head = Buffer.from(JSON.stringify({ chunks: table }));
-    const headers = this.headers({
+    const headers = () => this.headers({
       "content-type": "application/octet-stream",
       "content-length": String(head.length + size),
       "x-pack-table-length": String(head.length),
     });
-    const body = await bulkPut(this.url("v1/packs"), headers, [head, ...envelopes], DEFAULT_RETRY, this.agents);
+    const body = await this.authed(() => bulkPut(this.url("v1/packs"), headers(), [head, ...envelopes], DEFAULT_RETRY, this.agents));
     return { recorded: Promise.resolve((JSON.parse(body.toString("utf8")) as { results: UploadedResult[] }).results) };
   }
 
@@ -182,17 +194,17 @@ export class ApiClient {
 
   /** Uploads one chunk object through the API (PUT /v1/chunks/:id), over node:http as bulk bytes are. */
   private async relayChunk(id: string, envelope: Buffer, sha256: string): Promise<boolean> {
-    const headers = this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream", "content-length": String(envelope.length) });
-    const body = await bulkPut(this.url(`v1/chunks/${id}`), headers, envelope, DEFAULT_RETRY, this.agents);
+    const headers = () => this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream", "content-length": String(envelope.length) });
+    const body = await this.authed(() => bulkPut(this.url(`v1/chunks/${id}`), headers(), envelope, DEFAULT_RETRY, this.agents));
     return (JSON.parse(body.toString("utf8")) as { stored: boolean }).stored;
   }
 
   getChunk(id: string): Promise<Buffer> {
-    return getEnvelope(this.url(`v1/chunks/${id}`), this.headers(), DEFAULT_RETRY, this.agents);
+    return this.authed(() => getEnvelope(this.url(`v1/chunks/${id}`), this.headers(), DEFAULT_RETRY, this.agents));
   }
 
   async putRefPage(restorePointId: string, page: number, ids: Buffer): Promise<void> {
-    await httpCall("PUT", this.url(`v1/restore-points/${restorePointId}/refs/${page}`), this.headers({ "content-type": "application/octet-stream" }), ids, DEFAULT_RETRY, this.agents);
+    await this.authed(() => httpCall("PUT", this.url(`v1/restore-points/${restorePointId}/refs/${page}`), this.headers({ "content-type": "application/octet-stream" }), ids, DEFAULT_RETRY, this.agents));
   }
 
   commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number; skipped: number }): Promise<RestorePointView> {

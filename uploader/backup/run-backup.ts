@@ -4,6 +4,7 @@
 // that is never stored. Unreadable files are skipped and reported, not fatal.
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
+import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
 import { chunkerParamsFor, newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
@@ -56,7 +57,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
 async function attempt(o: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const { state } = o;
-  const api = new ApiClient(state.server, state.accessToken);
+  const api = new ApiClient(state.server, deviceCredentials(state));
   const scanned = await scan(o.paths);
   const skipped = [...scanned.skipped];
   o.progress.start(scanned.entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0), "backing up");

@@ -4,9 +4,12 @@
 import os from "node:os";
 import { certifyDevice, createStudioKeys, newDeviceSigningKey } from "../format/index.ts";
 import { ApiClient } from "../api/client.ts";
+import { localExpiry } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
 import { CliError, EXIT, usage } from "../errors.ts";
 import { studioChunking, unlock } from "../studio-keys.ts";
+import { checkNewPassphrase } from "../passphrase-strength.ts";
+import { checkServerUrl } from "../server-url.ts";
 import { deviceStateExists, saveDeviceState } from "../state.ts";
 
 export interface EnrollOptions {
@@ -31,11 +34,13 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
   }
   const deviceName = (o.name ?? os.hostname()).trim();
   if (!deviceName || deviceName.length > 100 || /[\n\0]/.test(deviceName)) throw usage("device name must be 1-100 characters");
-  const api = new ApiClient(o.server);
+  const api = new ApiClient(checkServerUrl(o.server));
   const passphrase = await o.passphrase();
 
   for (let attempt = 0; attempt < 2; attempt++) {
     const found = await api.lookupEnrollment(o.token);
+    // The first passphrase creates the keys: checked before anything is made (the token stays unused).
+    if (found.keyset === null) checkNewPassphrase(passphrase);
     const created = found.keyset === null ? createStudioKeys(passphrase) : null;
     const secrets = created ? created.secrets : unlock(found.keyset, passphrase);
     const chunking = studioChunking(created?.keyset ?? found.keyset);
@@ -67,6 +72,7 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
       deviceName: result.deviceName,
       studioId: result.studioId,
       accessToken: result.accessToken,
+      accessTokenExpiresAt: localExpiry(result.accessToken),
       studioBoxPublicKey: secrets.boxPublicKey.toString("base64"),
       studioSignPublicKey: secrets.signPublicKey.toString("base64"),
       chunkIdKey: secrets.chunkIdKey.toString("base64"),

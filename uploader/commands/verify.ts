@@ -10,6 +10,7 @@
 // next backup replaces them. The report carries codes and chunk ids only, never a file name.
 import { createHash, randomInt, sign } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
+import { deviceCredentials } from "../api/credentials.ts";
 import { getEnvelope, jsonCall } from "../api/bulk.ts";
 import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
@@ -48,7 +49,7 @@ export interface VerifyResult {
 type Damaged = ClientReport["damagedChunks"][number];
 
 export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
-  const api = new ApiClient(o.state.server, o.state.accessToken);
+  const api = new ApiClient(o.state.server, deviceCredentials(o.state));
   const view = await api.getRestorePoint(o.id);
   const result: VerifyResult = { restorePointId: view.id, chunksChecked: 0, bytesChecked: 0, ok: true, problems: [] };
   const damaged: Damaged[] = [];
@@ -92,7 +93,8 @@ function sample(ids: string[], percent: number): string[] {
 
 /** A chunk download with a short retry: a missing blob (410 BLOB_MISSING) is a finding here, not an outage. */
 async function download(state: DeviceState, hex: string): Promise<Buffer> {
-  return getEnvelope(endpoint(state, `v1/chunks/${hex}`), { authorization: `Bearer ${state.accessToken}` }, { attempts: 3, baseMs: 250, capMs: 2000 });
+  return deviceCredentials(state).call(() =>
+    getEnvelope(endpoint(state, `v1/chunks/${hex}`), { authorization: `Bearer ${state.accessToken}` }, { attempts: 3, baseMs: 250, capMs: 2000 }));
 }
 
 /** Downloads and authenticates chunks; returns the plaintext size of each good one. */
@@ -146,7 +148,8 @@ async function report(state: DeviceState, secrets: StudioSecrets, restorePointId
   };
   const text = JSON.stringify(body);
   const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString("base64");
-  await jsonCall("POST", endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), { authorization: `Bearer ${state.accessToken}` }, { report: text, signature }, DEFAULT_RETRY);
+  await deviceCredentials(state).call(() =>
+    jsonCall("POST", endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), { authorization: `Bearer ${state.accessToken}` }, { report: text, signature }, DEFAULT_RETRY));
 }
 
 function endpoint(state: DeviceState, path: string): string {

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { deviceCertificateBytes, type DeviceCertificate, type UnsignedDeviceCertificate } from "../../protocol/device-certificate.ts";
 import { FormatError } from "./errors.ts";
 import type { StudioSecrets } from "./keys.ts";
 import { b64ToBytes, privateKeyToB64, publicKeyFromRaw, publicKeyToRaw } from "./rawkeys.ts";
@@ -20,19 +21,7 @@ export function newDeviceSigningKey(): DeviceSigningKey {
   return { privateKey, privateKeyB64: privateKeyToB64(privateKey), publicKey: publicKeyToRaw(privateKey) };
 }
 
-export interface UnsignedDeviceCertificate {
-  studioId: string;
-  deviceName: string;
-  /** Raw 32-byte Ed25519 public key, base64. */
-  signPublicKey: string;
-  /** ISO 8601. */
-  issuedAt: string;
-}
-
-export interface DeviceCertificate extends UnsignedDeviceCertificate {
-  /** Ed25519 by the studio sign key over certificateBytes(), base64. */
-  signature: string;
-}
+export type { DeviceCertificate, UnsignedDeviceCertificate };
 
 export interface CertifyRequest {
   studioId: string;
@@ -41,17 +30,11 @@ export interface CertifyRequest {
   issuedAt: string;
 }
 
-const CERT_PREFIX = "datasafe/v1/device-cert\n";
-
-/** Fields joined by '\n' in fixed order; a field may not contain '\n', so the join is unambiguous. */
+/** protocol/device-certificate.ts: the server checks the same bytes before it creates a device. */
 export function certificateBytes(c: UnsignedDeviceCertificate): Buffer {
-  const fields = [c.studioId, c.deviceName, c.signPublicKey, c.issuedAt];
-  for (const f of fields) {
-    if (typeof f !== "string" || f.length === 0 || /[\n\0]/.test(f)) {
-      throw new FormatError("BAD_CERTIFICATE", "certificate fields must be non-empty single-line strings");
-    }
-  }
-  return Buffer.from(CERT_PREFIX + fields.join("\n"), "utf8");
+  const bytes = deviceCertificateBytes(c);
+  if (!bytes) throw new FormatError("BAD_CERTIFICATE", "certificate fields must be non-empty single-line strings");
+  return Buffer.from(bytes);
 }
 
 export function certifyDevice(secrets: Pick<StudioSecrets, "signPrivateKey">, req: CertifyRequest): DeviceCertificate {

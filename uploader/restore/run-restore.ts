@@ -7,6 +7,7 @@ import type { Stats } from "node:fs";
 import { chmod, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import { ApiClient } from "../api/client.ts";
+import { deviceCredentials } from "../api/credentials.ts";
 import type { ManifestEntry } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Progress } from "../progress.ts";
@@ -55,7 +56,7 @@ async function alreadyRestored(e: ManifestEntry, existing: Stats, dest: string):
 
 export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now();
-  const api = new ApiClient(o.state.server, o.state.accessToken);
+  const api = new ApiClient(o.state.server, deviceCredentials(o.state));
   const rp = await openRestorePoint(api, o.state, o.passphrase, o.id, { workers: defaultPoolSize() });
   try {
     return await restoreFrom(rp, o, started);

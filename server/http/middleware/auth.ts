@@ -1,4 +1,5 @@
-// Every /v1 route but enrollment requires a device credential: `Authorization: Bearer <jwt>`.
+// Every /v1 route but enrollment and token renewal requires a device credential:
+// `Authorization: Bearer <jwt>` (services/device-auth.ts: expiring, audience-bound, revocable).
 // The principal (device and studio) is the only source of tenant scope for the services.
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Ctx } from "../../context.ts";

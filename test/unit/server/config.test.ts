@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -55,5 +55,25 @@ describe("server configuration", () => {
     assert.equal(loadConfig({ ...base, METRICS_TOKEN: "m".repeat(16) }, { dotenv: false }).metricsToken, "m".repeat(16));
     // Outside production it stays optional (a developer's machine).
     assert.equal(loadConfig({ DATA_DIR: os.tmpdir(), JWT_SECRET: "j".repeat(40) }, { dotenv: false }).metricsToken, null);
+  });
+
+  it("refuses a generated JWT secret file shorter than 32 bytes", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "cfg-"));
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, "jwt-secret"), "too-short-secret\n");
+    assert.throws(() => loadConfig({ DATA_DIR: dataDir }, { dotenv: false }), (err: unknown) =>
+      err instanceof ConfigError && /jwt-secret holds fewer than 32 bytes/.test(err.message));
+    await writeFile(path.join(dataDir, "jwt-secret"), "x".repeat(32));
+    assert.equal(loadConfig({ DATA_DIR: dataDir }, { dotenv: false }).jwtSecret, "x".repeat(32));
+  });
+
+  it("TRUST_PROXY: a hop count or proxy addresses, never a blanket true", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "cfg-"));
+    const load = (v: string | undefined) => loadConfig({ DATA_DIR: dataDir, TRUST_PROXY: v }, { dotenv: false }).trustProxy;
+    assert.equal(load(undefined), false);
+    assert.equal(load("1"), 1);
+    assert.deepEqual(load("loopback, 10.0.0.0/8,2001:db8::1"), ["loopback", "10.0.0.0/8", "2001:db8::1"]);
+    assert.throws(() => load("true"), /TRUST_PROXY/);
+    assert.throws(() => load("10.0.0.0/33"), /TRUST_PROXY/);
   });
 });

@@ -50,10 +50,10 @@ describe("device authentication cache", () => {
     let reads = 0;
     const row: Row = { id: "dev-1", studioId: "studio-1", name: "front desk", revokedAt: null };
     const ctx = {
-      config: { jwtSecret: "s".repeat(32) },
+      config: { jwtSecret: "s".repeat(32), deviceTokenTtlSeconds: 3600 },
       db: { device: { findUnique: async () => (reads++, row) } },
     } as unknown as Ctx;
-    const token = issueDeviceToken(ctx, { id: row.id, studioId: row.studioId });
+    const token = issueDeviceToken(ctx, { id: row.id, studioId: row.studioId }).accessToken;
     for (let i = 0; i < 5; i++) assert.deepEqual(await authenticateDevice(ctx, token), { deviceId: "dev-1", studioId: "studio-1", deviceName: "front desk" });
     assert.equal(reads, 1);
     await assert.rejects(authenticateDevice(ctx, `${token}x`), "the signature is still checked on every request");
