@@ -99,7 +99,7 @@ const schema = z.object({
   S3_REQUEST_CHECKSUM_CALCULATION: z.enum(["WHEN_REQUIRED", "WHEN_SUPPORTED"]).default("WHEN_REQUIRED"),
   S3_PUBLIC_ENDPOINT: z.url().optional(),
   DIRECT_TRANSFER: bool.default(true),
-  DIRECT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+  DIRECT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(600),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(8),

@@ -19,6 +19,7 @@ export function presentRestorePoint(row: RestorePointRow): RestorePointView {
     verifiedAt: row.verifiedAt?.toISOString() ?? null,
     damagedChunks: row.damagedChunks,
     clientVerification: row.clientVerifiedAt ? { at: row.clientVerifiedAt.toISOString(), ok: row.clientVerifyOk === true } : null,
+    repairUnconfirmedSince: row.repairUnconfirmedAt?.toISOString() ?? null,
   };
 }
 

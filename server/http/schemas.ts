@@ -28,24 +28,17 @@ export const enrollBody = z.object({
   keyset: keysetSchema.optional(),
 });
 
-export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY) });
+/**
+ * The upload session: the restore point id the backup will commit (a UUID the uploader picks at
+ * its start). Sent with every dedup query and every pack, so a later garbage collector can hold
+ * leases per session on the chunks the dedup query reported present.
+ */
+export const sessionIdSchema = z.uuid();
 
-/** Direct transfer (services/direct-chunks.ts): ask for a presigned PUT of one sealed chunk. */
-export const uploadUrlBody = z.object({
-  size: z.number().int().min(1).max(MAX_CHUNK_OBJECT_BYTES),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
-});
+/** The dedup query. `sessionId`: optional for uploaders that predate sessions; ours always send it. */
+export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY), sessionId: sessionIdSchema.optional() });
 
-/** Direct transfer: report objects uploaded under granted keys (several chunks per request). */
-export const MAX_REPORTS_PER_REQUEST = 32;
-const uploadedReport = z.object({
-  id: chunkIdHex,
-  key: z.string().min(1).max(512),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
-});
-export const uploadedBody = z.object({ uploads: z.array(uploadedReport).min(1).max(MAX_REPORTS_PER_REQUEST) });
-export type UploadedReport = z.infer<typeof uploadedReport>;
-/** One result per reported chunk: recorded (stored: false when the studio had it already), or why not. */
+/** One result per chunk of a pack: recorded (stored: false when the studio had it already), or why not. */
 export type UploadedResult =
   | { id: string; stored: boolean; size: number }
   | { id: string; status: number; error: { code: string; message: string } };
@@ -65,10 +58,15 @@ export const packTable = z
   .max(MAX_CHUNKS_PER_PACK)
   .refine((t) => t.reduce((n, c) => n + c.size, 0) <= MAX_PACK_BYTES, `a pack holds at most ${MAX_PACK_BYTES} bytes`);
 export type PackTable = z.infer<typeof packTable>;
-/** PUT /v1/packs (relayed): the body is {"chunks": PackTable} as JSON, then the pack's bytes. */
-export const relayedPackTable = z.object({ chunks: packTable });
-/** POST /v1/packs/upload-url: a presigned PUT for one pack of `size` bytes with this SHA-256. */
-export const packUploadUrlBody = z.object({ size: z.number().int().min(1).max(MAX_PACK_BYTES), sha256: sha256Hex });
+/** PUT /v1/packs (relayed): the body is {"sessionId", "chunks": PackTable} as JSON, then the pack's bytes. */
+export const relayedPackTable = z.object({ sessionId: sessionIdSchema, chunks: packTable });
+/**
+ * POST /v1/packs/upload-url: a presigned PUT for one pack of `size` bytes with this SHA-256, whose
+ * table hashes to `tableSha256` (http/pack-table.ts), for the upload session `sessionId`.
+ */
+export const packUploadUrlBody = z.object({
+  size: z.number().int().min(1).max(MAX_PACK_BYTES), sha256: sha256Hex, tableSha256: sha256Hex, sessionId: sessionIdSchema,
+});
 /** POST /v1/packs/uploaded: the pack stored under a granted key, and its table. */
 export const packUploadedBody = z.object({ key: z.string().min(1).max(512), sha256: sha256Hex, chunks: packTable });
 export type PackUploaded = z.infer<typeof packUploadedBody>;
@@ -82,8 +80,8 @@ export const MAX_IDS_PER_URL_REQUEST = 256;
 export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST), ranges: z.boolean().default(false) });
 
 /**
- * Answer to an upload-URL request: send the chunk through the API (PUT /v1/chunks/:id); or PUT it
- * to `url` with exactly `headers`, then report it (POST /v1/chunks/uploaded).
+ * Answer to an upload-URL request: send the pack through the API (PUT /v1/packs); or PUT it to
+ * `url` with exactly `headers` before `expiresAt`, then report it (POST /v1/packs/uploaded).
  */
 export type UploadGrant =
   | { mode: "relay" }
@@ -143,6 +141,12 @@ export interface RestorePointView {
   damagedChunks: number;
   /** The last decrypt-and-compare check by `datasafe verify` on a studio PC. */
   clientVerification: { at: string; ok: boolean } | null;
+  /**
+   * Set while damaged chunks of this point were replaced and no studio PC has verified it since
+   * ("repaired, not yet verified by a studio PC"): the server cannot tell a real repair from junk
+   * uploaded by a stolen device, so only a signed, complete `datasafe verify` clears it.
+   */
+  repairUnconfirmedSince: string | null;
 }
 
 /**

@@ -7,29 +7,49 @@
 //
 // An upload describes its pack with a table (schemas.ts, packTable): the chunks in order, each
 // {id, size, sha256}; chunk i starts where chunk i-1 ends and the sizes add up to the pack's size.
+// Every pack object has an upload record (upload-records.ts, model Upload) naming the device, the
+// upload session, the object's size and SHA-256 and the SHA-256 of its table (http/pack-table.ts).
 //   - relayed (PUT /v1/packs): the API hashes every chunk's bytes against the table, and a pack
-//     with a chunk that does not match is not stored, as for a relayed chunk. Where the blob store
-//     writes streams (the local directory), the pack goes to disk as it arrives, hashed on the way
-//     (storePackStream), so a pack in flight costs a few MiB of memory, not its size; otherwise
-//     it is read whole first (storePack);
-//   - direct (a presigned PUT of the whole pack, then a report): S3 enforces the pack's size and
-//     SHA-256 (storage/direct.ts); each chunk's SHA-256 is the client's word until the verify job
-//     re-reads it, the trust model of direct chunk uploads (direct-chunks.ts).
+//     with a chunk that does not match is not stored. Where the blob store writes streams (the
+//     local directory), the pack goes to disk as it arrives, hashed on the way (storePackStream),
+//     so a pack in flight costs a few MiB of memory, not its size; otherwise it is read whole
+//     first (storePack). Its record is created `stored` with its chunk rows, in one transaction;
+//   - direct: POST /v1/packs/upload-url records a `granted` upload for the asking device (size,
+//     SHA-256, table hash, session, expiry) and returns a presigned PUT for that fresh key; S3
+//     enforces the size and SHA-256 (storage/direct.ts). The report (POST /v1/packs/uploaded) is
+//     accepted only from that device, before the grant expires, for an object that is there
+//     (HEAD), with a table that hashes to the granted one; the record moves to `stored` in the
+//     transaction that inserts the chunk rows. A retried report of a stored upload answers the
+//     same results again. Any other key is refused, whatever it looks like: a device cannot
+//     claim, re-describe or settle an object it was not granted (issue 15: reporting another
+//     pack's key with a table of chunks stored elsewhere used to delete that pack). Each chunk's
+//     SHA-256 is the client's word until the verify job re-reads it; a liar only damages its own
+//     studio's restore points, which are then marked damaged and repaired by the next backup.
 //
 // A chunk the studio holds already (another device won the race, a retried upload) keeps its row;
-// its copy in the new pack is surplus and stays (the pack holds others) until garbage collection
-// repacks. A chunk whose row is damaged moves to the new pack (integrity/repair.ts). A pack none
-// of whose chunks was recorded is deleted again.
+// its copy in the new pack is surplus. A chunk whose row is damaged moves to the new pack
+// (integrity/repair.ts). No request path deletes an object, not even a pack none of whose chunks
+// was needed: surplus objects wait for garbage collection (a later issue), which can tell from
+// the upload records and chunk rows what is unreferenced.
 import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
+import { packTableSha256 } from "../http/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
-import { isObjectKeyForPack, objectKeyForPack } from "../storage/index.ts";
+import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf, insertChunkRows } from "./chunk-row.ts";
-import { chunkFailure, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
+import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
+import { insertGrant, insertStored, markStored, uploadOf } from "./upload-records.ts";
+
+/** Who uploads: the authenticated device, and the upload session (restore point id) it serves. */
+export interface Uploader {
+  studioId: string;
+  deviceId: string;
+  sessionId: string;
+}
 
 /** Each chunk's offset in the pack, and the pack's size. */
 function layout(table: PackTable): { offsets: number[]; size: number } {
@@ -42,21 +62,21 @@ function layout(table: PackTable): { offsets: number[]; size: number } {
   return { offsets, size };
 }
 
-/** Stores a relayed pack (`data`, described by `table`) and records its chunks. */
-export async function storePack(ctx: Ctx, studioId: string, table: PackTable, data: Buffer): Promise<UploadedResult[]> {
+/** Stores a relayed pack (`data`, described by `table`) and records it and its chunks. */
+export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data: Buffer): Promise<UploadedResult[]> {
   const { offsets, size } = layout(table);
   if (size !== data.length) throw errors.validation(`the table describes ${size} bytes, the pack has ${data.length}`);
   const check = chunkChecker(table);
   check.update(data);
-  check.end();
-  const key = objectKeyForPack(studioId);
+  const sha256 = check.end();
+  const key = objectKeyForPack(who.studioId);
   try {
     await ctx.blobs.put(key, data);
   } catch (err) {
     throw translateStorageError(err);
   }
   faultPoint(ctx.config, "chunk-stored-before-row");
-  return record(ctx, studioId, key, table, offsets);
+  return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
 
 /**
@@ -72,39 +92,43 @@ export function canStreamPacks(ctx: Ctx): boolean {
  * each chunk's SHA-256 as its last byte passes: the store writes the pack as it comes and keeps
  * it only when every chunk matched and the size is the table's (else the store keeps nothing).
  */
-export async function storePackStream(ctx: Ctx, studioId: string, table: PackTable, pieces: AsyncIterable<Buffer>): Promise<UploadedResult[]> {
+export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable, pieces: AsyncIterable<Buffer>): Promise<UploadedResult[]> {
   const blobs = ctx.blobs;
   if (!blobs.putStream) throw new Error("storePackStream: the blob store does not write streams (canStreamPacks)");
   const { offsets, size } = layout(table);
-  const key = objectKeyForPack(studioId);
+  const key = objectKeyForPack(who.studioId);
+  let sha256: Buffer | undefined;
   async function* checked(): AsyncGenerator<Buffer> {
     const check = chunkChecker(table);
     for await (const piece of pieces) {
       check.update(piece);
       yield piece;
     }
-    check.end();
+    sha256 = check.end();
   }
   try {
     await blobs.putStream(key, checked(), size);
   } catch (err) {
     throw translateStorageError(err);
   }
+  if (!sha256) throw new Error("storePackStream: the store kept a pack it did not read to the end");
   faultPoint(ctx.config, "chunk-stored-before-row");
-  return record(ctx, studioId, key, table, offsets);
+  return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
 
 /**
  * Hashes a pack's bytes, fed in pieces of any size, chunk by chunk as `table` cuts them, and
  * throws as soon as a chunk does not match its SHA-256 or the bytes run past the table; `end()`
- * throws when they stop short of it.
+ * throws when they stop short of it, else returns the whole pack's SHA-256.
  */
-function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): void } {
+function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): Buffer } {
   let i = 0;
   let left = table[0]!.size;
   let hash = createHash("sha256");
+  const whole = createHash("sha256");
   return {
     update(piece) {
+      whole.update(piece);
       for (let at = 0; at < piece.length; ) {
         const c = table[i];
         if (!c) throw errors.validation("the pack has more bytes than its table describes");
@@ -121,30 +145,88 @@ function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): v
     },
     end() {
       if (i < table.length) throw errors.validation("the pack has fewer bytes than its table describes");
+      return whole.digest();
     },
   };
 }
 
-/** A presigned PUT for a fresh pack key (no database work, as for a chunk: direct-chunks.ts). */
-export async function grantPackUpload(ctx: Ctx, studioId: string, o: { size: number; sha256: Buffer }): Promise<UploadGrant> {
+/**
+ * A presigned PUT for a fresh pack key, recorded first as granted to this device for this session,
+ * size, SHA-256 and table hash: no URL exists without its record.
+ */
+export async function grantPackUpload(ctx: Ctx, who: Uploader, o: { size: number; sha256: Buffer; tableSha256: Buffer }): Promise<UploadGrant> {
   if (!ctx.direct) return { mode: "relay" };
-  return grantPut(ctx, ctx.direct, objectKeyForPack(studioId), o);
+  const key = objectKeyForPack(who.studioId);
+  const ttlSeconds = directTtlSeconds(ctx);
+  // The record expires no later than the URL, whose life starts when it is signed, after this.
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  await insertGrant(ctx, {
+    objectKey: key, studioId: who.studioId, deviceId: who.deviceId, sessionId: who.sessionId, size: o.size,
+    sha256Hex: o.sha256.toString("hex"), tableSha256Hex: o.tableSha256.toString("hex"), expiresAt,
+  });
+  return grantPut(ctx.direct, key, { size: o.size, sha256: o.sha256, ttlSeconds, expiresAt });
 }
 
-/** Records the chunks of a pack uploaded under a granted key, once the pack is there (HEAD). */
-export async function completePackUpload(ctx: Ctx, studioId: string, report: PackUploaded): Promise<UploadedResult[]> {
+/** Same answer for a key that does not exist and one granted to someone else: no oracle. */
+const notGranted = () => errors.forbidden("that key was not granted to this device");
+
+/**
+ * Records the chunks of a pack uploaded under a key granted to this device, once the pack is
+ * there (HEAD); a retried report of the same completed upload answers the same results again.
+ */
+export async function completePackUpload(ctx: Ctx, who: { studioId: string; deviceId: string }, report: PackUploaded): Promise<UploadedResult[]> {
   requireDirect(ctx);
-  if (!isObjectKeyForPack(report.key, studioId)) throw errors.validation("key was not granted for a pack of this studio");
+  const up = await uploadOf(ctx, report.key);
+  // "A report is accepted only for a key granted to that device and not yet completed, and its
+  // table must hash to the granted table hash" (issue 15).
+  if (!up || up.studioId !== who.studioId || up.deviceId !== who.deviceId) throw notGranted();
+  if (up.state === "dead") throw errors.conflict("UPLOAD_GONE", "this upload was abandoned: ask for a new grant and upload again");
+  if (!packTableSha256(report.chunks).equals(Buffer.from(up.tableSha256Hex, "hex"))) {
+    throw errors.integrity("the table does not hash to the table hash granted for this key");
+  }
+  if (report.sha256 !== up.sha256Hex) throw errors.integrity("the SHA-256 is not the one granted for this key");
   const { offsets, size } = layout(report.chunks);
-  const stored = await uploadedSize(ctx, report.key, "pack");
-  if (stored !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored}`);
-  return record(ctx, studioId, report.key, report.chunks, offsets);
+  if (size !== up.size) throw errors.integrity(`the table describes ${size} bytes, the grant was for ${up.size}`);
+  if (up.state === "granted") {
+    if (up.expired) throw grantExpired();
+    const stored = await uploadedSize(ctx, report.key);
+    if (stored !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored}`);
+    const inserted = await ctx.db.$transaction(async (tx) => {
+      if (!(await markStored(tx, report.key, who.deviceId))) return null;
+      return insertChunkRows(tx, who.studioId, rowsOf(report.key, report.chunks, offsets));
+    });
+    if (inserted) return settleAll(ctx, who.studioId, report.key, report.chunks, offsets, inserted);
+    // Not moved: expired meanwhile, or a concurrent report of the same upload moved it first.
+    if ((await uploadOf(ctx, report.key))?.state !== "stored") throw grantExpired();
+  }
+  // A retried report of a stored upload: its chunk rows are in (they name this key).
+  return settleAll(ctx, who.studioId, report.key, report.chunks, offsets, new Set());
 }
 
-/** Inserts the pack's chunk rows (one statement) and settles the chunks the studio held already. */
-async function record(ctx: Ctx, studioId: string, key: string, table: PackTable, offsets: number[]): Promise<UploadedResult[]> {
-  const inserted = await insertChunkRows(ctx, studioId, table.map((c, i) => ({ idHex: c.id, size: c.size, sha256Hex: c.sha256, objectKey: key, offset: offsets[i]! })));
-  const results = await Promise.all(table.map(async (c, i): Promise<UploadedResult> => {
+const grantExpired = () => errors.conflict("GRANT_EXPIRED", "the grant for this key has expired: ask for a new one and upload again");
+
+function rowsOf(key: string, table: PackTable, offsets: number[]) {
+  return table.map((c, i) => ({ idHex: c.id, size: c.size, sha256Hex: c.sha256, objectKey: key, offset: offsets[i]! }));
+}
+
+/** Records a relayed pack, already stored, and its chunk rows in one transaction. */
+async function recordRelayed(ctx: Ctx, who: Uploader, obj: { key: string; size: number; sha256: Buffer }, table: PackTable, offsets: number[]): Promise<UploadedResult[]> {
+  const inserted = await ctx.db.$transaction(async (tx) => {
+    await insertStored(tx, {
+      objectKey: obj.key, studioId: who.studioId, deviceId: who.deviceId, sessionId: who.sessionId, size: obj.size,
+      sha256Hex: obj.sha256.toString("hex"), tableSha256Hex: packTableSha256(table).toString("hex"), expiresAt: null,
+    });
+    return insertChunkRows(tx, who.studioId, rowsOf(obj.key, table, offsets));
+  });
+  return settleAll(ctx, who.studioId, obj.key, table, offsets, inserted);
+}
+
+/**
+ * The result of each chunk of a recorded pack: stored if its row was just `inserted` or names
+ * this pack, else settled against the row the studio holds. Surplus packs are kept (see above).
+ */
+async function settleAll(ctx: Ctx, studioId: string, key: string, table: PackTable, offsets: number[], inserted: Set<string>): Promise<UploadedResult[]> {
+  return Promise.all(table.map(async (c, i): Promise<UploadedResult> => {
     if (inserted.has(c.id)) return { id: c.id, stored: true, size: c.size };
     try {
       return { id: c.id, ...(await settle(ctx, studioId, key, c, offsets[i]!)) };
@@ -152,16 +234,12 @@ async function record(ctx: Ctx, studioId: string, key: string, table: PackTable,
       return chunkFailure(ctx, c.id, err);
     }
   }));
-  if (results.every((r) => "stored" in r && !r.stored)) {
-    await ctx.blobs.delete(key).catch((err: unknown) => ctx.log.warn({ err, objectKey: key }, "could not delete a pack none of whose chunks was needed"));
-  }
-  return results;
 }
 
 /** A chunk of the pack whose row exists already. */
 async function settle(ctx: Ctx, studioId: string, key: string, c: PackTable[number], offset: number): Promise<{ stored: boolean; size: number }> {
   const row = await chunkRowOf(ctx, studioId, c.id);
-  // A retried report of this very pack: already done.
+  // A retried report of this very pack (or a chunk listed twice in it): already done.
   if (row?.objectKey === key) return { stored: true, size: row.size };
   if (row?.state === "damaged") {
     return switchDamagedChunk(ctx, { studioId, id: Buffer.from(c.id, "hex"), objectKey: key, offset, size: c.size, sha256: Buffer.from(c.sha256, "hex"), oldObjectKey: row.objectKey });

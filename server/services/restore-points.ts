@@ -112,6 +112,7 @@ export interface RestorePointRow {
   damagedChunks: number;
   clientVerifiedAt: Date | null;
   clientVerifyOk: boolean | null;
+  repairUnconfirmedAt: Date | null;
 }
 
 type RawRow = Omit<RestorePointRow, "rootChunkId" | "device"> & { rootChunkId: string; deviceName: string };
@@ -129,7 +130,7 @@ async function readRestorePoints(ctx: Ctx, studioId: string, filter: Prisma.Sql,
   const rows = await ctx.db.$queryRaw<RawRow[]>`
     SELECT r.id, r."createdAt", r.label, r.files, r.bytes, r."deviceId", encode(r."rootChunkId", 'hex') AS "rootChunkId",
            r."refCount", r.skipped, r.health::text AS health, r."verifiedAt", r."damagedChunks",
-           r."clientVerifiedAt", r."clientVerifyOk", d.name AS "deviceName"
+           r."clientVerifiedAt", r."clientVerifyOk", r."repairUnconfirmedAt", d.name AS "deviceName"
     FROM "RestorePoint" r JOIN "Device" d ON d.id = r."deviceId"
     WHERE r."studioId" = ${studioId}::uuid ${filter}
     ORDER BY r."createdAt" DESC, r.id DESC

@@ -7,7 +7,7 @@
 // The same objects (the packs' bytes) with the same concurrency go straight into the same kind of
 // BlobStore as the baseline, so the figure is a ratio: what the HTTP + database layer keeps of
 // the store's own throughput on this machine, now.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
@@ -107,11 +107,14 @@ async function missingLatency(client: ApiClient, known: string[], until: () => b
     // A dedup query as the uploader batches it: 64 ids, half already stored.
     const ids = [...known.slice(0, 32), ...Array.from({ length: 64 - Math.min(32, known.length) }, () => randomBytes(32).toString("hex"))];
     const t = performance.now();
-    await client.missing(ids);
+    await client.missing(ids, BENCH_SESSION);
     times.push(performance.now() - t);
   }
   return times;
 }
+
+/** The upload session the bench's packs and dedup queries name (a restore point id, never committed). */
+const BENCH_SESSION = randomUUID();
 
 const summary = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length });
 
@@ -139,7 +142,7 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const put = async (client: ApiClient, blobs: Blob[]): Promise<string[]> => {
     const table = blobs.map((b) => ({ id: randomBytes(32).toString("hex"), size: b.data.length, sha256: b.sha256 }));
     try {
-      const results = await (await client.sendPack(table, blobs.map((b) => b.data))).recorded;
+      const results = await (await client.sendPack(table, blobs.map((b) => b.data), BENCH_SESSION)).recorded;
       if (results.some((r) => "error" in r)) errors++;
     } catch {
       errors++;

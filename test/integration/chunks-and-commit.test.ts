@@ -1,5 +1,6 @@
-// The data-path rules of the API, driven over HTTP: checksummed chunk ingest, bounded sizes,
-// commits that succeed only when every referenced chunk is stored, retried commits.
+// The data-path rules of the API, driven over HTTP: checksummed chunk ingest (each chunk here a
+// relayed pack of one, PUT /v1/packs: the only upload path), bounded sizes, commits that succeed
+// only when every referenced chunk is stored, retried commits.
 import assert from "node:assert/strict";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
@@ -13,8 +14,16 @@ describe("chunk ingest and commit", () => {
   let server: TestServer;
   let auth: Record<string, string>;
 
-  const put = (id: string, body: Buffer, sha = createHash("sha256").update(body).digest("hex"), type = "application/octet-stream") =>
-    fetch(`${server.url}/v1/chunks/${id}`, { method: "PUT", headers: { ...auth, "x-content-sha256": sha, "content-type": type }, body: new Uint8Array(body) });
+  const session = randomUUID();
+  /** Uploads one chunk as a relayed pack of one: the HTTP status and the chunk's `stored`. */
+  const put = async (id: string, body: Buffer, sha = createHash("sha256").update(body).digest("hex"), type = "application/octet-stream") => {
+    const head = Buffer.from(JSON.stringify({ sessionId: session, chunks: [{ id, size: body.length, sha256: sha }] }));
+    const res = await fetch(`${server.url}/v1/packs`, {
+      method: "PUT", headers: { ...auth, "content-type": type, "x-pack-table-length": String(head.length) }, body: new Uint8Array(Buffer.concat([head, body])),
+    });
+    const json = (await res.json()) as { results?: Array<{ stored?: boolean }> };
+    return { status: res.status, stored: json.results?.[0]?.stored };
+  };
   const post = (url: string, body: unknown) =>
     fetch(`${server.url}${url}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
   const refs = (rp: string, page: number, ids: string[]) =>
@@ -44,27 +53,32 @@ describe("chunk ingest and commit", () => {
     const a = id();
     const body = randomBytes(5000);
     assert.equal((await put(a, body, "0".repeat(64))).status, 422, "checksum mismatch is refused");
-    assert.equal((await put(a, body)).status, 201);
-    assert.equal((await put(a, body)).status, 200);
+    assert.deepEqual(await put(a, body), { status: 200, stored: true });
+    assert.deepEqual(await put(a, body), { status: 200, stored: false }, "the studio holds it already");
     const got = Buffer.from(await (await fetch(`${server.url}/v1/chunks/${a}`, { headers: auth })).arrayBuffer());
     assert.ok(got.equals(body));
     const b = id();
-    const missing = (await (await post("/v1/chunks/missing", { ids: [a, b] })).json()) as { missing: string[] };
+    const missing = (await (await post("/v1/chunks/missing", { ids: [a, b], sessionId: session })).json()) as { missing: string[] };
     assert.deepEqual(missing.missing, [b]);
-    assert.equal((await put(id(), randomBytes(4 * 1024 * 1024 + 2048))).status, 413, "oversized chunks are refused");
-    assert.equal((await put(id(), randomBytes(100), undefined, "multipart/form-data; boundary=x")).status, 400, "the body must be the chunk itself");
+    assert.equal((await put(id(), randomBytes(4 * 1024 * 1024 + 2048))).status, 400, "oversized chunks are refused");
+    assert.equal((await put(id(), randomBytes(100), undefined, "multipart/form-data; boundary=x")).status, 400, "the body must be the pack itself");
     assert.equal((await put(id(), Buffer.alloc(0))).status, 400, "empty chunks are refused");
-    const streamed = await fetch(`${server.url}/v1/chunks/${id()}`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Blob([new Uint8Array(100)]).stream(), duplex: "half",
+    const streamed = await fetch(`${server.url}/v1/packs`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": "2" }, body: new Blob([new Uint8Array(100)]).stream(), duplex: "half",
     } as RequestInit);
     assert.equal(streamed.status, 411, "a body without Content-Length is refused unread");
     assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"] })).status, 400);
+    assert.equal((await post("/v1/chunks/missing", { ids: [a], sessionId: "not-a-uuid" })).status, 400, "the session is a restore point id");
     assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id) })).status, 400);
+    for (const [method, url] of [["PUT", `/v1/chunks/${a}`], ["POST", `/v1/chunks/${a}/upload-url`], ["POST", "/v1/chunks/uploaded"]] as const) {
+      const res = await fetch(`${server.url}${url}`, { method, headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(body) });
+      assert.equal(res.status, 404, `the single-chunk upload path is gone: ${method} ${url}`);
+    }
   });
 
   it("commits only when every referenced chunk is stored, and a retried commit is idempotent", async () => {
     const stored = [id(), id()];
-    for (const s of stored) assert.equal((await put(s, randomBytes(100))).status, 201);
+    for (const s of stored) assert.deepEqual(await put(s, randomBytes(100)), { status: 200, stored: true });
     const absent = id();
     const rp = randomUUID();
     const all = [...stored, absent].sort();
@@ -77,7 +91,7 @@ describe("chunk ingest and commit", () => {
     assert.deepEqual(err.missing, [absent]);
     assert.equal((await fetch(`${server.url}/v1/restore-points/${rp}`, { headers: auth })).status, 404, "nothing half-written is visible");
 
-    assert.equal((await put(absent, randomBytes(100))).status, 201);
+    assert.deepEqual(await put(absent, randomBytes(100)), { status: 200, stored: true });
     const ok = await post(`/v1/restore-points/${rp}/commit`, commit);
     assert.equal(ok.status, 201);
     const again = await post(`/v1/restore-points/${rp}/commit`, commit);
@@ -87,7 +101,7 @@ describe("chunk ingest and commit", () => {
 
   it("answers 410, not a retryable 5xx, when a chunk's stored object is gone", async () => {
     const gone = id();
-    assert.equal((await put(gone, randomBytes(100))).status, 201);
+    assert.deepEqual(await put(gone, randomBytes(100)), { status: 200, stored: true });
     const db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
     const row = await db.query<{ objectKey: string }>(`SELECT "objectKey" FROM "Chunk" WHERE id = decode($1, 'hex')`, [gone]);

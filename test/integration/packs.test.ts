@@ -3,11 +3,12 @@
 // or PUT straight to the bucket and reported (S3, Ceph RGW). Each
 // chunk is then its own row: reported present, readable alone (a ranged read), per studio.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { packTableSha256 } from "../../server/http/pack-table.ts";
 import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { authOf, chunkRow, sql, waitFor } from "../support/integrity.ts";
@@ -24,6 +25,8 @@ const chunk = (size: number): Chunk => {
   return { id: randomBytes(32).toString("hex"), data, sha256: sha(data) };
 };
 const tableOf = (chunks: Chunk[]) => chunks.map((c) => ({ id: c.id, size: c.data.length, sha256: c.sha256 }));
+/** The upload session (restore point id) these tests' packs name. */
+const session = randomUUID();
 
 function client(server: TestServer) {
   const post = async (auth: Auth, url: string, body: unknown) => {
@@ -32,7 +35,7 @@ function client(server: TestServer) {
   };
   /** PUT /v1/packs: the table as JSON, then the pack (or `raw` as the whole body). */
   const relay = async (auth: Auth, table: unknown, data: Buffer, o: { tableLength?: string; raw?: Buffer } = {}) => {
-    const head = Buffer.from(JSON.stringify({ chunks: table }));
+    const head = Buffer.from(JSON.stringify({ sessionId: session, chunks: table }));
     const body = o.raw ?? Buffer.concat([head, data]);
     const res = await fetch(`${server.url}/v1/packs`, {
       method: "PUT",
@@ -45,7 +48,7 @@ function client(server: TestServer) {
     const res = await fetch(`${server.url}/v1/chunks/${id}`, { headers: auth });
     return { status: res.status, data: Buffer.from(await res.arrayBuffer()) };
   };
-  const missing = async (auth: Auth, ids: string[]) => (await post(auth, "/v1/chunks/missing", { ids })).body.missing as string[];
+  const missing = async (auth: Auth, ids: string[]) => (await post(auth, "/v1/chunks/missing", { ids, sessionId: session })).body.missing as string[];
   return { post, relay, getChunk, missing };
 }
 
@@ -96,9 +99,16 @@ for (const [label, startRelay, streamed, o] of [
       const rows = await rowsOf();
       assert.equal(new Set(rows.map((r) => r.objectKey)).size, 1, "one object");
       assert.deepEqual(rows.map((r) => r.offset), [0, 100, 70_100]);
+      // Every object has its upload record: stored, with the device, session, size and hashes.
+      const record = async (key: string) => (await db.query<{ state: string; session: string; size: number; sha: string; table: string; device: string }>(
+        `SELECT state::text, "sessionId"::text AS session, size, encode(sha256, 'hex') AS sha, encode("tableSha256", 'hex') AS table, "deviceId"::text AS device FROM "Upload" WHERE "objectKey" = $1`, [key])).rows[0];
+      const rec = await record(rows[0]!.objectKey);
+      assert.deepEqual({ ...rec, device: undefined }, { state: "stored", session, size: pack.length, sha: sha(pack), table: packTableSha256(tableOf(chunks)).toString("hex"), device: undefined });
       const again = await api.relay(auth, tableOf(chunks), pack);
       assert.deepEqual(again.body.results, chunks.map((c) => ({ id: c.id, stored: false, size: c.data.length })));
       assert.deepEqual((await rowsOf()).map((r) => r.objectKey), rows.map((r) => r.objectKey), "rows unchanged");
+      const uploads = await db.query<{ key: string; state: string }>(`SELECT "objectKey" AS key, state::text FROM "Upload" WHERE "sessionId" = $1 AND "deviceId" = $2::uuid ORDER BY "createdAt"`, [session, rec!.device]);
+      assert.equal(uploads.rows.filter((u) => u.state === "stored").length, 2, "the surplus copy is recorded too, and kept for garbage collection");
     } finally {
       await db.end();
     }
@@ -168,7 +178,7 @@ for (const [label, startRelay, streamed, o] of [
     pack[pack.length - 1]! ^= 1;
 
     // Half a pack, then the connection drops.
-    const head = Buffer.from(JSON.stringify({ chunks: tableOf(chunks) }));
+    const head = Buffer.from(JSON.stringify({ sessionId: session, chunks: tableOf(chunks) }));
     const req = http.request(`${server.url}/v1/packs`, {
       method: "PUT",
       headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length), "content-length": String(head.length + pack.length) },
@@ -197,7 +207,8 @@ describe("packs straight to the bucket (S3)", { skip }, () => {
   let other: Auth;
   let api: ReturnType<typeof client>;
   type Grant = { mode: string; key: string; url: string; headers: Record<string, string> };
-  const grant = async (a: Auth, pack: Buffer) => (await api.post(a, "/v1/packs/upload-url", { size: pack.length, sha256: sha(pack) })).body as Grant;
+  const grant = async (a: Auth, pack: Buffer, chunks: Chunk[]) =>
+    (await api.post(a, "/v1/packs/upload-url", { size: pack.length, sha256: sha(pack), tableSha256: packTableSha256(tableOf(chunks)).toString("hex"), sessionId: session })).body as Grant;
   const putTo = async (g: Grant, body: Buffer) => (await fetch(g.url, { method: "PUT", headers: g.headers, body: new Uint8Array(body) })).status;
   const report = (a: Auth, key: string, pack: Buffer, chunks: Chunk[]) => api.post(a, "/v1/packs/uploaded", { key, sha256: sha(pack), chunks: tableOf(chunks) });
 
@@ -212,7 +223,7 @@ describe("packs straight to the bucket (S3)", { skip }, () => {
   it("records a reported pack; its chunks share one download URL and each has its range", async () => {
     const chunks = [chunk(3000), chunk(200_000), chunk(17)];
     const pack = Buffer.concat(chunks.map((c) => c.data));
-    const g = await grant(auth, pack);
+    const g = await grant(auth, pack, chunks);
     assert.equal(g.mode, "direct");
     assert.match(g.key, /\/packs\//);
     const early = await report(auth, g.key, pack, chunks);
@@ -241,19 +252,19 @@ describe("packs straight to the bucket (S3)", { skip }, () => {
     }
   });
 
-  it("refuses reports of another studio's key, and tables that do not match the stored size", async () => {
+  it("refuses reports of another studio's key, and tables other than the granted one", async () => {
     const chunks = [chunk(1000), chunk(1000)];
     const pack = Buffer.concat(chunks.map((c) => c.data));
-    const g = await grant(auth, pack);
+    const g = await grant(auth, pack, chunks);
     assert.equal(await putTo(g, pack), 200);
     const foreign = await report(other, g.key, pack, chunks);
-    assert.equal(foreign.status, 400, "a key granted to another studio");
+    assert.equal(foreign.status, 403, "a key granted to another studio");
     const short = await report(auth, g.key, pack, chunks.slice(0, 1));
     assert.equal(short.status, 422, JSON.stringify(short.body));
     assert.equal((short.body.error as { code: string }).code, "INTEGRITY_MISMATCH");
     const shard = g.key.split("/").at(-2)!;
     const forged = await report(auth, g.key.replace(/[0-9a-f]{32}$/, (shard === "ff" ? "00" : "ff") + "0".repeat(30)), pack, chunks);
-    assert.equal(forged.status, 400, "not a key the server could have chosen");
+    assert.equal(forged.status, 403, "not a key the server granted");
     assert.deepEqual(await api.missing(auth, chunks.map((c) => c.id)), chunks.map((c) => c.id));
     assert.equal((await report(auth, g.key, pack, chunks)).status, 200);
     assert.deepEqual(await api.missing(auth, chunks.map((c) => c.id)), []);

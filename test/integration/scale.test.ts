@@ -43,7 +43,7 @@ describe("metadata at scale", () => {
     const ids = rows.rows.map((r) => r.id.toString("hex"));
     assert.equal(ids.length, REFS);
 
-    const missing = await api.missing(ids.slice(0, 1000));
+    const missing = await api.missing(ids.slice(0, 1000), randomUUID());
     assert.deepEqual(missing, []);
 
     const rp = randomUUID();

@@ -1,6 +1,7 @@
 // Authorization and enrollment rules against a real server: tenant isolation, append-only
 // devices, one-use and expiring tokens, racing first enrollments, wrong passphrase stores nothing.
 import assert from "node:assert/strict";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -63,12 +64,16 @@ describe("tenancy, tokens and enrollment", () => {
       const res = await fetch(`${server.url}${url}`, { method, headers: auth });
       assert.equal(res.status, 404, `${method} ${url}`);
     }
-    // Re-uploading an existing id is answered "already stored" and changes nothing.
-    const res = await fetch(`${server.url}/v1/chunks/${aChunk}`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new TextEncoder().encode("forged content"),
+    // Re-uploading an existing id (in a relayed pack, the only upload path) is answered "already
+    // stored" and changes nothing.
+    const forged = Buffer.from("forged content");
+    const head = Buffer.from(JSON.stringify({ sessionId: randomUUID(), chunks: [{ id: aChunk, size: forged.length, sha256: createHash("sha256").update(forged).digest("hex") }] }));
+    const res = await fetch(`${server.url}/v1/packs`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) }, body: new Uint8Array(Buffer.concat([head, forged])),
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { id: aChunk, size: (await (await fetch(`${server.url}/v1/chunks/${aChunk}`, { headers: auth })).arrayBuffer()).byteLength, stored: false, alreadyStored: true });
+    const size = (await (await fetch(`${server.url}/v1/chunks/${aChunk}`, { headers: auth })).arrayBuffer()).byteLength;
+    assert.deepEqual(await res.json(), { results: [{ id: aChunk, size, stored: false }] });
     const out = path.join(server.dir, "a-out");
     assert.equal((await a.run(["restore", aPoint, "--to", out])).code, 0);
     assert.equal(await readFile(path.join(out, "a-files", "secret.txt"), "utf8"), "studio A only\n");

@@ -37,6 +37,8 @@ export interface HealthView {
   verifiedAt: string | null;
   damagedChunks: number;
   clientVerification: { at: string; ok: boolean } | null;
+  /** Set while replaced chunks of the point await a studio PC's signed verify (repair.ts). */
+  repairUnconfirmedSince: string | null;
 }
 
 export async function healthById(server: TestServer, auth: Record<string, string>): Promise<Map<string, HealthView>> {

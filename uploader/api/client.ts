@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
+import { packTableSha256 } from "../../server/http/pack-table.ts";
 import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
 import type { Credentials } from "./credentials.ts";
 import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
-import { UploadReports } from "./upload-reports.ts";
 
 export type { RestorePointView };
 
@@ -38,11 +38,7 @@ export type { PackTable };
 export class ApiClient {
   /** false once this server (or this PC's network) cannot do direct transfer: stop asking. */
   private direct = true;
-  /** false once the server turned out to predate packs: chunks go one by one. */
-  private packs = true;
   readonly transfers: TransferStats = { directChunks: 0 };
-  private readonly reports = new UploadReports(async (uploads) =>
-    (await this.json<{ results: UploadedResult[] }>("POST", "v1/chunks/uploaded", { uploads })).results);
 
   /**
    * `accessToken`: a fixed token, or a device's renewable credential (credentials.ts: every API
@@ -85,38 +81,9 @@ export class ApiClient {
     return (await this.json<{ keyset: unknown }>("GET", "v1/keyset")).keyset;
   }
 
-  async missing(ids: string[]): Promise<string[]> {
-    return (await this.json<{ missing: string[] }>("POST", "v1/chunks/missing", { ids })).missing;
-  }
-
-  /** Uploads one chunk object; resolves true if the server stored it, false if it already had it. */
-  async putChunk(id: string, envelope: Buffer, sha256Hex?: string): Promise<boolean> {
-    return (await this.sendChunk(id, envelope, sha256Hex)).recorded;
-  }
-
-  /**
-   * Sends one chunk object and resolves once its bytes are sent (the caller may free them), with
-   * `recorded`: true once the server stored it, false if it already had it. Straight to the bucket
-   * when the server grants a presigned PUT (server/storage/direct.ts; the report is batched with
-   * others', upload-reports.ts), else, or when the bucket cannot be reached or refuses, through
-   * the API. `sha256Hex` (of the envelope) spares the main thread hashing when a worker did.
-   */
-  async sendChunk(id: string, envelope: Buffer, sha256Hex?: string): Promise<{ recorded: Promise<boolean> }> {
-    const sha256 = sha256Hex ?? createHash("sha256").update(envelope).digest("hex");
-    if (this.direct) {
-      const grant = await this.json<UploadGrant>("POST", `v1/chunks/${id}/upload-url`, { size: envelope.length, sha256 }).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
-        throw err;
-      });
-      if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelope))) {
-        this.transfers.directChunks++;
-        const recorded = this.reports.report({ id, key: grant.key, sha256 });
-        recorded.catch(() => undefined); // the caller observes it; no unhandled rejection meanwhile
-        return { recorded };
-      }
-      if (grant.mode === "old-server") this.direct = false;
-    }
-    return { recorded: Promise.resolve(await this.relayChunk(id, envelope, sha256)) };
+  /** The dedup query; `sessionId`: the restore point id this backup will commit (its upload session). */
+  async missing(ids: string[], sessionId: string): Promise<string[]> {
+    return (await this.json<{ missing: string[] }>("POST", "v1/chunks/missing", { ids, sessionId })).missing;
   }
 
   /** PUT to a presigned URL; false when the bucket refused or could not be reached. */
@@ -134,34 +101,31 @@ export class ApiClient {
   }
 
   /**
-   * Sends one pack: the `envelopes` of the chunks `table` lists, in its order (server/services/
-   * packs.ts). Resolves once the bytes are sent (the caller may free them), with `recorded`: one
-   * result per chunk, in table order. Straight to the bucket when the server grants a presigned
-   * PUT, else (or when the bucket refuses or cannot be reached) through the API; chunk by chunk
-   * to a server that predates packs.
+   * Sends one pack for the upload session `sessionId`: the `envelopes` of the chunks `table` lists,
+   * in its order (server/services/packs.ts). Resolves once the bytes are sent (the caller may free
+   * them), with `recorded`: one result per chunk, in table order. Straight to the bucket when the
+   * server grants a presigned PUT (the grant names the pack's size, SHA-256 and table hash, and
+   * only this device may report it), else (or when the bucket refuses or cannot be reached)
+   * through the API.
    */
-  async sendPack(table: PackTable, envelopes: readonly Buffer[]): Promise<{ recorded: Promise<UploadedResult[]> }> {
+  async sendPack(table: PackTable, envelopes: readonly Buffer[], sessionId: string): Promise<{ recorded: Promise<UploadedResult[]> }> {
     const size = envelopes.reduce((n, e) => n + e.length, 0);
-    if (this.packs && this.direct) {
+    if (this.direct) {
       const hash = createHash("sha256");
       for (const e of envelopes) hash.update(e);
       const sha256 = hash.digest("hex");
-      const grant = await this.json<UploadGrant>("POST", "v1/packs/upload-url", { size, sha256 }).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 404 && err.code === "NOT_FOUND") return { mode: "old-server" } as const;
-        throw err;
-      });
+      const tableSha256 = packTableSha256(table).toString("hex");
+      const grant = await this.json<UploadGrant>("POST", "v1/packs/upload-url", { size, sha256, tableSha256, sessionId });
       if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelopes))) {
         this.transfers.directChunks += table.length;
         const recorded = this.json<{ results: UploadedResult[] }>("POST", "v1/packs/uploaded", { key: grant.key, sha256, chunks: table }).then((r) => r.results);
         recorded.catch(() => undefined); // the caller observes it; no unhandled rejection meanwhile
         return { recorded };
       }
-      if (grant.mode === "old-server") this.packs = false;
       // The server relays (its store is a local directory): no need to ask again.
       if (grant.mode === "relay") this.direct = false;
     }
-    if (!this.packs) return { recorded: Promise.resolve(await this.chunkByChunk(table, envelopes)) };
-    const head = Buffer.from(JSON.stringify({ chunks: table }));
+    const head = Buffer.from(JSON.stringify({ sessionId, chunks: table }));
     const headers = () => this.headers({
       "content-type": "application/octet-stream",
       "content-length": String(head.length + size),
@@ -169,14 +133,6 @@ export class ApiClient {
     });
     const body = await this.authed(() => bulkPut(this.url("v1/packs"), headers(), [head, ...envelopes], DEFAULT_RETRY, this.agents));
     return { recorded: Promise.resolve((JSON.parse(body.toString("utf8")) as { results: UploadedResult[] }).results) };
-  }
-
-  /** A pack's chunks one by one, for servers without packs. */
-  private async chunkByChunk(table: PackTable, envelopes: readonly Buffer[]): Promise<UploadedResult[]> {
-    return Promise.all(table.map(async (c, i): Promise<UploadedResult> => {
-      const { recorded } = await this.sendChunk(c.id, envelopes[i]!, c.sha256);
-      return { id: c.id, stored: await recorded, size: c.size };
-    }));
   }
 
   /** Presigned GET URLs for chunks (at most MAX_IDS_PER_URL_REQUEST ids). */
@@ -190,13 +146,6 @@ export class ApiClient {
    */
   getDirect(url: string, o: { range?: { offset: number; size: number } } = {}): Promise<Buffer> {
     return bulkGet(url, DIRECT_RETRY, this.agents, { ...o, maxBytes: MAX_CIPHERTEXT_SIZE });
-  }
-
-  /** Uploads one chunk object through the API (PUT /v1/chunks/:id), over node:http as bulk bytes are. */
-  private async relayChunk(id: string, envelope: Buffer, sha256: string): Promise<boolean> {
-    const headers = () => this.headers({ "x-content-sha256": sha256, "content-type": "application/octet-stream", "content-length": String(envelope.length) });
-    const body = await this.authed(() => bulkPut(this.url(`v1/chunks/${id}`), headers(), envelope, DEFAULT_RETRY, this.agents));
-    return (JSON.parse(body.toString("utf8")) as { stored: boolean }).stored;
   }
 
   getChunk(id: string): Promise<Buffer> {

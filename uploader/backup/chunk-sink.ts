@@ -69,9 +69,11 @@ export class ChunkSink {
   private readonly memory: Semaphore;
   private failure: unknown = null;
 
+  /** `sessionId`: the restore point id this run will commit, sent with every query and pack. */
   constructor(
     private readonly api: ApiClient,
     private readonly pool: CryptoPool,
+    private readonly sessionId: string,
     private readonly opts: SinkOptions = DEFAULT_SINK_OPTIONS,
   ) {
     this.sealing = new Semaphore(opts.concurrency);
@@ -174,7 +176,7 @@ export class ChunkSink {
     let queued!: () => void;
     this.queued = new Promise<void>((resolve) => (queued = resolve));
     try {
-      await this.queue(batch, this.api.missing(batch.map((p) => p.hex)), previous);
+      await this.queue(batch, this.api.missing(batch.map((p) => p.hex), this.sessionId), previous);
     } finally {
       queued();
     }
@@ -238,7 +240,7 @@ export class ChunkSink {
     const sent = (async () => {
       await this.opts.throttle?.(pack.bytes);
       try {
-        return await this.api.sendPack(pack.table, pack.envelopes);
+        return await this.api.sendPack(pack.table, pack.envelopes, this.sessionId);
       } finally {
         pack.release(); // the bytes are sent (or failed): their memory is free
       }

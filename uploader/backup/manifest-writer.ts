@@ -1,7 +1,6 @@
 // Turns the scanned tree into the restore point's manifest: the body (JSON Lines of entries) is
 // chunked and sent like data, so an unchanged part of a large tree dedups; the root names the
 // body's chunks, is signed by this device (certified by the studio key) and sent as one chunk.
-import { randomUUID } from "node:crypto";
 import {
   bodyDigest, Chunker, chunkerParamsFor, encodeEntries, encodeRoot, MAX_CHUNK_SIZE, MAX_SKIPPED_IN_ROOT, privateKeyFromB64,
   signRoot, type ManifestEntry, type ManifestStats,
@@ -19,7 +18,7 @@ export interface WrittenManifest {
 export async function writeManifest(
   sink: ChunkSink,
   state: DeviceState,
-  m: { entries: ManifestEntry[]; stats: ManifestStats; skipped: Skipped[]; label: string | null },
+  m: { restorePointId: string; entries: ManifestEntry[]; stats: ManifestStats; skipped: Skipped[]; label: string | null },
 ): Promise<WrittenManifest> {
   const body = encodeEntries(m.entries);
   const bodyChunks: string[] = [];
@@ -29,7 +28,7 @@ export async function writeManifest(
   if (last) pieces.push(last);
   for (const c of pieces) bodyChunks.push(await (await sink.add(c)).hex);
 
-  const restorePointId = randomUUID();
+  const { restorePointId } = m;
   const root = encodeRoot(
     signRoot(
       {

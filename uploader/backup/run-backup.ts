@@ -2,6 +2,7 @@
 // manifest (encrypted, chunked, signed) -> reference pages -> commit. Never needs the
 // passphrase: chunks are encrypted to the studio's public key through a per-run ephemeral key
 // that is never stored. Unreadable files are skipped and reported, not fatal.
+import { randomUUID } from "node:crypto";
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
@@ -69,7 +70,10 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
     chunker: { key: Buffer.from(state.chunkerKey, "base64"), params: chunkerParamsFor(state.chunking) },
     session: newSessionKey(Buffer.from(state.studioBoxPublicKey, "base64")),
   });
-  const sink = new ChunkSink(api, pool, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
+  // Chosen up front: the restore point id is also the upload session every dedup query and pack
+  // of this run names (the server's upload records; a later collector's leases).
+  const restorePointId = randomUUID();
+  const sink = new ChunkSink(api, pool, restorePointId, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
   const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   const entries: ManifestEntry[] = [];
   let bytesRead = 0;
@@ -115,7 +119,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       }
     }
 
-    const manifest = await writeManifest(sink, state, { entries, stats, skipped, label: o.label });
+    const manifest = await writeManifest(sink, state, { restorePointId, entries, stats, skipped, label: o.label });
     await sink.flush();
     await Promise.all(journaled);
     const committed = await commitRestorePoint(api, sink.ids(), {

@@ -15,6 +15,10 @@
 // A route that streams its body into the store as it arrives (a relayed pack on the local store)
 // holds at most STREAMED_UPLOAD_BYTES of it at a time, and is counted as that: its uploads are
 // bounded by the count, and spend their time writing rather than waiting for room.
+//
+// Relay downloads (GET /v1/chunks/:id) get a limiter of their own with the same rules (issue 15:
+// a stolen credential must not tie up the API reading chunks): each holds at most one chunk, so
+// each counts as the largest one, and one device has at most `perDevice` in flight.
 import type { Request, RequestHandler } from "express";
 import { errors } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
@@ -56,6 +60,24 @@ export interface UploadLimiter {
 }
 
 export function limitUploads(limits: UploadLimits): UploadLimiter {
+  const limit = createLimiter(limits, () => metrics.uploadsBusy.inc());
+  return {
+    buffered: limit((req) => {
+      const declared = Number(req.headers["content-length"]);
+      // An oversized body is refused by the upload parser before it is read; it needs no room here.
+      return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_BODY_BYTES) : MAX_BODY_BYTES;
+    }),
+    streamed: limit(() => STREAMED_UPLOAD_BYTES),
+  };
+}
+
+/** The limiter of relay downloads: a budget of its own, so downloads never starve uploads. */
+export function limitDownloads(limits: UploadLimits): RequestHandler {
+  return createLimiter(limits, () => undefined)(() => MAX_CHUNK_OBJECT_BYTES);
+}
+
+/** One budget: `limit(sizeOf)` is a middleware counting each request as `sizeOf(req)` bytes. */
+function createLimiter(limits: UploadLimits, onBusy: () => void): (sizeOf: (req: Request) => number) => RequestHandler {
   const maxWaitMs = limits.maxWaitMs ?? 5000;
   const maxWaiting = limits.maxWaiting ?? 256;
   const maxBytes = limits.perProcess * MAX_CHUNK_OBJECT_BYTES;
@@ -101,7 +123,7 @@ export function limitUploads(limits: UploadLimits): UploadLimiter {
     if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
     else {
       const busy = () => {
-        metrics.uploadsBusy.inc();
+        onBusy();
         return errors.busy(1);
       };
       if (waiting.length >= maxWaiting) throw busy();
@@ -125,12 +147,5 @@ export function limitUploads(limits: UploadLimits): UploadLimiter {
     res.on("close", done);
     next();
   };
-  return {
-    buffered: limit((req) => {
-      const declared = Number(req.headers["content-length"]);
-      // An oversized body is refused by the upload parser before it is read; it needs no room here.
-      return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_BODY_BYTES) : MAX_BODY_BYTES;
-    }),
-    streamed: limit(() => STREAMED_UPLOAD_BYTES),
-  };
+  return limit;
 }

@@ -1,10 +1,11 @@
-// Packs: several sealed chunks in one object (services/packs.ts).
-//   PUT  /packs             body: {"chunks": table} as JSON (X-Pack-Table-Length bytes), then
-//                           the pack's bytes (relayed: streamed into a store that writes
-//                           streams, else buffered) -> {results: UploadedResult[]}
-//   POST /packs/upload-url  {size, sha256}           -> UploadGrant
-//   POST /packs/uploaded    {key, sha256, chunks}    -> {results: UploadedResult[]}
-import { Router } from "express";
+// Packs: several sealed chunks in one object (services/packs.ts), the only way chunk bytes go up.
+//   PUT  /packs             body: {"sessionId", "chunks": table} as JSON (X-Pack-Table-Length
+//                           bytes), then the pack's bytes (relayed: streamed into a store that
+//                           writes streams, else buffered) -> {results: UploadedResult[]}
+//   POST /packs/upload-url  {size, sha256, tableSha256, sessionId} -> UploadGrant (recorded)
+//   POST /packs/uploaded    {key, sha256, chunks}  -> {results: UploadedResult[]}, only for a key
+//                           granted to the calling device
+import { Router, type Response } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { canStreamPacks, completePackUpload, grantPackUpload, storePack, storePackStream } from "../../services/packs.ts";
@@ -25,23 +26,29 @@ function tableLength(header: string | undefined, bodyLength: number): number {
   return n;
 }
 
-function parseTable(bytes: Buffer): PackTable {
+function parseTable(bytes: Buffer): { sessionId: string; chunks: PackTable } {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw errors.validation("the pack table is not valid JSON");
   }
-  return relayedPackTable.parse(json).chunks;
+  return relayedPackTable.parse(json);
 }
 
 /** The table at the start of a relayed pack's body, and the pack's bytes after it. */
-function splitBody(body: Buffer, header: string | undefined): { table: PackTable; data: Buffer } {
+function splitBody(body: Buffer, header: string | undefined): { head: { sessionId: string; chunks: PackTable }; data: Buffer } {
   const n = tableLength(header, body.length);
-  return { table: parseTable(body.subarray(0, n)), data: body.subarray(n) };
+  return { head: parseTable(body.subarray(0, n)), data: body.subarray(n) };
 }
 
-/** `uploads`: the upload limiter shared with the chunk routes (app.ts). */
+/** The authenticated device (the principal), never an id taken from the request. */
+function who(res: Response): { studioId: string; deviceId: string } {
+  const d = device(res);
+  return { studioId: d.studioId, deviceId: d.deviceId };
+}
+
+/** `uploads`: the upload limiter (app.ts). */
 export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
   const r = Router();
   const maxBody = MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES;
@@ -53,10 +60,10 @@ export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
       try {
         const n = tableLength(req.get("x-pack-table-length"), length);
         const { head, rest } = await splitHead(pieces, n);
-        const table = parseTable(head);
-        const size = table.reduce((sum, c) => sum + c.size, 0);
+        const { sessionId, chunks } = parseTable(head);
+        const size = chunks.reduce((sum, c) => sum + c.size, 0);
         if (n + size !== length) throw errors.validation(`the table describes ${size} bytes, the pack has ${length - n}`);
-        res.json({ results: await storePackStream(ctx, device(res).studioId, table, rest) });
+        res.json({ results: await storePackStream(ctx, { ...who(res), sessionId }, chunks, rest) });
       } finally {
         await pieces.return(); // refused: the rest of the body is dropped, the answer still goes
       }
@@ -64,8 +71,8 @@ export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
   } else {
     r.put("/packs", uploads.buffered, chunkBody(maxBody, "pack"), async (req, res) => {
       try {
-        const { table, data } = splitBody(req.body as Buffer, req.get("x-pack-table-length"));
-        res.json({ results: await storePack(ctx, device(res).studioId, table, data) });
+        const { head, data } = splitBody(req.body as Buffer, req.get("x-pack-table-length"));
+        res.json({ results: await storePack(ctx, { ...who(res), sessionId: head.sessionId }, head.chunks, data) });
       } finally {
         releaseChunkBody(req); // stored or refused: nothing reads the body any more
       }
@@ -73,11 +80,13 @@ export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
   }
   r.post("/packs/upload-url", async (req, res) => {
     const body = packUploadUrlBody.parse(req.body);
-    res.json(await grantPackUpload(ctx, device(res).studioId, { size: body.size, sha256: Buffer.from(body.sha256, "hex") }));
+    res.json(await grantPackUpload(ctx, { ...who(res), sessionId: body.sessionId }, {
+      size: body.size, sha256: Buffer.from(body.sha256, "hex"), tableSha256: Buffer.from(body.tableSha256, "hex"),
+    }));
   });
   r.post("/packs/uploaded", async (req, res) => {
     const report = packUploadedBody.parse(req.body);
-    res.json({ results: await completePackUpload(ctx, device(res).studioId, report) });
+    res.json({ results: await completePackUpload(ctx, who(res), report) });
   });
   return r;
 }

@@ -4,6 +4,10 @@
 // device credential alone holds no such key) and only while the stored object is the one the
 // client received (the reported ciphertext SHA-256 equals the row's), so a replayed report cannot
 // condemn an object uploaded since. If the bytes differ, the server re-reads them itself.
+// A report is also the only thing that confirms a repair (integrity/repair.ts): an OK report of a
+// complete check (every chunk, not a subset), made after the repair, clears the point's
+// "repaired, not yet verified by a studio PC" flag. The server's own re-read cannot: it holds no
+// key, so junk ciphertext a stolen device uploaded as a "repair" passes it.
 import type { Ctx } from "../../context.ts";
 import { bytes, type Prisma } from "../../db.ts";
 import { errors } from "../../errors.ts";
@@ -49,6 +53,14 @@ export async function recordClientVerification(
   });
   if (recorded.count === 0 && !(await ctx.db.restorePoint.findFirst({ where: { id: restorePointId, studioId: who.studioId }, select: { id: true } }))) {
     throw errors.notFound("restore point");
+  }
+
+  if (report.ok && report.subsetPercent >= 100) {
+    // checkedAt is the studio PC's clock (signed); a report from before the repair confirms nothing.
+    await ctx.db.restorePoint.updateMany({
+      where: { id: restorePointId, studioId: who.studioId, repairUnconfirmedAt: { lte: checkedAt } },
+      data: { repairUnconfirmedAt: null },
+    });
   }
 
   const newly: Buffer[] = [];

@@ -4,39 +4,24 @@
 // it in one transaction, only if it is still the damaged object we meant to replace (a racing
 // repair wins once). A device cannot get a good chunk replaced: only `damaged` rows are
 // replaceable, and only the server or a studio-key-signed report sets that state.
-// The old object stays until garbage collection removes unreferenced objects.
+// But any device can upload fresh ciphertext for a damaged chunk, and the server (it holds no key)
+// cannot tell junk from a real repair: a stolen device could "repair" a point with garbage that
+// then passes the server's re-read. So every point the replaced chunk made damaged is marked
+// "repaired, not yet verified by a studio PC" (RestorePoint.repairUnconfirmedAt), which only a
+// signed, complete and OK `datasafe verify` clears (client-report.ts), never the server's re-read.
+// Neither object is deleted here: the old one and a lost race's new one (in a pack with other
+// chunks, or alone) stay until garbage collection removes unreferenced objects.
 import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
 import { metrics } from "../../metrics.ts";
-import { objectKeyForChunk } from "../../storage/index.ts";
-import { translateStorageError } from "../storage-errors.ts";
 import { containsRef } from "./refs.ts";
 import { enqueueDue, markDue } from "./request.ts";
 import { forEachRestorePoint } from "./restore-point-scan.ts";
 
-export interface Replacement {
-  studioId: string;
-  id: Buffer;
-  data: Buffer;
-  sha256: Buffer;
-  /** The damaged object the caller saw on the row. */
-  oldObjectKey: string;
-}
-
-export async function replaceDamagedChunk(ctx: Ctx, r: Replacement): Promise<{ stored: boolean; size: number }> {
-  const objectKey = objectKeyForChunk(r.studioId, r.id.toString("hex"));
-  try {
-    await ctx.blobs.put(objectKey, r.data);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
-  return switchDamagedChunk(ctx, { studioId: r.studioId, id: r.id, objectKey, offset: null, size: r.data.length, sha256: r.sha256, oldObjectKey: r.oldObjectKey });
-}
-
 export interface Switch {
   studioId: string;
   id: Buffer;
-  /** The new object, already stored (and, on S3 direct uploads, checked against `sha256` by S3). */
+  /** The new object (a pack), already stored (and, on S3 direct uploads, checked by S3 as a whole). */
   objectKey: string;
   /** Where the chunk starts in `objectKey` when that is a pack (which a lost race leaves alone). */
   offset: number | null;
@@ -48,6 +33,17 @@ export interface Switch {
 /** Points a damaged chunk's row at a new, stored object (the second half of a repair). */
 export async function switchDamagedChunk(ctx: Ctx, r: Switch): Promise<{ stored: boolean; size: number }> {
   const { objectKey } = r;
+  // The points this chunk made damaged, and those whose verification is in flight (it may have
+  // read the old object; its successor reads the new one). They are flagged before the row
+  // switches, so no crash can leave a repaired point unflagged; a lost race flags them too,
+  // which errs on the safe side (a real repair won it).
+  const ids: string[] = [];
+  await forEachRestorePoint(ctx, { studioId: r.studioId, OR: [{ health: "damaged" }, { verifyDueAt: { not: null } }] }, async (rp) => {
+    if (containsRef(rp.refs, r.id)) ids.push(rp.id);
+  });
+  if (ids.length) {
+    await ctx.db.restorePoint.updateMany({ where: { studioId: r.studioId, id: { in: ids } }, data: { repairUnconfirmedAt: new Date() } });
+  }
   // One statement, hence one transaction: the row moves to the new object only if it still
   // names the damaged object we meant to replace.
   const switched = await ctx.db.chunk.updateMany({
@@ -57,19 +53,10 @@ export async function switchDamagedChunk(ctx: Ctx, r: Switch): Promise<{ stored:
       state: "unverified", problem: null, damagedAt: null, verifiedAt: null, checkedAt: null,
     },
   });
-  if (switched.count !== 1) {
-    // A pack holds other chunks too: its surplus bytes stay (like a lost race's, packs.ts).
-    if (r.offset !== null) return { stored: false, size: r.size };
-    await ctx.blobs.delete(objectKey).catch((err: unknown) => ctx.log.warn({ err, objectKey }, "could not delete the object of a lost repair race"));
-    return { stored: false, size: r.size };
-  }
-  // Re-verify the points this chunk made damaged, and those whose verification is in flight (it
-  // may have read the old object; its successor reads the new one). Should this process die
-  // here, the scrub's reconcile step (scrub.ts) finds damaged points listing a repaired chunk.
-  const ids: string[] = [];
-  await forEachRestorePoint(ctx, { studioId: r.studioId, OR: [{ health: "damaged" }, { verifyDueAt: { not: null } }] }, async (rp) => {
-    if (containsRef(rp.refs, r.id)) ids.push(rp.id);
-  });
+  // A lost race: the new object's bytes stay, surplus, until garbage collection.
+  if (switched.count !== 1) return { stored: false, size: r.size };
+  // Should this process die here, the scrub's reconcile step (scrub.ts) finds damaged points
+  // listing a repaired chunk and verifies them again.
   const due = await markDue(ctx.db, r.studioId, ids);
   metrics.chunksRepaired.inc();
   ctx.log.info({ studioId: r.studioId, chunkId: r.id.toString("hex"), objectKey, reverify: due.length }, "damaged chunk replaced");

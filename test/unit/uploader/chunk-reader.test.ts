@@ -14,13 +14,13 @@ const asIs: Opener = async (data, parts) => parts.map((p) => data.subarray(p.off
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => i.toString(16).padStart(64, "0"));
 
-function fakeApi(o: { direct?: boolean; failDirect?: (url: string) => Error | null } = {}) {
+function fakeApi(o: { direct?: boolean; failDirect?: (url: string) => Error | null; ttlSeconds?: number } = {}) {
   const calls = { urlRequests: [] as number[], direct: 0, relay: 0 };
   const api = {
     async downloadUrls(wanted: string[]): Promise<DownloadUrls> {
       calls.urlRequests.push(wanted.length);
       const urls = o.direct === false ? {} : Object.fromEntries(wanted.map((id) => [id, `http://bucket/${id}`]));
-      return { direct: o.direct !== false, ttlSeconds: 3600, urls };
+      return { direct: o.direct !== false, ttlSeconds: o.ttlSeconds ?? 3600, urls };
     },
     async getDirect(url: string): Promise<Buffer> {
       const err = o.failDirect?.(url);
@@ -74,6 +74,21 @@ describe("ChunkReader", () => {
     assert.deepEqual(await readAll(new ChunkReader(expired.api, asIs), order), order);
     assert.equal(expired.calls.relay, order.filter((id) => id.endsWith("7")).length);
     assert.equal(expired.calls.direct + expired.calls.relay, 50);
+  });
+
+  it("asks again for URLs past half their life: a long restore never hands the bucket an expired one", async () => {
+    // Presigned URLs live DIRECT_URL_TTL_SECONDS (600 s by default); here 40 ms, so URLs fetched
+    // ahead go stale while earlier chunks are read and must be asked for again, not used.
+    const { api, calls } = fakeApi({ ttlSeconds: 0.04 });
+    const reader = new ChunkReader(api, asIs);
+    const order = ids(6);
+    reader.plan(order);
+    for (const id of order) {
+      assert.equal((await reader.get(id)).toString(), id);
+      await new Promise((r) => setTimeout(r, 30)); // a slow download
+    }
+    assert.equal(calls.direct, 6, "every chunk straight from the bucket");
+    assert.ok(calls.urlRequests.length >= 6, `a fresh URL for each chunk once the batch went stale (${calls.urlRequests.join(",")})`);
   });
 
   it("reads unplanned chunks (the manifest) one URL request each", async () => {

@@ -4,7 +4,7 @@
 // here: the timing that interleaves batches (a later query answered first) cannot be forced on
 // a real server; uploading against one is tested end to end.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
 import type { ApiClient } from "../../../uploader/api/client.ts";
@@ -31,7 +31,7 @@ describe("ChunkSink", () => {
     } as unknown as ApiClient;
     const pool = new CryptoPool(poolKeys, 2);
     try {
-      const sink = new ChunkSink(api, pool, { concurrency: 4, packBytes: 40_000, batchSize: 4, maxBufferedBytes: 1024 * 1024 });
+      const sink = new ChunkSink(api, pool, randomUUID(), { concurrency: 4, packBytes: 40_000, batchSize: 4, maxBufferedBytes: 1024 * 1024 });
       const added = [];
       // As files are read: ids computed with the chunking (readFileChunks), chunks in file order.
       for (let i = 0; i < 24; i++) added.push(await sink.addIdentified(randomBytes(32), randomBytes(5_000 + 100 * i)));
