@@ -15,17 +15,27 @@ const exists = (p: string) => lstat(p).then(() => true, (err: NodeJS.ErrnoExcept
   throw err;
 });
 
-/** `dir` must be a real directory that restore may write in. */
+/** What the platform's usual filesystem does (NTFS, APFS), when the target cannot be probed. */
+const platformDefault = (): TargetTraits => ({
+  caseInsensitive: process.platform === "win32" || process.platform === "darwin",
+  normalizationInsensitive: process.platform === "darwin",
+  windows: process.platform === "win32",
+});
+
+/** `dir`: a real directory. A target restore cannot write in gets the platform's default. */
 export const probeTarget: ProbeTarget = async (dir) => {
   // "é" precomposed (NFC); the lookups use "É" (case) and "e" + U+0301 (NFD).
   const name = `${tempName()}-\u00e9`;
   const file = path.join(dir, name);
-  const h = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  await h.close();
+  try {
+    await (await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600)).close();
+  } catch {
+    return platformDefault();
+  }
   try {
     const caseInsensitive = await exists(path.join(dir, name.toUpperCase()));
     const normalizationInsensitive = await exists(path.join(dir, name.normalize("NFD")));
-    return { caseInsensitive, normalizationInsensitive, windows: process.platform === "win32" };
+    return { ...platformDefault(), caseInsensitive, normalizationInsensitive };
   } finally {
     await unlink(file);
   }
