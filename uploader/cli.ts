@@ -89,13 +89,18 @@ program
   .argument("<id>", "restore point id, or `latest`")
   .requiredOption("--to <dir>", "folder to restore into (entries appear as DIR/<entry>/...)")
   .option("--path <path>", "restore only this entry, folder or file (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .option("--overwrite", "replace existing files")
-  .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean }) => {
+  .option("--overwrite", "replace existing files and links (never writes through a link, never replaces a folder)")
+  .option("--keep-special-bits", "keep setuid, setgid and sticky bits (dropped by default)")
+  .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean; keepSpecialBits?: boolean }) => {
     const state = await loadDeviceState(env.home);
     const r = await runRestore({
-      state, passphrase: await passphrase()(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite), progress: progressFor(mode()),
+      state, passphrase: await passphrase()(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite),
+      keepSpecialBits: Boolean(o.keepSpecialBits), progress: progressFor(mode()),
     });
-    emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s`);
+    const failed = r.failed.length ? `\n${r.failed.length} not restored:\n${r.failed.map((f) => `  ${f.path}: ${f.error}`).join("\n")}` : "";
+    emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s${failed}`);
+    // Partial success, as for backup: every other entry was restored.
+    if (r.failed.length) process.exitCode = EXIT.partial;
   });
 
 program

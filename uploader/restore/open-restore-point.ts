@@ -33,7 +33,10 @@ export interface OpenedRestorePoint {
 
 export function damaged(err: unknown, what: string): CliError {
   const code = err instanceof FormatError ? err.code : "ERROR";
-  return new CliError("NOT_AUTHENTIC", `${what} failed authentication (${code}): refusing to use it`, EXIT.error);
+  // A body that authenticates but does not parse (a duplicate, a `..` path) was signed by a
+  // device: say what is wrong with it.
+  const why = err instanceof FormatError && code === "BAD_MANIFEST" ? `: ${err.message}` : "";
+  return new CliError("NOT_AUTHENTIC", `${what} failed authentication (${code}${why}): refusing to use it`, EXIT.error);
 }
 
 /** `workers`: how many threads open chunks (0: the calling thread does). */

@@ -1,15 +1,17 @@
 // FileWriter (restore's disk side): writes land at their offsets whatever order they finish in, a
-// file takes its final name, mode and time only when complete, memory in flight stays bounded, and
-// a failure surfaces on the next call and from settle(), after which nothing runs on.
+// file takes its final name, mode and time only when complete, memory in flight stays bounded; one
+// failing file is reported and leaves nothing behind while the others are written; a planted link
+// at the final name is replaced, never written through; runs of zeros stay holes.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FileWriter, type FileToWrite } from "../../../uploader/restore/file-writer.ts";
 
 const MTIME_SEC = 1_577_934_245.678;
+const MiB = 1024 * 1024;
 
 describe("FileWriter", () => {
   let dir: string;
@@ -20,12 +22,9 @@ describe("FileWriter", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const fileIn = (sub: string, name: string, mode = 0o640): FileToWrite => ({
-    dest: path.join(dir, sub, name),
-    partial: path.join(dir, sub, `.${name}.partial`),
-    mode,
-    mtimeSec: MTIME_SEC,
-  });
+  const fileIn = (sub: string, name: string, mode = 0o640): FileToWrite => ({ dir: path.join(dir, sub), name, mode, mtimeSec: MTIME_SEC });
+  const dest = (f: FileToWrite) => path.join(f.dir, f.name);
+  const temps = async (sub: string) => (await readdir(path.join(dir, sub))).filter((n) => n.startsWith(".ds-"));
 
   it("writes files piece by piece, then renames them with their mode and time", async () => {
     await mkdir(path.join(dir, "ok"));
@@ -38,51 +37,102 @@ describe("FileWriter", () => {
       await writer.begin(file);
       for (const p of pieces) await writer.write(p);
       await writer.end();
-      expected.set(file.dest, Buffer.concat(pieces));
+      expected.set(dest(file), Buffer.concat(pieces));
     }
     const empty = fileIn("ok", "empty.txt");
     await writer.begin(empty);
     await writer.end();
-    expected.set(empty.dest, Buffer.alloc(0));
-    await writer.settle();
+    expected.set(dest(empty), Buffer.alloc(0));
+    assert.deepEqual(await writer.settle(), []);
 
-    for (const [dest, data] of expected) {
-      assert.deepEqual(await readFile(dest), data, dest);
-      const st = await stat(dest);
+    for (const [file, data] of expected) {
+      assert.deepEqual(await readFile(file), data, file);
+      const st = await stat(file);
       assert.ok(Math.abs(st.mtimeMs - MTIME_SEC * 1000) < 0.01, `mtime ${st.mtimeMs}`);
     }
     assert.equal((await stat(path.join(dir, "ok", "f0.bin"))).mode & 0o777, 0o644);
     assert.equal((await stat(path.join(dir, "ok", "f1.bin"))).mode & 0o777, 0o600);
-    assert.deepEqual((await readdir(path.join(dir, "ok"))).filter((n) => n.includes("partial")), [], "no partial file left");
+    assert.deepEqual(await temps("ok"), [], "no temporary file left");
   });
 
-  it("leaves a file that was never ended under its partial name, closed", async () => {
+  it("writes a 255-byte name through a short temporary name", async () => {
+    await mkdir(path.join(dir, "long"));
+    const writer = new FileWriter({ maxWriteBytes: 1 << 20, maxFinishing: 1 });
+    const file = fileIn("long", `${"é".repeat(125)}x.jpg`); // 2 * 125 + 5 bytes
+    assert.equal(Buffer.byteLength(file.name), 255);
+    await writer.begin(file);
+    await writer.write(Buffer.from("long name"));
+    await writer.end();
+    assert.deepEqual(await writer.settle(), []);
+    assert.equal(await readFile(dest(file), "utf8"), "long name");
+  });
+
+  it("removes a file that was never ended", async () => {
     await mkdir(path.join(dir, "open"));
     const writer = new FileWriter({ maxWriteBytes: 1 << 20, maxFinishing: 4 });
     const file = fileIn("open", "half.bin");
     await writer.begin(file);
     await writer.write(Buffer.from("half of it"));
+    assert.equal((await temps("open")).length, 1);
     await writer.settle();
-    assert.equal((await readFile(file.partial)).toString(), "half of it");
-    await assert.rejects(stat(file.dest), { code: "ENOENT" });
+    await assert.rejects(stat(dest(file)), { code: "ENOENT" });
+    assert.deepEqual(await temps("open"), []);
   });
 
-  it("reports a failed finish on the next call and from settle()", async () => {
+  it("reports a failed file from settle() and writes the others", async () => {
     await mkdir(path.join(dir, "fail"));
+    await mkdir(path.join(dir, "fail", "a-folder.bin"));
     const writer = new FileWriter({ maxWriteBytes: 1 << 20, maxFinishing: 1 });
-    // The final name's folder does not exist: the rename fails after the bytes were written.
-    const doomed = { ...fileIn("fail", "a.bin"), dest: path.join(dir, "fail", "missing", "a.bin") };
+    // A folder has the final name: the rename fails after the bytes were written.
+    const doomed = fileIn("fail", "a-folder.bin");
     await writer.begin(doomed);
     await writer.write(Buffer.from("abc"));
     await writer.end();
-    // With one finishing slot, b's end() waits for a's finish to settle; b is complete, so it is finished.
     await writer.begin(fileIn("fail", "b.bin"));
     await writer.write(Buffer.from("def"));
     await writer.end();
-    await assert.rejects(writer.settle(), { code: "ENOENT" });
-    await assert.rejects(writer.begin(fileIn("fail", "c.bin")), { code: "ENOENT" }, "later calls fail too");
-    assert.equal((await readFile(path.join(dir, "fail", "b.bin"))).toString(), "def");
-    assert.equal((await readFile(doomed.partial)).toString(), "abc", "the failed file stays partial");
+    // A folder that does not exist: begin() itself fails, the writer goes on.
+    await assert.rejects(writer.begin(fileIn("fail/missing", "c.bin")), { code: "ENOENT" });
+    await writer.begin(fileIn("fail", "d.bin"));
+    await writer.end();
+    const failed = await writer.settle();
+    assert.deepEqual(failed.map((f) => [f.file.name, (f.err as NodeJS.ErrnoException).code]), [["a-folder.bin", "EISDIR"]]);
+    assert.equal(await readFile(path.join(dir, "fail", "b.bin"), "utf8"), "def");
+    assert.equal((await readFile(path.join(dir, "fail", "d.bin"))).length, 0);
+    assert.deepEqual(await temps("fail"), [], "the failed file left nothing behind");
+  });
+
+  it("replaces a planted link at the final name without writing through it", async () => {
+    await mkdir(path.join(dir, "planted"));
+    const outside = path.join(dir, "outside.txt");
+    await writeFile(outside, "precious");
+    await symlink(outside, path.join(dir, "planted", "f.txt"));
+    const writer = new FileWriter({ maxWriteBytes: 1 << 20, maxFinishing: 1 });
+    await writer.begin(fileIn("planted", "f.txt"));
+    await writer.write(Buffer.from("restored"));
+    await writer.end();
+    assert.deepEqual(await writer.settle(), []);
+    assert.equal(await readFile(outside, "utf8"), "precious");
+    assert.ok((await lstat(path.join(dir, "planted", "f.txt"))).isFile());
+    assert.equal(await readFile(path.join(dir, "planted", "f.txt"), "utf8"), "restored");
+    await assert.rejects(readlink(path.join(dir, "planted", "f.txt")), { code: "EINVAL" });
+  });
+
+  it("leaves chunks of zeros as holes and keeps the size", async () => {
+    await mkdir(path.join(dir, "sparse"));
+    const given: Buffer[] = [];
+    const sparse = new FileWriter({ maxWriteBytes: 16 * MiB, maxFinishing: 1, sparse: true, onWritten: (b) => given.push(b) });
+    const pieces = [Buffer.from("head"), Buffer.alloc(4 * MiB), Buffer.alloc(4 * MiB), Buffer.from("tail"), Buffer.alloc(4 * MiB)];
+    await sparse.begin(fileIn("sparse", "image.raw"));
+    for (const p of pieces) await sparse.write(p);
+    await sparse.end();
+    assert.deepEqual(await sparse.settle(), []);
+    assert.equal(given.length, pieces.length, "every buffer is given back, written or not");
+    const file = path.join(dir, "sparse", "image.raw");
+    assert.deepEqual(await readFile(file), Buffer.concat(pieces));
+    const st = await stat(file);
+    assert.equal(st.size, 12 * MiB + 8);
+    assert.ok(st.blocks * 512 < 1 * MiB, `${st.blocks} blocks allocated for 12 MiB mostly zeros`);
   });
 
   it("refuses a second file before the first was ended, and writes without a file", async () => {

@@ -1,0 +1,203 @@
+// Writes a restore point's entries into the target folder, and nothing outside it: restore never
+// reads, writes, deletes or follows anything outside `--to`.
+// - Before anything is written: the whole manifest is checked (entry-checks.ts; a hostile one is
+//   refused), then every selected entry is looked at on disk without following links
+//   (target-tree.ts): files already restored (same size and mtime, or a link with the same
+//   target) are skipped; anything else in the way (a file, or a file or link where a folder
+//   goes) refuses the restore unless --overwrite, which replaces it without following it.
+//   A folder is never replaced: a folder where a file goes fails that file.
+// - Folders first, one component at a time; then files in manifest order, their chunks
+//   downloaded several at a time while earlier files finish (file-writer.ts); symlinks only after
+//   every file, so nothing is ever written below a link restore made; folder modes and times last.
+// - One entry that cannot be restored does not stop the others: it is reported (`failed`) and the
+//   command exits 5. Losing the server, or a hostile manifest, still fails the whole restore.
+// - setuid, setgid and sticky bits are dropped unless `keepSpecialBits`.
+import type { Stats } from "node:fs";
+import { chmod, mkdir, readlink, realpath, utimes } from "node:fs/promises";
+import path from "node:path";
+import type { ManifestEntry } from "../format/index.ts";
+import { CliError, EXIT } from "../errors.ts";
+import type { Progress } from "../progress.ts";
+import { describeError } from "../scanner.ts";
+import { checkEntries, entrySegments } from "./entry-checks.ts";
+import { FileWriter, type FileToWrite } from "./file-writer.ts";
+import { placeSymlink } from "./link-writer.ts";
+import { orderedPrefetch } from "./prefetch.ts";
+import { selectEntries } from "./select.ts";
+import { probeTarget, type ProbeTarget } from "./target-probe.ts";
+import { TargetTree } from "./target-tree.ts";
+
+/** What restore needs of an opened restore point (open-restore-point.ts). */
+export interface RestoreSource {
+  entries: ManifestEntry[];
+  fetchChunk(hex: string): Promise<Buffer>;
+  planFetches(ids: readonly string[]): void;
+  recycle(plain: Buffer): void;
+}
+
+export interface RestoreEntriesOptions {
+  to: string;
+  paths: string[];
+  overwrite: boolean;
+  keepSpecialBits: boolean;
+  progress: Progress;
+  parallel?: number;
+  /** Leave runs of zeros as holes (default true). */
+  sparse?: boolean;
+  /** How the target compares names; default: ask the target (tests inject a case-insensitive one). */
+  probe?: ProbeTarget;
+}
+
+export interface FailedEntry {
+  path: string;
+  error: string;
+}
+
+export interface RestoredEntries {
+  files: number;
+  bytes: number;
+  failed: FailedEntry[];
+}
+
+/**
+ * utimes takes seconds as a double: 1577934245.678 becomes ...677999973 s and the file would read
+ * back one millisecond early. Half a microsecond of bias makes it read back as the stored ms.
+ */
+function fsTime(ms: number): number {
+  return (ms + 0.0005) / 1000;
+}
+
+/** A file with the same size and mtime, or a link with the same target: left by an earlier run. */
+async function alreadyRestored(e: ManifestEntry, existing: Stats, abs: string): Promise<boolean> {
+  if (e.type === "file") return existing.isFile() && existing.size === e.size && Math.abs(existing.mtimeMs - e.mtimeMs) < 1;
+  if (e.type === "symlink") return existing.isSymbolicLink() && (await readlink(abs)) === e.target;
+  return false;
+}
+
+export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOptions): Promise<RestoredEntries> {
+  const to = path.resolve(o.to);
+  await mkdir(to, { recursive: true }); // the user's own path: links in it are the user's choice
+  const tree = new TargetTree(await realpath(to), { overwrite: o.overwrite });
+  const collisions = checkEntries(src.entries, await (o.probe ?? probeTarget)(tree.root));
+  const failed: FailedEntry[] = [];
+  const fail = (p: string, err: unknown) => failed.push({ path: p, error: describeError(err) });
+  const mode = (m: number) => m & (o.keepSpecialBits ? 0o7777 : 0o777);
+
+  const colliding = new Map(collisions.map((c) => [c.path, c.with]));
+  const todo: ManifestEntry[] = [];
+  const conflicts: string[] = [];
+  for (const e of selectEntries(src.entries, o.paths)) {
+    const other = colliding.get(e.path);
+    if (other !== undefined) {
+      // Issue 16: restore it under a reversible, reported name instead.
+      failed.push({ path: e.path, error: `CASE_COLLISION: the same name as ${JSON.stringify(other)} on this target, which ignores case or normalization` });
+      continue;
+    }
+    const segs = entrySegments(e.path);
+    const { blocked, leaf } = await tree.inspect(segs);
+    if (blocked) {
+      if (!o.overwrite) conflicts.push(`${e.path} (${blocked.message})`);
+      else todo.push(e);
+    } else if (!leaf || (e.type === "dir" && leaf.isDirectory())) {
+      todo.push(e);
+    } else if (await alreadyRestored(e, leaf, tree.abs(segs))) {
+      continue;
+    } else if (!o.overwrite) {
+      conflicts.push(e.path);
+    } else if (e.type !== "dir" && leaf.isDirectory()) {
+      failed.push({ path: e.path, error: "EISDIR: a folder is in the way (restore never replaces a folder)" });
+    } else {
+      todo.push(e);
+    }
+  }
+  if (conflicts.length) {
+    throw new CliError("TARGET_EXISTS", `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`, EXIT.error, { conflicts: conflicts.slice(0, 100) });
+  }
+
+  const files = todo.filter((e) => e.type === "file");
+  o.progress.start(files.reduce((n, e) => n + (e.size ?? 0), 0), "restoring");
+  for (const d of todo) {
+    if (d.type !== "dir") continue;
+    const segs = entrySegments(d.path);
+    await tree.ensureDirs(segs, segs.length).catch((err: unknown) => fail(d.path, err));
+  }
+
+  const written = await writeFiles(src, files, tree, o, mode);
+  failed.push(...written.failed);
+
+  // After every file: from here on a link restore made may stand where a path resolves.
+  tree.forget();
+  for (const l of todo) {
+    if (l.type !== "symlink") continue;
+    const segs = entrySegments(l.path);
+    try {
+      const dir = await tree.ensureDirs(segs, segs.length - 1);
+      await placeSymlink(dir, segs.at(-1)!, l.target ?? "", fsTime(l.mtimeMs));
+    } catch (err) {
+      fail(l.path, err);
+    }
+  }
+
+  // Folder modes and times last (deepest first), after their contents stopped changing them.
+  const dirs = todo.filter((e) => e.type === "dir").sort((a, b) => b.path.length - a.path.length);
+  for (const d of dirs) {
+    const segs = entrySegments(d.path);
+    const { leaf } = await tree.inspect(segs);
+    if (!leaf?.isDirectory()) continue; // it failed above, and is reported
+    try {
+      await chmod(tree.abs(segs), mode(d.mode));
+      await utimes(tree.abs(segs), fsTime(d.mtimeMs), fsTime(d.mtimeMs));
+    } catch (err) {
+      fail(d.path, err);
+    }
+  }
+  o.progress.stop();
+  return { files: written.files, bytes: written.bytes, failed };
+}
+
+async function writeFiles(
+  src: RestoreSource, files: ManifestEntry[], tree: TargetTree, o: RestoreEntriesOptions, mode: (m: number) => number,
+): Promise<RestoredEntries> {
+  const order = files.flatMap((f) => f.chunks ?? []);
+  src.planFetches(order);
+  // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
+  const chunks = orderedPrefetch(order, src.fetchChunk, o.parallel ?? 16);
+  // Up to 8 MiB of writes in flight and 4 files syncing in the background (file-writer.ts).
+  const writer = new FileWriter({ maxWriteBytes: 8 * 1024 * 1024, maxFinishing: 4, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain) });
+  const entryOf = new Map<FileToWrite, ManifestEntry>();
+  const failed: FailedEntry[] = [];
+  try {
+    for (const f of files) {
+      const segs = entrySegments(f.path);
+      let begun = false;
+      try {
+        const dir = await tree.ensureDirs(segs, segs.length - 1);
+        const file: FileToWrite = { dir, name: segs.at(-1)!, mode: mode(f.mode), mtimeSec: fsTime(f.mtimeMs) };
+        await writer.begin(file);
+        entryOf.set(file, f);
+        begun = true;
+      } catch (err) {
+        failed.push({ path: f.path, error: describeError(err) });
+      }
+      // A file that could not be begun still takes its chunks from the (ordered) download.
+      for (let i = 0; i < (f.chunks?.length ?? 0); i++) {
+        const plain = await chunks.next();
+        if (begun) await writer.write(plain);
+        else src.recycle(plain);
+        o.progress.advance(plain.length);
+      }
+      if (begun) await writer.end();
+    }
+  } finally {
+    // On a failure of the whole restore (a chunk that cannot be fetched) this closes and removes
+    // the file being written; that error is the one that propagates.
+    for (const { file, err } of await writer.settle()) {
+      const e = entryOf.get(file)!;
+      failed.push({ path: e.path, error: describeError(err) });
+      entryOf.delete(file);
+    }
+  }
+  let bytes = 0;
+  for (const e of entryOf.values()) bytes += e.size ?? 0;
+  return { files: entryOf.size, bytes, failed };
+}

@@ -1,0 +1,92 @@
+// The restore target's folders, checked one component at a time. Node has no openat(), and
+// O_NOFOLLOW covers only the last component of a path: so before restore writes into a folder,
+// every component from the target down to it has been seen by lstat() to be a real directory (not a
+// symlink, not a file), and folders are created with one mkdir() per component, never
+// `recursive: true`, which would follow a planted link. Folders seen once are remembered: restore
+// never removes or replaces a folder, so one stays a folder for the rest of the run; forget()
+// drops what was seen when a phase wants to look again (cheap: one lstat per folder).
+import type { Stats } from "node:fs";
+import { lstat, mkdir, unlink } from "node:fs/promises";
+import path from "node:path";
+
+export class BlockedError extends Error {
+  readonly code = "BLOCKED";
+  constructor(readonly at: string, what: string) {
+    super(`${JSON.stringify(at)} is ${what}, not a folder`);
+    this.name = "BlockedError";
+  }
+}
+
+const kindOf = (st: Stats) => (st.isSymbolicLink() ? "a symlink" : st.isFile() ? "a file" : "not a folder");
+
+const lstatOrNull = (p: string): Promise<Stats | null> =>
+  lstat(p).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return null;
+    throw err;
+  });
+
+export interface Inspection {
+  /** The first parent that is not a folder (a planted link, a file), if any. */
+  blocked: BlockedError | null;
+  /** The entry itself when its parents are all folders (never followed), else null. */
+  leaf: Stats | null;
+}
+
+export class TargetTree {
+  /** Relative paths ("" is the target) seen to be real directories. */
+  private readonly verified = new Set<string>([""]);
+
+  /** `root`: the target, a real directory (its own path may hold links the user chose). */
+  constructor(readonly root: string, private readonly opts: { overwrite: boolean }) {}
+
+  abs(segs: readonly string[]): string {
+    return path.join(this.root, ...segs);
+  }
+
+  /** Looks without changing anything: what restore would find at `segs` and on the way there. */
+  async inspect(segs: readonly string[]): Promise<Inspection> {
+    for (let i = 1; i < segs.length; i++) {
+      const rel = segs.slice(0, i).join("/");
+      if (this.verified.has(rel)) continue;
+      const st = await lstatOrNull(this.abs(segs.slice(0, i)));
+      if (!st) return { blocked: null, leaf: null };
+      if (!st.isDirectory()) return { blocked: new BlockedError(rel, kindOf(st)), leaf: null };
+      this.verified.add(rel);
+    }
+    return { blocked: null, leaf: await lstatOrNull(this.abs(segs)) };
+  }
+
+  /**
+   * Makes the first `depth` components of `segs` real folders and returns the deepest one's path.
+   * A file or link in the way is replaced (unlinked, never followed) with --overwrite, else it
+   * throws BlockedError.
+   */
+  async ensureDirs(segs: readonly string[], depth: number): Promise<string> {
+    for (let i = 1; i <= depth; i++) {
+      const rel = segs.slice(0, i).join("/");
+      if (!this.verified.has(rel)) await this.makeDir(rel, this.abs(segs.slice(0, i)));
+    }
+    return this.abs(segs.slice(0, depth));
+  }
+
+  forget(): void {
+    this.verified.clear();
+    this.verified.add("");
+  }
+
+  private async makeDir(rel: string, abs: string): Promise<void> {
+    const st = await lstatOrNull(abs);
+    if (st && !st.isDirectory()) {
+      if (!this.opts.overwrite) throw new BlockedError(rel, kindOf(st));
+      await unlink(abs);
+    }
+    if (!st || !st.isDirectory()) {
+      await mkdir(abs).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+        const now = await lstat(abs);
+        if (!now.isDirectory()) throw new BlockedError(rel, kindOf(now));
+      });
+    }
+    this.verified.add(rel);
+  }
+}
