@@ -18,7 +18,7 @@ import type { ManifestEntry } from "./manifest.ts";
  */
 export class EntryOrderCheck {
   /** The previous entry's path: one segment per depth, with whether that entry is a folder. */
-  private readonly open: Array<{ bytes: Buffer; text: string | null; dir: boolean }> = [];
+  private readonly open: Array<Segment & { dir: boolean }> = [];
   private byteOrder = true;
   private unitOrder = true;
 
@@ -28,32 +28,64 @@ export class EntryOrderCheck {
     const name = segs[depth - 1]!;
     if (this.open.length < depth - 1) fail(e, "its folder is not an entry before it");
     for (let i = 0; i < depth - 1; i++) {
-      if (!this.open[i]!.bytes.equals(segs[i]!.bytes)) fail(e, "its folder is not an entry before it (entries must be in canonical order)");
+      if (!same(this.open[i]!, segs[i]!)) fail(e, "its folder is not an entry before it (entries must be in canonical order)");
     }
     if (depth > 1 && !this.open[depth - 2]!.dir) fail(e, "its parent is not a folder");
     const prev = this.open[depth - 1];
     if (prev) {
-      if (Buffer.compare(prev.bytes, name.bytes) >= 0) this.byteOrder = false;
+      if (compare(prev, name) >= 0) this.byteOrder = false;
       if (prev.text === null || name.text === null || !(prev.text < name.text)) this.unitOrder = false;
     }
     if (e.pathBytes) this.unitOrder = false;
     if (!this.byteOrder && !this.unitOrder) {
-      fail(e, `it is not strictly after ${JSON.stringify(prev?.text ?? prev?.bytes.toString() ?? "")} (canonical order; no duplicates)`);
+      fail(e, `it is not strictly after ${JSON.stringify(prev ? (prev.text ?? bytesOf(prev).toString()) : "")} (canonical order; no duplicates)`);
     }
     this.open.length = depth - 1;
-    this.open.push({ ...name, dir: e.type === "dir" });
+    this.open.push({ text: name.text, bytes: name.bytes, dir: e.type === "dir" });
   }
+}
+
+/** A path segment: its text (null for a byte path) and bytes, the latter made only when compared. */
+interface Segment {
+  text: string | null;
+  bytes: Buffer | null;
 }
 
 const SLASH = 0x2f;
 
-function segments(e: ManifestEntry): Array<{ bytes: Buffer; text: string | null }> {
-  if (!e.pathBytes) return e.path.split("/").map((text) => ({ bytes: Buffer.from(text, "utf8"), text }));
-  const out: Array<{ bytes: Buffer; text: string | null }> = [];
+const bytesOf = (s: Segment): Buffer => (s.bytes ??= Buffer.from(s.text!, "utf8"));
+// Well-formed strings are equal exactly when their UTF-8 bytes are.
+const same = (a: Segment, b: Segment): boolean => (a.text !== null && b.text !== null ? a.text === b.text : bytesOf(a).equals(bytesOf(b)));
+
+const compare = (a: Segment, b: Segment): number =>
+  a.text !== null && b.text !== null ? compareUtf8(a.text, b.text) : Buffer.compare(bytesOf(a), bytesOf(b));
+
+/**
+ * The byte order of two strings' UTF-8 forms (= code point order), without encoding them: code
+ * units order differently only where surrogates (D800-DFFF, characters above U+FFFF) meet
+ * E000-FFFF, so those two ranges swap places before comparing (ICU's "code point order fix-up").
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) return fixUp(x) - fixUp(y);
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+const fixUp = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 : unit + 0x2000);
+
+function segments(e: ManifestEntry): Segment[] {
+  if (!e.pathBytes) return e.path.split("/").map((text) => ({ text, bytes: null }));
+  const out: Segment[] = [];
   let start = 0;
   for (let i = 0; i <= e.pathBytes.length; i++) {
     if (i < e.pathBytes.length && e.pathBytes[i] !== SLASH) continue;
-    out.push({ bytes: e.pathBytes.subarray(start, i), text: null });
+    out.push({ text: null, bytes: e.pathBytes.subarray(start, i) });
     start = i + 1;
   }
   return out;

@@ -79,11 +79,19 @@ export function validatePathBytes(bytes: Uint8Array, shown: string): void {
   }
 }
 
-/** A path written as text: the same rules, and it must have a UTF-8 form (no lone surrogate). */
+/**
+ * A path written as text: the same rules (on a well-formed string, '/', '.' and NUL are the
+ * same characters as bytes), and it must have a UTF-8 form: no lone surrogate.
+ */
 export function validatePath(path: unknown): string {
   if (typeof path !== "string" || path.length === 0) return bad("path must be a non-empty string");
   if (LONE_SURROGATE.test(path)) bad(`path ${JSON.stringify(path)} is not well-formed Unicode`);
-  validatePathBytes(Buffer.from(path, "utf8"), path);
+  if (path.includes("\0")) return bad(`path ${JSON.stringify(path)} contains NUL`);
+  if (path.startsWith("/")) return bad(`absolute path ${JSON.stringify(path)}`);
+  for (const seg of path.split("/")) {
+    if (seg === "") return bad(`empty segment in ${JSON.stringify(path)}`);
+    if (seg === "." || seg === "..") return bad(`'${seg}' segment in ${JSON.stringify(path)}`);
+  }
   return path;
 }
 
@@ -156,7 +164,8 @@ export function validateEntry(raw: unknown): ManifestEntry {
   const { path } = name;
   if (!isUint(e.mode) || e.mode > 0o177777) return bad(`bad mode for ${path}`);
   if (typeof e.mtimeMs !== "number" || !Number.isFinite(e.mtimeMs)) return bad(`bad mtimeMs for ${path}`);
-  const base = { ...name, type: e.type as EntryType, mode: e.mode, mtimeMs: e.mtimeMs };
+  const base: ManifestEntry = { path, type: e.type as EntryType, mode: e.mode, mtimeMs: e.mtimeMs };
+  if (name.pathBytes) base.pathBytes = name.pathBytes;
   const noTarget = e.target === undefined && e.targetBytes === undefined;
   switch (e.type) {
     case "file": {

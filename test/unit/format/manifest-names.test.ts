@@ -5,6 +5,7 @@ import {
   EntryOrderCheck, FormatError, decodeEntries, encodeEntries, entryPathBytes, entryTargetBytes, pathFromBytes, targetFromBytes,
   type ManifestEntry,
 } from "../../../uploader/format/index.ts";
+import { compareUtf8 } from "../../../uploader/format/entry-order.ts";
 import { decodeEntriesBeforeByteNames } from "./fixtures/reader-before-byte-names.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;
@@ -110,6 +111,16 @@ describe("canonical entry order", () => {
   // order puts U+FF01 first, JavaScript's string order (code units) U+1F600.
   const fullwidth = "d/\uff01.jpg";
   const emoji = "d/\u{1f600}.jpg";
+
+  it("compares text names as their UTF-8 bytes without encoding them", () => {
+    const chars = ["a", "b", "é", "\u07ff", "\ud7ff", "\ue000", "\uff01", "\uffff", "\u{10000}", "\u{1f600}", "\u{10ffff}"];
+    const sign = (n: number) => Math.sign(n);
+    for (let i = 0; i < 5000; i++) {
+      const pick = () => Array.from({ length: 1 + (i % 4) }, () => chars[Math.floor(Math.random() * chars.length)]).join("");
+      const [x, y] = [pick(), pick()];
+      assert.equal(sign(compareUtf8(x, y)), sign(Buffer.compare(Buffer.from(x), Buffer.from(y))), `${x} ${y}`);
+    }
+  });
 
   it("is what encodeEntries writes and decodeEntries reads: bytes, not UTF-16 code units", () => {
     const entries = [dir("d"), file(fullwidth), file(emoji)];
