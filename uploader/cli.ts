@@ -63,7 +63,9 @@ program
     const r = await withBackupLock(env.home, { wait: true, onWait }, () =>
       runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), progress: progressFor(mode()) }));
     const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
-    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged), ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
+    // FIFOs, sockets and devices hold no data: counted, never a reason for exit 5.
+    const special = r.special ? `, ${r.special} special files (FIFOs, sockets, devices) not backed up` : "";
+    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged)${special}, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
     // Partial success: the restore point exists but lacks the skipped files.
     if (r.skipped.length) process.exitCode = EXIT.partial;
   });

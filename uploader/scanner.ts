@@ -1,17 +1,29 @@
-// Walks the backup arguments into a flat, sorted list of entries. Each argument becomes a
-// top-level entry named by its base name (`/a/b/src` -> `src/...`, `C:\Photos` -> `Photos/...`).
-// Symbolic links are recorded as links (never followed); empty folders are kept. A folder that
-// cannot be listed is reported as skipped; the rest of the tree is still backed up.
+// Walks the backup arguments into a flat list of entries in the manifest's canonical order
+// (parent before child, siblings by name bytes: FORMAT.md §6). Each argument becomes a top-level
+// entry named by its base name (`/a/b/src` -> `src/...`, `C:\Photos` -> `Photos/...`). Symbolic
+// links are recorded as links (never followed); empty folders are kept; hard links are backed up
+// as separate files (their chunks dedup). FIFOs, sockets and devices hold no data: they are
+// counted, not backed up. A folder that cannot be listed is reported as skipped; the rest of the
+// tree is still backed up.
+//
+// Names are bytes on POSIX: folders are listed as bytes, and a path with a name that is not valid
+// UTF-8 is opened by its bytes (a Buffer path) and stored as bytes, never decoded and re-encoded
+// (which gives another name, and ENOENT). Only one folder's names are held at a time.
 import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
+import { isUtf8 } from "node:buffer";
 import { usage } from "./errors.ts";
 
 export interface ScannedEntry {
-  /** Absolute path on this PC. */
-  abs: string;
-  /** '/'-separated path inside the restore point. */
+  /** Path on this PC: a string, or the raw bytes when a name on it is not valid UTF-8. */
+  abs: string | Buffer;
+  /** A unique string for `abs` (the file cache's key): abs itself, or `<root><sep>\0<base64 of the rest>`. */
+  key: string;
+  /** '/'-separated path inside the restore point; a display form (U+FFFD) when `pathBytes` is set. */
   path: string;
+  /** The exact bytes of `path`, only when they are not valid UTF-8. */
+  pathBytes?: Buffer;
   type: "file" | "dir" | "symlink";
   stat: Stats;
 }
@@ -26,6 +38,35 @@ export interface ScanResult {
   skipped: Skipped[];
   /** Absolute paths of the arguments. */
   roots: string[];
+  /** FIFOs, sockets and device files met (not backed up, not an error). */
+  special: number;
+}
+
+/** Where the walk is: the on-disk path and the path in the restore point, as text or bytes. */
+interface Place {
+  root: string;
+  abs: string | Buffer;
+  rel: string;
+  relBytes?: Buffer;
+}
+
+const SLASH = Buffer.from("/");
+const SEP = Buffer.from(path.sep);
+
+function childOf(p: Place, name: Buffer): Place {
+  if (typeof p.abs === "string" && !p.relBytes && isUtf8(name)) {
+    const text = name.toString("utf8");
+    return { root: p.root, abs: path.join(p.abs, text), rel: `${p.rel}/${text}` };
+  }
+  const relBytes = Buffer.concat([p.relBytes ?? Buffer.from(p.rel, "utf8"), SLASH, name]);
+  return { root: p.root, abs: Buffer.concat([Buffer.from(p.abs), SEP, name]), rel: relBytes.toString("utf8"), relBytes };
+}
+
+function entry(p: Place, type: ScannedEntry["type"], stat: Stats): ScannedEntry {
+  if (typeof p.abs === "string") return { abs: p.abs, key: p.abs, path: p.rel, type, stat };
+  // NUL never occurs in a real path, so this key cannot be another file's; it stays under the root.
+  const rest = p.abs.subarray(Buffer.byteLength(p.root) + SEP.length).toString("base64");
+  return { abs: p.abs, key: `${p.root}${path.sep}\0${rest}`, path: p.rel, ...(p.relBytes ? { pathBytes: p.relBytes } : {}), type, stat };
 }
 
 export function topLevelName(arg: string): string {
@@ -48,40 +89,42 @@ export async function scan(args: string[]): Promise<ScanResult> {
     if (other !== undefined) throw usage(`"${other}" and "${arg}" would both be stored as "${name}"`);
     names.set(name, arg);
   }
-  const result: ScanResult = { entries: [], skipped: [], roots: [] };
-  for (const [name, arg] of [...names].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const result: ScanResult = { entries: [], skipped: [], roots: [], special: 0 };
+  const byBytes = ([a]: [string, string], [b]: [string, string]) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  for (const [name, arg] of [...names].sort(byBytes)) {
     const abs = path.resolve(arg);
     const stat = await lstat(abs).catch(() => {
       throw usage(`cannot read "${arg}": no such file or folder`);
     });
     result.roots.push(abs);
-    await walk(abs, name, stat, result);
+    await walk({ root: abs, abs, rel: name }, stat, result);
   }
   return result;
 }
 
-async function walk(abs: string, rel: string, stat: Stats, out: ScanResult): Promise<void> {
+async function walk(at: Place, stat: Stats, out: ScanResult): Promise<void> {
   if (stat.isSymbolicLink()) {
-    out.entries.push({ abs, path: rel, type: "symlink", stat });
+    out.entries.push(entry(at, "symlink", stat));
   } else if (stat.isFile()) {
-    out.entries.push({ abs, path: rel, type: "file", stat });
+    out.entries.push(entry(at, "file", stat));
   } else if (stat.isDirectory()) {
-    let names: string[];
+    let names: Buffer[];
     try {
-      names = (await readdir(abs)).sort();
+      names = (await readdir(at.abs, { encoding: "buffer" })).sort(Buffer.compare);
     } catch (err) {
-      out.skipped.push({ path: rel, error: describeError(err) });
+      out.skipped.push({ path: at.rel, error: describeError(err) });
       return;
     }
-    out.entries.push({ abs, path: rel, type: "dir", stat });
+    out.entries.push(entry(at, "dir", stat));
     for (const name of names) {
-      const child = path.join(abs, name);
-      const st = await lstat(child).catch((err: unknown) => {
-        out.skipped.push({ path: `${rel}/${name}`, error: describeError(err) });
+      const child = childOf(at, name);
+      const st = await lstat(child.abs).catch((err: unknown) => {
+        out.skipped.push({ path: child.rel, error: describeError(err) });
         return null;
       });
-      if (st) await walk(child, `${rel}/${name}`, st, out);
+      if (st) await walk(child, st, out);
     }
+  } else {
+    out.special++;
   }
-  // Sockets, FIFOs and devices are not backed up: they hold no data.
 }

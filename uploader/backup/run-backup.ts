@@ -7,7 +7,7 @@ import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
-import { chunkerParamsFor, newSessionKey, type ManifestEntry, type ManifestStats } from "../format/index.ts";
+import { chunkerParamsFor, newSessionKey, targetFromBytes, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { describeError, scan, type Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
@@ -42,6 +42,8 @@ export interface BackupResult {
   /** Files not read because the cache says they are unchanged. */
   filesUnchanged: number;
   skipped: Skipped[];
+  /** FIFOs, sockets and device files met and not backed up (they hold no data; not an error). */
+  special: number;
   durationMs: number;
 }
 
@@ -82,16 +84,17 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
 
   try {
     for (const e of scanned.entries) {
-      const base = { path: e.path, mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
+      const name = e.pathBytes ? { path: e.path, pathBytes: e.pathBytes } : { path: e.path };
+      const base = { ...name, mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
       if (e.type === "dir") {
         stats.dirs++;
         entries.push({ ...base, type: "dir" });
       } else if (e.type === "symlink") {
         stats.symlinks++;
-        entries.push({ ...base, type: "symlink", target: await readlink(e.abs) });
+        entries.push({ ...base, type: "symlink", ...targetFromBytes(await readlink(e.abs, { encoding: "buffer" })) });
       } else {
         let size: number;
-        let chunks = cache.lookup(e.abs, e.stat);
+        let chunks = cache.lookup(e.key, e.stat);
         if (chunks) {
           for (const hex of chunks) sink.reference(hex);
           size = e.stat.size;
@@ -111,7 +114,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
           const ids = await Promise.all(read.chunks.map((c) => c.hex));
           chunks = ids;
           // Journal the file once all its chunks are stored: a killed run resumes after it.
-          journaled.push(Promise.all(read.chunks.map((c) => c.stored)).then(() => cache.record(e.abs, e.stat, ids), () => undefined));
+          journaled.push(Promise.all(read.chunks.map((c) => c.stored)).then(() => cache.record(e.key, e.stat, ids), () => undefined));
         }
         stats.files++;
         stats.bytes += size;
@@ -136,6 +139,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       chunksSentDirect: api.transfers.directChunks,
       filesUnchanged,
       skipped,
+      special: scanned.special,
       durationMs: Date.now() - started,
     };
   } finally {

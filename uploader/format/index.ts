@@ -26,8 +26,11 @@ export {
   publicKeyToRaw, type KeyKind,
 } from "./rawkeys.ts";
 export {
-  decodeEntries, encodeEntries, validateEntry, validatePath, type EntryType, type ManifestEntry,
+  decodeEntries, encodeEntries, entryPathBytes, entryTargetBytes, pathFromBytes, targetFromBytes, utf8OrNull, validateEntry,
+  validatePath, validatePathBytes, type EntryType, type ManifestEntry,
 } from "./manifest.ts";
+export { EntryOrderCheck } from "./entry-order.ts";
+export { CaseCollisions, windowsOriginalName, windowsSafeName } from "./windows-names.ts";
 export {
   bodyDigest, canonicalJson, decodeRoot, encodeRoot, rootSigningBytes, signRoot, verifyBody, verifyRoot,
   MAX_SKIPPED_IN_ROOT, type ManifestRoot, type ManifestStats, type SkippedEntry, type UnsignedManifestRoot,

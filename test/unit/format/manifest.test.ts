@@ -11,9 +11,9 @@ const ID = "ab".repeat(32);
 
 const entries: ManifestEntry[] = [
   { path: "Photos", type: "dir", mode: 0o40755, mtimeMs: 1.5e12 },
-  { path: "Photos/Ünïcødé file.jpg", type: "file", mode: 0o100644, mtimeMs: 1.5e12 + 0.25, size: 5, chunks: [ID] },
   { path: "Photos/empty", type: "file", mode: 0o100644, mtimeMs: 0, size: 0, chunks: [] },
   { path: "Photos/link", type: "symlink", mode: 0o120777, mtimeMs: 1, target: "../elsewhere" },
+  { path: "Photos/Ünïcødé file.jpg", type: "file", mode: 0o100644, mtimeMs: 1.5e12 + 0.25, size: 5, chunks: [ID] },
 ];
 
 describe("manifest entries", () => {
@@ -35,12 +35,12 @@ describe("manifest entries", () => {
   it("reject malformed entries", () => {
     const bad: unknown[] = [
       { ...entries[0]!, type: "fifo" },
-      { ...entries[1]!, chunks: ["AB".repeat(32)] },
-      { ...entries[1]!, size: -1 },
-      { ...entries[1]!, chunks: undefined },
-      { ...entries[1]!, size: 0 },
+      { ...entries[3]!, chunks: ["AB".repeat(32)] },
+      { ...entries[3]!, size: -1 },
+      { ...entries[3]!, chunks: undefined },
+      { ...entries[3]!, size: 0 },
       { ...entries[0]!, size: 3 },
-      { ...entries[3]!, target: "" },
+      { ...entries[2]!, target: "" },
       { ...entries[0]!, mode: "755" },
       { ...entries[0]!, mtimeMs: null },
     ];
