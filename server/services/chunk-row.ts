@@ -2,7 +2,7 @@
 // as raw SQL with hex in and out: Prisma's query builder costs ~1 ms of API CPU per query under
 // load, and its JS engine cannot pass or read raw bytea.
 import type { Ctx } from "../context.ts";
-import type { Db } from "../db.ts";
+import { Prisma } from "../db.ts";
 
 export interface NewChunkRow {
   studioId: string;
@@ -14,20 +14,26 @@ export interface NewChunkRow {
   offset?: number | null;
 }
 
-/** Where the statements run: the client, or a transaction's client (upload-records.ts). */
-export type Sql = Pick<Db, "$queryRaw" | "$executeRaw">;
-
 /**
  * Claims each id for the studio with this object, unless the studio holds it already: the hex ids
  * whose row was inserted. One INSERT ... ON CONFLICT DO NOTHING for the whole pack, so racing
- * uploads settle in Postgres (the first complete upload wins).
+ * uploads settle in Postgres (the first complete upload wins). `after`: a data-modifying CTE
+ * (`WITH name AS (...)`) run in the same statement, hence atomically (upload-records.ts); when
+ * `gate` names it, the rows go in only if it returned a row.
  */
-export async function insertChunkRows(db: Sql, studioId: string, rows: Array<Omit<NewChunkRow, "studioId">>): Promise<Set<string>> {
-  if (!rows.length) return new Set();
-  const inserted = await db.$queryRaw<Array<{ id: string }>>`
+export async function insertChunkRows(
+  ctx: Ctx,
+  studioId: string,
+  rows: Array<Omit<NewChunkRow, "studioId">>,
+  o: { with?: Prisma.Sql; gate?: string } = {},
+): Promise<Set<string>> {
+  const gate = o.gate ? Prisma.sql`WHERE EXISTS (SELECT 1 FROM ${Prisma.raw(o.gate)})` : Prisma.empty;
+  const inserted = await ctx.db.$queryRaw<Array<{ id: string }>>`
+    ${o.with ?? Prisma.empty}
     INSERT INTO "Chunk" ("studioId", id, size, sha256, "objectKey", "offset", "createdAt")
     SELECT ${studioId}::uuid, decode(t.id, 'hex'), t.size, decode(t.sha, 'hex'), t.key, t.off, now() AT TIME ZONE 'UTC'
     FROM unnest(${rows.map((r) => r.idHex)}::text[], ${rows.map((r) => r.size)}::int[], ${rows.map((r) => r.sha256Hex)}::text[], ${rows.map((r) => r.objectKey)}::text[], ${rows.map((r) => r.offset ?? null)}::int[]) AS t(id, size, sha, key, off)
+    ${gate}
     ON CONFLICT DO NOTHING
     RETURNING encode(id, 'hex') AS id`;
   return new Set(inserted.map((r) => r.id));

@@ -38,11 +38,11 @@ import { faultPoint } from "../faults.ts";
 import { packTableSha256 } from "../http/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
-import { chunkRowOf, insertChunkRows } from "./chunk-row.ts";
+import { chunkRowOf } from "./chunk-row.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";
-import { insertGrant, insertStored, markStored, uploadOf } from "./upload-records.ts";
+import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf } from "./upload-records.ts";
 
 /** Who uploads: the authenticated device, and the upload session (restore point id) it serves. */
 export interface Uploader {
@@ -191,13 +191,12 @@ export async function completePackUpload(ctx: Ctx, who: { studioId: string; devi
     if (up.expired) throw grantExpired();
     const stored = await uploadedSize(ctx, report.key);
     if (stored !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored}`);
-    const inserted = await ctx.db.$transaction(async (tx) => {
-      if (!(await markStored(tx, report.key, who.deviceId))) return null;
-      return insertChunkRows(tx, who.studioId, rowsOf(report.key, report.chunks, offsets));
-    });
-    if (inserted) return settleAll(ctx, who.studioId, report.key, report.chunks, offsets, inserted);
-    // Not moved: expired meanwhile, or a concurrent report of the same upload moved it first.
-    if ((await uploadOf(ctx, report.key))?.state !== "stored") throw grantExpired();
+    const inserted = await markStoredWithChunks(ctx, { objectKey: report.key, deviceId: who.deviceId, studioId: who.studioId }, rowsOf(report.key, report.chunks, offsets));
+    // Nothing inserted: the record moved and every chunk was held already (settled below), or a
+    // concurrent report of the same upload moved it first (its rows name this key), or it did not
+    // move: the grant expired meanwhile.
+    if (inserted.size === 0 && (await uploadOf(ctx, report.key))?.state !== "stored") throw grantExpired();
+    return settleAll(ctx, who.studioId, report.key, report.chunks, offsets, inserted);
   }
   // A retried report of a stored upload: its chunk rows are in (they name this key).
   return settleAll(ctx, who.studioId, report.key, report.chunks, offsets, new Set());
@@ -209,15 +208,12 @@ function rowsOf(key: string, table: PackTable, offsets: number[]) {
   return table.map((c, i) => ({ idHex: c.id, size: c.size, sha256Hex: c.sha256, objectKey: key, offset: offsets[i]! }));
 }
 
-/** Records a relayed pack, already stored, and its chunk rows in one transaction. */
+/** Records a relayed pack, already stored, and its chunk rows in one statement. */
 async function recordRelayed(ctx: Ctx, who: Uploader, obj: { key: string; size: number; sha256: Buffer }, table: PackTable, offsets: number[]): Promise<UploadedResult[]> {
-  const inserted = await ctx.db.$transaction(async (tx) => {
-    await insertStored(tx, {
-      objectKey: obj.key, studioId: who.studioId, deviceId: who.deviceId, sessionId: who.sessionId, size: obj.size,
-      sha256Hex: obj.sha256.toString("hex"), tableSha256Hex: packTableSha256(table).toString("hex"), expiresAt: null,
-    });
-    return insertChunkRows(tx, who.studioId, rowsOf(obj.key, table, offsets));
-  });
+  const inserted = await insertStoredWithChunks(ctx, {
+    objectKey: obj.key, studioId: who.studioId, deviceId: who.deviceId, sessionId: who.sessionId, size: obj.size,
+    sha256Hex: obj.sha256.toString("hex"), tableSha256Hex: packTableSha256(table).toString("hex"), expiresAt: null,
+  }, rowsOf(obj.key, table, offsets));
   return settleAll(ctx, who.studioId, obj.key, table, offsets, inserted);
 }
 

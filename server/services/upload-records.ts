@@ -2,8 +2,13 @@
 // dead), as raw SQL with hex in and out like chunk-row.ts. Every object the API lets a device
 // store gets its row before the device can write it (a grant) or as it is stored (a relayed
 // pack); a report is matched against the row, never against the shape of a key.
+//
+// A record changes state in the statement that inserts its pack's chunk rows (a data-modifying
+// CTE in front of chunk-row.ts's INSERT): atomic without an interactive transaction, whose
+// connection wait and timeout would turn a busy database into 500s, and one round trip.
 import type { Ctx } from "../context.ts";
-import type { Sql } from "./chunk-row.ts";
+import { Prisma } from "../db.ts";
+import { insertChunkRows, type NewChunkRow } from "./chunk-row.ts";
 
 export interface UploadRecord {
   objectKey: string;
@@ -24,16 +29,16 @@ export type ReadUpload = Omit<UploadRecord, "expiresAt"> & { expired: boolean };
 
 /** Records a grant: `deviceId` may PUT this object until `expiresAt`, and then report it. */
 export async function insertGrant(ctx: Ctx, u: NewUpload & { expiresAt: Date }): Promise<void> {
-  await insertUpload(ctx.db, u, "granted");
+  await ctx.db.$executeRaw`${insertUpload(u, "granted")}`;
 }
 
-/** Records a relayed pack as stored (in the transaction that inserts its chunk rows). */
-export async function insertStored(db: Sql, u: NewUpload): Promise<void> {
-  await insertUpload(db, u, "stored");
+/** Records a relayed pack, already stored, together with its chunk rows: the ids inserted. */
+export async function insertStoredWithChunks(ctx: Ctx, u: NewUpload, rows: Array<Omit<NewChunkRow, "studioId">>): Promise<Set<string>> {
+  return insertChunkRows(ctx, u.studioId, rows, { with: Prisma.sql`WITH up AS (${insertUpload(u, "stored")} RETURNING 1)` });
 }
 
-async function insertUpload(db: Sql, u: NewUpload, state: "granted" | "stored"): Promise<void> {
-  await db.$executeRaw`
+function insertUpload(u: NewUpload, state: "granted" | "stored"): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO "Upload" (id, "objectKey", "studioId", "deviceId", "sessionId", size, sha256, "tableSha256", state, "expiresAt", "createdAt", "storedAt", "updatedAt")
     VALUES (gen_random_uuid(), ${u.objectKey}, ${u.studioId}::uuid, ${u.deviceId}::uuid, ${u.sessionId}::uuid, ${u.size},
             decode(${u.sha256Hex}, 'hex'), decode(${u.tableSha256Hex}, 'hex'), ${state}::"UploadState", ${u.expiresAt}::timestamp,
@@ -51,13 +56,15 @@ export async function uploadOf(ctx: Ctx, objectKey: string): Promise<ReadUpload 
 }
 
 /**
- * granted -> stored, for the device it was granted to and only before it expires: true if this
- * call moved it. Run in the transaction that inserts the pack's chunk rows, so a row is stored
- * exactly when its chunks are recorded.
+ * granted -> stored, for the device it was granted to and only before it expires, in the
+ * statement that inserts the pack's chunk rows (only if the record moved): the ids inserted. An
+ * empty answer is either a record that did not move (expired, or moved by a concurrent report of
+ * the same upload) or a pack whose chunks the studio held already: the caller reads the record.
  */
-export async function markStored(db: Sql, objectKey: string, deviceId: string): Promise<boolean> {
-  const n = await db.$executeRaw`
+export async function markStoredWithChunks(ctx: Ctx, o: { objectKey: string; deviceId: string; studioId: string }, rows: Array<Omit<NewChunkRow, "studioId">>): Promise<Set<string>> {
+  const claim = Prisma.sql`WITH claimed AS (
     UPDATE "Upload" SET state = 'stored', "storedAt" = now() AT TIME ZONE 'UTC', "updatedAt" = now() AT TIME ZONE 'UTC'
-    WHERE "objectKey" = ${objectKey} AND "deviceId" = ${deviceId}::uuid AND state = 'granted' AND "expiresAt" > now() AT TIME ZONE 'UTC'`;
-  return n === 1;
+    WHERE "objectKey" = ${o.objectKey} AND "deviceId" = ${o.deviceId}::uuid AND state = 'granted' AND "expiresAt" > now() AT TIME ZONE 'UTC'
+    RETURNING 1)`;
+  return insertChunkRows(ctx, o.studioId, rows, { with: claim, gate: "claimed" });
 }
