@@ -32,11 +32,11 @@ describe("device credentials expire, renew and can be revoked", () => {
   const src = () => path.join(server.dir, "files");
 
   const status = async (token: string) => {
-    const res = await fetch(`${server.url}/v1/restore-points`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${server.url}/v1/restore-points`, { headers: { authorization: `Bearer ${token}`, connection: "close" } });
     return { status: res.status, code: res.ok ? null : ((await res.json()) as { error: { code: string } }).error.code };
   };
   const post = async (route: string, body: unknown) => {
-    const res = await fetch(`${server.url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${route}`, { method: "POST", headers: { "content-type": "application/json", connection: "close" }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
   };
 

@@ -18,7 +18,11 @@ import { ROOT, SERVER_NODE_FLAGS, startServer, type TestServer } from "../suppor
 const CHEAP = { scrypt: { N: 1024, r: 8, p: 1 } };
 
 async function post(server: TestServer, route: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${server.url}${route}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  // A fresh connection each: on a loaded machine a pause between requests (a key derivation)
+  // outlasts the server's keep-alive timeout, and a reused socket would be closed under the request.
+  const res = await fetch(`${server.url}${route}`, {
+    method: "POST", headers: { "content-type": "application/json", connection: "close", ...headers }, body: JSON.stringify(body),
+  });
   return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
 }
 
