@@ -44,6 +44,8 @@ export interface Config {
   integrity: IntegritySettings;
   /** Bearer token required by GET /metrics; null leaves it open (bind it to a private network). */
   metricsToken: string | null;
+  /** Reference pages of a restore point never committed are deleted this long after they were sent. */
+  pendingRefPageTtlMs: number;
 }
 
 export interface IntegritySettings {
@@ -102,6 +104,7 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  PENDING_REF_PAGES_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       jobLockMs: Math.round(e.JOB_LOCK_SECONDS * 1000),
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    pendingRefPageTtlMs: Math.round(e.PENDING_REF_PAGES_TTL_DAYS * 86_400_000),
   };
 }
 
