@@ -51,6 +51,8 @@ export interface Config {
   deviceTokenTtlSeconds: number;
   /** Enrollment and token-renewal requests one client address may make per minute. */
   authRateLimitPerMinute: number;
+  /** Reference pages of a restore point never committed are deleted this long after they were sent. */
+  pendingRefPageTtlMs: number;
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -115,6 +117,7 @@ const schema = z.object({
   TRUST_PROXY: z.string().optional().transform((v, c) => parseTrustProxy(v, c)),
   DEVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(30 * 86_400).default(86_400),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  PENDING_REF_PAGES_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
 });
 
 const PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -206,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     trustProxy: e.TRUST_PROXY,
     deviceTokenTtlSeconds: e.DEVICE_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    pendingRefPageTtlMs: Math.round(e.PENDING_REF_PAGES_TTL_DAYS * 86_400_000),
   };
 }
 

@@ -36,6 +36,13 @@ export const errors = {
   rateLimited: (retryAfterSeconds: number) =>
     new AppError("RATE_LIMITED", 429, "too many requests from this address, retry later", undefined, retryAfterSeconds),
   tooLarge: (message: string) => new AppError("TOO_LARGE", 413, message),
+  /** The same answer whichever studio holds the id: it tells the caller no more than "pick another". */
+  restorePointIdTaken: () =>
+    new AppError("ALREADY_COMMITTED", 409, "this restore point id is already taken: a new restore point needs a new id"),
+  /** Commit (or let expire) the device's pending restore points before starting another. */
+  tooManyPendingRefPages: (limit: number, ttlDays: number) =>
+    new AppError("TOO_MANY_PENDING_REF_PAGES", 409,
+      `this device already holds ${limit} reference pages of restore points it has not committed; they expire ${ttlDays} days after they were sent`),
   integrity: (message: string) => new AppError("INTEGRITY_MISMATCH", 422, message),
   /** 429, not 503: the server is healthy, the caller is over its share (retry after). */
   busy: (retryAfterSeconds: number) =>

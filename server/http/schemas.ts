@@ -11,8 +11,22 @@ export const MAX_CHUNK_OBJECT_BYTES = 4 * 1024 * 1024 + 1024;
 export const MAX_IDS_PER_QUERY = 1000;
 /** Ids per reference page of a restore point commit (32 bytes each: 512 KiB a page). */
 export const MAX_REFS_PER_PAGE = 16384;
-/** Pages per restore point: 4096 x 16384 = 67 M chunks, far beyond any studio. */
-export const MAX_REF_PAGES = 4096;
+/**
+ * Pages per restore point: 256 x 16,384 = 4.2 M chunks, 128 MiB of references. The largest studio
+ * we plan for (20 GB of database backups + 200 GB of photos) is ~450 k chunks at ~512 KiB, 28
+ * pages: this is 9x that, or ~2 TB at 512 KiB chunks. The server checks a commit one page at a
+ * time (services/check-ref-pages.ts), so its own memory does not grow with this bound; what does
+ * is the restore point's `refs` value, built by Postgres (string_agg, 1 GB at most for a bytea)
+ * and read whole by verification, so we keep it well under that. (It was 4096 pages: 2 GiB of
+ * references, more than a bytea can hold.)
+ */
+export const MAX_REF_PAGES = 256;
+/**
+ * Reference pages one device may hold for restore points it has not committed (yet): one
+ * restore point of the largest size plus one abandoned (a backup killed before its commit).
+ * Abandoned pages expire after PENDING_REF_PAGES_TTL_DAYS (services/expire-ref-pages.ts).
+ */
+export const MAX_PENDING_REF_PAGES_PER_DEVICE = 2 * MAX_REF_PAGES;
 
 export const enrollmentLookupBody = z.object({ token: z.string().min(10).max(200) });
 
@@ -109,7 +123,7 @@ export const commitBody = z.object({
   bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   rootChunkId: chunkIdHex,
   refPages: z.number().int().min(1).max(MAX_REF_PAGES),
-  refCount: z.number().int().min(1),
+  refCount: z.number().int().min(1).max(MAX_REF_PAGES * MAX_REFS_PER_PAGE),
   skipped: z.number().int().min(0).max(2 ** 31 - 1).default(0),
 });
 

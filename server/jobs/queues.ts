@@ -22,10 +22,17 @@ export interface ScrubStudioJob {
   slot: number;
 }
 
+/** Housekeeping on the same queue: delete reference pages never committed (tasks/expire-ref-pages.ts). */
+export interface ExpireRefPagesJob {
+  /** floor(time / sweep interval): one run per interval, whichever worker adds it first. */
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
   "scrub-studio": ScrubStudioJob;
+  "expire-ref-pages": ExpireRefPagesJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -35,6 +42,7 @@ export const jobIds = {
   verify: (j: VerifyRestorePointJob) => `verify-${j.restorePointId}-g${j.generation ?? 0}`,
   "scrub-slot": (j: ScrubSlotJob) => `scrub-${j.slot}`,
   "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
+  "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

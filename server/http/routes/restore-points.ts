@@ -1,9 +1,12 @@
-// Restore points: reference pages, commit, list, get (by id or `latest`), all in the caller's studio.
+// Restore points: reference pages, commit, list, get (by id or `latest`), all in the caller's studio:
+// every service below is given the device's studio and looks ids up within it only.
 import express, { Router } from "express";
 import { z } from "zod";
 import type { Ctx } from "../../context.ts";
 import { getKeyset } from "../../services/enrollment.ts";
-import { commitRestorePoint, getRestorePoint, listRestorePoints, putRefPage } from "../../services/restore-points.ts";
+import { commitRestorePoint } from "../../services/commit-restore-point.ts";
+import { putRefPage } from "../../services/ref-pages.ts";
+import { getRestorePoint, listRestorePoints } from "../../services/restore-points.ts";
 import { device } from "../middleware/auth.ts";
 import { presentRestorePoint } from "../presenters.ts";
 import { commitBody, listQuery, MAX_REF_PAGES, MAX_REFS_PER_PAGE, restorePointIdParam } from "../schemas.ts";

@@ -1,0 +1,91 @@
+// The commit of a restore point: atomic, and only when every referenced chunk is stored. The id
+// is chosen (and signed into the manifest) by the uploader, so a commit interrupted after the
+// server applied it can be retried and gets the same answer.
+//
+// Bounded work: the pages are checked one at a time (check-ref-pages.ts), and the `refs` value is
+// built by Postgres from the pending pages (string_agg in page order) in the statement that
+// inserts the restore point and deletes the pages, never concatenated in Node.
+//
+// Ids are one namespace across studios (the primary key), scoped by studio in every lookup: an
+// id committed by another studio gets the answer an id taken in the caller's own studio gets
+// (ALREADY_COMMITTED, "pick another id"), and nothing else about it. The ids are random UUIDs
+// (122 bits), so a caller only meets that answer for an id it already knew.
+import type { Ctx } from "../context.ts";
+import { bytes } from "../db.ts";
+import { errors } from "../errors.ts";
+import { faultPoint } from "../faults.ts";
+import type { CommitBody } from "../http/schemas.ts";
+import { checkRefPages } from "./check-ref-pages.ts";
+import { committedInStudio, type Writer } from "./ref-pages.ts";
+
+export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: string, body: CommitBody): Promise<{ restorePointId: string; created: boolean }> {
+  const rootChunkId = Buffer.from(body.rootChunkId, "hex");
+  const retried = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
+  if (retried !== null) return retried;
+
+  const held = await ctx.db.pendingRefPage.count({ where: { studioId: who.studioId, restorePointId, deviceId: who.deviceId } });
+  if (held !== body.refPages) {
+    throw errors.conflict("REFS_INCOMPLETE", `expected ${body.refPages} reference pages, server holds ${held}`);
+  }
+  const refs = await checkRefPages(ctx, who, restorePointId, body.refPages, rootChunkId);
+  if (refs.count !== body.refCount) throw errors.validation(`refCount is ${body.refCount} but pages hold ${refs.count} ids`);
+  if (!refs.rootListed) throw errors.validation("references must include the manifest root chunk");
+  // A damaged chunk counts as missing: the uploader then re-reads its files and sends it again
+  // (integrity repair), instead of committing a point that is damaged from birth.
+  if (refs.missingCount) {
+    throw errors.conflict("CHUNKS_MISSING", `${refs.missingCount} referenced chunks are not stored`, {
+      missing: refs.missing,
+      missingCount: refs.missingCount,
+    });
+  }
+
+  faultPoint(ctx.config, "commit-before-transaction");
+  const now = new Date();
+  // One statement, so one transaction: the restore point is inserted only if the device's pages
+  // are still the ones checked (same count, same SHA-256 of each page), and the pages are
+  // deleted only if it was inserted. ON CONFLICT: the id is taken (by this studio meanwhile or by
+  // another studio), told apart below.
+  const [result] = await ctx.db.$queryRaw<Array<{ checked: number; inserted: number }>>`
+    WITH agg AS MATERIALIZED (
+      SELECT string_agg(ids, ''::bytea ORDER BY page) AS refs, sha256(string_agg(sha256(ids), ''::bytea ORDER BY page)) AS digest,
+             count(*) AS pages
+      FROM "PendingRefPage"
+      WHERE "studioId" = ${who.studioId}::uuid AND "restorePointId" = ${restorePointId}::uuid AND "deviceId" = ${who.deviceId}::uuid
+    ), checked AS MATERIALIZED (
+      SELECT refs FROM agg WHERE pages = ${body.refPages}::bigint AND digest = ${bytes(refs.digest)}::bytea
+    ), ins AS (
+      INSERT INTO "RestorePoint" (id, "studioId", "deviceId", "createdAt", label, files, skipped, bytes, "rootChunkId", refs, "refCount", "verifyDueAt")
+      SELECT ${restorePointId}::uuid, ${who.studioId}::uuid, ${who.deviceId}::uuid, ${now}::timestamp(3), ${body.label}::text, ${body.files}::int,
+             ${body.skipped}::int, ${BigInt(body.bytes)}::bigint, ${bytes(rootChunkId)}::bytea, refs, ${refs.count}::int, ${now}::timestamp(3)
+      FROM checked
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ), del AS (
+      DELETE FROM "PendingRefPage"
+      WHERE "studioId" = ${who.studioId}::uuid AND "restorePointId" = ${restorePointId}::uuid AND EXISTS (SELECT 1 FROM ins)
+    )
+    SELECT (SELECT count(*) FROM checked)::int AS checked, (SELECT count(*) FROM ins)::int AS inserted`;
+  if (!result?.checked) {
+    throw errors.conflict("REFS_INCOMPLETE", "the reference pages changed while the commit was checked; send them again");
+  }
+  if (!result.inserted) {
+    const again = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
+    if (again !== null) return again; // a concurrent retry of this same commit won
+    await ctx.db.pendingRefPage.deleteMany({ where: { studioId: who.studioId, restorePointId, deviceId: who.deviceId } });
+    throw errors.restorePointIdTaken();
+  }
+  faultPoint(ctx.config, "commit-after-transaction");
+  await ctx.jobs.verifyRestorePoint({ studioId: who.studioId, restorePointId });
+  return { restorePointId, created: true };
+}
+
+/**
+ * A retried commit (same studio, same manifest root) answers as the first one did; another
+ * restore point of the studio under this id is a conflict; null when the studio has none.
+ */
+async function sameCommitDone(ctx: Ctx, who: Writer, restorePointId: string, rootChunkId: Buffer): Promise<{ restorePointId: string; created: false } | null> {
+  const existing = await committedInStudio(ctx, who.studioId, restorePointId);
+  if (!existing) return null;
+  if (Buffer.from(existing.rootChunkId).equals(rootChunkId)) return { restorePointId, created: false };
+  throw errors.restorePointIdTaken();
+}
