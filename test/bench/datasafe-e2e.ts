@@ -5,8 +5,8 @@ import path from "node:path";
 import { newStudio, Pc } from "../support/cli.ts";
 import { authOf, settled } from "../support/integrity.ts";
 import { ROOT, type TestServer } from "../support/server.ts";
-import type { Dataset } from "./dataset.ts";
-import { phase, verifyRestore, type PhaseResult } from "./phase.ts";
+import { phase, type PhaseResult } from "./phase.ts";
+import { verifyRestore, type Dataset } from "./tree.ts";
 import { procCpuSec, procMemory, resetPeakRss, runMeasured } from "./proc.ts";
 import { prefixBytes } from "./s3-env.ts";
 import type { BlobStore } from "../../server/storage/index.ts";
@@ -24,8 +24,8 @@ async function enroll(pc: Pc, token: string, name: string): Promise<void> {
 }
 
 /** A new studio (so nothing dedups against an earlier repetition) with a PC and a "new PC". */
-export async function newDataSafeStudio(server: TestServer, rep: number): Promise<DataSafeStudio> {
-  const studio = await newStudio(server, `Bench Studio ${rep}`);
+export async function newDataSafeStudio(server: TestServer, tag: string): Promise<DataSafeStudio> {
+  const studio = await newStudio(server, `Bench Studio ${tag}`);
   const pc = await Pc.create(server);
   const newPc = await Pc.create(server);
   await enroll(pc, await studio.token(), "front-desk");
