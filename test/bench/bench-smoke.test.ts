@@ -10,7 +10,7 @@ import { test } from "node:test";
 import type { BenchReport } from "./report.ts";
 import { ROOT } from "../support/server.ts";
 
-test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, async () => {
+test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "datasafe-bench-smoke-"));
   const json = path.join(dir, "out.json");
   // Under `npm test` S3_* points at the suite's Ceph RGW; without it, skip S3 rather than start
@@ -22,7 +22,7 @@ test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, asyn
   if (!process.env.S3_ENDPOINT) args.push("--no-s3");
   try {
     const code = await new Promise<number>((resolve, reject) => {
-      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], signal: t.signal });
       let err = "";
       p.stderr.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
       p.stdout.resume();
