@@ -22,7 +22,9 @@ test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, asyn
   if (!process.env.S3_ENDPOINT) args.push("--no-s3");
   try {
     const code = await new Promise<number>((resolve, reject) => {
-      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], signal: t.signal });
+      // Its own process group: a timed-out test stops the bench and the servers it started.
+      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      t.signal.addEventListener("abort", () => { try { process.kill(-p.pid!, "SIGTERM"); } catch { /* already gone */ } }, { once: true });
       let err = "";
       p.stderr.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
       p.stdout.resume();
