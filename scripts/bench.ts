@@ -1,6 +1,10 @@
 // `npm run bench`: every performance figure of issue 6 in one command, as ratios measured in
 // one run on this machine (see test/bench/). Flags:
-//   --size MiB          synthetic studio tree size (default 256)
+//   --scenario a,b      end-to-end scenarios: studio (database backup + large photos, --size),
+//                       photos (photo library of --files small files), dumps (database dumps, --size);
+//                       default studio,photos
+//   --size MiB          synthetic studio / dumps tree size (default 256)
+//   --files N           photo library file count (default 20000)
 //   --reps N            repetitions of the end-to-end runs, stage timings and ingest rounds; medians reported (3)
 //   --json FILE         where to write all figures (bench-results/latest.json)
 //   --clients N --chunks-per-client N   ingest load (50 x 6)
@@ -14,7 +18,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generate } from "../test/bench/dataset.ts";
-import { CEPH, runE2E, type E2EReport } from "../test/bench/e2e.ts";
+import { runE2E, type E2EReport } from "../test/bench/e2e.ts";
+import { parseScenarios, scenario } from "../test/bench/scenarios.ts";
 import { localRawStore, measureIngest, type IngestReport } from "../test/bench/ingest.ts";
 import { measureLookup, type LookupReport } from "../test/bench/lookup.ts";
 import { machine } from "../test/bench/machine.ts";
@@ -28,7 +33,9 @@ import { ROOT, startServer, type TestServer } from "../test/support/server.ts";
 
 const { values: a } = parseArgs({
   options: {
+    scenario: { type: "string", default: "studio,photos" },
     size: { type: "string", default: "256" },
+    files: { type: "string", default: "20000" },
     reps: { type: "string", default: "3" },
     json: { type: "string", default: path.join(ROOT, "bench-results", "latest.json") },
     clients: { type: "string", default: "50" },
@@ -47,6 +54,8 @@ const num = (k: string, v: string | undefined) => {
   return n;
 };
 const sizeMiB = num("size", a.size);
+const files = Math.round(num("files", a.files));
+const scenarios = parseScenarios(a.scenario);
 const reps = Math.round(num("reps", a.reps));
 const only = new Set(a.only.split(","));
 const lookupStudios = a["full-lookup"] ? 10_000 : Math.round(num("lookup-studios", a["lookup-studios"] ?? "1000"));
@@ -55,7 +64,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const started = Date.now();
 const mach = machine();
-log(`bench: ${mach.cores} cores, load average ${mach.loadAvgStart.join(" ")}; tree ${sizeMiB} MiB, ${reps} reps`);
+log(`bench: ${mach.cores} cores, load average ${mach.loadAvgStart.join(" ")}; scenarios ${scenarios.join(",")}, tree ${sizeMiB} MiB, photo library ${files} files, ${reps} reps`);
 const notes: string[] = [];
 const workDir = await mkdtemp(path.join(os.tmpdir(), "datasafe-bench-"));
 // The server accepts device tokens signed with this secret: the bench mints them for seeded devices.
@@ -65,7 +74,7 @@ const s3 = a["no-s3"] || !(only.has("e2e") || only.has("ingest")) ? null : await
 if (!s3 && !a["no-s3"]) notes.push("no S3 server could be started: end to end runs on the local directory store, without restic");
 
 let stages: StagesReport | null = null;
-let e2e: E2EReport | null = null;
+const e2e: E2EReport[] = [];
 const ingest: IngestReport[] = [];
 let lookup: LookupReport | null = null;
 try {
@@ -83,14 +92,17 @@ try {
     const resticVersion = a["no-restic"] || !s3 ? null : await ensureRestic(log, !a["no-install"]);
     if (resticVersion) notes.push(`peer: ${resticVersion}`);
     else if (!a["no-restic"]) notes.push("restic is not available: no peer comparison");
-    log("end to end ...");
-    e2e = await runE2E(main, s3, mainStore, Boolean(resticVersion), { sizeMiB, reps, seed: SEED, workDir, log });
+    for (const name of scenarios) {
+      log(`end to end, ${name} ...`);
+      e2e.push(await runE2E(main, s3, mainStore, Boolean(resticVersion), scenario(name, { sizeMiB, files }), { reps, seed: SEED, workDir, log }));
+    }
   }
   if (only.has("ingest")) {
     const opts = { clients: Math.round(num("clients", a.clients)), chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])), reps, jwtSecret };
     // What the end-to-end runs left (the S3 server's deletions, Postgres's own writes) must not
     // share the cores with the ingest rounds.
-    log(`ingest, local directory store (after ${(await quiesce([...CEPH, "postgres"])).waitedMs} ms waiting for a quiet machine) ...`);
+    const waited = (s3 ? (await quiesce(s3.ceph)).waitedMs : 0) + (await quiesce({ names: ["postgres"] })).waitedMs;
+    log(`ingest, local directory store (after ${waited} ms waiting for a quiet machine) ...`);
     const local = await startServer({ env: { JWT_SECRET: jwtSecret } });
     servers.push(local);
     const raw = await localRawStore(local);
@@ -114,14 +126,14 @@ try {
 }
 
 mach.loadAvgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
-if (e2e) notes.push("end-to-end MiB/s = tree bytes / wall time of the client process (start-up, key derivation and commit included); source files are in the page cache for both tools");
-if (e2e) notes.push("each end-to-end step (either tool) starts once the DataSafe server has verified the restore points it holds: that background re-read would otherwise share the 2 cores with the next step; the server CPU figures stop when the client exits, so they do not include that verification");
-if (e2e) notes.push("server RSS/CPU: the DataSafe server process (API + worker, which verifies each new restore point in the background); restic talks to Ceph directly, so it has no server figures");
+if (e2e.length) notes.push("end-to-end MiB/s = tree bytes / wall time of the client process (start-up, key derivation and commit included); source files are in the page cache for both tools");
+if (e2e.length) notes.push("each end-to-end step (either tool) starts once the DataSafe server has verified the restore points it holds: that background re-read would otherwise share the 2 cores with the next step; the server CPU figures stop when the client exits, so they do not include that verification");
+if (e2e.length) notes.push("server RSS/CPU: the DataSafe server process (API + worker, which verifies each new restore point in the background); restic talks to Ceph directly, so it has no server figures");
 const report: BenchReport = {
   startedAt: new Date(started).toISOString(),
   durationSec: (Date.now() - started) / 1000,
   machine: mach,
-  options: { sizeMiB, reps, lookupStudios, only: [...only].join(",") },
+  options: { scenarios: scenarios.join(","), sizeMiB, files, reps, lookupStudios, only: [...only].join(",") },
   notes,
   stages,
   e2e,

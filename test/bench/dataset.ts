@@ -5,15 +5,11 @@ import { mkdir, open, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PAGE_SIZE, writePage } from "./db-pages.ts";
 import { ByteStream, Rng } from "./prng.ts";
+import type { Dataset } from "./tree.ts";
 
-export interface Dataset {
-  root: string;
-  /** Top-level folders handed to the backup tools. */
-  paths: string[];
+export interface StudioDataset extends Dataset {
   dbFile: string;
   photoFiles: string[];
-  bytes: number;
-  files: number;
 }
 
 const MiB = 1024 * 1024;
@@ -21,7 +17,7 @@ const MiB = 1024 * 1024;
 const DB_SHARE = 0.4;
 
 /** Writes the tree for `sizeMiB` under `root` (replacing it). */
-export async function generate(root: string, sizeMiB: number, seed: string): Promise<Dataset> {
+export async function generate(root: string, sizeMiB: number, seed: string): Promise<StudioDataset> {
   await rm(root, { recursive: true, force: true });
   const dbDir = path.join(root, "Database");
   const photoDir = path.join(root, "Photos");
@@ -31,7 +27,7 @@ export async function generate(root: string, sizeMiB: number, seed: string): Pro
   await writeDb(dbFile, Math.max(PAGE_SIZE, Math.floor((total * DB_SHARE) / PAGE_SIZE) * PAGE_SIZE), `${seed}/db`);
   const photoFiles = await writePhotos(photoDir, total - (await stat(dbFile)).size, `${seed}/photos`);
   const bytes = (await stat(dbFile)).size + (await Promise.all(photoFiles.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
-  return { root, paths: [dbDir, photoDir], dbFile, photoFiles, bytes, files: photoFiles.length + 1 };
+  return { root, paths: [dbDir, photoDir], fileList: [dbFile, ...photoFiles], dbFile, photoFiles, bytes, files: photoFiles.length + 1 };
 }
 
 async function writeDb(file: string, size: number, seed: string): Promise<void> {
@@ -91,7 +87,7 @@ export interface Edits {
  * (new bookings), and the metadata header rewritten in two photos (a rating or keyword written
  * into the file, as photo managers do). Sizes of existing files do not change except the append.
  */
-export async function applyEdits(ds: Dataset, seed: string): Promise<Edits> {
+export async function applyEdits(ds: StudioDataset, seed: string): Promise<Edits> {
   const rng = new Rng(`${seed}/edits`);
   const dbSize = (await stat(ds.dbFile)).size;
   const pages = dbSize / PAGE_SIZE;

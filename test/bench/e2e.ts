@@ -13,19 +13,24 @@ import path from "node:path";
 import type { BlobStore } from "../../server/storage/index.ts";
 import type { TestServer } from "../support/server.ts";
 import { dataSafeBackup, dataSafeRestore, dataSafeSettled, newDataSafeStudio } from "./datasafe-e2e.ts";
-import { applyEdits, generate, type Dataset } from "./dataset.ts";
-import { PHASES, treeDigests, type PhaseName, type PhaseResult } from "./phase.ts";
+import { PHASES, type PhaseName, type PhaseResult } from "./phase.ts";
 import { newResticRepo, resticBackup, resticRestore } from "./restic.ts";
 import { processesCpuSec, quiesce } from "./proc.ts";
 import { deletePrefix, type S3Env } from "./s3-env.ts";
+import type { Scenario, ScenarioName } from "./scenarios.ts";
 import { medianOf, MiB } from "./stats.ts";
+import { treeDigests, type Dataset } from "./tree.ts";
 
 export type Phases = Record<PhaseName, PhaseResult>;
 
-/** The Ceph RGW test server's processes: its CPU is part of what each tool costs the machine. */
-export const CEPH = ["radosgw", "ceph-osd"];
+/** Without an S3 server there is no Ceph to measure or wait for. */
+const NO_CEPH = { names: [] };
 
 export interface E2EReport {
+  scenario: ScenarioName;
+  title: string;
+  /** How this scenario names the incremental step. */
+  incremental: string;
   store: "s3" | "local";
   reps: number;
   treeMiB: number;
@@ -46,15 +51,14 @@ interface Tool {
 }
 
 export interface E2EOptions {
-  sizeMiB: number;
   reps: number;
   seed: string;
   workDir: string;
   log: (line: string) => void;
 }
 
-async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | null, rep: number, workDir: string, withRestic: boolean): Promise<Tool[]> {
-  const studio = await newDataSafeStudio(server, rep);
+async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | null, tag: string, rep: number, workDir: string, withRestic: boolean): Promise<Tool[]> {
+  const studio = await newDataSafeStudio(server, `${tag} ${rep}`);
   const out: Tool[] = [{
     name: "datasafe",
     backup: (ds, label) => dataSafeBackup(server, store, studio, ds, label),
@@ -63,7 +67,7 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
     cleanup: async () => void (store && (await deletePrefix(store, studio.prefix))),
   }];
   if (withRestic && s3 && store) {
-    const repo = await newResticRepo(s3, server.env.S3_BUCKET!, `restic-rep${rep}`, workDir);
+    const repo = await newResticRepo(s3, server.env.S3_BUCKET!, `restic-${tag}-rep${rep}`, workDir);
     out.push({
       name: "restic",
       backup: (ds) => resticBackup(repo, store, ds),
@@ -76,31 +80,35 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
   return rep % 2 ? out.reverse() : out;
 }
 
-export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobStore | null, withRestic: boolean, o: E2EOptions): Promise<E2EReport> {
+export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobStore | null, withRestic: boolean, sc: Scenario, o: E2EOptions): Promise<E2EReport> {
   const runs: E2EReport["runs"] = [];
   let ds!: Dataset;
   let edits = "";
   for (let rep = 0; rep < o.reps; rep++) {
     const work = await mkdtemp(path.join(o.workDir, `e2e-${rep}-`));
     try {
-      ds = await generate(path.join(work, "studio-pc"), o.sizeMiB, o.seed);
-      const ts = await tools(server, s3, store, rep, work, withRestic);
+      const t0 = performance.now();
+      const prepared = await sc.prepare(work, o.seed);
+      ds = prepared.ds;
+      o.log(`  rep ${rep + 1}/${o.reps} ${sc.name}: ${ds.files} files, ${(ds.bytes / MiB).toFixed(0)} MiB generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const ts = await tools(server, s3, store, sc.name, rep, work, withRestic);
       const got: Record<string, Partial<Phases>> = { datasafe: {}, restic: {} };
       const step = async (phase: PhaseName, fn: (t: Tool) => Promise<PhaseResult>) => {
         for (const t of ts) {
           for (const u of ts) await u.settled();
-          await quiesce(CEPH);
-          const store0 = await processesCpuSec(CEPH);
+          // The S3 server's CPU is part of what each tool costs the machine.
+          await quiesce(s3?.ceph ?? NO_CEPH);
+          const store0 = await processesCpuSec(s3?.ceph ?? NO_CEPH);
           const r = await fn(t);
-          const store1 = await processesCpuSec(CEPH);
+          const store1 = await processesCpuSec(s3?.ceph ?? NO_CEPH);
           r.storeCpuSec = store0 === null || store1 === null ? NaN : store1 - store0;
           got[t.name]![phase] = r;
-          o.log(`  rep ${rep + 1}/${o.reps} ${t.name.padEnd(8)} ${phase.padEnd(17)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  ${r.mbps.toFixed(1).padStart(7)} MiB/s`);
+          o.log(`  rep ${rep + 1}/${o.reps} ${sc.name} ${t.name.padEnd(8)} ${phase.padEnd(17)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  ${r.mbps.toFixed(1).padStart(7)} MiB/s`);
         }
       };
       await step("first backup", (t) => t.backup(ds, "first"));
       await step("unchanged re-run", (t) => t.backup(ds, "unchanged"));
-      edits = (await applyEdits(ds, o.seed)).description;
+      edits = await prepared.edit();
       await step("incremental", (t) => t.backup(ds, "incremental"));
       const expected = await treeDigests(ds);
       await step("restore (new PC)", (t) => t.restore(ds, expected));
@@ -115,6 +123,9 @@ export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobSt
     return Object.fromEntries(PHASES.map((p) => [p, medianOf(runs.map((r) => pick(r)![p]))])) as Phases;
   };
   return {
+    scenario: sc.name,
+    title: sc.title,
+    incremental: sc.incremental,
     store: s3 ? "s3" : "local",
     reps: o.reps,
     treeMiB: ds.bytes / MiB,

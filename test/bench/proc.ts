@@ -74,16 +74,27 @@ export function runMeasured(cmd: string, args: string[], opts: { env: NodeJS.Pro
 }
 
 /**
- * CPU seconds used so far by this machine's processes with one of these command names (summed);
- * null when none runs here (an S3 server elsewhere).
+ * Processes by command name and, when given, a string their command line must contain: on a
+ * machine shared with other test suites, several Ceph clusters run at once, and only ours (told
+ * apart by its configuration file) is part of a measurement.
  */
-export async function processesCpuSec(names: readonly string[]): Promise<number | null> {
+export interface ProcMatch {
+  names: readonly string[];
+  cmdline?: string;
+}
+
+/**
+ * CPU seconds used so far by this machine's processes that match (summed); null when none runs
+ * here (an S3 server elsewhere).
+ */
+export async function processesCpuSec(match: ProcMatch): Promise<number | null> {
   let total = 0;
   let found = false;
   for (const pid of await readdir("/proc").catch(() => [] as string[])) {
     if (!/^\d+$/.test(pid)) continue;
     const comm = (await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim();
-    if (!names.includes(comm)) continue;
+    if (!match.names.includes(comm)) continue;
+    if (match.cmdline && !(await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(match.cmdline)) continue;
     const cpu = await procCpuSec(Number(pid));
     if (cpu === null) continue;
     total += cpu;
@@ -94,19 +105,19 @@ export async function processesCpuSec(names: readonly string[]): Promise<number 
 
 /**
  * Before a measurement: no dirty pages left by earlier work (a generated tree, another tool's
- * restore) for the kernel to write back during it, and the processes named (the S3 server, the
+ * restore) for the kernel to write back during it, and the processes matched (the S3 server, the
  * database) done with their own background work (under 6 % of a core over half a second; at
  * most 10 s). Else a measurement pays for what ran before it, and which run came before
  * decides how much.
  */
-export async function quiesce(names: readonly string[]): Promise<{ waitedMs: number }> {
+export async function quiesce(match: ProcMatch): Promise<{ waitedMs: number }> {
   const t0 = Date.now();
   await promisify(execFile)("sync");
   const windowMs = 500;
   while (Date.now() - t0 < 10_000) {
-    const a = await processesCpuSec(names);
+    const a = await processesCpuSec(match);
     await sleep(windowMs);
-    const b = await processesCpuSec(names);
+    const b = await processesCpuSec(match);
     if (a === null || b === null || b - a < (0.06 * windowMs) / 1000) break;
   }
   return { waitedMs: Date.now() - t0 };

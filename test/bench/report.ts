@@ -15,7 +15,8 @@ export interface BenchReport {
   options: Record<string, unknown>;
   notes: string[];
   stages: StagesReport | null;
-  e2e: E2EReport | null;
+  /** One per end-to-end scenario run (`--scenario`), in the order run. */
+  e2e: E2EReport[];
   ingest: IngestReport[];
   lookup: LookupReport | null;
   targets: Target[];
@@ -48,13 +49,12 @@ export function render(r: BenchReport): string {
       table(["stage", "MiB/s", "note"], s.stages.map((x) => [x.name, f(x.mbps, 0), x.note ?? ""])),
       `implied backup pipeline limit (read+chunk+id+compress+encrypt): 1 core ${f(s.limit1Core, 0)} MiB/s, 2 cores ${f(s.limit2Cores, 0)} MiB/s`);
   }
-  if (r.e2e) {
-    const e = r.e2e;
-    out.push("", `2-3. End to end, real CLI processes and server, store ${e.store === "s3" ? "S3 (Ceph RGW)" : "local directory"}, tree ${f(e.treeMiB, 0)} MiB in ${e.files} files, median of ${e.reps}`,
-      `   edits before the incremental run: ${e.edits}`);
+  for (const [i, e] of r.e2e.entries()) {
+    out.push("", `${i ? "" : "2-3. "}End to end, ${e.scenario}: ${e.title}; real CLI processes and server, store ${e.store === "s3" ? "S3 (Ceph RGW)" : "local directory"}, tree ${f(e.treeMiB, 0)} MiB in ${e.files} files, median of ${e.reps}`,
+      `   edits before the ${e.incremental}: ${e.edits}`);
     const rows: string[][] = [];
     for (const p of PHASES) {
-      rows.push([p, "DataSafe", ...phaseCells(e.datasafe[p])]);
+      rows.push([p === "incremental" ? e.incremental : p, "DataSafe", ...phaseCells(e.datasafe[p])]);
       if (e.restic) {
         rows.push(["", "restic", ...phaseCells(e.restic[p])]);
         const d = e.datasafe[p];
@@ -80,6 +80,6 @@ export function render(r: BenchReport): string {
       ]),
       `   plan: ${l.plan.split(" | ").filter((s) => /Scan|Sort Key|Execution/.test(s)).join("; ")}`);
   }
-  out.push("", "Targets (issue 6), ratios from this run", table(["target", "measured", "status"], r.targets.map((t) => [t.target, t.measured, t.status])));
+  out.push("", "Targets (issue 6: studio, ingest, lookup; issue 17: photos, dumps), ratios from this run", table(["target", "measured", "status"], r.targets.map((t) => [t.target, t.measured, t.status])));
   return out.join("\n");
 }

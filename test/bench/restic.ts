@@ -7,8 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { BlobStore } from "../../server/storage/index.ts";
-import type { Dataset } from "./dataset.ts";
-import { phase, verifyRestore, type PhaseResult } from "./phase.ts";
+import { phase, type PhaseResult } from "./phase.ts";
+import { verifyRestore, type Dataset } from "./tree.ts";
 import { runMeasured } from "./proc.ts";
 import { prefixBytes, type S3Env } from "./s3-env.ts";
 

@@ -9,7 +9,7 @@ import {
   Chunker, chunkId, compress, decryptChunk, DecryptKeyring, decompress, encryptChunk, newSessionKey,
   publicKeyToRaw,
 } from "../../uploader/format/index.ts";
-import type { Dataset } from "./dataset.ts";
+import type { StudioDataset } from "./dataset.ts";
 import { median, MiB, mbps } from "./stats.ts";
 
 const gzipAsync = promisify(gzip);
@@ -65,7 +65,7 @@ interface Sample {
 }
 
 /** The sample in the tree's proportions: database first, then photos until it is full. */
-async function loadSample(ds: Dataset, sampleMiB: number): Promise<Sample & { reread: () => Promise<Buffer[]> }> {
+async function loadSample(ds: StudioDataset, sampleMiB: number): Promise<Sample & { reread: () => Promise<Buffer[]> }> {
   const cap = Math.min(sampleMiB * MiB, ds.bytes);
   const sources: Array<{ file: string; bytes: number }> = [];
   let left = cap;
@@ -99,7 +99,7 @@ async function seq<T>(items: T[], fn: (x: T, i: number) => Promise<unknown>): Pr
   for (let i = 0; i < items.length; i++) await fn(items[i]!, i);
 }
 
-export async function measureStages(ds: Dataset, opts: { sampleMiB: number; reps: number }): Promise<StagesReport> {
+export async function measureStages(ds: StudioDataset, opts: { sampleMiB: number; reps: number }): Promise<StagesReport> {
   const sample = await loadSample(ds, opts.sampleMiB);
   const { total } = sample;
   const key = Buffer.alloc(32, 7);
