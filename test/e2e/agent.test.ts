@@ -164,8 +164,9 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   it("holds the time-of-day bandwidth limit within 10 %, and an interactive backup waits for the run", async () => {
     const src = path.join(server.dir, "Photos 2024");
     await mkdir(src, { recursive: true });
-    // 10 MB at 1 MB/s: the run's fixed costs (scan, worker start, commit) stay within a few %.
-    await writeFile(path.join(src, "IMG_0001.jpg"), randomBytes(10_000_000));
+    // 20 MB at 1 MB/s: the run's fixed costs (scan, worker start, commit) stay within a few %,
+    // even on a loaded 2-core CI machine where they reach 1.5 s (10 MB measured 0.87-0.96 MB/s).
+    await writeFile(path.join(src, "IMG_0001.jpg"), randomBytes(20_000_000));
     const other = path.join(server.dir, "before import");
     await mkdir(other, { recursive: true });
     await writeFile(path.join(other, "db.bak"), randomBytes(50_000));
@@ -179,7 +180,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       const done = await agent.waitFor((l) => l.msg === "backup finished", 60_000, "the throttled run");
       const rate = Number(done.bytesUploaded) / (Number(done.durationMs) / 1000);
       process.stdout.write(`# bandwidth: ${Math.round(rate)} bytes/s over ${done.bytesUploaded} bytes with a limit of 1000000\n`);
-      assert.ok(Number(done.bytesUploaded) >= 10_000_000);
+      assert.ok(Number(done.bytesUploaded) >= 20_000_000);
       assert.ok(rate <= 1_100_000 && rate >= 900_000, `rate ${rate} bytes/s`);
 
       const b = await interactive;
