@@ -42,16 +42,6 @@ export function pathProblem(p: unknown): string | null {
   return null;
 }
 
-/** The key under which the target stores a name: equal keys are the same file there. */
-export function foldKey(name: string, traits: Omit<TargetTraits, "windows">): string {
-  let k = name;
-  // toUpperCase().toLowerCase() approximates Unicode full case folding (ß -> ss, ς -> σ); over-
-  // folding only maps a name the target could have held, never misses a collision.
-  if (traits.caseInsensitive) k = k.toUpperCase().toLowerCase();
-  if (traits.normalizationInsensitive || traits.caseInsensitive) k = k.normalize("NFD");
-  return k;
-}
-
 type Kind = "dir" | "file" | "symlink" | "implicit";
 const MAX_LISTED = 20;
 

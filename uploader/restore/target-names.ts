@@ -3,24 +3,29 @@
 // Issue 16: a studio never loses a file to its name, so such a name is written under the
 // reversible mapping of FORMAT.md §6 (format/windows-names.ts) and reported, instead of refused:
 // - on Windows (traits.windows) every segment goes through windowsSafeName() (`con.txt`, `a:b`,
-//   a trailing dot or space, `*?`, bytes that are not UTF-8);
-// - on a target that folds case or normalization, the first name of a folded form in a folder
-//   (manifest order) keeps it; a later one gets its windowsSafeName() form if that differs and is
-//   free, else that form with the `%~N` suffix (N >= 2, the smallest free).
-//   Folders that fold together are no longer merged: each keeps its own entries under its own name.
-// Names are claimed per folder by the key the target compares (entry-checks.ts foldKey, which folds
-// at least what NTFS and APFS fold), on the names actually written, so no two written names are the
-// same file on the target: a link `X` and a folder `x` (`x/authorized_keys`) get two names, and
-// nothing is ever written below a link restore made. windowsOriginalName() of a mapped name gives
-// the stored name back.
+//   a trailing dot or space, `*?`, bytes that are not UTF-8); on a normalization-insensitive
+//   target (APFS, which refuses names that are not UTF-8) a name that is not UTF-8 does too;
+// - on a target that folds case or normalization, names are compared per folder as FORMAT.md §6
+//   says (`toUpperCase(NFC(name))`; NFC alone when only normalization is folded). The first name
+//   of a folded form (manifest order) keeps it; a later one is written as its windowsSafeName()
+//   form if that differs and is free (a stored `a%~2.jpg` must not be read as a suffix), else
+//   that form with the `%~N` suffix (N >= 2, the smallest free). Off Windows the other names stay
+//   as stored (`a:b` is a fine name on a Mac). Folders that fold together are no longer merged:
+//   each keeps its own entries under its own name.
+// Names are claimed on the names actually written, so no two written names are the same file on
+// the target: a link `X` and a folder `x` (`x/authorized_keys`) get two names, and nothing is
+// written below a link restore made. (Were the target to fold more than this key, restore-entries
+// still never writes through a link: links are placed after every file, and every folder is
+// lstat-checked; rename() of a link over a folder fails, and is reported.)
+// windowsOriginalName() of a mapped name gives the stored name back.
 //
 // Order: names are decided over the whole manifest in its order before --path selects, so a
 // partial restore writes the same names a full one does. Memory: one map entry per path prefix
 // (on a folding or Windows target; none otherwise).
 import type { ManifestEntry } from "../format/index.ts";
-import { entryPathBytes, pathFromBytes } from "../format/index.ts";
+import { entryPathBytes, pathFromBytes, utf8OrNull } from "../format/index.ts";
 import { windowsSafeName } from "../format/windows-names.ts";
-import { foldKey, type TargetTraits } from "./entry-checks.ts";
+import type { TargetTraits } from "./entry-checks.ts";
 
 export interface MappedName {
   /** The stored path of the mapped name (display form). */
@@ -42,6 +47,16 @@ export function byteSegments(e: ManifestEntry): Buffer[] {
     start = i + 1;
   }
   return segs;
+}
+
+/**
+ * The key under which a folding target holds a name (FORMAT.md §6): equal keys are treated as the
+ * same file. ECMAScript's full case mapping folds at least what NTFS and APFS fold (ß -> SS);
+ * a false match only costs a suffix.
+ */
+export function nameKey(name: string, traits: Pick<TargetTraits, "caseInsensitive">): string {
+  const nfc = name.normalize("NFC");
+  return traits.caseInsensitive ? nfc.toUpperCase() : nfc;
 }
 
 /** `safe` with the `%~n` suffix before its last dot (unless the dot starts it), as CaseCollisions. */
@@ -91,13 +106,14 @@ export class TargetNames {
   }
 
   private place(parent: string, seg: Buffer): Buffer {
-    const safe = this.traits.windows ? windowsSafeName(seg) : null;
+    const escapeAll = this.traits.windows || (this.traits.normalizationInsensitive && utf8OrNull(seg) === null);
+    const safe = escapeAll ? windowsSafeName(seg) : null;
     const own = safe === null ? seg : Buffer.from(safe, "utf8");
     if (!this.folds) return own;
     let taken = this.taken.get(parent);
     if (!taken) this.taken.set(parent, (taken = new Set()));
     const claim = (name: Buffer) => {
-      const key = foldKey(name.toString("utf8"), this.traits);
+      const key = nameKey(name.toString("utf8"), this.traits);
       if (taken.has(key)) return false;
       taken.add(key);
       return true;

@@ -8,10 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { ManifestEntry } from "../../../uploader/format/index.ts";
-import { checkEntries, foldKey, pathProblem, type TargetTraits } from "../../../uploader/restore/entry-checks.ts";
+import { checkEntries, pathProblem } from "../../../uploader/restore/entry-checks.ts";
 import { probeTarget } from "../../../uploader/restore/target-probe.ts";
 
-const POSIX: TargetTraits = { caseInsensitive: false, normalizationInsensitive: false, windows: false };
 
 const dir = (p: string): ManifestEntry => ({ path: p, type: "dir", mode: 0o755, mtimeMs: 0 });
 const file = (p: string): ManifestEntry => ({ path: p, type: "file", mode: 0o644, mtimeMs: 0, size: 0, chunks: [] });
@@ -61,13 +60,6 @@ describe("restore's manifest checks", () => {
     checkEntries([bytes(file(""), "\xff.txt"), bytes(file(""), "\xfe.txt")]);
     refused([bytes(file(""), "\xff.txt"), bytes(file(""), "\xff.txt")]);
     refused([bytes(link(""), "\xffx"), bytes(file(""), "\xffx/authorized_keys")]);
-  });
-
-  it("folds names as at least NTFS and APFS do", () => {
-    const FOLDING = { caseInsensitive: true, normalizationInsensitive: true };
-    assert.equal(foldKey("STRASSE", FOLDING), foldKey("straße", FOLDING));
-    assert.equal(foldKey("caf\u00e9", FOLDING), foldKey("CAFE\u0301", FOLDING));
-    assert.equal(foldKey("Ab", POSIX), "Ab");
   });
 
   it("probes a Linux target as case-sensitive and leaves nothing behind", async () => {

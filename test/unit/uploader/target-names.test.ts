@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { entryPathBytes, windowsOriginalName, type ManifestEntry } from "../../../uploader/format/index.ts";
-import { foldKey, type TargetTraits } from "../../../uploader/restore/entry-checks.ts";
-import { TargetNames } from "../../../uploader/restore/target-names.ts";
+import type { TargetTraits } from "../../../uploader/restore/entry-checks.ts";
+import { nameKey, TargetNames } from "../../../uploader/restore/target-names.ts";
+
+/** Folds more than any target (and than nameKey): distinct under it is distinct on any target. */
+const strongFold = (name: string) => name.normalize("NFD").toUpperCase().toLowerCase().normalize("NFD");
 
 const POSIX: TargetTraits = { caseInsensitive: false, normalizationInsensitive: false, windows: false };
 const FOLDING: TargetTraits = { caseInsensitive: true, normalizationInsensitive: true, windows: false };
@@ -31,11 +34,26 @@ function assertReversibleAndDistinct(entries: ManifestEntry[], names: TargetName
     const restoredSeg = m.restoredAs.split("/")[depth - 1]!;
     assert.deepEqual(windowsOriginalName(restoredSeg), latin1(storedSeg), `${m.path} -> ${m.restoredAs}`);
   }
-  const keys = entries.map((e) => names.segments(e).map((s) => foldKey(s.toString("utf8"), traits)).join("/"));
+  const keys = entries.map((e) => names.segments(e).map((s) => (traits.caseInsensitive ? strongFold(s.toString("utf8")) : s.toString("utf8").normalize("NFD"))).join("/"));
   assert.equal(new Set(keys).size, keys.length, `written names collide: ${keys.join(", ")}`);
 }
 
 describe("the names restore writes", () => {
+  it("compares names as FORMAT.md §6 says: toUpperCase(NFC(name)), NFC alone without case folding", () => {
+    assert.equal(nameKey("straße", FOLDING), nameKey("STRASSE", FOLDING));
+    assert.equal(nameKey("caf\u00e9", FOLDING), nameKey("CAFE\u0301", FOLDING));
+    assert.equal(nameKey("cafe\u0301", { caseInsensitive: false }), "caf\u00e9");
+    assert.equal(nameKey("Ab", POSIX), "Ab");
+  });
+
+  it("escapes names that are not UTF-8 on a normalization-insensitive target (APFS refuses them)", () => {
+    const apfs: TargetTraits = { caseInsensitive: false, normalizationInsensitive: true, windows: false };
+    const entries = [file(latin1("\xff\xfe.txt")), file("a:b"), file("%FF%FE.txt")];
+    const names = new TargetNames(entries, apfs);
+    assert.deepEqual(entries.map((e) => written(names, e)), ["%FF%FE.txt", "a:b", "%25FF%25FE.txt"]);
+    assertReversibleAndDistinct(entries, names, apfs);
+  });
+
   it("writes the stored bytes on a POSIX target, byte names included, and maps nothing", () => {
     const entries = [file(latin1("\xff\xfe.txt")), file("con.txt"), file("a:b"), file("A.jpg"), file("a.jpg")];
     const names = new TargetNames(entries, POSIX);
@@ -81,7 +99,7 @@ describe("the names restore writes", () => {
     for (const entries of [[link("X"), file("x/authorized_keys")], [file("x/authorized_keys"), link("X")]]) {
       const names = new TargetNames(entries, FOLDING);
       const [a, b] = entries.map((e) => names.segments(e)[0]!.toString());
-      assert.notEqual(foldKey(a!, FOLDING), foldKey(b!, FOLDING), `${a} / ${b}`);
+      assert.notEqual(strongFold(a!), strongFold(b!), `${a} / ${b}`);
       assertReversibleAndDistinct(entries, names, FOLDING);
     }
   });
