@@ -58,12 +58,14 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
   it("refuses a symlink with an entry under it, in either order", async () => {
     const link: CraftedEntry = { path: "evil/x", type: "symlink", target: path.join(outside, ".ssh") };
     const under: CraftedEntry = { path: "evil/x/authorized_keys", data: "ssh-ed25519 AAAA the-attacker\n" };
-    await refusedUntouched([{ path: "evil", type: "dir" }, link, under], ["UNSAFE_MANIFEST"]);
-    await refusedUntouched([{ path: "evil", type: "dir" }, under, link], ["UNSAFE_MANIFEST"]);
+    // The format layer's canonical-order check (entry-order.ts) refuses these first now; restore's
+    // own checks (entry-checks.ts) would refuse them too.
+    await refusedUntouched([{ path: "evil", type: "dir" }, link, under], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
+    await refusedUntouched([{ path: "evil", type: "dir" }, under, link], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
   });
 
   it("refuses an entry under a file", async () => {
-    await refusedUntouched([{ path: "evil", data: "a file" }, { path: "evil/notes.txt", data: "under a file" }], ["UNSAFE_MANIFEST"]);
+    await refusedUntouched([{ path: "evil", data: "a file" }, { path: "evil/notes.txt", data: "under a file" }], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
   });
 
   // The format layer (decodeEntries) refuses these before restore's own checks see them.
@@ -80,8 +82,8 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
     // First restore point: links are legitimate entries, and restore creates them.
     const first = await restoreCrafted([
       { path: "Photos", type: "dir" },
-      { path: "Photos/sub", type: "symlink", target: path.join(outside, ".ssh") },
       { path: "Photos/a.jpg", type: "symlink", target: path.join(outside, "notes.txt") },
+      { path: "Photos/sub", type: "symlink", target: path.join(outside, ".ssh") },
     ], to);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await readlink(path.join(to, "Photos", "sub")), path.join(outside, ".ssh"));
@@ -91,10 +93,10 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
 
     const second: CraftedEntry[] = [
       { path: "Photos", type: "dir" },
-      { path: "Photos/sub", type: "dir" },
-      { path: "Photos/sub/authorized_keys", data: "ssh-ed25519 AAAA the-attacker\n" },
       { path: "Photos/a.jpg", data: "photo a" },
       { path: "Photos/b.jpg", data: "photo b" },
+      { path: "Photos/sub", type: "dir" },
+      { path: "Photos/sub/authorized_keys", data: "ssh-ed25519 AAAA the-attacker\n" },
     ];
     const refused = await restoreCrafted(second, to);
     assert.equal(refused.code, 1, refused.stderr);
