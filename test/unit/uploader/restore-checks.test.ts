@@ -1,5 +1,6 @@
 // Restore's manifest checks (entry-checks.ts): unclean paths, duplicates and entries under a file
-// or a symlink refuse the restore, in either order, compared on the stored bytes; names the target
+// or a symlink, and any entry out of canonical order, refuse the restore (one path's depth of
+// memory, either sibling order: bytes or older UTF-16), compared on the stored bytes; names the target
 // folds together are no concern of these checks (target-names.test.ts maps them); the probe tells
 // a case-sensitive Linux target apart.
 import assert from "node:assert/strict";
@@ -49,15 +50,19 @@ describe("restore's manifest checks", () => {
     refused([link("a", "x"), link("a", "y")]);
   });
 
-  it("accepts a real tree in any order, with names that only differ in case on a case-sensitive target", () => {
+  it("accepts a real tree in canonical order, names that only differ in case included, and refuses other orders", () => {
     const tree = [dir("Photos"), dir("Photos/2024"), file("Photos/2024/A.jpg"), file("Photos/2024/a.jpg"), link("Photos/latest", "../x"), file("Photos/latest-db"), dir("X"), link("x")];
     checkEntries(tree);
-    checkEntries([...tree].reverse());
-    checkEntries([file("a/b/c"), dir("a/b"), dir("a")]); // parents after children
+    refused([...tree].reverse());
+    refused([file("a/b/c"), dir("a/b"), dir("a")]); // parents after children
+    refused([dir("a"), file("a/b/c")]); // a folder that is not an entry
+    // Older bodies: siblings in UTF-16 order (U+FFFD before U+1F600 there, after it in bytes).
+    checkEntries([file("\uFFFD"), file("\u{1F600}")]);
+    checkEntries([file("\u{1F600}"), file("\uFFFD")]);
   });
 
   it("compares byte names as bytes: two names with one display form are two entries", () => {
-    checkEntries([bytes(file(""), "\xff.txt"), bytes(file(""), "\xfe.txt")]);
+    checkEntries([bytes(file(""), "\xfe.txt"), bytes(file(""), "\xff.txt")]);
     refused([bytes(file(""), "\xff.txt"), bytes(file(""), "\xff.txt")]);
     refused([bytes(link(""), "\xffx"), bytes(file(""), "\xffx/authorized_keys")]);
   });

@@ -74,21 +74,25 @@ describe("restoreEntries", () => {
   it("on a case-insensitive target, restores the link X and x/authorized_keys under a mapped name, not through the link", async () => {
     const before = await describeTree(outside);
     const probe = async () => ({ caseInsensitive: true, normalizationInsensitive: true, windows: false });
-    for (const order of ["link first", "file first"]) {
+    // Canonical order puts `X` before `x` (bytes); `ss` before `ß` (upper case: SS) gives the other order.
+    const cases = [
+      { link: "X", folder: "x", mapped: { path: "x", restoredAs: "x%~2" }, linkAt: "X", folderAt: "x%~2" },
+      { link: "\u00df", folder: "ss", mapped: { path: "\u00df", restoredAs: "\u00df%~2" }, linkAt: "\u00df%~2", folderAt: "ss" },
+    ];
+    for (const c of cases) {
       const to = target();
-      const specs: Spec[] = [{ path: "X", type: "symlink", target: path.join(outside, ".ssh") }, { path: "x/authorized_keys", data: "restored" }, { path: "fine.txt", data: "ok" }];
-      if (order === "file first") specs.reverse();
+      const linkEntry: Spec = { path: c.link, type: "symlink", target: path.join(outside, ".ssh") };
+      const folder: Spec[] = [{ path: c.folder, type: "dir" }, { path: `${c.folder}/authorized_keys`, data: "restored" }];
+      const fine: Spec = { path: "fine.txt", data: "ok" };
+      const specs: Spec[] = c.link === "X" ? [linkEntry, fine, ...folder] : [fine, ...folder, linkEntry];
       const r = await restore(source(specs), to, { probe });
-      assert.deepEqual(r.failed, [], order);
-      const [kept, mapped] = order === "link first" ? ["X", "x%~2"] : ["x", "X%~2"];
-      assert.deepEqual(r.mapped, [{ path: order === "link first" ? "x" : "X", restoredAs: mapped }], order);
-      const linkName = order === "link first" ? kept : mapped;
-      const dirName = order === "link first" ? mapped : kept;
-      assert.equal(await readlink(path.join(to, linkName)), path.join(outside, ".ssh"));
-      assert.ok((await lstat(path.join(to, dirName))).isDirectory());
-      assert.equal(await readFile(path.join(to, dirName, "authorized_keys"), "utf8"), "restored");
+      assert.deepEqual(r.failed, [], c.link);
+      assert.deepEqual(r.mapped, [c.mapped]);
+      assert.equal(await readlink(path.join(to, c.linkAt)), path.join(outside, ".ssh"));
+      assert.ok((await lstat(path.join(to, c.folderAt))).isDirectory());
+      assert.equal(await readFile(path.join(to, c.folderAt, "authorized_keys"), "utf8"), "restored");
       assert.equal(await readFile(path.join(to, "fine.txt"), "utf8"), "ok");
-      assert.deepEqual(windowsOriginalName(r.mapped[0]!.restoredAs).toString(), r.mapped[0]!.path);
+      assert.equal(windowsOriginalName(c.mapped.restoredAs).toString(), c.mapped.path);
     }
     assert.deepEqual(await describeTree(outside), before);
   });
@@ -96,11 +100,11 @@ describe("restoreEntries", () => {
   it("on a Windows target (injected), restores names Windows cannot hold under their reported mapping", async () => {
     const to = target();
     const probe = async () => ({ caseInsensitive: true, normalizationInsensitive: false, windows: true });
-    const stored = ["con.txt", "a:b", "dot.", "space ", "*?", "A.jpg", "a.jpg", "ok.txt"];
+    const stored = ["*?", "A.jpg", "a.jpg", "a:b", "con.txt", "dot.", "ok.txt", "space "]; // canonical (byte) order
     const r = await restore(source([{ path: "d", type: "dir" }, ...stored.map((n) => ({ path: `d/${n}`, data: n })), { path: latin1("d/\xff\xfe"), data: "bytes" }]), to, { probe });
     assert.deepEqual(r.failed, []);
     assert.equal(r.files, stored.length + 1);
-    assert.deepEqual(r.mapped.map((m) => m.restoredAs), ["d/%63on.txt", "d/a%3Ab", "d/dot%2E", "d/space%20", "d/%2A%3F", "d/a%~2.jpg", "d/%FF%FE"]);
+    assert.deepEqual(r.mapped.map((m) => m.restoredAs), ["d/%2A%3F", "d/a%~2.jpg", "d/a%3Ab", "d/%63on.txt", "d/dot%2E", "d/space%20", "d/%FF%FE"]);
     const names = (await readdir(path.join(to, "d"))).sort();
     assert.deepEqual(names, ["%2A%3F", "%63on.txt", "%FF%FE", "A.jpg", "a%3Ab", "a%~2.jpg", "dot%2E", "ok.txt", "space%20"]);
     for (const n of names) {
@@ -113,11 +117,11 @@ describe("restoreEntries", () => {
   it("writes byte names and link targets as their exact bytes, and finds them again on a re-run", async () => {
     const to = target();
     const specs: Spec[] = [
-      { path: latin1("\xe9t\xe9"), type: "dir" },
-      { path: latin1("\xe9t\xe9/\xff\xfe.txt"), data: "latin-1" },
-      { path: latin1("\xe9t\xe9/\xfe\xff.txt"), data: "another name with the same display form" },
-      { path: "x", type: "symlink", target: latin1("\xe9t\xe9/\xff\xfe.txt") },
       { path: `${"n".repeat(251)}.txt`, data: "255 bytes" },
+      { path: "x", type: "symlink", target: latin1("\xe9t\xe9/\xff\xfe.txt") },
+      { path: latin1("\xe9t\xe9"), type: "dir" },
+      { path: latin1("\xe9t\xe9/\xfe\xff.txt"), data: "another name with the same display form" },
+      { path: latin1("\xe9t\xe9/\xff\xfe.txt"), data: "latin-1" },
     ];
     const r = await restore(source(specs), to);
     assert.deepEqual(r.failed, []);
@@ -158,7 +162,7 @@ describe("restoreEntries", () => {
     await symlink(path.join(outside, ".ssh", "authorized_keys"), path.join(to, "f"));
     await symlink(path.join(outside, ".ssh", "authorized_keys"), path.join(to, ".f.datasafe-partial"));
     const before = await describeTree(outside);
-    const src = source([{ path: "x", type: "dir" }, { path: "x/authorized_keys", data: "restored" }, { path: "f", data: "restored f" }]);
+    const src = source([{ path: "f", data: "restored f" }, { path: "x", type: "dir" }, { path: "x/authorized_keys", data: "restored" }]);
     await assert.rejects(restore(src, to), { code: "TARGET_EXISTS" });
     const r = await restore(src, to, { overwrite: true });
     assert.deepEqual(r.failed, []);
