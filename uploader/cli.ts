@@ -90,7 +90,7 @@ program
   .description("restore a restore point (needs the passphrase)")
   .argument("<id>", "restore point id, or `latest`")
   .requiredOption("--to <dir>", "folder to restore into (entries appear as DIR/<entry>/...)")
-  .option("--path <path>", "restore only this entry, folder or file (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--path <path>", "restore only this entry, folder or file (repeatable; a name that is not UTF-8 as displayed, each invalid byte as U+FFFD)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option("--overwrite", "replace existing files and links (never writes through a link, never replaces a folder)")
   .option("--keep-special-bits", "keep setuid, setgid and sticky bits (dropped by default)")
   .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean; keepSpecialBits?: boolean }) => {
