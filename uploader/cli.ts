@@ -90,7 +90,7 @@ program
   .description("restore a restore point (needs the passphrase)")
   .argument("<id>", "restore point id, or `latest`")
   .requiredOption("--to <dir>", "folder to restore into (entries appear as DIR/<entry>/...)")
-  .option("--path <path>", "restore only this entry, folder or file (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--path <path>", "restore only this entry, folder or file (repeatable; a name that is not UTF-8 as displayed, each invalid byte as U+FFFD)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option("--overwrite", "replace existing files and links (never writes through a link, never replaces a folder)")
   .option("--keep-special-bits", "keep setuid, setgid and sticky bits (dropped by default)")
   .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean; keepSpecialBits?: boolean }) => {
@@ -100,7 +100,11 @@ program
       keepSpecialBits: Boolean(o.keepSpecialBits), progress: progressFor(mode()),
     });
     const failed = r.failed.length ? `\n${r.failed.length} not restored:\n${r.failed.map((f) => `  ${f.path}: ${f.error}`).join("\n")}` : "";
-    emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s${failed}`);
+    // Not a failure: every file is there, under a name this target can hold (FORMAT.md §6).
+    const shown = r.mapped.slice(0, 50).map((m) => `  ${m.path} -> ${m.restoredAs}`);
+    if (r.mapped.length > shown.length) shown.push(`  (and ${r.mapped.length - shown.length} more: --json lists them all)`);
+    const mapped = r.mapped.length ? `\n${r.mapped.length} names this target cannot hold, restored under another name (FORMAT.md §6):\n${shown.join("\n")}` : "";
+    emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s${mapped}${failed}`);
     // Partial success, as for backup: every other entry was restored.
     if (r.failed.length) process.exitCode = EXIT.partial;
   });

@@ -58,16 +58,14 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
   it("refuses a symlink with an entry under it, in either order", async () => {
     const link: CraftedEntry = { path: "evil/x", type: "symlink", target: path.join(outside, ".ssh") };
     const under: CraftedEntry = { path: "evil/x/authorized_keys", data: "ssh-ed25519 AAAA the-attacker\n" };
-    // The format's order check (a parent must be a folder listed before its children) refuses
-    // these as it decodes the body (NOT_AUTHENTIC); restore's own checks (UNSAFE_MANIFEST,
-    // entry-checks.ts) are the second line, unit-tested in restore-checks.test.ts.
-    const structural = ["NOT_AUTHENTIC", "UNSAFE_MANIFEST"];
-    await refusedUntouched([{ path: "evil", type: "dir" }, link, under], structural);
-    await refusedUntouched([{ path: "evil", type: "dir" }, under, link], structural);
+    // The format layer's canonical-order check (entry-order.ts) refuses these first now; restore's
+    // own checks (entry-checks.ts) would refuse them too.
+    await refusedUntouched([{ path: "evil", type: "dir" }, link, under], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
+    await refusedUntouched([{ path: "evil", type: "dir" }, under, link], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
   });
 
   it("refuses an entry under a file", async () => {
-    await refusedUntouched([{ path: "evil", data: "a file" }, { path: "evil/notes.txt", data: "under a file" }], ["NOT_AUTHENTIC", "UNSAFE_MANIFEST"]);
+    await refusedUntouched([{ path: "evil", data: "a file" }, { path: "evil/notes.txt", data: "under a file" }], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
   });
 
   // The format layer (decodeEntries) refuses these before restore's own checks see them.

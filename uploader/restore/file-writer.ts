@@ -24,16 +24,16 @@
 //   caller stopped early): after it returns, nothing runs on. Call it on every path.
 import { constants } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import path from "node:path";
 import { MAX_CHUNK_SIZE } from "../format/index.ts";
 import { Semaphore } from "../util/semaphore.ts";
+import { joinBytes } from "./fs-path.ts";
 import { tempName } from "./temp-name.ts";
 
 export interface FileToWrite {
   /** The folder it goes in (see the contract). */
-  dir: string;
-  /** Its name in `dir`. */
-  name: string;
+  dir: string | Buffer;
+  /** Its name in `dir` (bytes: a name need not be UTF-8). */
+  name: string | Buffer;
   mode: number;
   /** Set with utimes' seconds (see fsTime in restore-entries.ts). */
   mtimeSec: number;
@@ -46,7 +46,7 @@ export interface FailedFile {
 
 interface Current {
   file: FileToWrite;
-  temp: string;
+  temp: Buffer;
   handle: FileHandle;
   position: number;
   /** Writes not yet done (their results hold the buffers: not kept once done). */
@@ -77,7 +77,7 @@ export class FileWriter {
     if (this.current) throw new Error("FileWriter.begin: the previous file was not ended");
     // O_EXCL: a name that exists (a leftover, a planted file or link) is never opened; try another.
     for (let attempt = 0; ; attempt++) {
-      const temp = path.join(file.dir, tempName());
+      const temp = joinBytes(file.dir, tempName());
       try {
         this.current = { file, temp, handle: await open(temp, CREATE, 0o600), position: 0, writes: new Set(), error: null };
         return;
@@ -149,7 +149,7 @@ export class FileWriter {
         await cur.handle.close();
       }
       if (!complete) return;
-      await rename(cur.temp, path.join(cur.file.dir, cur.file.name));
+      await rename(cur.temp, joinBytes(cur.file.dir, cur.file.name));
       placed = true;
     } finally {
       if (!placed) await unlink(cur.temp).catch(() => undefined);

@@ -1,9 +1,10 @@
 // Writes a restore point's entries into the target folder, and nothing outside it: restore never
 // reads, writes, deletes or follows anything outside `--to`.
 // - Before anything is written: the whole manifest is checked (entry-checks.ts; a hostile one is
-//   refused), then every selected entry is looked at on disk without following links
+//   refused), the names to write are decided (target-names.ts: the stored bytes, or a reversible,
+//   reported mapping where the target cannot hold them), then every selected entry is looked at on disk without following links
 //   (target-tree.ts): files already restored (same size and mtime, or a link with the same
-//   target) are skipped; anything else in the way (a file, or a file or link where a folder
+//   target, compared as bytes) are skipped; anything else in the way (a file, or a file or link where a folder
 //   goes) refuses the restore unless --overwrite, which replaces it without following it.
 //   A folder is never replaced: a folder where a file goes fails that file.
 // - Folders first, one component at a time; then files in manifest order, their chunks
@@ -15,16 +16,17 @@
 import type { Stats } from "node:fs";
 import { chmod, mkdir, readlink, realpath, utimes } from "node:fs/promises";
 import path from "node:path";
-import type { ManifestEntry } from "../format/index.ts";
+import { entryTargetBytes, type ManifestEntry } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { describeError } from "../scanner.ts";
-import { checkEntries, entrySegments } from "./entry-checks.ts";
+import { checkEntries } from "./entry-checks.ts";
 import { FileWriter, type FileToWrite } from "./file-writer.ts";
 import { placeSymlink } from "./link-writer.ts";
 import { orderedPrefetch } from "./prefetch.ts";
 import { selectEntries } from "./select.ts";
 import { probeTarget, type ProbeTarget } from "./target-probe.ts";
+import { TargetNames, type MappedName } from "./target-names.ts";
 import { TargetTree } from "./target-tree.ts";
 
 /** What restore needs of an opened restore point (open-restore-point.ts). */
@@ -44,7 +46,10 @@ export interface RestoreEntriesOptions {
   parallel?: number;
   /** Leave runs of zeros as holes (default true). */
   sparse?: boolean;
-  /** How the target compares names; default: ask the target (tests inject a case-insensitive one). */
+  /**
+   * How the target compares names and whether Windows name rules apply; default: ask the target
+   * and the platform (tests inject a case-insensitive or a Windows one).
+   */
   probe?: ProbeTarget;
 }
 
@@ -57,6 +62,8 @@ export interface RestoredEntries {
   files: number;
   bytes: number;
   failed: FailedEntry[];
+  /** Names the target cannot hold, restored under another name (target-names.ts). */
+  mapped: MappedName[];
 }
 
 /**
@@ -68,32 +75,28 @@ function fsTime(ms: number): number {
 }
 
 /** A file with the same size and mtime, or a link with the same target: left by an earlier run. */
-async function alreadyRestored(e: ManifestEntry, existing: Stats, abs: string): Promise<boolean> {
+async function alreadyRestored(e: ManifestEntry, existing: Stats, abs: Buffer): Promise<boolean> {
   if (e.type === "file") return existing.isFile() && existing.size === e.size && Math.abs(existing.mtimeMs - e.mtimeMs) < 1;
-  if (e.type === "symlink") return existing.isSymbolicLink() && (await readlink(abs)) === e.target;
+  if (e.type === "symlink") return existing.isSymbolicLink() && (await readlink(abs, { encoding: "buffer" })).equals(entryTargetBytes(e));
   return false;
 }
 
 export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOptions): Promise<RestoredEntries> {
   const to = path.resolve(o.to);
   await mkdir(to, { recursive: true }); // the user's own path: links in it are the user's choice
-  const tree = new TargetTree(await realpath(to), { overwrite: o.overwrite });
-  const collisions = checkEntries(src.entries, await (o.probe ?? probeTarget)(tree.root));
+  const root = await realpath(to, { encoding: "buffer" });
+  const tree = new TargetTree(root, { overwrite: o.overwrite });
+  checkEntries(src.entries);
+  const names = new TargetNames(src.entries, await (o.probe ?? probeTarget)(root.toString()));
   const failed: FailedEntry[] = [];
   const fail = (p: string, err: unknown) => failed.push({ path: p, error: describeError(err) });
   const mode = (m: number) => m & (o.keepSpecialBits ? 0o7777 : 0o777);
 
-  const colliding = new Map(collisions.map((c) => [c.path, c.with]));
   const todo: ManifestEntry[] = [];
   const conflicts: string[] = [];
-  for (const e of selectEntries(src.entries, o.paths)) {
-    const other = colliding.get(e.path);
-    if (other !== undefined) {
-      // Issue 16: restore it under a reversible, reported name instead.
-      failed.push({ path: e.path, error: `CASE_COLLISION: the same name as ${JSON.stringify(other)} on this target, which ignores case or normalization` });
-      continue;
-    }
-    const segs = entrySegments(e.path);
+  const selected = selectEntries(src.entries, o.paths);
+  for (const e of selected) {
+    const segs = names.segments(e);
     const { blocked, leaf } = await tree.inspect(segs);
     if (blocked) {
       if (!o.overwrite) conflicts.push(`${e.path} (${blocked.message})`);
@@ -118,21 +121,21 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   o.progress.start(files.reduce((n, e) => n + (e.size ?? 0), 0), "restoring");
   for (const d of todo) {
     if (d.type !== "dir") continue;
-    const segs = entrySegments(d.path);
+    const segs = names.segments(d);
     await tree.ensureDirs(segs, segs.length).catch((err: unknown) => fail(d.path, err));
   }
 
-  const written = await writeFiles(src, files, tree, o, mode);
+  const written = await writeFiles(src, files, tree, names, o, mode);
   failed.push(...written.failed);
 
   // After every file: from here on a link restore made may stand where a path resolves.
   tree.forget();
   for (const l of todo) {
     if (l.type !== "symlink") continue;
-    const segs = entrySegments(l.path);
+    const segs = names.segments(l);
     try {
       const dir = await tree.ensureDirs(segs, segs.length - 1);
-      await placeSymlink(dir, segs.at(-1)!, l.target ?? "", fsTime(l.mtimeMs));
+      await placeSymlink(dir, segs.at(-1)!, entryTargetBytes(l), fsTime(l.mtimeMs));
     } catch (err) {
       fail(l.path, err);
     }
@@ -141,7 +144,7 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   // Folder modes and times last (deepest first), after their contents stopped changing them.
   const dirs = todo.filter((e) => e.type === "dir").sort((a, b) => b.path.length - a.path.length);
   for (const d of dirs) {
-    const segs = entrySegments(d.path);
+    const segs = names.segments(d);
     const { leaf } = await tree.inspect(segs);
     if (!leaf?.isDirectory()) continue; // it failed above, and is reported
     try {
@@ -152,12 +155,23 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
     }
   }
   o.progress.stop();
-  return { files: written.files, bytes: written.bytes, failed };
+  return { files: written.files, bytes: written.bytes, failed, mapped: o.paths.length ? mappedIn(names.mapped, selected) : names.mapped };
+}
+
+/** The mappings of the names a --path restore selected (or lie on the way to them). */
+function mappedIn(all: MappedName[], selected: ManifestEntry[]): MappedName[] {
+  if (all.length === 0) return all;
+  const prefixes = new Set<string>();
+  for (const e of selected) {
+    const segs = e.path.split("/");
+    for (let i = 1; i <= segs.length; i++) prefixes.add(segs.slice(0, i).join("/"));
+  }
+  return all.filter((m) => prefixes.has(m.path));
 }
 
 async function writeFiles(
-  src: RestoreSource, files: ManifestEntry[], tree: TargetTree, o: RestoreEntriesOptions, mode: (m: number) => number,
-): Promise<RestoredEntries> {
+  src: RestoreSource, files: ManifestEntry[], tree: TargetTree, names: TargetNames, o: RestoreEntriesOptions, mode: (m: number) => number,
+): Promise<Omit<RestoredEntries, "mapped">> {
   const order = files.flatMap((f) => f.chunks ?? []);
   src.planFetches(order);
   // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
@@ -168,7 +182,7 @@ async function writeFiles(
   const failed: FailedEntry[] = [];
   try {
     for (const f of files) {
-      const segs = entrySegments(f.path);
+      const segs = names.segments(f);
       let begun = false;
       try {
         const dir = await tree.ensureDirs(segs, segs.length - 1);

@@ -2,8 +2,9 @@
 // DIR/<entry>/... (restore-entries.ts: what is checked, in which order, and what is never
 // followed). Each file goes to a temporary name and is renamed once complete and synced, so an
 // interrupted restore can be run again: files already restored (same size and mtime) are skipped,
-// other existing files are refused unless --overwrite. Files that cannot be written are reported
-// and the others restored (exit 5).
+// other existing files are refused unless --overwrite, and the temporary files a killed run left
+// are removed. Files that cannot be written are reported and the others restored (exit 5); names
+// the target cannot hold are restored under a reversible mapping and reported (exit 0).
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import type { Progress } from "../progress.ts";
@@ -11,6 +12,7 @@ import type { DeviceState } from "../state.ts";
 import { defaultPoolSize } from "../backup/crypto-pool.ts";
 import { openRestorePoint } from "./open-restore-point.ts";
 import { restoreEntries, type FailedEntry } from "./restore-entries.ts";
+import type { MappedName } from "./target-names.ts";
 import type { ProbeTarget } from "./target-probe.ts";
 
 export interface RestoreOptions {
@@ -33,6 +35,8 @@ export interface RestoreResult {
   bytes: number;
   /** Entries not restored, with the reason; the others were. */
   failed: FailedEntry[];
+  /** Names the target cannot hold (Windows, case collisions), restored under their mapping. */
+  mapped: MappedName[];
   /** Chunks read straight from the bucket (presigned GET) and through the API. */
   chunksDirect: number;
   chunksRelayed: number;

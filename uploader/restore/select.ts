@@ -1,5 +1,10 @@
 // `--path P` selects an entry and everything below it, in the restore point's namespace
 // (`Photos/2024/a.jpg`, `Photos/2024`, `Photos`). A path that matches nothing is an error.
+// A name that is not UTF-8 is matched by its display form (`entry.path`: each invalid byte shown
+// as U+FFFD, as restore and backup print it), because a command line is text: Node decodes argv
+// as UTF-8 and cannot hand over the bytes. A display form shared by several byte names selects
+// them all. For every UTF-8 name the display form is its bytes. The stored name is matched, not
+// a mapped one (target-names.ts).
 import type { ManifestEntry } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
 

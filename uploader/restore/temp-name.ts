@@ -18,3 +18,10 @@ export function tempName(): string {
   return `.ds-${out}`;
 }
 
+
+/** The exact names tempName() gives (`name` as bytes), and the probe's (target-probe.ts). */
+const TEMP = /^\.ds-[a-z2-7]{12}(?:-\xc3\xa9)?$/;
+
+export function isTempName(name: Buffer): boolean {
+  return name.length <= 19 && TEMP.test(name.toString("latin1"));
+}

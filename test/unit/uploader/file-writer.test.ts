@@ -23,7 +23,7 @@ describe("FileWriter", () => {
   });
 
   const fileIn = (sub: string, name: string, mode = 0o640): FileToWrite => ({ dir: path.join(dir, sub), name, mode, mtimeSec: MTIME_SEC });
-  const dest = (f: FileToWrite) => path.join(f.dir, f.name);
+  const dest = (f: FileToWrite) => path.join(String(f.dir), String(f.name));
   const temps = async (sub: string) => (await readdir(path.join(dir, sub))).filter((n) => n.startsWith(".ds-"));
 
   it("writes files piece by piece, then renames them with their mode and time", async () => {

@@ -1,24 +1,27 @@
 // Restore's manifest checks (entry-checks.ts): unclean paths, duplicates and entries under a file
-// or a symlink refuse the restore, in either order; names the target folds together (case, NFC/NFD)
-// are reported per entry; the probe tells a case-sensitive Linux target apart.
+// or a symlink, and any entry out of canonical order, refuse the restore (one path's depth of
+// memory, either sibling order: bytes or older UTF-16), compared on the stored bytes; names the target
+// folds together are no concern of these checks (target-names.test.ts maps them); the probe tells
+// a case-sensitive Linux target apart.
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { ManifestEntry } from "../../../uploader/format/index.ts";
-import { checkEntries, foldKey, pathProblem, type TargetTraits } from "../../../uploader/restore/entry-checks.ts";
+import { checkEntries, pathProblem } from "../../../uploader/restore/entry-checks.ts";
 import { probeTarget } from "../../../uploader/restore/target-probe.ts";
 
-const POSIX: TargetTraits = { caseInsensitive: false, normalizationInsensitive: false, windows: false };
-const FOLDING: TargetTraits = { caseInsensitive: true, normalizationInsensitive: true, windows: false };
 
 const dir = (p: string): ManifestEntry => ({ path: p, type: "dir", mode: 0o755, mtimeMs: 0 });
 const file = (p: string): ManifestEntry => ({ path: p, type: "file", mode: 0o644, mtimeMs: 0, size: 0, chunks: [] });
 const link = (p: string, target = "/home/u/.ssh"): ManifestEntry => ({ path: p, type: "symlink", mode: 0o777, mtimeMs: 0, target });
 
-const refused = (entries: ManifestEntry[], traits = POSIX) =>
-  assert.throws(() => checkEntries(entries, traits), (err: { code?: string; details?: { problems: string[] } }) => {
+const latin1 = (s: string) => Buffer.from(s, "latin1");
+const bytes = (e: ManifestEntry, b: string): ManifestEntry => ({ ...e, path: latin1(b).toString("utf8"), pathBytes: latin1(b) });
+
+const refused = (entries: ManifestEntry[]) =>
+  assert.throws(() => checkEntries(entries), (err: { code?: string; details?: { problems: string[] } }) => {
     assert.equal(err.code, "UNSAFE_MANIFEST");
     assert.ok(err.details!.problems.length > 0);
     return true;
@@ -27,12 +30,12 @@ const refused = (entries: ManifestEntry[], traits = POSIX) =>
 describe("restore's manifest checks", () => {
   it("refuses paths that are not clean relative paths", () => {
     for (const p of ["", "/etc/passwd", "a/../../b", "..", ".", "a/./b", "a//b", "a/", "a\0b"]) {
-      assert.notEqual(pathProblem(p, POSIX), null, JSON.stringify(p));
+      assert.notEqual(pathProblem(p), null, JSON.stringify(p));
       refused([file(p)]);
     }
-    // Backslash and colon are name bytes on POSIX, separators (or streams) on Windows.
-    assert.equal(pathProblem("a\\b:c", POSIX), null);
-    for (const p of ["a\\..\\..\\b", "C:/x", "a/b:stream"]) assert.notEqual(pathProblem(p, { windows: true }), null, p);
+    // Backslash and colon are name bytes (escaped by the Windows mapping, target-names.ts).
+    assert.equal(pathProblem("C:\\a\\b:c"), null);
+    refused([bytes(file(""), "a/../\xff")]);
   });
 
   it("refuses an entry under a symlink or a file, in either order, and duplicates", () => {
@@ -47,29 +50,21 @@ describe("restore's manifest checks", () => {
     refused([link("a", "x"), link("a", "y")]);
   });
 
-  it("accepts a real tree in any order, with names that only differ in case on a case-sensitive target", () => {
+  it("accepts a real tree in canonical order, names that only differ in case included, and refuses other orders", () => {
     const tree = [dir("Photos"), dir("Photos/2024"), file("Photos/2024/A.jpg"), file("Photos/2024/a.jpg"), link("Photos/latest", "../x"), file("Photos/latest-db"), dir("X"), link("x")];
-    assert.deepEqual(checkEntries(tree, POSIX), []);
-    assert.deepEqual(checkEntries([...tree].reverse(), POSIX), []);
-    assert.deepEqual(checkEntries([file("a/b/c"), dir("a/b"), dir("a")], POSIX), [], "parents after children");
+    checkEntries(tree);
+    refused([...tree].reverse());
+    refused([file("a/b/c"), dir("a/b"), dir("a")]); // parents after children
+    refused([dir("a"), file("a/b/c")]); // a folder that is not an entry
+    // Older bodies: siblings in UTF-16 order (U+FFFD before U+1F600 there, after it in bytes).
+    checkEntries([file("\uFFFD"), file("\u{1F600}")]);
+    checkEntries([file("\u{1F600}"), file("\uFFFD")]);
   });
 
-  it("reports names the target folds together, and what lies under them", () => {
-    const collisions = checkEntries(
-      [link("X"), file("x/authorized_keys"), file("A.jpg"), file("a.jpg"), dir("Photos"), dir("photos"), file("photos/1.jpg"), file("Photos/1.JPG"), file("caf\u00e9"), file("cafe\u0301"), file("STRASSE"), file("straße")],
-      FOLDING,
-    );
-    assert.deepEqual(collisions, [
-      { path: "x/authorized_keys", with: "X" },
-      { path: "a.jpg", with: "A.jpg" },
-      { path: "Photos/1.JPG", with: "photos/1.jpg" },
-      { path: "cafe\u0301", with: "caf\u00e9" },
-      { path: "straße", with: "STRASSE" },
-    ]);
-    // The other order: the folder's files stay, the link that would stand over the folder is reported.
-    assert.deepEqual(checkEntries([file("x/authorized_keys"), link("X")], FOLDING), [{ path: "X", with: "x" }]);
-    assert.deepEqual(checkEntries([file("A"), dir("a"), file("a/b")], FOLDING), [{ path: "a", with: "A" }, { path: "a/b", with: "A" }]);
-    assert.equal(foldKey("Ab", POSIX), "Ab");
+  it("compares byte names as bytes: two names with one display form are two entries", () => {
+    checkEntries([bytes(file(""), "\xfe.txt"), bytes(file(""), "\xff.txt")]);
+    refused([bytes(file(""), "\xff.txt"), bytes(file(""), "\xff.txt")]);
+    refused([bytes(link(""), "\xffx"), bytes(file(""), "\xffx/authorized_keys")]);
   });
 
   it("probes a Linux target as case-sensitive and leaves nothing behind", async () => {
