@@ -76,7 +76,7 @@ export type PackTable = z.infer<typeof packTable>;
 export const relayedPackTable = z.object({ sessionId: sessionIdSchema, chunks: packTable });
 /**
  * POST /v1/packs/upload-url: a presigned PUT for one pack of `size` bytes with this SHA-256, whose
- * table hashes to `tableSha256` (http/pack-table.ts), for the upload session `sessionId`.
+ * table hashes to `tableSha256` (protocol/pack-table.ts), for the upload session `sessionId`.
  */
 export const packUploadUrlBody = z.object({
   size: z.number().int().min(1).max(MAX_PACK_BYTES), sha256: sha256Hex, tableSha256: sha256Hex, sessionId: sessionIdSchema,

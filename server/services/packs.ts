@@ -8,7 +8,7 @@
 // An upload describes its pack with a table (schemas.ts, packTable): the chunks in order, each
 // {id, size, sha256}; chunk i starts where chunk i-1 ends and the sizes add up to the pack's size.
 // Every pack object has an upload record (upload-records.ts, model Upload) naming the device, the
-// upload session, the object's size and SHA-256 and the SHA-256 of its table (http/pack-table.ts).
+// upload session, the object's size and SHA-256 and the SHA-256 of its table (protocol/pack-table.ts).
 //   - relayed (PUT /v1/packs): the API hashes every chunk's bytes against the table, and a pack
 //     with a chunk that does not match is not stored. Where the blob store writes streams (the
 //     local directory), the pack goes to disk as it arrives, hashed on the way (storePackStream),
@@ -35,7 +35,7 @@ import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
-import { packTableSha256 } from "../http/pack-table.ts";
+import { packTableSha256 } from "../../protocol/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf } from "./chunk-row.ts";

@@ -12,7 +12,7 @@ import { authOf, blobStoreOf, healthById, settled, sql, waitFor } from "../suppo
 import { s3MissingReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 import { describeTree, makeStudioTree } from "../support/tree.ts";
-import { packTableSha256 } from "../../server/http/pack-table.ts";
+import { packTableSha256 } from "../../protocol/pack-table.ts";
 
 const skip = s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
 

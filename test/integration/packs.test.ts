@@ -8,7 +8,7 @@ import { readdir } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { packTableSha256 } from "../../server/http/pack-table.ts";
+import { packTableSha256 } from "../../protocol/pack-table.ts";
 import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { authOf, chunkRow, sql, waitFor } from "../support/integrity.ts";

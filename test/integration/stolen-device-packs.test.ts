@@ -14,7 +14,7 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type pg from "pg";
-import { packTableSha256 } from "../../server/http/pack-table.ts";
+import { packTableSha256 } from "../../protocol/pack-table.ts";
 import { admin, enrolledPcs, type Pc } from "../support/cli.ts";
 import { authOf, blobStoreOf, chunkRow, damage, getJson, healthById, refsOf, settled, sql, waitFor, type HealthView } from "../support/integrity.ts";
 import { s3MissingReason } from "../support/s3.ts";

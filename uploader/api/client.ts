@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
 import { CliError } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
-import { packTableSha256 } from "../../server/http/pack-table.ts";
+import { packTableSha256 } from "../../protocol/pack-table.ts";
 import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
 import type { Credentials } from "./credentials.ts";
 import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";

@@ -5,13 +5,19 @@
 //
 // Encoding: for each chunk, in table order, id (32 bytes) || size (u32, big-endian) || sha256
 // (32 bytes); 68 bytes a chunk, nothing else (no count, no separators: the length fixes the count).
-// The uploader may import this file (never the other way round), like schemas.ts.
+// Part of the wire contract (protocol/): server and uploader both import it.
 import { createHash } from "node:crypto";
-import type { PackTable } from "./schemas.ts";
+
+/** One chunk of a pack's table, as both sides hold it (hex id and SHA-256, size in bytes). */
+export interface PackTableEntry {
+  id: string;
+  size: number;
+  sha256: string;
+}
 
 export const PACK_TABLE_ENTRY_BYTES = 68;
 
-export function encodePackTable(table: PackTable): Buffer {
+export function encodePackTable(table: readonly PackTableEntry[]): Buffer {
   const out = Buffer.alloc(table.length * PACK_TABLE_ENTRY_BYTES);
   table.forEach((c, i) => {
     const at = i * PACK_TABLE_ENTRY_BYTES;
@@ -23,6 +29,6 @@ export function encodePackTable(table: PackTable): Buffer {
 }
 
 /** SHA-256 of the table's canonical encoding. */
-export function packTableSha256(table: PackTable): Buffer {
+export function packTableSha256(table: readonly PackTableEntry[]): Buffer {
   return createHash("sha256").update(encodePackTable(table)).digest();
 }
