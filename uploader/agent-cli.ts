@@ -20,7 +20,11 @@ export function registerAgentCommands(program: Command, env: UploaderEnv, mode: 
     .description("back up this folder (or file); --watch also backs up soon after a file in it changes")
     .argument("<path>")
     .option("--watch", "back up when a file here is new or changed and complete (e.g. the database utility's backup folder)")
-    .action(async (p: string, o: { watch?: boolean }) => shown(await addSourceCommand(env.home, p, Boolean(o.watch)), `added source ${p}`));
+    .option("--exclude <pattern>", "leave out what matches this gitignore-style pattern, relative to the source (repeatable; replaces the source's list)", (v: string, acc: string[] | undefined) => [...(acc ?? []), v])
+    .option("--default-excludes", "leave out the default caches and OS files here (the global setting applies otherwise)")
+    .option("--no-default-excludes", "back up the default caches and OS files here too")
+    .action(async (p: string, o: { watch?: boolean; exclude?: string[]; defaultExcludes?: boolean }) =>
+      shown(await addSourceCommand(env.home, p, { watch: Boolean(o.watch), exclude: o.exclude, defaultExcludes: o.defaultExcludes }), `added source ${p}`));
   config
     .command("remove-source")
     .description("stop backing up this folder (restore points keep it)")
@@ -28,7 +32,7 @@ export function registerAgentCommands(program: Command, env: UploaderEnv, mode: 
     .action(async (p: string) => shown(await removeSourceCommand(env.home, p), `removed source ${p}`));
   config
     .command("set")
-    .description("set schedule (cron, e.g. \"0 2 * * *\"), label, bandwidth.limit (e.g. 2MB, unlimited), bandwidth.windows (e.g. 08:00-18:00=2MB), parallelUploads, watch.stableSeconds, watch.pollSeconds, heartbeatSeconds, catchUpDelaySeconds, retry.attempts, retry.baseSeconds, retry.maxSeconds, retentionDays")
+    .description("set schedule (cron, e.g. \"0 2 * * *\"), defaultExcludes (on|off), label, bandwidth.limit (e.g. 2MB, unlimited), bandwidth.windows (e.g. 08:00-18:00=2MB), parallelUploads, watch.stableSeconds, watch.pollSeconds, heartbeatSeconds, catchUpDelaySeconds, retry.attempts, retry.baseSeconds, retry.maxSeconds, retentionDays")
     .argument("<key>")
     .argument("<value>")
     .action(async (k: string, v: string) => shown(await setCommand(env.home, k, v), `set ${k}`));

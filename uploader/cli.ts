@@ -7,6 +7,7 @@ import { emit, fail, progressFor } from "./output.ts";
 import { getPassphrase } from "./passphrase.ts";
 import { enroll } from "./commands/enroll.ts";
 import { runBackup } from "./backup/run-backup.ts";
+import { checkPatterns } from "./backup/excludes.ts";
 import { runRestore } from "./restore/run-restore.ts";
 import { runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
@@ -56,16 +57,21 @@ program
   .argument("<path...>", "files or folders; each becomes a top-level entry named by its base name")
   .option("--label <text>", "a note for this restore point, e.g. \"before import\" (visible to the server and support; names and contents never are)")
   .option("--full-reread", "read every file, even those unchanged since the last backup")
-  .action(async (paths: string[], o: { label?: string; fullReread?: boolean }) => {
+  .option("--exclude <pattern>", "leave out what matches this gitignore-style pattern, relative to each path (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--no-default-excludes", "also back up the caches and OS files left out by default (see `datasafe config show`)")
+  .action(async (paths: string[], o: { label?: string; fullReread?: boolean; exclude: string[]; defaultExcludes: boolean }) => {
+    checkPatterns(o.exclude, "--exclude");
+    const excludes = { defaults: o.defaultExcludes, patterns: o.exclude };
     const state = await loadDeviceState(env.home);
     // One backup at a time per PC: wait for the agent's run (or another backup) to finish.
     const onWait = () => process.stderr.write("datasafe: another backup is running on this PC; waiting for it to finish\n");
     const r = await withBackupLock(env.home, { wait: true, onWait }, () =>
-      runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), progress: progressFor(mode()) }));
+      runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), excludes, progress: progressFor(mode()) }));
     const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
     // FIFOs, sockets and devices hold no data: counted, never a reason for exit 5.
     const special = r.special ? `, ${r.special} special files (FIFOs, sockets, devices) not backed up` : "";
-    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged)${special}, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
+    const excluded = r.excluded ? `, ${r.excluded} excluded` : "";
+    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged)${excluded}${special}, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
     // Partial success: the restore point exists but lacks the skipped files.
     if (r.skipped.length) process.exitCode = EXIT.partial;
   });

@@ -9,10 +9,15 @@
 // Names are bytes on POSIX: folders are listed as bytes, and a path with a name that is not valid
 // UTF-8 is opened by its bytes (a Buffer path) and stored as bytes, never decoded and re-encoded
 // (which gives another name, and ENOENT). Only one folder's names are held at a time.
+//
+// Exclude patterns (backup/excludes.ts) are matched against the path below each argument, in its
+// display form (a name that is not UTF-8 matches through U+FFFD). An excluded folder is not
+// listed at all (caches are where the walk's time goes); excluded entries are only counted.
 import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { isUtf8 } from "node:buffer";
+import { DEFAULT_SPEC, Excluder, type ExcludeSpec } from "./backup/excludes.ts";
 import { usage } from "./errors.ts";
 
 export interface ScannedEntry {
@@ -40,6 +45,8 @@ export interface ScanResult {
   roots: string[];
   /** FIFOs, sockets and device files met (not backed up, not an error). */
   special: number;
+  /** Files and folders left out by exclude patterns (an excluded folder counts once). */
+  excluded: number;
 }
 
 /** Where the walk is: the on-disk path and the path in the restore point, as text or bytes. */
@@ -48,6 +55,9 @@ interface Place {
   abs: string | Buffer;
   rel: string;
   relBytes?: Buffer;
+  excluder: Excluder;
+  /** Length of "<top-level name>/": `rel.slice(cut)` is the path below the argument. */
+  cut: number;
 }
 
 const SLASH = Buffer.from("/");
@@ -56,10 +66,10 @@ const SEP = Buffer.from(path.sep);
 function childOf(p: Place, name: Buffer): Place {
   if (typeof p.abs === "string" && !p.relBytes && isUtf8(name)) {
     const text = name.toString("utf8");
-    return { root: p.root, abs: path.join(p.abs, text), rel: `${p.rel}/${text}` };
+    return { ...p, abs: path.join(p.abs, text), rel: `${p.rel}/${text}` };
   }
   const relBytes = Buffer.concat([p.relBytes ?? Buffer.from(p.rel, "utf8"), SLASH, name]);
-  return { root: p.root, abs: Buffer.concat([Buffer.from(p.abs), SEP, name]), rel: relBytes.toString("utf8"), relBytes };
+  return { ...p, abs: Buffer.concat([Buffer.from(p.abs), SEP, name]), rel: relBytes.toString("utf8"), relBytes };
 }
 
 function entry(p: Place, type: ScannedEntry["type"], stat: Stats): ScannedEntry {
@@ -79,8 +89,15 @@ export function describeError(err: unknown): string {
   return e?.code ? `${e.code}: ${e.message.split(",")[0]}` : String(e?.message ?? err);
 }
 
-export async function scan(args: string[]): Promise<ScanResult> {
+/**
+ * `excludes`: one spec for every argument, or one per argument (same order as `args`); the
+ * default spec (DEFAULT_EXCLUDES only) when not given.
+ */
+export async function scan(args: string[], excludes: ExcludeSpec | readonly ExcludeSpec[] = DEFAULT_SPEC): Promise<ScanResult> {
   if (args.length === 0) throw usage("give at least one file or folder to back up");
+  const specs = Array.isArray(excludes) ? excludes : args.map(() => excludes as ExcludeSpec);
+  if (specs.length !== args.length) throw new Error("scan: one exclude spec per argument");
+  const excluders = new Map(args.map((arg, i) => [arg, new Excluder(specs[i]!)]));
   const names = new Map<string, string>();
   for (const arg of args) {
     const name = topLevelName(arg);
@@ -89,7 +106,7 @@ export async function scan(args: string[]): Promise<ScanResult> {
     if (other !== undefined) throw usage(`"${other}" and "${arg}" would both be stored as "${name}"`);
     names.set(name, arg);
   }
-  const result: ScanResult = { entries: [], skipped: [], roots: [], special: 0 };
+  const result: ScanResult = { entries: [], skipped: [], roots: [], special: 0, excluded: 0 };
   const byBytes = ([a]: [string, string], [b]: [string, string]) => Buffer.compare(Buffer.from(a), Buffer.from(b));
   for (const [name, arg] of [...names].sort(byBytes)) {
     const abs = path.resolve(arg);
@@ -97,7 +114,7 @@ export async function scan(args: string[]): Promise<ScanResult> {
       throw usage(`cannot read "${arg}": no such file or folder`);
     });
     result.roots.push(abs);
-    await walk({ root: abs, abs, rel: name }, stat, result);
+    await walk({ root: abs, abs, rel: name, excluder: excluders.get(arg)!, cut: name.length + 1 }, stat, result);
   }
   return result;
 }
@@ -122,7 +139,9 @@ async function walk(at: Place, stat: Stats, out: ScanResult): Promise<void> {
         out.skipped.push({ path: child.rel, error: describeError(err) });
         return null;
       });
-      if (st) await walk(child, st, out);
+      if (!st) continue;
+      if (child.excluder.excludes(child.rel.slice(child.cut), st.isDirectory())) out.excluded++;
+      else await walk(child, st, out);
     }
   } else {
     out.special++;

@@ -68,7 +68,9 @@ async function measured(server: TestServer, store: BlobStore | null, prefix: str
 
 export async function dataSafeBackup(server: TestServer, store: BlobStore | null, s: DataSafeStudio, ds: Dataset, label: string): Promise<PhaseResult> {
   // No passphrase in the environment: backups never need it (FORMAT.md), and must not ask.
-  const r = await measured(server, store, s.prefix, ds.bytes, s.pc, ["backup", ...ds.paths, "--label", label], { DATASAFE_PASSPHRASE: "" });
+  // --no-default-excludes: the photo library holds Capture One caches, which the defaults leave
+  // out; both tools must back up (and the restore check find) the same bytes.
+  const r = await measured(server, store, s.prefix, ds.bytes, s.pc, ["backup", ...ds.paths, "--label", label, "--no-default-excludes"], { DATASAFE_PASSPHRASE: "" });
   return r.result(Number(r.json.bytesUploaded ?? 0), Number(r.json.chunksUploaded ?? NaN));
 }
 

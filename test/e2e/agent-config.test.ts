@@ -70,6 +70,35 @@ describe("agent configuration and service", { timeout: 60_000 }, () => {
     assert.equal((notEnrolled.json.error as { code: string }).code, "NOT_ENROLLED");
   });
 
+  it("per-source exclude patterns and the default excludes: set, shown, validated by field", async () => {
+    const other = { DATASAFE_HOME: path.join(dir, "home excludes") };
+    const photos = path.join(dir, "Fotos Ausschluss");
+    await mkdir(photos);
+    const add = await ds(["config", "add-source", photos, "--exclude", "*.xmp.bak", "--exclude", "/Exports/", "--no-default-excludes"], other);
+    assert.equal(add.code, 0, add.stderr);
+    assert.deepEqual((add.json.config as { sources: unknown }).sources, [{ path: photos, watch: false, exclude: ["*.xmp.bak", "/Exports/"], defaultExcludes: false }]);
+    assert.ok((add.json.defaultExcludes as string[]).includes("* Previews.lrdata/"), "the defaults are listed for the studio to see");
+    // Re-adding with only --watch keeps the patterns.
+    const watched = await ds(["config", "add-source", photos, "--watch"], other);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.deepEqual((watched.json.config as { sources: unknown }).sources, [{ path: photos, watch: true, exclude: ["*.xmp.bak", "/Exports/"], defaultExcludes: false }]);
+    const off = await ds(["config", "set", "defaultExcludes", "off"], other);
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal((off.json.config as { defaultExcludes: boolean }).defaultExcludes, false);
+
+    const shown = await run("datasafe.js", ["config", "show"], env(other));
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /excludes: no default excludes, "\*\.xmp\.bak", "\/Exports\/"/);
+    assert.match(shown.stdout, /default excludes \(off unless a source says otherwise[^\n]*\n {2}\* Previews\.lrdata\/ .*Thumbs\.db/);
+
+    const bad = await ds(["config", "add-source", photos, "--exclude", "ok", "--exclude", ""], other);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match((bad.json.error as { problems: string[] }).problems[0]!, /^sources\[0\]\.exclude\[1\]: exclude pattern is empty/);
+    const notBool = await ds(["config", "set", "defaultExcludes", "maybe"], other);
+    assert.equal(notBool.code, 2);
+    assert.match((notBool.json.error as { problems: string[] }).problems[0]!, /^defaultExcludes: /);
+  });
+
   it("service install writes a systemd unit that quotes paths with spaces and non-ASCII; uninstall removes it", async () => {
     const unitDir = path.join(dir, "systemd units");
     const r = await ds(["service", "install"], { DATASAFE_SYSTEMD_DIR: unitDir });

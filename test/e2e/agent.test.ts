@@ -30,12 +30,12 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   after(async () => server?.stop());
 
   /** An enrolled PC with its agent configured; a schedule `scheduleInMs` ahead is set last (CLI calls take a while). */
-  async function enrolled(name: string, settings: Array<[string, string]>, sources: Array<[string, boolean]>, scheduleInMs?: number): Promise<Pc & { fireAt: number }> {
+  async function enrolled(name: string, settings: Array<[string, string]>, sources: Array<[string, boolean, string[]?]>, scheduleInMs?: number): Promise<Pc & { fireAt: number }> {
     const pc = await Pc.create(server);
     const e = await pc.run(["enroll", "--token", await token(), "--name", name]);
     assert.equal(e.code, 0, e.stderr);
-    for (const [dir, watch] of sources) {
-      const r = await pc.run(["config", "add-source", dir, ...(watch ? ["--watch"] : [])]);
+    for (const [dir, watch, excludes = []] of sources) {
+      const r = await pc.run(["config", "add-source", dir, ...(watch ? ["--watch"] : []), ...excludes.flatMap((p) => ["--exclude", p])]);
       assert.equal(r.code, 0, r.stderr);
     }
     for (const [k, v] of [["heartbeatSeconds", "1"], ...settings]) {
@@ -78,7 +78,10 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await writeFile(path.join(src, "clients 2024 ñ.bak"), randomBytes(300_000));
     await writeFile(path.join(src, "locked.db"), "secret\n");
     await chmod(path.join(src, "locked.db"), asUser.uid === undefined ? 0o000 : 0o600);
-    const pc = await enrolled("front-desk", [["label", "nightly"]], [[src, false]], 5000);
+    // Left out: Thumbs.db by the defaults, the .bak.old by the source's own pattern.
+    await writeFile(path.join(src, "Thumbs.db"), "thumbnail cache");
+    await writeFile(path.join(src, "clients 2023.bak.old"), "superseded dump");
+    const pc = await enrolled("front-desk", [["label", "nightly"]], [[src, false, ["*.bak.old"]]], 5000);
     const fireAt = pc.fireAt;
     const agent = AgentProc.start(pc, asUser);
     try {
@@ -96,6 +99,8 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       assert.ok(Date.parse(String(done.startedAt)) >= fireAt - 1000, "did not fire before its time");
       assert.equal(done.files, 1);
       assert.equal(done.skipped, 1);
+      const excluded = await agent.waitFor((l) => l.msg === "left out by exclude patterns", 1000, "the excluded count");
+      assert.equal(excluded.excluded, 2);
       const skipped = await agent.waitFor((l) => l.msg === "file skipped", 1000, "the skipped file");
       assert.match(String(skipped.path), /locked\.db$/);
       assert.match(String(skipped.error), /EACCES/);

@@ -35,8 +35,11 @@ const nullableNumber = (t: string) => (NONE.test(t.trim()) ? null : number(t));
 const nullableText = (t: string) => (/^(none|)$/i.test(t.trim()) ? null : t);
 
 /** The keys `datasafe config set` accepts, with their parser. */
+const onOff = (t: string): boolean | string => (/^(true|on|yes)$/i.test(t.trim()) ? true : /^(false|off|no)$/i.test(t.trim()) ? false : t);
+
 export const SETTABLE: Record<string, (text: string) => unknown> = {
   schedule: (t) => t.trim(),
+  defaultExcludes: onOff,
   label: nullableText,
   retentionDays: nullableNumber,
   "bandwidth.limit": parseRate,
@@ -61,13 +64,27 @@ export function setValue(config: AgentConfig, key: string, text: string): AgentC
   return validateConfig(next, "invalid configuration");
 }
 
-export function addSource(config: AgentConfig, dir: string, watch: boolean): AgentConfig {
+export interface SourceOptions {
+  watch: boolean;
+  /** Replaces the source's patterns when given. */
+  exclude?: string[];
+  /** Overrides the global defaultExcludes for this source when given. */
+  defaultExcludes?: boolean;
+}
+
+/** Adds a source, or changes an existing one (its patterns and default switch kept unless given). */
+export function addSource(config: AgentConfig, dir: string, o: SourceOptions): AgentConfig {
   const abs = path.resolve(dir);
   const existing = config.sources.find((s) => s.path === abs);
-  if (existing && existing.watch === watch) throw usage(`"${abs}" is already a source`);
-  const sources = existing
-    ? config.sources.map((s) => (s.path === abs ? { ...s, watch } : s))
-    : [...config.sources, { path: abs, watch }];
+  const next = {
+    ...existing,
+    path: abs,
+    watch: o.watch,
+    ...(o.exclude !== undefined ? { exclude: o.exclude } : {}),
+    ...(o.defaultExcludes !== undefined ? { defaultExcludes: o.defaultExcludes } : {}),
+  };
+  if (existing && JSON.stringify(next) === JSON.stringify(existing)) throw usage(`"${abs}" is already a source`);
+  const sources = existing ? config.sources.map((s) => (s.path === abs ? next : s)) : [...config.sources, next];
   return validateConfig({ ...config, sources }, "invalid configuration");
 }
 

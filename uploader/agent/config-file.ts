@@ -6,6 +6,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { CliError, EXIT } from "../errors.ts";
+import { type ExcludeSpec, MAX_PATTERNS, patternProblem } from "../backup/excludes.ts";
 import { topLevelName } from "../scanner.ts";
 import { cronProblem, DEFAULT_SCHEDULE } from "./schedule.ts";
 
@@ -15,10 +16,19 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-ho
 /** Bytes per second; null means unlimited. */
 const rate = z.number().int().min(1024, "must be at least 1 KiB/s (1024 bytes/s)").nullable();
 
+const pattern = z.string().superRefine((p, ctx) => {
+  const problem = patternProblem(p);
+  if (problem) ctx.addIssue({ code: "custom", message: `exclude pattern ${problem}` });
+});
+
 const source = z.strictObject({
   path: z.string().min(1).refine((p) => path.isAbsolute(p), "must be an absolute path"),
   /** Also back up soon after a file here changes and is complete (watch.ts). */
   watch: z.boolean().default(false),
+  /** gitignore-style patterns relative to this source (backup/excludes.ts), after the defaults. */
+  exclude: z.array(pattern).max(MAX_PATTERNS).optional(),
+  /** Overrides the global `defaultExcludes` for this source. */
+  defaultExcludes: z.boolean().optional(),
 });
 
 const window = z.strictObject({ from: hhmm, to: hhmm, limit: rate });
@@ -27,6 +37,8 @@ export const agentConfigSchema = z
   .strictObject({
     version: z.literal(1).default(1),
     sources: z.array(source).default([]),
+    /** Leave out DEFAULT_EXCLUDES (caches, OS files) of every source that does not say otherwise. */
+    defaultExcludes: z.boolean().default(true),
     schedule: z.string().default(DEFAULT_SCHEDULE).superRefine((v, ctx) => {
       const problem = cronProblem(v);
       if (problem) ctx.addIssue({ code: "custom", message: `not a valid cron expression (${problem})` });
@@ -77,6 +89,14 @@ export const agentConfigSchema = z
   });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export type AgentSource = AgentConfig["sources"][number];
+
+/** What the backup leaves out of a source. */
+export const excludeSpecFor = (c: AgentConfig, s: AgentSource): ExcludeSpec => ({
+  defaults: s.defaultExcludes ?? c.defaultExcludes,
+  patterns: s.exclude ?? [],
+});
 
 export const defaultConfig = (): AgentConfig => agentConfigSchema.parse({});
 

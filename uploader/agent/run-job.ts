@@ -5,7 +5,7 @@ import { runBackup } from "../backup/run-backup.ts";
 import { CliError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
-import type { AgentConfig } from "./config-file.ts";
+import { type AgentConfig, excludeSpecFor } from "./config-file.ts";
 import { acquireBackupLock } from "./lock.ts";
 import type { Log } from "./logger.ts";
 import { isLimited, LIMITED_PACK_BYTES, rateAt } from "./rates.ts";
@@ -56,6 +56,7 @@ export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number)
       state: ctx.state,
       home: ctx.home,
       paths: ctx.config.sources.map((s) => s.path),
+      excludes: ctx.config.sources.map((s) => excludeSpecFor(ctx.config, s)),
       label: ctx.config.label,
       progress: ctx.progress,
       sink: {
@@ -69,6 +70,7 @@ export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number)
     lock.lost.throwIfAborted();
     // Names stay on this PC (log file); the server only learns the count.
     for (const s of r.skipped.slice(0, 100)) ctx.log.warn("file skipped", { path: s.path, error: s.error });
+    if (r.excluded) ctx.log.info("left out by exclude patterns", { excluded: r.excluded });
     return finish({
       result: "ok", restorePointId: r.restorePointId, files: r.files, bytesRead: r.bytesRead, bytesUploaded: r.bytesUploaded,
       durationMs: r.durationMs, skipped: r.skipped.length,

@@ -14,6 +14,7 @@ import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
 import { commitRestorePoint } from "./commit.ts";
 import { CryptoPool } from "./crypto-pool.ts";
+import type { ExcludeSpec } from "./excludes.ts";
 import { FileCache } from "./file-cache.ts";
 import { writeManifest } from "./manifest-writer.ts";
 import { PipelineError, readFileChunks } from "./read-file.ts";
@@ -27,6 +28,8 @@ export interface BackupOptions {
   progress: Progress;
   /** Read every file even if the cache says it is unchanged. */
   fullReread?: boolean;
+  /** What to leave out: one spec for all paths or one per path; DEFAULT_EXCLUDES only if absent. */
+  excludes?: ExcludeSpec | ExcludeSpec[];
   sink?: Partial<SinkOptions>;
 }
 
@@ -44,6 +47,8 @@ export interface BackupResult {
   skipped: Skipped[];
   /** FIFOs, sockets and device files met and not backed up (they hold no data; not an error). */
   special: number;
+  /** Files and folders left out by exclude patterns (an excluded folder counts once). */
+  excluded: number;
   durationMs: number;
 }
 
@@ -61,7 +66,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const { state } = o;
   const api = new ApiClient(state.server, deviceCredentials(state));
-  const scanned = await scan(o.paths);
+  const scanned = await scan(o.paths, o.excludes);
   const skipped = [...scanned.skipped];
   o.progress.start(scanned.entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0), "backing up");
 
@@ -140,6 +145,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       filesUnchanged,
       skipped,
       special: scanned.special,
+      excluded: scanned.excluded,
       durationMs: Date.now() - started,
     };
   } finally {

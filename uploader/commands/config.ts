@@ -3,32 +3,35 @@
 // A running agent reads the file when it starts: restart it to apply a change.
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { addSource, removeSource, setValue } from "../agent/config-edit.ts";
-import { type AgentConfig, configPath, loadConfig, saveConfig } from "../agent/config-file.ts";
+import { addSource, removeSource, setValue, type SourceOptions } from "../agent/config-edit.ts";
+import { type AgentConfig, configPath, excludeSpecFor, loadConfig, saveConfig } from "../agent/config-file.ts";
+import { DEFAULT_EXCLUDES } from "../backup/excludes.ts";
 import { CliError, EXIT } from "../errors.ts";
 
 export interface ConfigResult {
   file: string;
   config: AgentConfig;
+  /** The built-in exclude patterns, shown so a studio can see what `defaultExcludes` leaves out. */
+  defaultExcludes: readonly string[];
 }
 
 async function edit(home: string, change: (c: AgentConfig) => AgentConfig | Promise<AgentConfig>): Promise<ConfigResult> {
   const config = await change(await loadConfig(home));
   await saveConfig(home, config);
-  return { file: configPath(home), config };
+  return { file: configPath(home), config, defaultExcludes: DEFAULT_EXCLUDES };
 }
 
 export async function showConfig(home: string): Promise<ConfigResult> {
-  return { file: configPath(home), config: await loadConfig(home) };
+  return { file: configPath(home), config: await loadConfig(home), defaultExcludes: DEFAULT_EXCLUDES };
 }
 
-export function addSourceCommand(home: string, dir: string, watch: boolean): Promise<ConfigResult> {
+export function addSourceCommand(home: string, dir: string, o: SourceOptions): Promise<ConfigResult> {
   return edit(home, async (c) => {
     // A typo would otherwise only show up as a failed backup at night.
     await stat(path.resolve(dir)).catch(() => {
       throw new CliError("NOT_FOUND", `"${path.resolve(dir)}" does not exist`, EXIT.notFound);
     });
-    return addSource(c, dir, watch);
+    return addSource(c, dir, o);
   });
 }
 
@@ -47,7 +50,13 @@ export function describeConfig(r: ConfigResult): string {
   return [
     `configuration: ${r.file}`,
     `sources:${c.sources.length ? "" : " none (add one with `datasafe config add-source FOLDER`)"}`,
-    ...c.sources.map((s) => `  ${s.path}${s.watch ? "  (watched)" : ""}`),
+    ...c.sources.flatMap((s) => {
+      const spec = excludeSpecFor(c, s);
+      const excludes = [spec.defaults ? "default excludes" : "no default excludes", ...spec.patterns.map((p) => JSON.stringify(p))];
+      return [`  ${s.path}${s.watch ? "  (watched)" : ""}`, `    excludes: ${excludes.join(", ")}`];
+    }),
+    `default excludes (${c.defaultExcludes ? "on" : "off"} unless a source says otherwise; \`datasafe config set defaultExcludes off\`):`,
+    `  ${r.defaultExcludes.join("  ")}`,
     `schedule: ${c.schedule}`,
     `label: ${c.label ?? "-"}`,
     `bandwidth: ${rate(c.bandwidth.limit)}${c.bandwidth.windows.map((w) => `, ${w.from}-${w.to}: ${rate(w.limit)}`).join("")}`,
