@@ -186,7 +186,11 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       const rate = Number(done.bytesUploaded) / (Number(done.durationMs) / 1000);
       process.stdout.write(`# bandwidth: ${Math.round(rate)} bytes/s over ${done.bytesUploaded} bytes with a limit of 1000000\n`);
       assert.ok(Number(done.bytesUploaded) >= 20_000_000);
-      assert.ok(rate <= 1_100_000 && rate >= 900_000, `rate ${rate} bytes/s`);
+      // Never above the limit (+10 %); and not held far below it: the run takes the bytes' time at
+      // the limit plus the fixed costs (scan, worker start, manifest, commit), which a loaded
+      // 2-core CI machine stretches to ~2 s.
+      assert.ok(rate <= 1_100_000, `rate ${rate} bytes/s`);
+      assert.ok(Number(done.durationMs) <= (Number(done.bytesUploaded) / 1_000_000) * 1000 + 2500, `rate ${rate} bytes/s, ${done.durationMs} ms`);
 
       const b = await interactive;
       assert.equal(b.code, 0, b.stderr);
