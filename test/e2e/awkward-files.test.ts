@@ -3,17 +3,16 @@
 // stored exactly (read back from the server through the real manifest reader), the hard-linked
 // pair uploaded once and restored as two files.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { link, lstat, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApiClient } from "../../uploader/api/client.ts";
 import { entryPathBytes, entryTargetBytes } from "../../uploader/format/index.ts";
 import { openRestorePoint } from "../../uploader/restore/open-restore-point.ts";
 import { loadDeviceState } from "../../uploader/state.ts";
-import { newStudio, Pc, PASSPHRASE, run } from "../support/cli.ts";
+import { enrolledPc, type Pc, PASSPHRASE, run } from "../support/cli.ts";
+import { makeSpecialFiles } from "../support/tree.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
@@ -22,15 +21,12 @@ describe("a share of awkward files", () => {
   let server: TestServer;
   let pc: Pc;
   let share: string;
-  let socket: net.Server;
+  let closeSpecial: (() => Promise<void>) | undefined;
   const photo = randomBytes(1_500_000);
 
   before(async () => {
     server = await startServer({ s3: false });
-    const studio = await newStudio(server);
-    pc = await Pc.create(server);
-    const e = await pc.run(["enroll", "--token", await studio.token(), "--name", "old-nas"]);
-    assert.equal(e.code, 0, e.stderr);
+    pc = await enrolledPc(server, "old-nas");
     share = path.join(server.dir, "Share");
     await mkdir(path.join(share, "links"), { recursive: true });
     const bytes = (rel: string) => Buffer.concat([Buffer.from(share), latin1(`/${rel}`)]);
@@ -38,12 +34,10 @@ describe("a share of awkward files", () => {
     await symlink(latin1("\xff\xfe.txt"), path.join(share, "x"));
     await writeFile(path.join(share, "links", "a.jpg"), photo);
     await link(path.join(share, "links", "a.jpg"), path.join(share, "links", "b.jpg"));
-    execFileSync("mkfifo", [path.join(share, "fifo")]);
-    socket = net.createServer();
-    await new Promise<void>((resolve) => socket.listen(path.join(share, "socket"), resolve));
+    closeSpecial = await makeSpecialFiles(share);
   });
   after(async () => {
-    await new Promise((resolve) => socket?.close(resolve));
+    await closeSpecial?.();
     await server?.stop();
   });
 

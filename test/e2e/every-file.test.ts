@@ -8,13 +8,12 @@
 // case-insensitive targets is proven in test/unit/uploader/target-names.test.ts and
 // restore-entries.test.ts). A restore killed with kill -9 and run again leaves no `.ds-*` file.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, link, lstat, lutimes, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { newStudio, Pc } from "../support/cli.ts";
+import { enrolledPc, type Pc } from "../support/cli.ts";
+import { makeSpecialFiles } from "../support/tree.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
@@ -47,15 +46,12 @@ describe("every file a disk can hold backs up and restores", () => {
   let server: TestServer;
   let pc: Pc;
   let share: string;
-  let socket: net.Server;
+  let closeSpecial: (() => Promise<void>) | undefined;
   const big = randomBytes(3_000_000);
 
   before(async () => {
     server = await startServer({ s3: false });
-    const studio = await newStudio(server);
-    pc = await Pc.create(server);
-    const e = await pc.run(["enroll", "--token", await studio.token(), "--name", "old-nas"]);
-    assert.equal(e.code, 0, e.stderr);
+    pc = await enrolledPc(server, "old-nas");
     share = path.join(server.dir, "Share");
     const root = Buffer.from(share);
     await mkdir(path.join(share, "windows"), { recursive: true });
@@ -75,9 +71,7 @@ describe("every file a disk can hold backs up and restores", () => {
     }
     await writeFile(path.join(share, "big.bin"), big);
     await link(path.join(share, "big.bin"), path.join(share, "big-hardlink.bin"));
-    execFileSync("mkfifo", [path.join(share, "fifo")]);
-    socket = net.createServer();
-    await new Promise<void>((resolve) => socket.listen(path.join(share, "socket"), resolve));
+    closeSpecial = await makeSpecialFiles(share);
     const times: [string | Buffer, string][] = [
       ["private", "1990-05-06T07:08:09.123Z"], ["big.bin", "2020-01-02T03:04:05.678Z"], ["odd", "2037-12-31T23:59:59.999Z"],
       [latin1("\xff\xfe.txt"), "2001-02-03T04:05:06.007Z"], ["windows/a:b", "2010-10-10T10:10:10.010Z"],
@@ -88,7 +82,7 @@ describe("every file a disk can hold backs up and restores", () => {
     await chmod(join(root, latin1("caf\xe9")), 0o750);
   });
   after(async () => {
-    await new Promise((resolve) => socket?.close(resolve));
+    await closeSpecial?.();
     await server?.stop();
   });
 

@@ -95,6 +95,15 @@ export async function newStudio(server: TestServer, name = "Acme Photo"): Promis
 }
 
 /** A new studio with `count` enrolled PCs (the first creates the studio's keys). */
+/** One PC enrolled, under `name`, into a new studio. */
+export async function enrolledPc(server: TestServer, name: string): Promise<Pc> {
+  const studio = await newStudio(server);
+  const pc = await Pc.create(server);
+  const r = await pc.run(["enroll", "--token", await studio.token(), "--name", name]);
+  if (r.code !== 0) throw new Error(`enroll failed: ${r.stderr}`);
+  return pc;
+}
+
 export async function enrolledPcs(server: TestServer, count: number): Promise<{ studioId: string; pcs: Pc[] }> {
   const studio = await newStudio(server);
   const pcs: Pc[] = [];

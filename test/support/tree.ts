@@ -1,7 +1,20 @@
 // Sample studio trees and a precise comparison of two trees (bytes, modes, mtimes, links, folders).
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile, chmod } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
+
+/**
+ * A FIFO (`dir/fifo`) and a listening Unix socket (`dir/socket`): files a backup meets and must
+ * skip. Returns what closes the socket.
+ */
+export async function makeSpecialFiles(dir: string): Promise<() => Promise<void>> {
+  execFileSync("mkfifo", [path.join(dir, "fifo")]);
+  const socket = net.createServer();
+  await new Promise<void>((resolve) => socket.listen(path.join(dir, "socket"), resolve));
+  return () => new Promise((resolve) => socket.close(() => resolve()));
+}
 
 export async function makeStudioTree(root: string, opts: { dbBytes?: number; photos?: number } = {}): Promise<void> {
   await mkdir(path.join(root, "Photos", "2024", "empty-shoot"), { recursive: true });
