@@ -64,25 +64,11 @@ export function objectKeyForChunk(studioId: string, chunkIdHex: string): string 
   return chunkKeyStem(studioId, chunkIdHex) + randomBytes(4).toString("hex");
 }
 
-/** Whether `key` is one objectKeyForChunk could have chosen for this studio's chunk `chunkIdHex`. */
-export function isObjectKeyForChunk(key: string, studioId: string, chunkIdHex: string): boolean {
-  if (!STUDIO_ID.test(studioId) || !CHUNK_ID.test(chunkIdHex)) return false;
-  const stem = chunkKeyStem(studioId, chunkIdHex);
-  return key.startsWith(stem) && /^[0-9a-f]{8}$/.test(key.slice(stem.length));
-}
-
 /** A fresh key for one pack upload (see the layout above); never the same twice. */
 export function objectKeyForPack(studioId: string): string {
   if (!STUDIO_ID.test(studioId)) throw new InvalidKeyError(studioId, "studio id must match [A-Za-z0-9_-]{1,64}");
   const id = randomBytes(16).toString("hex");
   return `studios/${studioId}/packs/${id.slice(0, 2)}/${id}`;
-}
-
-/** Whether `key` is one objectKeyForPack could have chosen for this studio. */
-export function isObjectKeyForPack(key: string, studioId: string): boolean {
-  if (!STUDIO_ID.test(studioId)) return false;
-  const m = /^studios\/([A-Za-z0-9_-]{1,64})\/packs\/([0-9a-f]{2})\/([0-9a-f]{32})$/.exec(key);
-  return m !== null && m[1] === studioId && m[3]!.startsWith(m[2]!);
 }
 
 /** Prefix for listing all of a studio's chunks (or one shard of them). */
