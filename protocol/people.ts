@@ -102,3 +102,12 @@ export const createdStudioView = z.object({ studioId: z.uuid(), invitation: link
 export const createUserBody = z.object({ email, role: staffRole });
 export const setRoleBody = z.object({ role: staffRole.nullable() });
 export const roleView = z.object({ userId: z.uuid(), role: userRole, sessionsRevoked: z.number().int() });
+
+/** Support's search: any part of a studio's name, owner e-mail, id or device name. */
+export const studioSearchQuery = z.object({
+  q: z.string().trim().min(1).max(100),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const studioSearchView = z.object({
+  studios: z.array(z.object({ id: z.uuid(), name: z.string(), ownerEmail: z.string(), createdAt: iso, devices: z.number().int() })),
+});

@@ -31,7 +31,7 @@ import {
   acceptInvitationBody, accountView, adminAuditQuery, auditList, auditQuery, changePasswordBody, createdStudioView,
   createStudioBody, createUserBody, enrollmentTokenBody, enrollmentTokenView, linkView, meView, refreshBody,
   resetPasswordBody, revokeDeviceBody, revokedDeviceView, roleView, sessionView, setRoleBody, signInBody,
-  studioDeviceParams, studioIdParams, studioRestorePointsQuery, userIdParams,
+  studioDeviceParams, studioIdParams, studioRestorePointsQuery, studioSearchQuery, studioSearchView, userIdParams,
 } from "./people.ts";
 
 export type Audience = "anonymous" | "device" | "owner" | "support" | "admin";
@@ -58,6 +58,7 @@ const chunkParams = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/) });
 const idOrLatest = z.object({ id: z.union([z.literal("latest"), z.uuid()]) });
 const refPageParams = z.object({ id: z.uuid(), page: z.coerce.number().int().min(0) });
 const PEOPLE = ["owner", "support", "admin"] as const;
+const STAFF = ["support", "admin"] as const;
 
 function route<const S extends RouteSpec>(spec: S): S {
   return spec;
@@ -110,6 +111,9 @@ export const routes = {
   studioAudit: route({ method: "GET", path: "/v1/studios/:studioId/audit", audience: PEOPLE, summary: "the studio's audit log, support's looks included", params: studioIdParams, query: auditQuery, status: 200, response: auditList }),
   studioEnrollmentToken: route({ method: "POST", path: "/v1/studios/:studioId/enrollment-tokens", audience: PEOPLE, summary: "a one-use enrollment token (support: only once the studio has keys)", params: studioIdParams, body: enrollmentTokenBody, status: 201, response: enrollmentTokenView }),
   studioDeviceRevoke: route({ method: "POST", path: "/v1/studios/:studioId/devices/:deviceId/revoke", audience: PEOPLE, summary: "revoke a device (support must give a reason)", params: studioDeviceParams, body: revokeDeviceBody, status: 200, response: revokedDeviceView }),
+
+  // Support's desk.
+  supportSearch: route({ method: "GET", path: "/v1/support/studios", audience: STAFF, summary: "find studios by any part of their name, owner e-mail, id or device name", query: studioSearchQuery, status: 200, response: studioSearchView }),
 
   // Operators.
   adminCreateStudio: route({ method: "POST", path: "/v1/admin/studios", audience: ["admin"], summary: "create a studio and invite its owner", body: createStudioBody, status: 201, response: createdStudioView }),

@@ -25,6 +25,7 @@ import { packRoutes } from "./routes/packs.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
+import { supportRoutes } from "./routes/support.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -54,6 +55,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   sessionRoutes(mount, ctx);
   meRoutes(mount, ctx);
   studioRoutes(mount, ctx);
+  supportRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);

@@ -77,6 +77,15 @@ describe("people, roles and the audit log", () => {
     assert.ok(after.some((e) => e.action === "support.lookup" && e.actorLabel === "support@datasafe.test"));
   });
 
+  it("support finds a studio by any part of its name, owner e-mail, id or device name, in any case", async () => {
+    const find = async (q: string) =>
+      ((await api(server, "GET", `/v1/support/studios?q=${encodeURIComponent(q)}`, { token: support.accessToken })).body.studios as Array<{ id: string }> ?? []).map((s) => s.id);
+    for (const q of ["acme", "ME PHO", "OWNER@acme", studioId.slice(9, 18).toUpperCase(), "FRONT-D"]) assert.deepEqual(await find(q), [studioId], q);
+    assert.deepEqual(await find("%"), [], "wildcards are matched as themselves");
+    assert.deepEqual(await find("no such studio"), []);
+    assert.equal((await api(server, "GET", "/v1/support/studios?q=acme", { token: ownerP.accessToken })).status, 403);
+  });
+
   it("cookies for the web app: HttpOnly, Secure, SameSite=Strict, and CSRF on every change", async () => {
     const res = await fetch(`${server.url}/v1/auth/sign-in`, {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: ownerP.email, password: PASSWORD, mode: "cookie" }),

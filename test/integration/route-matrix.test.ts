@@ -140,6 +140,8 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioEnrollmentToken: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/enrollment-tokens`, body: {} }) },
   studioDeviceRevoke: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }) },
 
+  supportSearch: { request: (ids) => ({ path: `/v1/support/studios?q=${ids.studioId.slice(0, 8)}` }) },
+
   adminCreateStudio: { request: () => ({ path: "/v1/admin/studios", body: { name: "Matrix Studio", ownerEmail: `o-${randomUUID()}@matrix.test` } }) },
   adminCreateUser: { request: () => ({ path: "/v1/admin/users", body: { email: `s-${randomUUID()}@matrix.test`, role: "support" } }) },
   adminSetRole: { request: (ids) => ({ path: `/v1/admin/users/${ids.userId}/role`, body: { role: null } }) },
