@@ -9,6 +9,7 @@
 // returns only `csrfToken`: every request that is not GET or HEAD and is authenticated by the
 // cookie must carry it in the CSRF_HEADER header (refresh included).
 import { z } from "zod";
+import { deviceView, restorePointView } from "./device-api.ts";
 
 export const USER_TOKEN_AUDIENCE = "datasafe-user-api";
 export const TOKEN_ISSUER = "datasafe";
@@ -111,3 +112,26 @@ export const studioSearchQuery = z.object({
 export const studioSearchView = z.object({
   studios: z.array(z.object({ id: z.uuid(), name: z.string(), ownerEmail: z.string(), createdAt: iso, devices: z.number().int() })),
 });
+
+/** GET /v1/studios/:studioId: the one screen support needs while the customer is on the phone. */
+export const studioDeskView = z.object({
+  studioId: z.uuid(),
+  name: z.string(),
+  ownerEmail: z.string(),
+  createdAt: iso,
+  /** The studio's keys exist (its first device enrolled). */
+  hasKeys: z.boolean(),
+  /** Stored ciphertext after dedup, in bytes. */
+  storedBytes: z.number().int(),
+  latest: restorePointView.nullable(),
+  latestVerified: z.object({ id: z.uuid(), createdAt: iso, verifiedAt: iso.nullable() }).nullable(),
+  /** The newest restore point's commit (each commit is a successful backup), and seconds since. */
+  lastBackupAt: iso.nullable(),
+  secondsSinceLastBackup: z.number().int().nullable(),
+  devices: z.array(deviceView),
+  openAlerts: z.array(z.object({ id: z.uuid(), kind: z.string(), restorePointId: z.uuid().nullable(), createdAt: iso })),
+  recentRestorePoints: z.array(restorePointView),
+  /** The server's clock when the summary was read. */
+  serverTime: iso,
+});
+export type StudioDeskView = z.infer<typeof studioDeskView>;

@@ -31,7 +31,7 @@ import {
   acceptInvitationBody, accountView, adminAuditQuery, auditList, auditQuery, changePasswordBody, createdStudioView,
   createStudioBody, createUserBody, enrollmentTokenBody, enrollmentTokenView, linkView, meView, refreshBody,
   resetPasswordBody, revokeDeviceBody, revokedDeviceView, roleView, sessionView, setRoleBody, signInBody,
-  studioDeviceParams, studioIdParams, studioRestorePointsQuery, studioSearchQuery, studioSearchView, userIdParams,
+  studioDeskView, studioDeviceParams, studioIdParams, studioRestorePointsQuery, studioSearchQuery, studioSearchView, userIdParams,
 } from "./people.ts";
 
 export type Audience = "anonymous" | "device" | "owner" | "support" | "admin";
@@ -105,7 +105,7 @@ export const routes = {
   changePassword: route({ method: "POST", path: "/v1/me/password", audience: PEOPLE, summary: "change the password; ends every session", body: changePasswordBody, status: 204, response: "empty" }),
 
   // A studio, for its owners and for staff.
-  studioSummary: route({ method: "GET", path: "/v1/studios/:studioId", audience: PEOPLE, summary: "the studio's summary", params: studioIdParams, status: 200, response: studioSummaryView }),
+  studioSummary: route({ method: "GET", path: "/v1/studios/:studioId", audience: PEOPLE, summary: "the studio's summary: latest and verified restore points, devices, storage, alerts", params: studioIdParams, status: 200, response: studioDeskView }),
   studioRestorePoints: route({ method: "GET", path: "/v1/studios/:studioId/restore-points", audience: PEOPLE, summary: "the studio's newest restore points", params: studioIdParams, query: studioRestorePointsQuery, status: 200, response: restorePointList }),
   studioDevices: route({ method: "GET", path: "/v1/studios/:studioId/devices", audience: PEOPLE, summary: "the studio's devices", params: studioIdParams, status: 200, response: deviceList }),
   studioAudit: route({ method: "GET", path: "/v1/studios/:studioId/audit", audience: PEOPLE, summary: "the studio's audit log, support's looks included", params: studioIdParams, query: auditQuery, status: 200, response: auditList }),

@@ -4,6 +4,7 @@
 // through datasafe-admin audit. The log is append-only in the database itself.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -84,6 +85,29 @@ describe("people, roles and the audit log", () => {
     assert.deepEqual(await find("%"), [], "wildcards are matched as themselves");
     assert.deepEqual(await find("no such studio"), []);
     assert.equal((await api(server, "GET", "/v1/support/studios?q=acme", { token: ownerP.accessToken })).status, 403);
+  });
+
+  it("the studio summary: latest restore point, devices, storage used as a counter equal to the stored chunks", async () => {
+    const token = (await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: ownerP.accessToken, body: {} })).body.token as string;
+    const pc = await Pc.create(server);
+    assert.equal((await pc.run(["enroll", "--token", token, "--name", "office"])).code, 0);
+    const src = path.join(server.dir, "summary-files");
+    await mkdir(src);
+    await writeFile(path.join(src, "a.bin"), Buffer.alloc(300_000, 7));
+    await writeFile(path.join(src, "b.txt"), "hello\n");
+    const backup = await pc.run(["backup", src]);
+    assert.equal(backup.code, 0, backup.stderr);
+    const summary = await api(server, "GET", `/v1/studios/${studioId}`, { token: support.accessToken });
+    assert.equal(summary.status, 200);
+    const b = summary.body as { storedBytes: number; latest: { id: string; files: number }; devices: Array<{ name: string }>; secondsSinceLastBackup: number; hasKeys: boolean };
+    const stored = await db.query<{ n: string }>(`SELECT coalesce(sum(size), 0)::text AS n FROM "Chunk" WHERE "studioId" = $1`, [studioId]);
+    assert.ok(b.storedBytes > 0);
+    assert.equal(b.storedBytes, Number(stored.rows[0]!.n));
+    assert.equal(b.latest.id, backup.json.restorePointId);
+    assert.equal(b.latest.files, 2);
+    assert.ok(b.devices.some((d) => d.name === "office"));
+    assert.ok(b.secondsSinceLastBackup >= 0 && b.secondsSinceLastBackup < 120);
+    assert.equal(b.hasKeys, true);
   });
 
   it("cookies for the web app: HttpOnly, Secure, SameSite=Strict, and CSRF on every change", async () => {

@@ -19,7 +19,7 @@ export function integrityRoutes(mount: Mount, ctx: Ctx): void {
   });
 }
 
-export function presentSummary(s: StudioSummary): StudioSummaryView {
+function presentSummary(s: StudioSummary): StudioSummaryView {
   return {
     studioId: s.studio.id,
     name: s.studio.name,

@@ -9,18 +9,17 @@ import type { Ctx } from "../../context.ts";
 import { listAudit } from "../../services/audit.ts";
 import { revokeDevice } from "../../services/device-admin.ts";
 import { listDevices } from "../../services/heartbeats.ts";
-import { studioSummary } from "../../services/integrity/studio-summary.ts";
 import { listRestorePoints } from "../../services/restore-points.ts";
+import { studioDesk } from "../../services/studio-desk.ts";
 import { createEnrollmentToken } from "../../services/studios.ts";
 import { actorOf, user } from "../middleware/user-auth.ts";
-import { presentDevice, presentRestorePoint } from "../presenters.ts";
+import { presentDevice, presentRestorePoint, presentStudioDesk } from "../presenters.ts";
 import type { Mount } from "../route-table.ts";
-import { presentSummary } from "./integrity.ts";
 
 export function studioRoutes(mount: Mount, ctx: Ctx): void {
   mount("studioSummary", async (req, res) => {
     const { studioId } = studioIdParams.parse(req.params);
-    res.json(presentSummary(await studioSummary(ctx, studioId)));
+    res.json(presentStudioDesk(await studioDesk(ctx, studioId), new Date()));
   });
 
   mount("studioRestorePoints", async (req, res) => {
