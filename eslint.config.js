@@ -13,6 +13,18 @@ export default tseslint.config(
     },
   },
   {
+    // Routes are mounted from the route table (server/http/route-table.ts), never on a router of
+    // their own: a route cannot exist without its declared audience.
+    files: ["server/http/routes/**"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: [{ name: "express", importNames: ["Router"], message: "mount routes through the route table (Mount)" }],
+        patterns: [{ group: ["**/uploader/format/*"], message: "the server never imports the uploader format" }],
+      }],
+      "no-restricted-properties": ["error", { object: "express", property: "Router", message: "mount routes through the route table (Mount)" }],
+    },
+  },
+  {
     files: ["uploader/**", "test/**", "scripts/**", "bin/**"],
     rules: { "no-restricted-imports": "off" },
   },

@@ -51,6 +51,14 @@ export interface Config {
   deviceTokenTtlSeconds: number;
   /** Enrollment and token-renewal requests one client address may make per minute. */
   authRateLimitPerMinute: number;
+  /** ES256 keys signing user access tokens (services/users/token-keys.ts). */
+  tokenKeysDir: string;
+  /** Where people reach the service: the base of invitation and reset links. */
+  publicUrl: string;
+  /** Sign-in attempts per account and per client address within `windowSeconds` (Redis). */
+  signInLimits: { perAccount: number; perAddress: number; windowSeconds: number };
+  /** A sign-in's refresh tokens stop working this long after it (sign in again). */
+  sessionTtlMs: number;
   /** Reference pages of a restore point never committed are deleted this long after they were sent. */
   pendingRefPageTtlMs: number;
 }
@@ -118,6 +126,12 @@ const schema = z.object({
   DEVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(30 * 86_400).default(86_400),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   PENDING_REF_PAGES_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
+  TOKEN_KEYS_DIR: z.string().min(1).optional(),
+  PUBLIC_URL: z.url().optional(),
+  SIGN_IN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
+  SIGN_IN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  SIGN_IN_LIMIT_WINDOW_MINUTES: z.coerce.number().min(0.05).max(24 * 60).default(15),
+  SESSION_TTL_DAYS: z.coerce.number().min(0.01).max(365).default(30),
 });
 
 const PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -210,6 +224,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     deviceTokenTtlSeconds: e.DEVICE_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     pendingRefPageTtlMs: Math.round(e.PENDING_REF_PAGES_TTL_DAYS * 86_400_000),
+    tokenKeysDir: path.resolve(e.TOKEN_KEYS_DIR ?? path.join(dataDir, "token-keys")),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    signInLimits: {
+      perAccount: e.SIGN_IN_LIMIT_PER_ACCOUNT,
+      perAddress: e.SIGN_IN_LIMIT_PER_ADDRESS,
+      windowSeconds: Math.max(1, Math.round(e.SIGN_IN_LIMIT_WINDOW_MINUTES * 60)),
+    },
+    sessionTtlMs: Math.round(e.SESSION_TTL_DAYS * 86_400_000),
   };
 }
 

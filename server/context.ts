@@ -11,6 +11,16 @@ export interface Jobs {
   verifyRestorePoint(job: { studioId: string; restorePointId: string; generation?: number }): Promise<void>;
 }
 
+/**
+ * Counters shared by every API replica, each living `windowSeconds` from its first hit (Redis):
+ * the sign-in limits. A counter that cannot be reached throws, and the caller refuses the attempt
+ * (a limit that fails open is no limit).
+ */
+export interface Counters {
+  /** Adds one to `key`; returns the count in the current window and the milliseconds it has left. */
+  hit(key: string, windowSeconds: number): Promise<{ count: number; resetMs: number }>;
+}
+
 export interface Ctx {
   config: Config;
   db: Db;
@@ -19,4 +29,5 @@ export interface Ctx {
   direct?: DirectTransfer;
   log: Logger;
   jobs: Jobs;
+  counters: Counters;
 }

@@ -35,6 +35,19 @@ export const errors = {
   /** Per client address (http/middleware/rate-limit.ts): enrollment and token renewal. */
   rateLimited: (retryAfterSeconds: number) =>
     new AppError("RATE_LIMITED", 429, "too many requests from this address, retry later", undefined, retryAfterSeconds),
+  /** Sign-in: the same answer whether the address has no account or the password is wrong. */
+  invalidCredentials: () => new AppError("INVALID_CREDENTIALS", 401, "e-mail address or password is wrong"),
+  /** A person's access token expired: refresh it (POST /v1/auth/refresh). */
+  accessTokenExpired: () => new AppError("TOKEN_EXPIRED", 401, "access token expired; refresh it"),
+  /** An invitation or reset link that is unknown, used or expired (one answer for all three). */
+  linkInvalid: () => new AppError("LINK_INVALID", 401, "this link is invalid, expired or already used"),
+  /** A cookie-authenticated request without the session's CSRF token (protocol/people.ts). */
+  csrfFailed: () => new AppError("CSRF_FAILED", 403, "missing or wrong CSRF token"),
+  /** Sign-in attempts over the limit for this account or this address (Redis counters). */
+  tooManyAttempts: (retryAfterSeconds: number) =>
+    new AppError("TOO_MANY_ATTEMPTS", 429, "too many sign-in attempts, retry later", undefined, retryAfterSeconds),
+  /** The rate-limit counters (Redis) cannot be reached: sign-in is refused rather than unlimited. */
+  limitsUnavailable: () => new AppError("LIMITS_UNAVAILABLE", 503, "sign-in is unavailable, retry later", undefined, 5),
   tooLarge: (message: string) => new AppError("TOO_LARGE", 413, message),
   /** The same answer whichever studio holds the id: it tells the caller no more than "pick another". */
   restorePointIdTaken: () =>

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { Ctx, Jobs } from "./context.ts";
 import { addJob, integrityQueue, type IntegrityQueue } from "./jobs/queues.ts";
 import { createDb, prepareDatabase } from "./db.ts";
+import { RedisCounters } from "./jobs/redis-counters.ts";
 import { createLogger } from "./logger.ts";
 import { S3DirectTransfer } from "./storage/direct.ts";
 import { createBlobStore } from "./storage/index.ts";
@@ -46,7 +47,9 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
   };
   const db = createDb(config.databaseUrl);
   const direct = config.s3?.direct ? new S3DirectTransfer(config.s3, config.s3.direct.publicEndpoint) : undefined;
-  const ctx: Ctx = { config, db, blobs, log, jobs, ...(direct ? { direct } : {}) };
+  // Connected on first use, like the queue: short admin commands never touch Redis.
+  const counters = new RedisCounters(config.redisUrl, config.redisPrefix);
+  const ctx: Ctx = { config, db, blobs, log, jobs, counters, ...(direct ? { direct } : {}) };
   return {
     ctx,
     queue,
@@ -61,6 +64,7 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
         await withTimeout(created.waitUntilReady(), ENQUEUE_TIMEOUT_MS).catch(() => undefined);
         await created.close().catch(() => undefined);
       }
+      await counters.close();
       direct?.close();
       await db.$disconnect();
     },

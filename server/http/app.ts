@@ -1,13 +1,17 @@
-// The Express application: routes are thin (validate -> authorize -> service -> present).
+// The Express application: routes are thin (validate -> authorize -> service -> present). Every
+// route is mounted from the route table (protocol/routes.ts, http/route-table.ts), which puts
+// its audience's authentication and authorization in front of it.
 import express, { type Express } from "express";
 import type { Ctx } from "../context.ts";
 import type { IntegrityQueue } from "../jobs/queues.ts";
 import { errors } from "../errors.ts";
+import { tokenKeys } from "../services/users/token-keys.ts";
 import { errorHandler } from "./error-handler.ts";
-import { requireDevice } from "./middleware/auth.ts";
 import { jsonBody } from "./middleware/json-body.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { limitDownloads, limitUploads } from "./middleware/upload-limit.ts";
+import { RouteTable } from "./route-table.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { deviceTokenRoutes } from "./routes/device-tokens.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
@@ -15,34 +19,46 @@ import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { heartbeatRoutes } from "./routes/heartbeats.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
+import { meRoutes } from "./routes/me.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+import { studioRoutes } from "./routes/studios.ts";
+import { supportRoutes } from "./routes/support.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
+  tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   // Which forwarded address is the client's (per-address rate limits): config.ts, TRUST_PROXY.
   app.set("trust proxy", ctx.config.trustProxy);
   app.use(requestLog(ctx.log));
-  app.use(healthRoutes(ctx, deps.redisPing));
-  app.use(metricsRoutes(ctx, deps.queue));
+  app.use("/v1", jsonBody());
 
-  const v1 = express.Router();
-  v1.use(jsonBody());
-  v1.use(enrollmentRoutes(ctx));
-  v1.use(deviceTokenRoutes(ctx));
-  v1.use(requireDevice(ctx));
+  const router = express.Router();
+  const table = new RouteTable(ctx, router);
+  const { mount } = table;
+  healthRoutes(mount, ctx, deps.redisPing);
+  metricsRoutes(mount, ctx, deps.queue);
+  enrollmentRoutes(mount, ctx);
+  deviceTokenRoutes(mount, ctx);
   const limits = { perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice };
   const uploads = limitUploads(limits);
-  v1.use(chunkRoutes(ctx, limitDownloads(limits)));
-  v1.use(directChunkRoutes(ctx));
-  v1.use(packRoutes(ctx, uploads));
-  v1.use(restorePointRoutes(ctx));
-  v1.use(integrityRoutes(ctx));
-  v1.use(heartbeatRoutes(ctx));
-  app.use("/v1", v1);
+  chunkRoutes(mount, ctx, limitDownloads(limits));
+  directChunkRoutes(mount, ctx);
+  packRoutes(mount, ctx, uploads);
+  restorePointRoutes(mount, ctx);
+  integrityRoutes(mount, ctx);
+  heartbeatRoutes(mount, ctx);
+  sessionRoutes(mount, ctx);
+  meRoutes(mount, ctx);
+  studioRoutes(mount, ctx);
+  supportRoutes(mount, ctx);
+  adminRoutes(mount, ctx);
+  table.assertComplete();
+  app.use(router);
 
   app.use((_req, _res, next) => next(errors.notFound("route")));
   app.use(errorHandler(ctx.log));

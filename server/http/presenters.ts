@@ -1,5 +1,7 @@
 // What leaves the API: ids in hex, dates in ISO 8601, sizes as numbers.
+import type { StudioDeskView } from "../../protocol/people.ts";
 import type { RestorePointRow } from "../services/restore-points.ts";
+import type { StudioDesk } from "../services/studio-desk.ts";
 import type { DeviceRow } from "../services/heartbeats.ts";
 import type { DeviceView, RestorePointView } from "./schemas.ts";
 
@@ -43,5 +45,28 @@ export function presentDevice(row: DeviceRow): DeviceView {
       lastRestorePointId: h.lastRestorePointId,
       lastSuccessAt: iso(h.lastSuccessAt),
     },
+  };
+}
+
+export function presentStudioDesk(d: StudioDesk, now: Date): StudioDeskView {
+  const recent = d.recent.map(presentRestorePoint);
+  const last = d.recent[0]?.createdAt ?? null;
+  return {
+    studioId: d.studio.id,
+    name: d.studio.name,
+    ownerEmail: d.studio.ownerEmail,
+    createdAt: d.studio.createdAt.toISOString(),
+    hasKeys: d.studio.hasKeys,
+    storedBytes: Number(d.studio.storedBytes),
+    latest: recent[0] ?? null,
+    latestVerified: d.latestVerified && {
+      id: d.latestVerified.id, createdAt: d.latestVerified.createdAt.toISOString(), verifiedAt: d.latestVerified.verifiedAt?.toISOString() ?? null,
+    },
+    lastBackupAt: last?.toISOString() ?? null,
+    secondsSinceLastBackup: last ? Math.max(0, Math.floor((now.getTime() - last.getTime()) / 1000)) : null,
+    devices: d.devices.map(presentDevice),
+    openAlerts: d.openAlerts.map((a) => ({ id: a.id, kind: a.kind, restorePointId: a.restorePointId, createdAt: a.createdAt.toISOString() })),
+    recentRestorePoints: recent,
+    serverTime: now.toISOString(),
   };
 }

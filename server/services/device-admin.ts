@@ -1,9 +1,11 @@
-// Operator operations on devices (datasafe-admin list-devices, revoke-device). Revocation is the
+// Operations on devices by people: datasafe-admin list-devices and revoke-device, and owners and
+// staff through the API (always within the studio in the path). Revocation is the
 // first step after a studio PC is stolen: the device's next request fails within
 // DEVICE_CACHE_TTL_MS (device-auth.ts), and it can no longer renew its token (device-tokens.ts).
 // Nothing is deleted: its restore points stay restorable and the row keeps who revoked it and why.
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
+import { audit, type Actor } from "./audit.ts";
 import { listDevices } from "./heartbeats.ts";
 
 export interface AdminDeviceView {
@@ -30,17 +32,28 @@ export async function listStudioDevices(ctx: Ctx, studioId: string): Promise<Adm
   }));
 }
 
-/** Revokes a device; revoking it again keeps the first time and reason. */
-export async function revokeDevice(ctx: Ctx, input: { deviceId: string; reason: string }): Promise<{ deviceId: string; revokedAt: string; revokedReason: string | null; alreadyRevoked: boolean }> {
-  const reason = input.reason.trim();
-  if (!reason || reason.length > 500) throw errors.validation("reason must be 1-500 characters");
+/**
+ * Revokes a device; revoking it again keeps the first time and reason. With `studioId`, a device
+ * of another studio is not found. Support must give a reason: "please disable our old PC" is
+ * exactly what a social engineer asks, so it is written down, audited, and the owners see it
+ * in their studio's audit log (and, once the alerts issue brings e-mail, are told at once).
+ */
+export async function revokeDevice(
+  ctx: Ctx, actor: Actor, input: { deviceId: string; reason: string | undefined; studioId?: string },
+): Promise<{ deviceId: string; revokedAt: string; revokedReason: string | null; alreadyRevoked: boolean }> {
+  const reason = input.reason?.trim() ?? "";
+  if (reason.length > 500) throw errors.validation("reason must be at most 500 characters");
+  if (!reason && (actor.role === "support" || actor.role === "operator")) throw errors.validation("reason: required (it is kept with the device and shown to the owners)");
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.deviceId)) throw errors.notFound("device");
-  const now = new Date();
-  const revoked = await ctx.db.device.updateMany({
-    where: { id: input.deviceId, revokedAt: null },
-    data: { revokedAt: now, revokedReason: reason },
+  const scope = { id: input.deviceId, ...(input.studioId ? { studioId: input.studioId } : {}) };
+  return ctx.db.$transaction(async (tx) => {
+    const now = new Date();
+    const revoked = await tx.device.updateMany({ where: { ...scope, revokedAt: null }, data: { revokedAt: now, revokedReason: reason || null } });
+    const device = await tx.device.findFirst({ where: scope });
+    if (!device?.revokedAt) throw errors.notFound("device");
+    if (revoked.count) {
+      await audit(tx, actor, { action: "device.revoked", studioId: device.studioId, target: device.id, details: { name: device.name, reason: reason || null } });
+    }
+    return { deviceId: device.id, revokedAt: device.revokedAt.toISOString(), revokedReason: device.revokedReason, alreadyRevoked: revoked.count === 0 };
   });
-  const device = await ctx.db.device.findUnique({ where: { id: input.deviceId } });
-  if (!device?.revokedAt) throw errors.notFound("device");
-  return { deviceId: device.id, revokedAt: device.revokedAt.toISOString(), revokedReason: device.revokedReason, alreadyRevoked: revoked.count === 0 };
 }

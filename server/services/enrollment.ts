@@ -13,6 +13,7 @@ import type { Ctx } from "../context.ts";
 import { Prisma } from "../db.ts";
 import { errors } from "../errors.ts";
 import type { EnrollBody } from "../http/schemas.ts";
+import { audit } from "./audit.ts";
 import { issueDeviceToken } from "./device-auth.ts";
 import { checkDeviceCertificate } from "./device-certificate.ts";
 import { hashToken } from "./studios.ts";
@@ -26,7 +27,7 @@ export async function lookupEnrollment(ctx: Ctx, token: string) {
   return { studioId: row.studioId, studioName: row.studio.name, keyset: row.studio.keyset ?? null };
 }
 
-export async function enrollDevice(ctx: Ctx, input: EnrollBody) {
+export async function enrollDevice(ctx: Ctx, input: EnrollBody, address: string | null = null) {
   const now = new Date();
   const device = await ctx.db.$transaction(async (tx) => {
     const row = await tx.enrollmentToken.findUnique({ where: { tokenHash: hashToken(input.token) } });
@@ -54,7 +55,7 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody) {
       if (studio.keyset === null) throw errors.conflict("KEYSET_MISSING", "the studio has no keys yet");
       checkDeviceCertificate(studio.keyset, input.certificate, expected);
     }
-    return tx.device.create({
+    const created = await tx.device.create({
       data: {
         studioId: row.studioId,
         name: input.deviceName,
@@ -62,6 +63,10 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody) {
         certificate: input.certificate as Prisma.InputJsonValue,
       },
     });
+    await audit(tx, { id: created.id, role: "device", label: created.name, address }, {
+      action: "device.enrolled", studioId: created.studioId, target: created.id, details: { firstDevice: Boolean(input.keyset) },
+    });
+    return created;
   });
   const { accessToken, expiresAt } = issueDeviceToken(ctx, device);
   return {

@@ -1,21 +1,13 @@
-// Studios and their one-use enrollment tokens (operator operations, via datasafe-admin).
+// Studios' one-use enrollment tokens (datasafe-admin, and owners and staff through the API).
+// Creating a studio: users/accounts.ts (createStudioWithOwner), with its owner's invitation.
 import { createHash, randomBytes } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
+import { auditCreate, type Actor } from "./audit.ts";
 
 export function hashToken(token: string): Uint8Array<ArrayBuffer> {
   return bytes(createHash("sha256").update(token, "utf8").digest());
-}
-
-export async function createStudio(ctx: Ctx, input: { name: string; ownerEmail: string }): Promise<{ studioId: string }> {
-  const name = input.name.trim();
-  if (!name || name.length > 200) throw errors.validation("studio name must be 1-200 characters");
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.ownerEmail) || input.ownerEmail.length > 320) {
-    throw errors.validation("owner e-mail is not a valid address");
-  }
-  const studio = await ctx.db.studio.create({ data: { name, ownerEmail: input.ownerEmail } });
-  return { studioId: studio.id };
 }
 
 /** Enrollment tokens live an hour unless the operator asks otherwise, and a week at most. */
@@ -29,6 +21,7 @@ export const MAX_ENROLLMENT_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
  */
 export async function createEnrollmentToken(
   ctx: Ctx,
+  actor: Actor,
   input: { studioId: string; ttlMs: number },
 ): Promise<{ token: string; expiresAt: string }> {
   if (!(input.ttlMs > 0 && input.ttlMs <= MAX_ENROLLMENT_TOKEN_TTL_MS)) {
@@ -36,10 +29,16 @@ export async function createEnrollmentToken(
   }
   const studio = await ctx.db.studio.findUnique({ where: { id: input.studioId } });
   if (!studio) throw errors.notFound("studio");
+  // The first device creates the studio's keys: support must not be the one to hand out that
+  // token (a caller claiming to be the studio would get to choose the passphrase).
+  if (actor.role === "support" && studio.keyset === null) {
+    throw errors.forbidden("the studio has no keys yet: only an owner or an admin may create its first enrollment token");
+  }
   const token = `dse_${randomBytes(24).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + input.ttlMs);
-  await ctx.db.enrollmentToken.create({
-    data: { studioId: studio.id, tokenHash: hashToken(token), expiresAt },
-  });
+  await ctx.db.$transaction([
+    ctx.db.enrollmentToken.create({ data: { studioId: studio.id, tokenHash: hashToken(token), expiresAt } }),
+    auditCreate(actor, { action: "enrollment-token.created", studioId: studio.id, details: { expiresAt: expiresAt.toISOString() } }, ctx.db),
+  ]);
   return { token, expiresAt: expiresAt.toISOString() };
 }

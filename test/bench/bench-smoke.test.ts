@@ -53,7 +53,7 @@ test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, asyn
       assert.equal(i.errors, 0, `${i.store} ingest errors`);
       assert.ok(i.rawMBps > 0 && i.ingestMBps > 0);
     }
-    assert.ok(r.lookup && r.lookup.rows === 20 * 365 && r.lookup.serverTime.p99 > 0);
+    assert.ok(r.lookup && r.lookup.rows === 20 * 365 && r.lookup.serverTime.p99 > 0 && r.lookup.summary.p99 > 0);
     for (const t of ["studio: first backup", "photos: first backup", "photos: restorer peak RSS"]) {
       assert.ok(r.targets.some((x) => x.target.startsWith(t)), `target ${t} evaluated`);
     }

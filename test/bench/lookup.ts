@@ -3,10 +3,14 @@
 //   - server time: the API's own service call (services/restore-points.ts getRestorePoint with
 //     "latest": one query, newest by createdAt desc with the device name joined) in this process;
 //   - over HTTP: GET /v1/restore-points/latest as a device of that studio (auth included),
-// plus the list route (GET /v1/restore-points, 100 newest) of a studio with a full year.
+// plus the list route (GET /v1/restore-points, 100 newest) of a studio with a full year, and
+// support's studio summary (GET /v1/studios/:studioId, issue 19): its service call
+// (services/studio-desk.ts, five index lookups in parallel) and presenter, in this process.
 import type { Ctx } from "../../server/context.ts";
 import { createDb } from "../../server/db.ts";
+import { presentStudioDesk } from "../../server/http/presenters.ts";
 import { getRestorePoint } from "../../server/services/restore-points.ts";
+import { studioDesk } from "../../server/services/studio-desk.ts";
 import type { TestServer } from "../support/server.ts";
 import { Rng } from "./prng.ts";
 import { deviceToken, latestPlan, seedRestorePoints, seedStudios } from "./seed.ts";
@@ -33,6 +37,8 @@ export interface LookupReport {
   serverTime: Latency;
   http: Latency;
   list: Latency;
+  /** GET /v1/studios/:studioId's service and presenter (server time). */
+  summary: Latency;
   plan: string;
 }
 
@@ -78,6 +84,9 @@ export async function measureLookup(server: TestServer, o: LookupOptions): Promi
     }
     const http = await timed(o.queries, (i) => get(tokens[i]!, "restore-points/latest"));
     const list = await timed(Math.min(o.queries, 300), (i) => get(tokens[i]!, "restore-points"));
+    const summaryOf = async (studioId: string) => presentStudioDesk(await studioDesk(ctx, studioId), new Date());
+    await timed(20, () => summaryOf(pick().studioId));
+    const summary = await timed(o.queries, () => summaryOf(pick().studioId));
     return {
       studios: o.studios,
       days: o.days,
@@ -86,6 +95,7 @@ export async function measureLookup(server: TestServer, o: LookupOptions): Promi
       serverTime: lat(serverTime),
       http: lat(http),
       list: lat(list),
+      summary: lat(summary),
       plan: await latestPlan(server.databaseUrl, pick().studioId),
     };
   } finally {

@@ -77,6 +77,7 @@ export function render(r: BenchReport): string {
         ["latest restore point, server time (service call via Prisma)", f(l.serverTime.p50, 2), f(l.serverTime.p99, 2), String(l.serverTime.n)],
         ["GET /v1/restore-points/latest over HTTP (auth included)", f(l.http.p50, 2), f(l.http.p99, 2), String(l.http.n)],
         ["GET /v1/restore-points (list, 100 newest)", f(l.list.p50, 2), f(l.list.p99, 2), String(l.list.n)],
+        ["studio summary, server time (GET /v1/studios/:studioId's service + presenter)", f(l.summary.p50, 2), f(l.summary.p99, 2), String(l.summary.n)],
       ]),
       `   plan: ${l.plan.split(" | ").filter((s) => /Scan|Sort Key|Execution/.test(s)).join("; ")}`);
   }

@@ -2,25 +2,25 @@
 // (routes/packs.ts); with S3, clients read them straight from the bucket (routes/direct-chunks.ts)
 // and this download remains for the local directory store and PCs that cannot reach the bucket.
 // Devices are append-only: there is no route to delete or replace a chunk.
-import { Router, type RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import type { Ctx } from "../../context.ts";
 import { absentIds } from "../../services/absent-ids.ts";
 import { openChunk } from "../../services/chunks.ts";
 import { device } from "../middleware/auth.ts";
 import { chunkIdHex, missingBody } from "../schemas.ts";
+import type { Mount } from "../route-table.ts";
 
 /** `downloads`: the relay-download limiter (middleware/upload-limit.ts, limitDownloads). */
-export function chunkRoutes(ctx: Ctx, downloads: RequestHandler): Router {
-  const r = Router();
+export function chunkRoutes(mount: Mount, ctx: Ctx, downloads: RequestHandler): void {
   // `sessionId` is validated (a UUID) and not used yet: a later garbage collector will hold a
   // lease per session on the chunks answered present here.
-  r.post("/chunks/missing", async (req, res) => {
+  mount("chunksMissing", async (req, res) => {
     const { ids } = missingBody.parse(req.body);
     const missing = await absentIds(ctx, device(res).studioId, ids.map((h) => Buffer.from(h, "hex")));
     res.json({ missing: missing.map((m) => m.toString("hex")) });
   });
 
-  r.get("/chunks/:id", downloads, async (req, res) => {
+  mount("chunkGet", downloads, async (req, res) => {
     const id = Buffer.from(chunkIdHex.parse(req.params.id), "hex");
     const { size, stream } = await openChunk(ctx, device(res).studioId, id);
     res.setHeader("Content-Type", "application/octet-stream");
@@ -28,5 +28,4 @@ export function chunkRoutes(ctx: Ctx, downloads: RequestHandler): Router {
     stream.on("error", (err) => res.destroy(err));
     stream.pipe(res);
   });
-  return r;
 }

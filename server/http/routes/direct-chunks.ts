@@ -1,17 +1,15 @@
 // Direct transfer of chunk bytes (services/direct-chunks.ts): presigned GET URLs to the blob store.
 //   POST /chunks/download-urls  {ids, ranges} -> DownloadUrls
 // Uploads go in packs (routes/packs.ts).
-import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { downloadUrls } from "../../services/direct-chunks.ts";
 import { device } from "../middleware/auth.ts";
 import { downloadUrlsBody } from "../schemas.ts";
+import type { Mount } from "../route-table.ts";
 
-export function directChunkRoutes(ctx: Ctx): Router {
-  const r = Router();
-  r.post("/chunks/download-urls", async (req, res) => {
+export function directChunkRoutes(mount: Mount, ctx: Ctx): void {
+  mount("chunkDownloadUrls", async (req, res) => {
     const { ids, ranges } = downloadUrlsBody.parse(req.body);
     res.json(await downloadUrls(ctx, device(res).studioId, ids, { ranges }));
   });
-  return r;
 }

@@ -1,16 +1,15 @@
 // Liveness (the process runs) and readiness (Postgres, Redis and the blob store answer).
-import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { withTimeout } from "../../util/timeout.ts";
+import type { Mount } from "../route-table.ts";
 
 export type Probe = () => Promise<void>;
 
-export function healthRoutes(ctx: Ctx, redisPing: Probe): Router {
-  const r = Router();
-  r.get("/healthz", (_req, res) => {
+export function healthRoutes(mount: Mount, ctx: Ctx, redisPing: Probe): void {
+  mount("healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
-  r.get("/readyz", async (_req, res) => {
+  mount("readyz", async (_req, res) => {
     const probes: Record<string, Probe> = {
       postgres: async () => void (await ctx.db.$queryRaw`SELECT 1`),
       redis: redisPing,
@@ -25,5 +24,4 @@ export function healthRoutes(ctx: Ctx, redisPing: Probe): Router {
     const ready = Object.values(checks).every((c) => c === "ok");
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
   });
-  return r;
 }

@@ -1,24 +1,22 @@
 // Integrity as the studio sees it: the studio summary (latest verified restore point, damaged
 // count, open alerts) and the signed report of a client verify. Device-authenticated.
-import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { recordClientVerification } from "../../services/integrity/client-report.ts";
 import { studioSummary, type StudioSummary } from "../../services/integrity/studio-summary.ts";
 import { clientReportBody, type StudioSummaryView } from "../integrity-schemas.ts";
 import { device } from "../middleware/auth.ts";
 import { restorePointIdParam } from "../schemas.ts";
+import type { Mount } from "../route-table.ts";
 
-export function integrityRoutes(ctx: Ctx): Router {
-  const r = Router();
-  r.get("/studio", async (_req, res) => {
+export function integrityRoutes(mount: Mount, ctx: Ctx): void {
+  mount("deviceStudio", async (_req, res) => {
     res.json(presentSummary(await studioSummary(ctx, device(res).studioId)));
   });
 
-  r.post("/restore-points/:id/client-verification", async (req, res) => {
+  mount("clientVerification", async (req, res) => {
     const id = restorePointIdParam.parse(req.params.id);
     res.json(await recordClientVerification(ctx, device(res), id, clientReportBody.parse(req.body)));
   });
-  return r;
 }
 
 function presentSummary(s: StudioSummary): StudioSummaryView {

@@ -5,7 +5,7 @@
 //   POST /packs/upload-url  {size, sha256, tableSha256, sessionId} -> UploadGrant (recorded)
 //   POST /packs/uploaded    {key, sha256, chunks}  -> {results: UploadedResult[]}, only for a key
 //                           granted to the calling device
-import { Router, type Response } from "express";
+import type { Response } from "express";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { canStreamPacks, completePackUpload, grantPackUpload, storePack, storePackStream } from "../../services/packs.ts";
@@ -16,6 +16,7 @@ import type { UploadLimiter } from "../middleware/upload-limit.ts";
 import {
   MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES, type PackTable, packUploadedBody, packUploadUrlBody, relayedPackTable,
 } from "../schemas.ts";
+import type { Mount } from "../route-table.ts";
 
 /** X-Pack-Table-Length: the length of the table at the start of a relayed pack's body. */
 function tableLength(header: string | undefined, bodyLength: number): number {
@@ -49,12 +50,11 @@ function who(res: Response): { studioId: string; deviceId: string } {
 }
 
 /** `uploads`: the upload limiter (app.ts). */
-export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
-  const r = Router();
+export function packRoutes(mount: Mount, ctx: Ctx, uploads: UploadLimiter): void {
   const maxBody = MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES;
   if (canStreamPacks(ctx)) {
     // Into the store as it arrives: the limiter counts what the route holds, not the body.
-    r.put("/packs", uploads.streamed, async (req, res) => {
+    mount("packPut", uploads.streamed, async (req, res) => {
       const length = declaredLength(req, maxBody, "pack");
       const pieces = bodyPieces(req);
       try {
@@ -69,7 +69,7 @@ export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
       }
     });
   } else {
-    r.put("/packs", uploads.buffered, chunkBody(maxBody, "pack"), async (req, res) => {
+    mount("packPut", uploads.buffered, chunkBody(maxBody, "pack"), async (req, res) => {
       try {
         const { head, data } = splitBody(req.body as Buffer, req.get("x-pack-table-length"));
         res.json({ results: await storePack(ctx, { ...who(res), sessionId: head.sessionId }, head.chunks, data) });
@@ -78,15 +78,14 @@ export function packRoutes(ctx: Ctx, uploads: UploadLimiter): Router {
       }
     });
   }
-  r.post("/packs/upload-url", async (req, res) => {
+  mount("packUploadUrl", async (req, res) => {
     const body = packUploadUrlBody.parse(req.body);
     res.json(await grantPackUpload(ctx, { ...who(res), sessionId: body.sessionId }, {
       size: body.size, sha256: Buffer.from(body.sha256, "hex"), tableSha256: Buffer.from(body.tableSha256, "hex"),
     }));
   });
-  r.post("/packs/uploaded", async (req, res) => {
+  mount("packUploaded", async (req, res) => {
     const report = packUploadedBody.parse(req.body);
     res.json({ results: await completePackUpload(ctx, who(res), report) });
   });
-  return r;
 }

@@ -1,6 +1,6 @@
 // Restore points: reference pages, commit, list, get (by id or `latest`), all in the caller's studio:
 // every service below is given the device's studio and looks ids up within it only.
-import express, { Router } from "express";
+import express from "express";
 import { z } from "zod";
 import type { Ctx } from "../../context.ts";
 import { getKeyset } from "../../services/enrollment.ts";
@@ -10,18 +10,17 @@ import { getRestorePoint, listRestorePoints } from "../../services/restore-point
 import { device } from "../middleware/auth.ts";
 import { presentRestorePoint } from "../presenters.ts";
 import { commitBody, listQuery, MAX_REF_PAGES, MAX_REFS_PER_PAGE, restorePointIdParam } from "../schemas.ts";
+import type { Mount } from "../route-table.ts";
 
 const pageParam = z.coerce.number().int().min(0).max(MAX_REF_PAGES - 1);
 const idOrLatest = z.union([z.literal("latest"), restorePointIdParam]);
 
-export function restorePointRoutes(ctx: Ctx): Router {
-  const r = Router();
-  r.get("/keyset", async (_req, res) => {
+export function restorePointRoutes(mount: Mount, ctx: Ctx): void {
+  mount("keyset", async (_req, res) => {
     res.json(await getKeyset(ctx, device(res).studioId));
   });
 
-  r.put(
-    "/restore-points/:id/refs/:page",
+  mount("refPagePut",
     express.raw({ type: "application/octet-stream", limit: MAX_REFS_PER_PAGE * 32 }),
     async (req, res) => {
       const id = restorePointIdParam.parse(req.params.id);
@@ -32,22 +31,21 @@ export function restorePointRoutes(ctx: Ctx): Router {
     },
   );
 
-  r.post("/restore-points/:id/commit", async (req, res) => {
+  mount("restorePointCommit", async (req, res) => {
     const id = restorePointIdParam.parse(req.params.id);
     const result = await commitRestorePoint(ctx, device(res), id, commitBody.parse(req.body));
     const row = await getRestorePoint(ctx, device(res).studioId, id);
     res.status(result.created ? 201 : 200).json(presentRestorePoint(row));
   });
 
-  r.get("/restore-points", async (req, res) => {
+  mount("restorePointList", async (req, res) => {
     const q = listQuery.parse(req.query);
     const rows = await listRestorePoints(ctx, device(res).studioId, { deviceName: q.device, limit: q.limit });
     res.json({ restorePoints: rows.map(presentRestorePoint) });
   });
 
-  r.get("/restore-points/:id", async (req, res) => {
+  mount("restorePointGet", async (req, res) => {
     const row = await getRestorePoint(ctx, device(res).studioId, idOrLatest.parse(req.params.id));
     res.json(presentRestorePoint(row));
   });
-  return r;
 }
