@@ -3,13 +3,12 @@
 // passphrase: chunks are encrypted to the studio's public key through a per-run ephemeral key
 // that is never stored. Unreadable files are skipped and reported, not fatal.
 import { randomUUID } from "node:crypto";
-import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
-import { chunkerParamsFor, newSessionKey, targetFromBytes, type ManifestEntry, type ManifestStats } from "../format/index.ts";
+import { chunkerParamsFor, newSessionKey, type ManifestEntry } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
-import { describeError, scan, type Skipped } from "../scanner.ts";
+import { scan, type Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
 import { commitRestorePoint } from "./commit.ts";
@@ -17,7 +16,7 @@ import { CryptoPool } from "./crypto-pool.ts";
 import type { ExcludeSpec } from "./excludes.ts";
 import { FileCache } from "./file-cache.ts";
 import { writeManifest } from "./manifest-writer.ts";
-import { PipelineError, readFileChunks } from "./read-file.ts";
+import { runEntryPipeline } from "./entry-pipeline.ts";
 
 export interface BackupOptions {
   state: DeviceState;
@@ -81,55 +80,15 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   // of this run names (the server's upload records; a later collector's leases).
   const restorePointId = randomUUID();
   const sink = new ChunkSink(api, pool, restorePointId, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
-  const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   const entries: ManifestEntry[] = [];
-  let bytesRead = 0;
-  let filesUnchanged = 0;
-  const journaled: Array<Promise<void>> = [];
 
   try {
-    for (const e of scanned.entries) {
-      const name = e.pathBytes ? { path: e.path, pathBytes: e.pathBytes } : { path: e.path };
-      const base = { ...name, mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
-      if (e.type === "dir") {
-        stats.dirs++;
-        entries.push({ ...base, type: "dir" });
-      } else if (e.type === "symlink") {
-        stats.symlinks++;
-        entries.push({ ...base, type: "symlink", ...targetFromBytes(await readlink(e.abs, { encoding: "buffer" })) });
-      } else {
-        let size: number;
-        let chunks = cache.lookup(e.key, e.stat);
-        if (chunks) {
-          for (const hex of chunks) sink.reference(hex);
-          size = e.stat.size;
-          filesUnchanged++;
-          o.progress.advance(size);
-        } else {
-          let read;
-          try {
-            read = await readFileChunks(e.abs, pool, sink, (n) => o.progress.advance(n));
-          } catch (err) {
-            if (err instanceof PipelineError) throw err.cause;
-            skipped.push({ path: e.path, error: describeError(err) });
-            continue;
-          }
-          size = read.size;
-          bytesRead += size;
-          const ids = await Promise.all(read.chunks.map((c) => c.hex));
-          chunks = ids;
-          // Journal the file once all its chunks are stored: a killed run resumes after it.
-          journaled.push(Promise.all(read.chunks.map((c) => c.stored)).then(() => cache.record(e.key, e.stat, ids), () => undefined));
-        }
-        stats.files++;
-        stats.bytes += size;
-        entries.push({ ...base, type: "file", size, chunks });
-      }
-    }
-
+    const { stats, bytesRead, filesUnchanged, journaled } = await runEntryPipeline(scanned.entries, {
+      pool, sink, cache, progress: o.progress, skipped, emit: (e) => entries.push(e),
+    });
     const manifest = await writeManifest(sink, state, { restorePointId, entries, stats, skipped, label: o.label });
     await sink.flush();
-    await Promise.all(journaled);
+    await journaled();
     const committed = await commitRestorePoint(api, sink.ids(), {
       ...manifest, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
     });
