@@ -9,6 +9,10 @@ import v8 from "node:v8";
 // 16 MiB semi-spaces let garbage pile up to ~20 MB more RSS (test/e2e/memory.test.ts keeps < 300 MB).
 v8.setFlagsFromString("--max-semi-space-size=2");
 
+// More threads for file system calls (libuv's pool, 4 by default; read once, at its first use):
+// restore keeps many small files' opens, writes and syncs in flight at once (file-writer.ts).
+process.env.UV_THREADPOOL_SIZE ??= "16";
+
 const root = new URL("../", import.meta.url);
 const bundle = new URL("dist/cli/datasafe.mjs", root);
 

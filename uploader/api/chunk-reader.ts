@@ -30,6 +30,9 @@ export interface EnvelopeAt {
  */
 export type Opener = (data: Buffer, parts: EnvelopeAt[]) => Promise<Buffer[]>;
 
+/** How far from the last chunk located a chunk is looked for in the planned order (both ways). */
+const LOCATE_WINDOW = 8192;
+
 /** Neighbouring chunks of one pack are read with one ranged GET of at most this many bytes. */
 const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
@@ -120,9 +123,17 @@ export class ChunkReader {
     return this.urls.get(hex) ?? null;
   }
 
+  /**
+   * The chunk's index in the planned order. Gets arrive roughly in order, but not exactly (a get
+   * whose URL was known runs ahead of one that waited for its batch): look a window ahead of the
+   * cursor, then behind it; the cursor only moves forward. A chunk not found is read alone.
+   */
   private locate(hex: string): number | undefined {
-    for (let i = this.cursor, end = Math.min(this.order.length, this.cursor + 4096); i < end; i++) {
+    for (let i = this.cursor, end = Math.min(this.order.length, this.cursor + LOCATE_WINDOW); i < end; i++) {
       if (this.order[i] === hex) return (this.cursor = i);
+    }
+    for (let i = this.cursor - 1, end = Math.max(0, this.cursor - LOCATE_WINDOW); i >= end; i--) {
+      if (this.order[i] === hex) return i;
     }
     return undefined;
   }

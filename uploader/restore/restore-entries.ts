@@ -25,6 +25,7 @@ import { FileWriter, type FileToWrite } from "./file-writer.ts";
 import { placeSymlink } from "./link-writer.ts";
 import { orderedPrefetch } from "./prefetch.ts";
 import { selectEntries } from "./select.ts";
+import { filesystemSync } from "./sync-filesystem.ts";
 import { probeTarget, type ProbeTarget } from "./target-probe.ts";
 import { TargetNames, type MappedName } from "./target-names.ts";
 import { TargetTree } from "./target-tree.ts";
@@ -173,11 +174,16 @@ async function writeFiles(
   src: RestoreSource, files: ManifestEntry[], tree: TargetTree, names: TargetNames, o: RestoreEntriesOptions, mode: (m: number) => number,
 ): Promise<Omit<RestoredEntries, "mapped">> {
   const order = files.flatMap((f) => f.chunks ?? []);
+  // A chunk's expected size: its file's size shared by its chunks (exact for one-chunk files).
+  const sizes = files.flatMap((f) => (f.chunks ?? []).map(() => Math.ceil((f.size ?? 0) / f.chunks!.length)));
   src.planFetches(order);
-  // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
-  const chunks = orderedPrefetch(order, src.fetchChunk, o.parallel ?? 16);
-  // Up to 8 MiB of writes in flight and 4 files syncing in the background (file-writer.ts).
-  const writer = new FileWriter({ maxWriteBytes: 8 * 1024 * 1024, maxFinishing: 4, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain) });
+  // At least 16 chunks ahead, and up to 16 MiB of small ones: several ranged GETs of up to 4 MiB
+  // in flight (chunk-reader.ts).
+  const chunks = orderedPrefetch(order, src.fetchChunk, { parallel: o.parallel ?? 16, sizes, maxBytes: 16 * 1024 * 1024 });
+  // Up to 8 MiB of writes in flight; files synced in batches in the background (file-writer.ts).
+  const writer = new FileWriter({
+    maxWriteBytes: 8 * 1024 * 1024, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain), syncFilesystems: filesystemSync(),
+  });
   const entryOf = new Map<FileToWrite, ManifestEntry>();
   const failed: FailedEntry[] = [];
   try {
