@@ -11,7 +11,9 @@ v8.setFlagsFromString("--max-semi-space-size=2");
 
 // More threads for file system calls (libuv's pool, 4 by default; read once, at its first use):
 // restore keeps many small files' opens, writes and syncs in flight at once (file-writer.ts).
-process.env.UV_THREADPOOL_SIZE ??= "16";
+// Only for restore: each thread that allocates gets its own malloc arena (RSS), and backup reads
+// small files on its worker threads instead (backup/small-file.ts).
+if (process.argv.includes("restore")) process.env.UV_THREADPOOL_SIZE ??= "16";
 
 const root = new URL("../", import.meta.url);
 const bundle = new URL("dist/cli/datasafe.mjs", root);

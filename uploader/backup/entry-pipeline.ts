@@ -33,8 +33,8 @@ export interface PipelineDeps {
   cache: FileCache;
   progress: Progress;
   skipped: Skipped[];
-  /** Called with each manifest entry, in scan order. */
-  emit(entry: ManifestEntry): void;
+  /** Called with each manifest entry, in scan order; the next waits for it. */
+  emit(entry: ManifestEntry): Promise<void>;
 }
 
 export interface PipelineCounts {
@@ -79,7 +79,7 @@ export async function runEntryPipeline(scanned: Iterable<ScannedEntry>, d: Pipel
     const step = held.shift()!;
     if (step.kind === "small" && step.index === 0) batchesHeld--;
     const entry = await finish(step, d, counts, journaling);
-    if (entry) d.emit(entry);
+    if (entry) await d.emit(entry);
   };
 
   for (const e of scanned) {

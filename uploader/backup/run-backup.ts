@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
-import { chunkerParamsFor, newSessionKey, type ManifestEntry } from "../format/index.ts";
+import { chunkerParamsFor, newSessionKey } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { scan, type Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
@@ -15,7 +15,7 @@ import { commitRestorePoint } from "./commit.ts";
 import { CryptoPool } from "./crypto-pool.ts";
 import type { ExcludeSpec } from "./excludes.ts";
 import { FileCache } from "./file-cache.ts";
-import { writeManifest } from "./manifest-writer.ts";
+import { ManifestWriter } from "./manifest-writer.ts";
 import { runEntryPipeline } from "./entry-pipeline.ts";
 
 export interface BackupOptions {
@@ -80,17 +80,17 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   // of this run names (the server's upload records; a later collector's leases).
   const restorePointId = randomUUID();
   const sink = new ChunkSink(api, pool, restorePointId, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
-  const entries: ManifestEntry[] = [];
+  const manifest = new ManifestWriter(sink, state);
 
   try {
     const { stats, bytesRead, filesUnchanged, journaled } = await runEntryPipeline(scanned.entries, {
-      pool, sink, cache, progress: o.progress, skipped, emit: (e) => entries.push(e),
+      pool, sink, cache, progress: o.progress, skipped, emit: (e) => manifest.add(e),
     });
-    const manifest = await writeManifest(sink, state, { restorePointId, entries, stats, skipped, label: o.label });
+    const written = await manifest.finish({ restorePointId, stats, skipped, label: o.label });
     await sink.flush();
     await journaled();
     const committed = await commitRestorePoint(api, sink.ids(), {
-      ...manifest, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
+      ...written, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
     });
     await cache.commit(scanned.roots);
     return {
