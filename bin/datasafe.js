@@ -13,7 +13,7 @@ v8.setFlagsFromString("--max-semi-space-size=2");
 // restore keeps many small files' opens, writes and syncs in flight at once (file-writer.ts).
 // Only for restore: each thread that allocates gets its own malloc arena (RSS), and backup reads
 // small files on its worker threads instead (backup/small-file.ts).
-if (process.argv.includes("restore")) process.env.UV_THREADPOOL_SIZE ??= "16";
+if (process.argv.includes("restore")) process.env.UV_THREADPOOL_SIZE ??= "8";
 
 const root = new URL("../", import.meta.url);
 const bundle = new URL("dist/cli/datasafe.mjs", root);

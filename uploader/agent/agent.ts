@@ -189,6 +189,9 @@ export class Agent {
         if (this.status.progress) this.status.progress.bytesTotal = total;
         void this.persist();
       },
+      grow: (n) => {
+        if (this.status.progress) this.status.progress.bytesTotal += n;
+      },
       advance: (n) => {
         if (!this.status.progress) return;
         this.status.progress.bytesDone += n;

@@ -92,14 +92,16 @@ export class ChunkReader {
     if (!at.range) return this.api.getDirect(at.url).then((envelope) => this.openOne(hex, envelope));
     const start = at.range.offset;
     const group: EnvelopeAt[] = [{ hex, offset: 0, size: at.range.size }];
+    const inGroup = new Set([hex]);
     let end = start + at.range.size;
     const from = this.locate(hex);
     for (let i = (from ?? this.order.length) + 1; i < this.order.length; i++) {
       const next = this.order[i]!;
       const u = this.urls.get(next);
       if (!u?.range || u.url !== at.url || u.range.offset !== end || end + u.range.size - start > MAX_GROUP_BYTES) break;
-      if (this.slices.has(next) || group.some((g) => g.hex === next)) break;
+      if (this.slices.has(next) || inGroup.has(next)) break;
       group.push({ hex: next, offset: end - start, size: u.range.size });
+      inGroup.add(next);
       end += u.range.size;
     }
     const opened = this.api.getDirect(at.url, { range: { offset: start, size: end - start } }).then((data) => this.open(data, group));
@@ -140,12 +142,16 @@ export class ChunkReader {
 
   private fetchUrls(hex: string): void {
     const ids = [hex];
+    const asking = new Set(ids);
     const from = this.locate(hex);
     if (from !== undefined) {
       for (let i = from + 1; i < this.order.length && ids.length < MAX_IDS_PER_URL_REQUEST; i++) {
         const next = this.order[i]!;
         const u = this.urls.get(next);
-        if (!this.pending.has(next) && !(u && u.until > Date.now()) && !ids.includes(next)) ids.push(next);
+        if (!this.pending.has(next) && !(u && u.until > Date.now()) && !asking.has(next)) {
+          ids.push(next);
+          asking.add(next);
+        }
       }
     }
     const asked = Date.now();

@@ -78,6 +78,8 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+const STORED: Promise<void> = Promise.resolve();
+
 export class ChunkSink {
   readonly stats: SinkStats = { chunksTotal: 0, chunksUploaded: 0, bytesUploaded: 0 };
   /** Every id referenced by this run, with its "stored" promise. */
@@ -113,7 +115,7 @@ export class ChunkSink {
   /** Records an id this run references without sending it (an unchanged file's cached chunk). */
   reference(hex: string): void {
     this.stats.chunksTotal++;
-    if (!this.seen.has(hex)) this.seen.set(hex, Promise.resolve());
+    if (!this.seen.has(hex)) this.seen.set(hex, STORED);
   }
 
   /** Hands one chunk of plaintext over (the buffer is consumed). Waits while memory is full. */
@@ -168,6 +170,8 @@ export class ChunkSink {
     });
     stored.catch(() => undefined);
     this.seen.set(hex, stored);
+    // Once stored, one shared promise stands for it: a run references every chunk it met.
+    stored.then(() => this.seen.set(hex, STORED), () => undefined);
     if (this.batch.length >= this.opts.batchSize || this.memory.contended) this.dispatch();
     return stored;
   }

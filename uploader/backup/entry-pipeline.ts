@@ -61,7 +61,7 @@ type Base = Pick<ManifestEntry, "path" | "pathBytes" | "mode" | "mtimeMs">;
  * Resolves once every entry was emitted; `journaled()` resolves once the files whose chunks are
  * stored were journaled (call it after the sink's flush(): the last pack goes then).
  */
-export async function runEntryPipeline(scanned: Iterable<ScannedEntry>, d: PipelineDeps): Promise<PipelineCounts & { journaled(): Promise<void> }> {
+export async function runEntryPipeline(scanned: AsyncIterable<ScannedEntry> | Iterable<ScannedEntry>, d: PipelineDeps): Promise<PipelineCounts & { journaled(): Promise<void> }> {
   const counts: PipelineCounts = { stats: { files: 0, dirs: 0, symlinks: 0, bytes: 0 }, bytesRead: 0, filesUnchanged: 0 };
   const journaling = new Set<Promise<void>>();
   const held: Step[] = [];
@@ -82,7 +82,7 @@ export async function runEntryPipeline(scanned: Iterable<ScannedEntry>, d: Pipel
     if (entry) await d.emit(entry);
   };
 
-  for (const e of scanned) {
+  for await (const e of scanned) {
     const base: Base = { path: e.path, ...(e.pathBytes ? { pathBytes: e.pathBytes } : {}), mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
     if (e.type === "dir") {
       counts.stats.dirs++;

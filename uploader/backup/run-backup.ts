@@ -8,7 +8,8 @@ import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
 import { chunkerParamsFor, newSessionKey } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
-import { scan, type Skipped } from "../scanner.ts";
+import { planScan, scanEntries, type ScanFindings, type Skipped } from "../scanner.ts";
+import { readAhead } from "../util/read-ahead.ts";
 import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
 import { commitRestorePoint } from "./commit.ts";
@@ -17,6 +18,9 @@ import type { ExcludeSpec } from "./excludes.ts";
 import { FileCache } from "./file-cache.ts";
 import { ManifestWriter } from "./manifest-writer.ts";
 import { runEntryPipeline } from "./entry-pipeline.ts";
+
+/** Entries the scan may find ahead of the reading. */
+const SCAN_AHEAD = 4096;
 
 export interface BackupOptions {
   state: DeviceState;
@@ -65,9 +69,12 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const { state } = o;
   const api = new ApiClient(state.server, deviceCredentials(state));
-  const scanned = await scan(o.paths, o.excludes);
-  const skipped = [...scanned.skipped];
-  o.progress.start(scanned.entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0), "backing up");
+  const plan = await planScan(o.paths, o.excludes);
+  const found: ScanFindings = { skipped: [], roots: [], special: 0, excluded: 0 };
+  const { skipped } = found; // what the scan could not list, then what could not be read
+  o.progress.start(0, "backing up");
+  // The scan runs ahead of the reading (never whole in memory); the total grows as it goes.
+  const scanned = readAhead(scanEntries(plan, found), SCAN_AHEAD, (e) => e.type === "file" && o.progress.grow(e.stat.size));
 
   const cache = await FileCache.open(o.home, { ignoreExisting: Boolean(o.fullReread) });
   const pool = new CryptoPool({
@@ -83,7 +90,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   const manifest = new ManifestWriter(sink, state);
 
   try {
-    const { stats, bytesRead, filesUnchanged, journaled } = await runEntryPipeline(scanned.entries, {
+    const { stats, bytesRead, filesUnchanged, journaled } = await runEntryPipeline(scanned, {
       pool, sink, cache, progress: o.progress, skipped, emit: (e) => manifest.add(e),
     });
     const written = await manifest.finish({ restorePointId, stats, skipped, label: o.label });
@@ -92,7 +99,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
     const committed = await commitRestorePoint(api, sink.ids(), {
       ...written, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
     });
-    await cache.commit(scanned.roots);
+    await cache.commit(found.roots);
     return {
       restorePointId: committed.id,
       files: stats.files,
@@ -103,8 +110,8 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       chunksSentDirect: api.transfers.directChunks,
       filesUnchanged,
       skipped,
-      special: scanned.special,
-      excluded: scanned.excluded,
+      special: found.special,
+      excluded: found.excluded,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -14,7 +14,7 @@
 //   command exits 5. Losing the server, or a hostile manifest, still fails the whole restore.
 // - setuid, setgid and sticky bits are dropped unless `keepSpecialBits`.
 import type { Stats } from "node:fs";
-import { chmod, mkdir, readlink, realpath, utimes } from "node:fs/promises";
+import { chmod, mkdir, readdir, readlink, realpath, utimes } from "node:fs/promises";
 import path from "node:path";
 import { entryTargetBytes, type ManifestEntry } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -96,7 +96,9 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   const todo: ManifestEntry[] = [];
   const conflicts: string[] = [];
   const selected = selectEntries(src.entries, o.paths);
-  for (const e of selected) {
+  // An empty target (a new PC's folder) has nothing in the way: no need to look at each entry.
+  const empty = (await readdir(root)).length === 0;
+  for (const e of empty ? [] : selected) {
     const segs = names.segments(e);
     const { blocked, leaf } = await tree.inspect(segs);
     if (blocked) {
@@ -114,6 +116,7 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
       todo.push(e);
     }
   }
+  if (empty) for (const e of selected) todo.push(e);
   if (conflicts.length) {
     throw new CliError("TARGET_EXISTS", `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`, EXIT.error, { conflicts: conflicts.slice(0, 100) });
   }
@@ -127,7 +130,7 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   }
 
   const written = await writeFiles(src, files, tree, names, o, mode);
-  failed.push(...written.failed);
+  for (const f of written.failed) failed.push(f);
 
   // After every file: from here on a link restore made may stand where a path resolves.
   tree.forget();
