@@ -52,6 +52,12 @@ function workerInit(k: PoolKeys): WorkerInit {
   };
 }
 
+/**
+ * Work this small is done on the calling thread: a message to a worker and back costs more, and a
+ * worker may still be starting (~0.1-0.2 s) when a run that changed nothing seals its manifest.
+ */
+const IN_THREAD_BYTES = 64 * 1024;
+
 const view = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 /** An ArrayBuffer of its own: a Buffer from Node's shared pool must not be transferred. */
@@ -228,7 +234,9 @@ export class CryptoPool {
   async sealMany(items: ReadonlyArray<{ id: Buffer; plain: Buffer }>): Promise<Sealed[]> {
     const { session, studioId } = this.keys;
     if (!session) throw new Error("CryptoPool.sealMany needs a session key");
-    if (!this.workers.length) return Promise.all(items.map((it) => seal(session, studioId, it.id, it.plain)));
+    if (!this.workers.length || items.reduce((n, it) => n + it.plain.length, 0) <= IN_THREAD_BYTES) {
+      return Promise.all(items.map((it) => seal(session, studioId, it.id, it.plain)));
+    }
     const owned_ = items.map((it) => ({ id: new Uint8Array(it.id), plain: owned(it.plain) }));
     const res = await this.call({ op: "sealMany", seq: this.seq++, items: owned_ }, [...new Set(owned_.map((it) => it.plain.buffer as ArrayBuffer))]);
     return res.sealed!.map((s) => ({ envelope: view(s.envelope), sha256: s.sha256 }));
@@ -236,7 +244,7 @@ export class CryptoPool {
 
   /** The chunk's id, and the plaintext back (the caller's buffer is transferred away). */
   async id(plain: Buffer): Promise<{ id: Buffer; plain: Buffer }> {
-    if (!this.workers.length) return { id: chunkId(this.keys.idKey, plain), plain };
+    if (!this.workers.length || plain.length <= IN_THREAD_BYTES) return { id: chunkId(this.keys.idKey, plain), plain };
     const u = owned(plain);
     const res = await this.call({ op: "id", seq: this.seq++, plain: u }, [u.buffer as ArrayBuffer]);
     const back = res.plain!;
