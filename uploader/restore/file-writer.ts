@@ -166,8 +166,9 @@ export class FileWriter {
       this.current = null;
       this.track(cur.file, this.abandon(cur).catch(() => undefined));
     }
-    while (this.running.size) {
-      await Promise.allSettled([...this.running]);
+    for (;;) {
+      if (this.running.size) await Promise.allSettled([...this.running]);
+      else if (!this.batch.length) break;
       this.syncBatch(); // the last, partly filled batch (files completed meanwhile join it)
     }
     return [...this.failed];

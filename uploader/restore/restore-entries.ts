@@ -187,7 +187,10 @@ async function writeFiles(
   const writer = new FileWriter({
     maxWriteBytes: 8 * 1024 * 1024, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain), syncFilesystems: filesystemSync(),
   });
-  const entryOf = new Map<FileToWrite, ManifestEntry>();
+  // Each file carries its entry, for the report: nothing is kept per file once it is written.
+  type Tagged = FileToWrite & { entry: ManifestEntry };
+  let count = 0;
+  let bytes = 0;
   const failed: FailedEntry[] = [];
   try {
     for (const f of files) {
@@ -195,9 +198,10 @@ async function writeFiles(
       let begun = false;
       try {
         const dir = await tree.ensureDirs(segs, segs.length - 1);
-        const file: FileToWrite = { dir, name: segs.at(-1)!, mode: mode(f.mode), mtimeSec: fsTime(f.mtimeMs) };
+        const file: Tagged = { dir, name: segs.at(-1)!, mode: mode(f.mode), mtimeSec: fsTime(f.mtimeMs), entry: f };
         await writer.begin(file);
-        entryOf.set(file, f);
+        count++;
+        bytes += f.size ?? 0;
         begun = true;
       } catch (err) {
         failed.push({ path: f.path, error: describeError(err) });
@@ -215,12 +219,11 @@ async function writeFiles(
     // On a failure of the whole restore (a chunk that cannot be fetched) this closes and removes
     // the file being written; that error is the one that propagates.
     for (const { file, err } of await writer.settle()) {
-      const e = entryOf.get(file)!;
-      failed.push({ path: e.path, error: describeError(err) });
-      entryOf.delete(file);
+      const { entry } = file as Tagged;
+      failed.push({ path: entry.path, error: describeError(err) });
+      count--;
+      bytes -= entry.size ?? 0;
     }
   }
-  let bytes = 0;
-  for (const e of entryOf.values()) bytes += e.size ?? 0;
-  return { files: entryOf.size, bytes, failed };
+  return { files: count, bytes, failed };
 }

@@ -171,6 +171,18 @@ describe("FileWriter", () => {
     });
   }
 
+  it("places files that completed before settle() was called", async () => {
+    await mkdir(path.join(dir, "late"));
+    const writer = new FileWriter({ maxWriteBytes: 1 << 20, batchFiles: 64 });
+    await writer.begin(fileIn("late", "a.txt"));
+    await writer.write(Buffer.from("written long before settle"));
+    await writer.end();
+    await new Promise((r) => setTimeout(r, 200)); // its writes, mode and time done: it waits in a batch
+    assert.deepEqual(await writer.settle(), []);
+    assert.equal(await readFile(path.join(dir, "late", "a.txt"), "utf8"), "written long before settle");
+    assert.deepEqual(await temps("late"), []);
+  });
+
   it("finds the platform's filesystem sync on Linux, and it works", { skip: process.platform !== "linux" }, async () => {
     const sync = filesystemSync();
     assert.ok(sync, "coreutils sync is on every Linux this runs on");
