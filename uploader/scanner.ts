@@ -30,8 +30,24 @@ export interface ScannedEntry {
   /** The exact bytes of `path`, only when they are not valid UTF-8. */
   pathBytes?: Buffer;
   type: "file" | "dir" | "symlink";
-  stat: Stats;
+  stat: FileFacts;
 }
+
+/**
+ * What a backup keeps of an entry's lstat(): a Stats object, once its dates are read, costs
+ * ~1 KB per file, and a scan holds every entry.
+ */
+export interface FileFacts {
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  ino: number;
+}
+
+const factsOf = (st: Stats): FileFacts => ({ size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino });
+
+/** Children of a folder lstat()ed at once: the thread pool's threads all busy, order kept. */
+const LSTAT_AHEAD = 32;
 
 export interface Skipped {
   path: string;
@@ -72,7 +88,8 @@ function childOf(p: Place, name: Buffer): Place {
   return { ...p, abs: Buffer.concat([Buffer.from(p.abs), SEP, name]), rel: relBytes.toString("utf8"), relBytes };
 }
 
-function entry(p: Place, type: ScannedEntry["type"], stat: Stats): ScannedEntry {
+function entry(p: Place, type: ScannedEntry["type"], st: Stats): ScannedEntry {
+  const stat = factsOf(st);
   if (typeof p.abs === "string") return { abs: p.abs, key: p.abs, path: p.rel, type, stat };
   // NUL never occurs in a real path, so this key cannot be another file's; it stays under the root.
   const rest = p.abs.subarray(Buffer.byteLength(p.root) + SEP.length).toString("base64");
@@ -89,11 +106,20 @@ export function describeError(err: unknown): string {
   return e?.code ? `${e.code}: ${e.message.split(",")[0]}` : String(e?.message ?? err);
 }
 
+/** The arguments checked and their roots looked at: what scanEntries() walks. */
+export interface ScanPlan {
+  roots: Array<{ name: string; abs: string; stat: Stats; excluder: Excluder }>;
+}
+
+/** What a walk found besides its entries (filled in as it goes). */
+export type ScanFindings = Omit<ScanResult, "entries">;
+
 /**
- * `excludes`: one spec for every argument, or one per argument (same order as `args`); the
- * default spec (DEFAULT_EXCLUDES only) when not given.
+ * Checks the arguments (each names a file or folder, no two under the same top-level name) before
+ * anything is read. `excludes`: one spec for every argument, or one per argument (same order as
+ * `args`); the default spec (DEFAULT_EXCLUDES only) when not given.
  */
-export async function scan(args: string[], excludes: ExcludeSpec | readonly ExcludeSpec[] = DEFAULT_SPEC): Promise<ScanResult> {
+export async function planScan(args: string[], excludes: ExcludeSpec | readonly ExcludeSpec[] = DEFAULT_SPEC): Promise<ScanPlan> {
   if (args.length === 0) throw usage("give at least one file or folder to back up");
   const specs = Array.isArray(excludes) ? excludes : args.map(() => excludes as ExcludeSpec);
   if (specs.length !== args.length) throw new Error("scan: one exclude spec per argument");
@@ -106,24 +132,42 @@ export async function scan(args: string[], excludes: ExcludeSpec | readonly Excl
     if (other !== undefined) throw usage(`"${other}" and "${arg}" would both be stored as "${name}"`);
     names.set(name, arg);
   }
-  const result: ScanResult = { entries: [], skipped: [], roots: [], special: 0, excluded: 0 };
   const byBytes = ([a]: [string, string], [b]: [string, string]) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const roots: ScanPlan["roots"] = [];
   for (const [name, arg] of [...names].sort(byBytes)) {
     const abs = path.resolve(arg);
     const stat = await lstat(abs).catch(() => {
       throw usage(`cannot read "${arg}": no such file or folder`);
     });
-    result.roots.push(abs);
-    await walk({ root: abs, abs, rel: name, excluder: excluders.get(arg)!, cut: name.length + 1 }, stat, result);
+    roots.push({ name, abs, stat, excluder: excluders.get(arg)! });
   }
+  return { roots };
+}
+
+/**
+ * The entries of a plan, in canonical order, one at a time: only the folders on the way down and
+ * one folder's names per level are held, whatever the tree's size.
+ */
+export async function* scanEntries(plan: ScanPlan, out: ScanFindings): AsyncGenerator<ScannedEntry> {
+  for (const r of plan.roots) {
+    out.roots.push(r.abs);
+    yield* walk({ root: r.abs, abs: r.abs, rel: r.name, excluder: r.excluder, cut: r.name.length + 1 }, r.stat, out);
+  }
+}
+
+/** The whole scan at once (small trees, tests): scanEntries() gathered. */
+export async function scan(args: string[], excludes: ExcludeSpec | readonly ExcludeSpec[] = DEFAULT_SPEC): Promise<ScanResult> {
+  const plan = await planScan(args, excludes);
+  const result: ScanResult = { entries: [], skipped: [], roots: [], special: 0, excluded: 0 };
+  for await (const e of scanEntries(plan, result)) result.entries.push(e);
   return result;
 }
 
-async function walk(at: Place, stat: Stats, out: ScanResult): Promise<void> {
+async function* walk(at: Place, stat: Stats, out: ScanFindings): AsyncGenerator<ScannedEntry> {
   if (stat.isSymbolicLink()) {
-    out.entries.push(entry(at, "symlink", stat));
+    yield entry(at, "symlink", stat);
   } else if (stat.isFile()) {
-    out.entries.push(entry(at, "file", stat));
+    yield entry(at, "file", stat);
   } else if (stat.isDirectory()) {
     let names: Buffer[];
     try {
@@ -132,16 +176,21 @@ async function walk(at: Place, stat: Stats, out: ScanResult): Promise<void> {
       out.skipped.push({ path: at.rel, error: describeError(err) });
       return;
     }
-    out.entries.push(entry(at, "dir", stat));
-    for (const name of names) {
-      const child = childOf(at, name);
-      const st = await lstat(child.abs).catch((err: unknown) => {
-        out.skipped.push({ path: child.rel, error: describeError(err) });
-        return null;
-      });
+    yield entry(at, "dir", stat);
+    const children = names.map((name) => childOf(at, name));
+    const stats: Array<Promise<Stats | null>> = [];
+    const lstatOf = (child: Place) => lstat(child.abs).catch((err: unknown) => {
+      out.skipped.push({ path: child.rel, error: describeError(err) });
+      return null;
+    });
+    for (let i = 0; i < children.length; i++) {
+      while (stats.length < Math.min(children.length, i + LSTAT_AHEAD)) stats.push(lstatOf(children[stats.length]!));
+      const child = children[i]!;
+      const st = await stats[i]!;
+      stats[i] = Promise.resolve(null); // not kept
       if (!st) continue;
       if (child.excluder.excludes(child.rel.slice(child.cut), st.isDirectory())) out.excluded++;
-      else await walk(child, st, out);
+      else yield* walk(child, st, out);
     }
   } else {
     out.special++;

@@ -212,7 +212,8 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await first.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
     const running = await pc.run(["status"]);
     assert.equal(running.json.agent, "running");
-    assert.equal((running.json.progress as { bytesTotal: number }).bytesTotal, 6_000_000, "status shows the run's progress");
+    // The total grows as the scan finds files (it runs ahead of the upload): 6 MB once it found all three.
+    await eventually("the run's total in status", 10_000, async () => (await readAgentStatus(pc)).progress?.bytesTotal === 6_000_000);
     await eventually("read progress in status.json", 10_000, async () => ((await readAgentStatus(pc)).progress?.bytesDone ?? 0) > 0);
     await sleep(1500); // about 3 MB of 6 sent at 1 MB/s
     await first.stop("SIGKILL");

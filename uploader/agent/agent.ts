@@ -184,18 +184,26 @@ export class Agent {
   /** Progress of the current run into status.json, at most once a second. */
   private progress(): Progress {
     let timer: NodeJS.Timeout | undefined;
+    const later = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        void this.persist();
+      }, 1000);
+    };
     return {
       start: (total) => {
         if (this.status.progress) this.status.progress.bytesTotal = total;
         void this.persist();
       },
+      grow: (n) => {
+        if (!this.status.progress) return;
+        this.status.progress.bytesTotal += n;
+        later();
+      },
       advance: (n) => {
         if (!this.status.progress) return;
         this.status.progress.bytesDone += n;
-        timer ??= setTimeout(() => {
-          timer = undefined;
-          void this.persist();
-        }, 1000);
+        later();
       },
       stop: () => undefined,
     };

@@ -30,6 +30,9 @@ export interface EnvelopeAt {
  */
 export type Opener = (data: Buffer, parts: EnvelopeAt[]) => Promise<Buffer[]>;
 
+/** How far from the last chunk located a chunk is looked for in the planned order (both ways). */
+const LOCATE_WINDOW = 8192;
+
 /** Neighbouring chunks of one pack are read with one ranged GET of at most this many bytes. */
 const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
@@ -89,14 +92,16 @@ export class ChunkReader {
     if (!at.range) return this.api.getDirect(at.url).then((envelope) => this.openOne(hex, envelope));
     const start = at.range.offset;
     const group: EnvelopeAt[] = [{ hex, offset: 0, size: at.range.size }];
+    const inGroup = new Set([hex]);
     let end = start + at.range.size;
     const from = this.locate(hex);
     for (let i = (from ?? this.order.length) + 1; i < this.order.length; i++) {
       const next = this.order[i]!;
       const u = this.urls.get(next);
       if (!u?.range || u.url !== at.url || u.range.offset !== end || end + u.range.size - start > MAX_GROUP_BYTES) break;
-      if (this.slices.has(next) || group.some((g) => g.hex === next)) break;
+      if (this.slices.has(next) || inGroup.has(next)) break;
       group.push({ hex: next, offset: end - start, size: u.range.size });
+      inGroup.add(next);
       end += u.range.size;
     }
     const opened = this.api.getDirect(at.url, { range: { offset: start, size: end - start } }).then((data) => this.open(data, group));
@@ -120,21 +125,33 @@ export class ChunkReader {
     return this.urls.get(hex) ?? null;
   }
 
+  /**
+   * The chunk's index in the planned order. Gets arrive roughly in order, but not exactly (a get
+   * whose URL was known runs ahead of one that waited for its batch): look a window ahead of the
+   * cursor, then behind it; the cursor only moves forward. A chunk not found is read alone.
+   */
   private locate(hex: string): number | undefined {
-    for (let i = this.cursor, end = Math.min(this.order.length, this.cursor + 4096); i < end; i++) {
+    for (let i = this.cursor, end = Math.min(this.order.length, this.cursor + LOCATE_WINDOW); i < end; i++) {
       if (this.order[i] === hex) return (this.cursor = i);
+    }
+    for (let i = this.cursor - 1, end = Math.max(0, this.cursor - LOCATE_WINDOW); i >= end; i--) {
+      if (this.order[i] === hex) return i;
     }
     return undefined;
   }
 
   private fetchUrls(hex: string): void {
     const ids = [hex];
+    const asking = new Set(ids);
     const from = this.locate(hex);
     if (from !== undefined) {
       for (let i = from + 1; i < this.order.length && ids.length < MAX_IDS_PER_URL_REQUEST; i++) {
         const next = this.order[i]!;
         const u = this.urls.get(next);
-        if (!this.pending.has(next) && !(u && u.until > Date.now()) && !ids.includes(next)) ids.push(next);
+        if (!this.pending.has(next) && !(u && u.until > Date.now()) && !asking.has(next)) {
+          ids.push(next);
+          asking.add(next);
+        }
       }
     }
     const asked = Date.now();

@@ -29,9 +29,11 @@ export interface SinkOptions {
 
 /**
  * 16 MiB of plaintext keeps 4 seals and the next dedup batch busy, and 5 packs of 8 MiB (4 in
- * flight, 1 filling) the line; RSS stays far below 300 MB.
+ * flight, 1 filling) the line; RSS stays far below 300 MB. A dedup query asks about up to 256
+ * ids (small files' chunks: few queries), or fewer when the memory bound is reached first (large
+ * files' chunks: ~16 per query).
  */
-export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, packBytes: MAX_PACK_BYTES, batchSize: 64, maxBufferedBytes: 16 * 1024 * 1024 };
+export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, packBytes: MAX_PACK_BYTES, batchSize: 256, maxBufferedBytes: 16 * 1024 * 1024 };
 
 export interface SinkStats {
   chunksTotal: number;
@@ -46,6 +48,28 @@ export interface AddedChunk {
   stored: Promise<void>;
 }
 
+/**
+ * Consecutive chunks sealed with one worker message: up to 64 chunks or 1 MiB of plaintext (a
+ * chunk of 1 MiB or more goes alone, as before; 64 thumbnails of 16 KiB go together).
+ */
+const SEAL_GROUP_CHUNKS = 64;
+const SEAL_GROUP_BYTES = 1024 * 1024;
+
+function* sealGroups(chunks: Pending[]): Generator<Pending[]> {
+  let group: Pending[] = [];
+  let bytes = 0;
+  for (const p of chunks) {
+    if (group.length && (group.length >= SEAL_GROUP_CHUNKS || bytes + p.plain.length > SEAL_GROUP_BYTES)) {
+      yield group;
+      group = [];
+      bytes = 0;
+    }
+    group.push(p);
+    bytes += p.plain.length;
+  }
+  if (group.length) yield group;
+}
+
 interface Pending {
   id: Buffer;
   hex: string;
@@ -53,6 +77,8 @@ interface Pending {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+const STORED: Promise<void> = Promise.resolve();
 
 export class ChunkSink {
   readonly stats: SinkStats = { chunksTotal: 0, chunksUploaded: 0, bytesUploaded: 0 };
@@ -89,7 +115,7 @@ export class ChunkSink {
   /** Records an id this run references without sending it (an unchanged file's cached chunk). */
   reference(hex: string): void {
     this.stats.chunksTotal++;
-    if (!this.seen.has(hex)) this.seen.set(hex, Promise.resolve());
+    if (!this.seen.has(hex)) this.seen.set(hex, STORED);
   }
 
   /** Hands one chunk of plaintext over (the buffer is consumed). Waits while memory is full. */
@@ -144,6 +170,8 @@ export class ChunkSink {
     });
     stored.catch(() => undefined);
     this.seen.set(hex, stored);
+    // Once stored, one shared promise stands for it: a run references every chunk it met.
+    stored.then(() => this.seen.set(hex, STORED), () => undefined);
     if (this.batch.length >= this.opts.batchSize || this.memory.contended) this.dispatch();
     return stored;
   }
@@ -203,34 +231,37 @@ export class ChunkSink {
       p.resolve();
     }
     await previous;
-    for (const p of upload) {
+    for (const group of sealGroups(upload)) {
       await this.sealing.acquire();
       // Sealed in parallel, packed in the order sealed here (file order: batches take turns, see
       // process()), so a restore reads runs of neighbouring chunks with one ranged GET. The slot
-      // is held until the chunk is in a pack (not sent yet): that bounds the sealed envelopes
+      // is held until the group is in a pack (not sent yet): that bounds the sealed envelopes
       // waiting for their turn.
-      const sealed = this.seal(p);
+      const sealed = this.seal(group);
       sealed.catch(() => undefined); // observed in its turn below
       const added = this.packing.then(async () => {
-        const s = await sealed;
-        await this.packer.add({ id: p.hex, size: s.envelope.length, sha256: s.sha256 }, s.envelope, p);
+        const envelopes = await sealed;
+        for (const [i, s] of envelopes.entries()) {
+          const p = group[i]!;
+          await this.packer.add({ id: p.hex, size: s.envelope.length, sha256: s.sha256 }, s.envelope, p);
+        }
       });
       this.packing = added.catch(() => undefined);
       this.track(added.finally(() => this.sealing.release()).catch((err: unknown) => {
-        p.reject(err);
+        for (const p of group) p.reject(err);
         throw err;
       }));
     }
   }
 
-  /** Seals one chunk (on a worker), freeing its plaintext's share of the memory bound. */
-  private async seal(p: Pending): Promise<Sealed> {
+  /** Seals a group of chunks (on one worker), freeing their plaintexts' share of the memory bound. */
+  private async seal(group: Pending[]): Promise<Sealed[]> {
     this.throwIfFailed();
-    const size = p.plain.length;
+    const size = group.reduce((n, p) => n + p.plain.length, 0);
     try {
-      return await this.pool.seal(p.id, p.plain);
+      return await this.pool.sealMany(group);
     } finally {
-      this.memory.release(size); // the plaintext is gone (consumed by the worker)
+      this.memory.release(size); // the plaintexts are gone (consumed by the worker)
     }
   }
 

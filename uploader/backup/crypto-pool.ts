@@ -14,6 +14,7 @@ import {
 } from "../format/index.ts";
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
 import { seal, type Sealed } from "./seal.ts";
+import { readSmallFile, type SmallFileRead } from "./small-file.ts";
 
 interface Pending {
   resolve: (r: WorkerResponse & { ok: true }) => void;
@@ -50,6 +51,14 @@ function workerInit(k: PoolKeys): WorkerInit {
     ...(k.box ? { box: k.box } : {}),
   };
 }
+
+/**
+ * Work this small is done on the calling thread: a message to a worker and back costs more, and a
+ * worker may still be starting (~0.1-0.2 s) when a run that changed nothing seals its manifest.
+ */
+const IN_THREAD_BYTES = 64 * 1024;
+
+const view = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 /** An ArrayBuffer of its own: a Buffer from Node's shared pool must not be transferred. */
 function owned(buf: Buffer): Uint8Array {
@@ -95,6 +104,8 @@ export class CryptoPool {
   private readonly recycled: ArrayBuffer[] = [];
   /** open()'s session keys when it runs in-thread. */
   private keyring: DecryptKeyring | undefined;
+  /** readFiles()' chunker when it runs in-thread. */
+  private inThreadChunker: Chunker | undefined;
 
   /** The keys; null until a promise of them (see the constructor) resolved. */
   private init: PoolKeys | null;
@@ -203,9 +214,37 @@ export class CryptoPool {
     };
   }
 
+  /**
+   * Reads small files whole and cuts them into identified chunks, on one worker (small-file.ts);
+   * one result per path, in order. A file that cannot be read gives its error, not a rejection.
+   */
+  async readFiles(paths: ReadonlyArray<string | Buffer>): Promise<SmallFileRead[]> {
+    const keys = this.keys.chunker;
+    if (!keys) throw new Error("CryptoPool.readFiles needs the chunker key");
+    if (!this.workers.length) {
+      this.inThreadChunker ??= new Chunker(keys.key, keys.params);
+      const chunker = this.inThreadChunker;
+      return paths.map((p) => readSmallFile(p, this.keys.idKey, keys.params, () => chunker));
+    }
+    const res = await this.call({ op: "readFiles", seq: this.seq++, paths: paths.map((p) => (typeof p === "string" ? p : new Uint8Array(p))) }, []);
+    return res.files!.map((f) => ("chunks" in f ? { size: f.size, chunks: f.chunks.map((c) => ({ id: Buffer.from(c.id), plain: view(c.plain) })) } : f));
+  }
+
+  /** seal() for several chunks in one message; each plaintext is consumed. */
+  async sealMany(items: ReadonlyArray<{ id: Buffer; plain: Buffer }>): Promise<Sealed[]> {
+    const { session, studioId } = this.keys;
+    if (!session) throw new Error("CryptoPool.sealMany needs a session key");
+    if (!this.workers.length || items.reduce((n, it) => n + it.plain.length, 0) <= IN_THREAD_BYTES) {
+      return Promise.all(items.map((it) => seal(session, studioId, it.id, it.plain)));
+    }
+    const owned_ = items.map((it) => ({ id: new Uint8Array(it.id), plain: owned(it.plain) }));
+    const res = await this.call({ op: "sealMany", seq: this.seq++, items: owned_ }, [...new Set(owned_.map((it) => it.plain.buffer as ArrayBuffer))]);
+    return res.sealed!.map((s) => ({ envelope: view(s.envelope), sha256: s.sha256 }));
+  }
+
   /** The chunk's id, and the plaintext back (the caller's buffer is transferred away). */
   async id(plain: Buffer): Promise<{ id: Buffer; plain: Buffer }> {
-    if (!this.workers.length) return { id: chunkId(this.keys.idKey, plain), plain };
+    if (!this.workers.length || plain.length <= IN_THREAD_BYTES) return { id: chunkId(this.keys.idKey, plain), plain };
     const u = owned(plain);
     const res = await this.call({ op: "id", seq: this.seq++, plain: u }, [u.buffer as ArrayBuffer]);
     const back = res.plain!;

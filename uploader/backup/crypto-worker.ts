@@ -8,6 +8,7 @@ import {
   Chunker, chunkId, DecryptKeyring, FormatError, openChunk, type ChunkerParams, type SessionKey,
 } from "../format/index.ts";
 import { seal } from "./seal.ts";
+import { readSmallFile, type SmallFileRead } from "./small-file.ts";
 
 export interface WorkerInit {
   idKey: Uint8Array;
@@ -23,6 +24,10 @@ export interface WorkerInit {
 export type WorkerRequest =
   | { op: "id"; seq: number; plain: Uint8Array }
   | { op: "seal"; seq: number; id: Uint8Array; plain: Uint8Array }
+  /** Several chunks to seal at once (one message instead of one per small chunk). */
+  | { op: "sealMany"; seq: number; items: Array<{ id: Uint8Array; plain: Uint8Array }> }
+  /** Whole small files to read here and cut into identified chunks, each as one stream. */
+  | { op: "readFiles"; seq: number; paths: Array<string | Uint8Array> }
   /** The next piece of stream `stream` (a file), or its end (piece null): the chunks it completes, identified. */
   | { op: "chunk"; seq: number; stream: number; piece: Uint8Array | null }
   /** Envelopes to open, found at `parts` of `data` (one download, transferred here). */
@@ -38,6 +43,8 @@ export type WorkerResponse =
     sha256?: string;
     chunks?: Array<{ id: Uint8Array; plain: Uint8Array }>;
     plains?: Uint8Array[];
+    sealed?: Array<{ envelope: Uint8Array; sha256: string }>;
+    files?: Array<SmallFileRead<Uint8Array>>;
   }
   /** `code`: a FormatError's code, so that the caller can tell damage from other failures. */
   | { seq: number; ok: false; error: string; code?: string };
@@ -64,18 +71,24 @@ function setUp(init: WorkerInit): Keys {
 let keys: Keys | null = workerData ? setUp(workerData as WorkerInit) : null;
 /** One chunker per open stream; a stream's pieces all come to this worker, in order. */
 const streams = new Map<number, Chunker>();
+/** The chunker of op "readFiles", reset after each file. */
+let fileChunker: Chunker | null = null;
 
 // A request may carry `drop`: buffers the main thread gave back (CryptoPool.recycle), which are
 // freed here with the message.
 parentPort!.on("message", (msg: WorkerRequest | { op: "keys"; init: WorkerInit }) => {
   if (msg.op === "keys") {
     keys = setUp(msg.init);
+    fileChunker = null;
     return;
   }
   void handle(msg).then(
     (res) => {
-      const transfer = [res.plain?.buffer, res.envelope?.buffer, ...(res.chunks ?? []).map((c) => c.plain.buffer), ...(res.plains ?? []).map((p) => p.buffer)]
-        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+      const transfer = [
+        res.plain?.buffer, res.envelope?.buffer, ...(res.chunks ?? []).map((c) => c.plain.buffer), ...(res.plains ?? []).map((p) => p.buffer),
+        ...(res.sealed ?? []).map((s) => s.envelope.buffer),
+        ...(res.files ?? []).flatMap((f) => ("chunks" in f ? f.chunks.map((c) => c.plain.buffer) : [])),
+      ].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
       parentPort!.postMessage(res, transfer);
     },
     (err: unknown) => parentPort!.postMessage({
@@ -91,6 +104,24 @@ async function handle(msg: WorkerRequest): Promise<WorkerResponse & { ok: true }
   if (!keys) throw new Error("this worker has no keys yet");
   const { init, idKey, session, keyring } = keys;
   if (msg.op === "chunk") return { seq: msg.seq, ok: true, chunks: chunkPiece(keys, msg.stream, msg.piece) };
+  if (msg.op === "readFiles") {
+    const { chunker } = init;
+    if (!chunker) throw new Error("this pool was started without a chunker key");
+    const files = msg.paths.map((p) => {
+      const read = readSmallFile(typeof p === "string" ? p : view(p), idKey, chunker.params, () => (fileChunker ??= new Chunker(chunker.key, chunker.params)));
+      return "chunks" in read ? { size: read.size, chunks: read.chunks.map((c) => ({ id: new Uint8Array(c.id), plain: whole(c.plain) })) } : read;
+    });
+    return { seq: msg.seq, ok: true, files };
+  }
+  if (msg.op === "sealMany") {
+    if (!session) throw new Error("this pool was started without a session key");
+    const sealed = [];
+    for (const it of msg.items) {
+      const s = await seal(session, init.studioId, view(it.id), view(it.plain));
+      sealed.push({ envelope: whole(s.envelope), sha256: s.sha256 });
+    }
+    return { seq: msg.seq, ok: true, sealed };
+  }
   if (msg.op === "open") {
     if (!keyring) throw new Error("this pool was started without the studio's box key");
     const data = view(msg.data);

@@ -12,7 +12,7 @@
 // What it reveals to someone holding the PC: absolute paths, sizes, mtimes and chunk ids (keyed
 // MACs, not content hashes) of files backed up by the last run, including files deleted since.
 // It holds no key and no content.
-import type { Stats } from "node:fs";
+import type { FileFacts } from "../scanner.ts";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -56,7 +56,7 @@ export class FileCache {
   }
 
   /** The chunk ids of an unchanged file, or null if it must be read. */
-  lookup(abs: string, stat: Stats): string[] | null {
+  lookup(abs: string, stat: Pick<FileFacts, "size" | "mtimeMs" | "ino">): string[] | null {
     const r = this.known.get(abs);
     if (!r || r.size !== stat.size || r.mtimeMs !== stat.mtimeMs || r.ino !== String(stat.ino)) return null;
     this.current.set(abs, r);
@@ -64,7 +64,7 @@ export class FileCache {
   }
 
   /** Records a file whose chunks are all stored on the server. */
-  record(abs: string, stat: Stats, chunks: string[]): void {
+  record(abs: string, stat: Pick<FileFacts, "size" | "mtimeMs" | "ino">, chunks: string[]): void {
     const r: Record = { abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: String(stat.ino), chunks };
     this.current.set(abs, r);
     this.journal?.write(`${JSON.stringify(r)}\n`);

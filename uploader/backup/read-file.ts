@@ -2,7 +2,6 @@
 // main thread only reads and uploads. A read error (locked, vanished, permission) is thrown after
 // the file's unfinished chunk is dropped, so the caller can skip the file and go on; a failure of
 // the pipeline itself (a worker, the upload side) is thrown as a PipelineError: fatal for the run.
-import type { Stats } from "node:fs";
 import { createReadStream } from "node:fs";
 import type { AddedChunk, ChunkSink } from "./chunk-sink.ts";
 import type { CryptoPool, IdentifiedChunk } from "./crypto-pool.ts";
@@ -56,6 +55,3 @@ export async function readFileChunks(abs: string | Buffer, pool: CryptoPool, sin
   await take(pipeline(stream.finish()));
   return { size, chunks };
 }
-
-/** The stat a cache entry is keyed by; sizes read may differ if the file changed meanwhile. */
-export type { Stats };

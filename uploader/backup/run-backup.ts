@@ -3,21 +3,24 @@
 // passphrase: chunks are encrypted to the studio's public key through a per-run ephemeral key
 // that is never stored. Unreadable files are skipped and reported, not fatal.
 import { randomUUID } from "node:crypto";
-import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/http.ts";
-import { chunkerParamsFor, newSessionKey, targetFromBytes, type ManifestEntry, type ManifestStats } from "../format/index.ts";
+import { chunkerParamsFor, newSessionKey } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
-import { describeError, scan, type Skipped } from "../scanner.ts";
+import { planScan, scanEntries, type ScanFindings, type Skipped } from "../scanner.ts";
+import { readAhead } from "../util/read-ahead.ts";
 import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
 import { commitRestorePoint } from "./commit.ts";
 import { CryptoPool } from "./crypto-pool.ts";
 import type { ExcludeSpec } from "./excludes.ts";
 import { FileCache } from "./file-cache.ts";
-import { writeManifest } from "./manifest-writer.ts";
-import { PipelineError, readFileChunks } from "./read-file.ts";
+import { ManifestWriter } from "./manifest-writer.ts";
+import { runEntryPipeline } from "./entry-pipeline.ts";
+
+/** Entries the scan may find ahead of the reading. */
+const SCAN_AHEAD = 4096;
 
 export interface BackupOptions {
   state: DeviceState;
@@ -66,9 +69,12 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const { state } = o;
   const api = new ApiClient(state.server, deviceCredentials(state));
-  const scanned = await scan(o.paths, o.excludes);
-  const skipped = [...scanned.skipped];
-  o.progress.start(scanned.entries.reduce((n, e) => n + (e.type === "file" ? e.stat.size : 0), 0), "backing up");
+  const plan = await planScan(o.paths, o.excludes);
+  const found: ScanFindings = { skipped: [], roots: [], special: 0, excluded: 0 };
+  const { skipped } = found; // what the scan could not list, then what could not be read
+  o.progress.start(0, "backing up");
+  // The scan runs ahead of the reading (never whole in memory); the total grows as it goes.
+  const scanned = readAhead(scanEntries(plan, found), SCAN_AHEAD, (e) => e.type === "file" && o.progress.grow(e.stat.size));
 
   const cache = await FileCache.open(o.home, { ignoreExisting: Boolean(o.fullReread) });
   const pool = new CryptoPool({
@@ -81,59 +87,19 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
   // of this run names (the server's upload records; a later collector's leases).
   const restorePointId = randomUUID();
   const sink = new ChunkSink(api, pool, restorePointId, { ...DEFAULT_SINK_OPTIONS, ...o.sink });
-  const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-  const entries: ManifestEntry[] = [];
-  let bytesRead = 0;
-  let filesUnchanged = 0;
-  const journaled: Array<Promise<void>> = [];
+  const manifest = new ManifestWriter(sink, state);
 
   try {
-    for (const e of scanned.entries) {
-      const name = e.pathBytes ? { path: e.path, pathBytes: e.pathBytes } : { path: e.path };
-      const base = { ...name, mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
-      if (e.type === "dir") {
-        stats.dirs++;
-        entries.push({ ...base, type: "dir" });
-      } else if (e.type === "symlink") {
-        stats.symlinks++;
-        entries.push({ ...base, type: "symlink", ...targetFromBytes(await readlink(e.abs, { encoding: "buffer" })) });
-      } else {
-        let size: number;
-        let chunks = cache.lookup(e.key, e.stat);
-        if (chunks) {
-          for (const hex of chunks) sink.reference(hex);
-          size = e.stat.size;
-          filesUnchanged++;
-          o.progress.advance(size);
-        } else {
-          let read;
-          try {
-            read = await readFileChunks(e.abs, pool, sink, (n) => o.progress.advance(n));
-          } catch (err) {
-            if (err instanceof PipelineError) throw err.cause;
-            skipped.push({ path: e.path, error: describeError(err) });
-            continue;
-          }
-          size = read.size;
-          bytesRead += size;
-          const ids = await Promise.all(read.chunks.map((c) => c.hex));
-          chunks = ids;
-          // Journal the file once all its chunks are stored: a killed run resumes after it.
-          journaled.push(Promise.all(read.chunks.map((c) => c.stored)).then(() => cache.record(e.key, e.stat, ids), () => undefined));
-        }
-        stats.files++;
-        stats.bytes += size;
-        entries.push({ ...base, type: "file", size, chunks });
-      }
-    }
-
-    const manifest = await writeManifest(sink, state, { restorePointId, entries, stats, skipped, label: o.label });
-    await sink.flush();
-    await Promise.all(journaled);
-    const committed = await commitRestorePoint(api, sink.ids(), {
-      ...manifest, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
+    const { stats, bytesRead, filesUnchanged, journaled } = await runEntryPipeline(scanned, {
+      pool, sink, cache, progress: o.progress, skipped, emit: (e) => manifest.add(e),
     });
-    await cache.commit(scanned.roots);
+    const written = await manifest.finish({ restorePointId, stats, skipped, label: o.label });
+    await sink.flush();
+    await journaled();
+    const committed = await commitRestorePoint(api, sink.ids(), {
+      ...written, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
+    });
+    await cache.commit(found.roots);
     return {
       restorePointId: committed.id,
       files: stats.files,
@@ -144,8 +110,8 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       chunksSentDirect: api.transfers.directChunks,
       filesUnchanged,
       skipped,
-      special: scanned.special,
-      excluded: scanned.excluded,
+      special: found.special,
+      excluded: found.excluded,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -26,7 +26,7 @@ export {
   publicKeyToRaw, type KeyKind,
 } from "./rawkeys.ts";
 export {
-  decodeEntries, encodeEntries, entryPathBytes, entryTargetBytes, pathFromBytes, targetFromBytes, utf8OrNull, validateEntry,
+  decodeEntries, encodeEntries, EntryEncoder, entryPathBytes, entryTargetBytes, pathFromBytes, targetFromBytes, utf8OrNull, validateEntry,
   validatePath, validatePathBytes, type EntryType, type ManifestEntry,
 } from "./manifest.ts";
 export { EntryOrderCheck } from "./entry-order.ts";

@@ -200,16 +200,27 @@ function toWire(e: ManifestEntry): Record<string, unknown> {
 
 /** Entries in canonical order; anything else (a duplicate, a child before its folder) is refused. */
 export function encodeEntries(entries: Iterable<ManifestEntry>): Buffer {
-  const order = new EntryOrderCheck();
+  const encoder = new EntryEncoder();
   const lines: string[] = [];
-  for (const entry of entries) {
+  for (const entry of entries) lines.push(encoder.line(entry));
+  return Buffer.from(lines.join(""), "utf8");
+}
+
+/**
+ * encodeEntries() one entry at a time (a backup writes its manifest body as it goes, never whole
+ * in memory): each entry checked, and in canonical order after the ones before it.
+ */
+export class EntryEncoder {
+  private readonly order = new EntryOrderCheck();
+
+  /** The entry's line of the body (JSON and a newline). */
+  line(entry: ManifestEntry): string {
     const wire = toWire(entry);
     const e = validateEntry(wire);
     if (entry.pathBytes && entry.path !== e.path) bad(`path ${JSON.stringify(entry.path)} is not the display form of its pathBytes`);
-    order.accept(e);
-    lines.push(JSON.stringify(wire) + "\n");
+    this.order.accept(e);
+    return JSON.stringify(wire) + "\n";
   }
-  return Buffer.from(lines.join(""), "utf8");
 }
 
 export function decodeEntries(buf: Uint8Array): ManifestEntry[] {

@@ -14,7 +14,7 @@
 //   command exits 5. Losing the server, or a hostile manifest, still fails the whole restore.
 // - setuid, setgid and sticky bits are dropped unless `keepSpecialBits`.
 import type { Stats } from "node:fs";
-import { chmod, mkdir, readlink, realpath, utimes } from "node:fs/promises";
+import { chmod, mkdir, readdir, readlink, realpath, utimes } from "node:fs/promises";
 import path from "node:path";
 import { entryTargetBytes, type ManifestEntry } from "../format/index.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -25,6 +25,7 @@ import { FileWriter, type FileToWrite } from "./file-writer.ts";
 import { placeSymlink } from "./link-writer.ts";
 import { orderedPrefetch } from "./prefetch.ts";
 import { selectEntries } from "./select.ts";
+import { filesystemSync } from "./sync-filesystem.ts";
 import { probeTarget, type ProbeTarget } from "./target-probe.ts";
 import { TargetNames, type MappedName } from "./target-names.ts";
 import { TargetTree } from "./target-tree.ts";
@@ -95,7 +96,9 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   const todo: ManifestEntry[] = [];
   const conflicts: string[] = [];
   const selected = selectEntries(src.entries, o.paths);
-  for (const e of selected) {
+  // An empty target (a new PC's folder) has nothing in the way: no need to look at each entry.
+  const empty = (await readdir(root)).length === 0;
+  for (const e of empty ? [] : selected) {
     const segs = names.segments(e);
     const { blocked, leaf } = await tree.inspect(segs);
     if (blocked) {
@@ -113,6 +116,7 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
       todo.push(e);
     }
   }
+  if (empty) for (const e of selected) todo.push(e);
   if (conflicts.length) {
     throw new CliError("TARGET_EXISTS", `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`, EXIT.error, { conflicts: conflicts.slice(0, 100) });
   }
@@ -126,7 +130,7 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   }
 
   const written = await writeFiles(src, files, tree, names, o, mode);
-  failed.push(...written.failed);
+  for (const f of written.failed) failed.push(f);
 
   // After every file: from here on a link restore made may stand where a path resolves.
   tree.forget();
@@ -173,12 +177,20 @@ async function writeFiles(
   src: RestoreSource, files: ManifestEntry[], tree: TargetTree, names: TargetNames, o: RestoreEntriesOptions, mode: (m: number) => number,
 ): Promise<Omit<RestoredEntries, "mapped">> {
   const order = files.flatMap((f) => f.chunks ?? []);
+  // A chunk's expected size: its file's size shared by its chunks (exact for one-chunk files).
+  const sizes = files.flatMap((f) => (f.chunks ?? []).map(() => Math.ceil((f.size ?? 0) / f.chunks!.length)));
   src.planFetches(order);
-  // 16 chunks ahead: several ranged GETs of up to 4 MiB in flight (chunk-reader.ts).
-  const chunks = orderedPrefetch(order, src.fetchChunk, o.parallel ?? 16);
-  // Up to 8 MiB of writes in flight and 4 files syncing in the background (file-writer.ts).
-  const writer = new FileWriter({ maxWriteBytes: 8 * 1024 * 1024, maxFinishing: 4, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain) });
-  const entryOf = new Map<FileToWrite, ManifestEntry>();
+  // At least 16 chunks ahead, and up to 16 MiB of small ones: several ranged GETs of up to 4 MiB
+  // in flight (chunk-reader.ts).
+  const chunks = orderedPrefetch(order, src.fetchChunk, { parallel: o.parallel ?? 16, sizes, maxBytes: 16 * 1024 * 1024 });
+  // Up to 8 MiB of writes in flight; files synced in batches in the background (file-writer.ts).
+  const writer = new FileWriter({
+    maxWriteBytes: 8 * 1024 * 1024, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain), syncFilesystems: filesystemSync(),
+  });
+  // Each file carries its entry, for the report: nothing is kept per file once it is written.
+  type Tagged = FileToWrite & { entry: ManifestEntry };
+  let count = 0;
+  let bytes = 0;
   const failed: FailedEntry[] = [];
   try {
     for (const f of files) {
@@ -186,9 +198,10 @@ async function writeFiles(
       let begun = false;
       try {
         const dir = await tree.ensureDirs(segs, segs.length - 1);
-        const file: FileToWrite = { dir, name: segs.at(-1)!, mode: mode(f.mode), mtimeSec: fsTime(f.mtimeMs) };
+        const file: Tagged = { dir, name: segs.at(-1)!, mode: mode(f.mode), mtimeSec: fsTime(f.mtimeMs), entry: f };
         await writer.begin(file);
-        entryOf.set(file, f);
+        count++;
+        bytes += f.size ?? 0;
         begun = true;
       } catch (err) {
         failed.push({ path: f.path, error: describeError(err) });
@@ -206,12 +219,11 @@ async function writeFiles(
     // On a failure of the whole restore (a chunk that cannot be fetched) this closes and removes
     // the file being written; that error is the one that propagates.
     for (const { file, err } of await writer.settle()) {
-      const e = entryOf.get(file)!;
-      failed.push({ path: e.path, error: describeError(err) });
-      entryOf.delete(file);
+      const { entry } = file as Tagged;
+      failed.push({ path: entry.path, error: describeError(err) });
+      count--;
+      bytes -= entry.size ?? 0;
     }
   }
-  let bytes = 0;
-  for (const e of entryOf.values()) bytes += e.size ?? 0;
-  return { files: entryOf.size, bytes, failed };
+  return { files: count, bytes, failed };
 }

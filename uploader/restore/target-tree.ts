@@ -48,6 +48,8 @@ export class TargetTree {
   private readonly verified = new Set<string>([""]);
   /** Folders (as `verified`) whose leftover temporary files were removed in this run. */
   private readonly swept = new Set<string>();
+  /** The folder ensureDirs() returned last, by key: a folder's files share its path Buffer. */
+  private lastDir: { key: string; abs: Buffer } | null = null;
 
   /** `root`: the target, a real directory (its own path may hold links the user chose). */
   constructor(readonly root: Buffer, private readonly opts: { overwrite: boolean }) {}
@@ -83,7 +85,9 @@ export class TargetTree {
         this.swept.add(rel);
       }
     }
-    return this.abs(segs.slice(0, depth));
+    const k = key(segs, depth);
+    if (k !== this.lastDir?.key) this.lastDir = { key: k, abs: this.abs(segs.slice(0, depth)) };
+    return this.lastDir.abs;
   }
 
   forget(): void {

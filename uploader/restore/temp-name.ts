@@ -6,16 +6,19 @@ import { randomBytes } from "node:crypto";
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
+/** Random bytes drawn 4 KiB at a time: a restore of many small files names one per file. */
+let pool = Buffer.alloc(0);
+let used = 0;
+
 /** `.ds-` and 12 base32 characters (60 random bits). */
 export function tempName(): string {
-  const bytes = randomBytes(8);
-  let bits = bytes.readBigUInt64BE();
-  let out = "";
-  for (let i = 0; i < 12; i++) {
-    out += BASE32[Number(bits & 31n)];
-    bits >>= 5n;
+  if (used + 12 > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
   }
-  return `.ds-${out}`;
+  let out = ".ds-";
+  for (let i = 0; i < 12; i++) out += BASE32[pool[used++]! & 31];
+  return out;
 }
 
 

@@ -38,7 +38,7 @@ function fakeApi(o: { direct?: boolean; failDirect?: (url: string) => Error | nu
 
 async function readAll(reader: ChunkReader, order: string[]): Promise<string[]> {
   reader.plan(order);
-  const p = orderedPrefetch(order, (id) => reader.get(id), 8);
+  const p = orderedPrefetch(order, (id) => reader.get(id), { parallel: 8 });
   const out: string[] = [];
   for (let i = 0; i < order.length; i++) out.push((await p.next()).toString());
   return out;

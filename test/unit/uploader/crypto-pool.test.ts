@@ -2,6 +2,9 @@
 // the main thread: chunk boundaries and ids, and sealed envelopes that open to the plaintext.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { after, describe, it } from "node:test";
 import { CryptoPool, type PoolKeys } from "../../../uploader/backup/crypto-pool.ts";
 import { poolKeys, secrets, STUDIO } from "../../support/pool-keys.ts";
@@ -43,6 +46,43 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
         return got.map((c) => ({ id: c.id.toString("hex"), plain: c.plain }));
       }));
       results.forEach((got, i) => assert.deepEqual(got, expectedChunks(files[i]!)));
+    });
+
+    it("reads small files whole into exactly the chunks a stream gives, and reports unreadable ones", async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "pool-files-"));
+      try {
+        // Around the head chunk's minimum (16 KiB: below it, no cut is ever looked for), and beyond.
+        const sizes = [0, 1, 100, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 200_000, 1024 * 1024];
+        const files = sizes.map((n, i) => ({ abs: path.join(dir, `f${i}`), data: randomBytes(n) }));
+        for (const f of files) await writeFile(f.abs, f.data);
+        const paths: Array<string | Buffer> = files.map((f) => f.abs);
+        paths.splice(3, 0, path.join(dir, "missing"), Buffer.from(path.join(dir, "f2")));
+        const got = await pool.readFiles(paths);
+        assert.equal(got.length, paths.length);
+        const missing = got.splice(3, 1)[0]!;
+        assert.ok("error" in missing && missing.error.code === "ENOENT", JSON.stringify(missing));
+        const byBytes = got.splice(3, 1)[0]!;
+        assert.ok("chunks" in byBytes && byBytes.size === 100, "a path given as bytes is read too");
+        got.forEach((r, i) => {
+          assert.ok("chunks" in r, `f${i}`);
+          assert.equal(r.size, files[i]!.data.length);
+          assert.deepEqual(r.chunks.map((c) => ({ id: c.id.toString("hex"), plain: c.plain })), expectedChunks(files[i]!.data), `f${i}`);
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("seals several chunks in one call like seal() does one", async () => {
+      const keyring = new DecryptKeyring(secrets);
+      const plains = [Buffer.from("row ".repeat(3000)), randomBytes(70_000), randomBytes(10)];
+      const ids = plains.map((p) => chunkId(secrets.chunkIdKey, p));
+      const sealed = await pool.sealMany(plains.map((p, i) => ({ id: ids[i]!, plain: Buffer.from(p) })));
+      assert.equal(sealed.length, plains.length);
+      for (const [i, s] of sealed.entries()) {
+        assert.equal(s.sha256, createHash("sha256").update(s.envelope).digest("hex"));
+        assert.deepEqual(await openChunk(keyring, secrets.chunkIdKey, STUDIO, ids[i]!, s.envelope), plains[i]);
+      }
     });
 
     it("seals chunks that open to the plaintext (compressible and not)", async () => {

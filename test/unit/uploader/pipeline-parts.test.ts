@@ -39,7 +39,7 @@ describe("orderedPrefetch", () => {
       return Buffer.from(id);
     };
     const ids = Array.from({ length: 20 }, (_, i) => String(i));
-    const p = orderedPrefetch(ids, fetch, 4);
+    const p = orderedPrefetch(ids, fetch, { parallel: 4 });
     const got: string[] = [];
     for (let i = 0; i < ids.length; i++) got.push((await p.next()).toString());
     assert.deepEqual(got, ids);
