@@ -2,6 +2,7 @@
 // to Postgres directly. With --json it prints exactly one JSON object on stdout.
 import { Command, CommanderError } from "commander";
 import { ConfigError, loadConfig } from "../config.ts";
+import type { ApiErrorCode } from "../../protocol/api-errors.ts";
 import { AppError } from "../errors.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { listStudioDevices, revokeDevice } from "../services/device-admin.ts";
@@ -108,7 +109,7 @@ program
     print(program, { queue: "integrity", counts }, Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join("\n"));
   });
 
-function fail(code: string, message: string, exit: number): never {
+function fail(code: ApiErrorCode, message: string, exit: number): never {
   process.stderr.write(`datasafe-admin: ${message.split("\n").join("; ")}\n`);
   if (process.argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
   process.exit(exit);

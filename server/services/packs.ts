@@ -41,7 +41,6 @@ import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf } from "./chunk-row.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
-import { translateStorageError } from "./storage-errors.ts";
 import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf } from "./upload-records.ts";
 
 /** Who uploads: the authenticated device, and the upload session (restore point id) it serves. */
@@ -70,11 +69,7 @@ export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data:
   check.update(data);
   const sha256 = check.end();
   const key = objectKeyForPack(who.studioId);
-  try {
-    await ctx.blobs.put(key, data);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
+  await ctx.blobs.put(key, data);
   faultPoint(ctx.config, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
@@ -106,11 +101,7 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
     }
     sha256 = check.end();
   }
-  try {
-    await blobs.putStream(key, checked(), size);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
+  await blobs.putStream(key, checked(), size);
   if (!sha256) throw new Error("storePackStream: the store kept a pack it did not read to the end");
   faultPoint(ctx.config, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
