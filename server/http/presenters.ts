@@ -1,7 +1,7 @@
 // What leaves the API: ids in hex, dates in ISO 8601, sizes as numbers.
 import type { RestorePointRow } from "../services/restore-points.ts";
 import type { DeviceRow } from "../services/heartbeats.ts";
-import type { DeviceView, RestorePointView } from "./schemas.ts";
+import type { DeviceView, RestorePointView } from "../../protocol/schemas.ts";
 
 export function presentRestorePoint(row: RestorePointRow): RestorePointView {
   return {

@@ -6,7 +6,7 @@
 // Uploads are packs only (packs.ts); single-chunk uploads were removed with issue 15.
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
-import type { DownloadUrls, UploadedResult, UploadGrant } from "../http/schemas.ts";
+import type { DownloadUrls, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import type { DirectTransfer } from "../storage/index.ts";
 import { toAppError } from "../to-app-error.ts";
 

@@ -5,7 +5,7 @@
 // query, integrity checks, repair and restore stay per chunk; a pack is written once and never
 // modified or overwritten, like any object.
 //
-// An upload describes its pack with a table (schemas.ts, packTable): the chunks in order, each
+// An upload describes its pack with a table (protocol/schemas.ts, packTable): the chunks in order, each
 // {id, size, sha256}; chunk i starts where chunk i-1 ends and the sizes add up to the pack's size.
 // Every pack object has an upload record (upload-records.ts, model Upload) naming the device, the
 // upload session, the object's size and SHA-256 and the SHA-256 of its table (protocol/pack-table.ts).
@@ -36,7 +36,7 @@ import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
-import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
+import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf } from "./chunk-row.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";

@@ -1,6 +1,6 @@
-// Typed client of the DataSafe API (server/http/schemas.ts is the contract).
+// Typed client of the DataSafe API (protocol/ is the contract).
 import { createHash } from "node:crypto";
-import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
+import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import { CliError } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";

@@ -5,7 +5,7 @@
 // the id recomputed from the plaintext), and each fully checked file's size against the manifest.
 //
 // The result goes to the server, signed with the studio sign key, which the passphrase unlocks
-// and a device never holds (server/http/integrity-schemas.ts): the server records it as the
+// and a device never holds (protocol/integrity-schemas.ts): the server records it as the
 // point's last client verification, and marks chunks that failed authentication damaged so the
 // next backup replaces them. The report carries codes and chunk ids only, never a file name.
 import { createHash, randomInt, sign } from "node:crypto";
@@ -19,7 +19,7 @@ import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
 import { unlock } from "../studio-keys.ts";
 import { Semaphore } from "../util/semaphore.ts";
-import { MAX_REPORTED_CHUNKS, REPORT_SIGNING_PREFIX, type ClientReport } from "../../server/http/integrity-schemas.ts";
+import { MAX_REPORTED_CHUNKS, REPORT_SIGNING_PREFIX, type ClientReport } from "../../protocol/integrity-schemas.ts";
 
 export interface VerifyOptions {
   state: DeviceState;

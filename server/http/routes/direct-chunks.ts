@@ -5,7 +5,7 @@ import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { downloadUrls } from "../../services/direct-chunks.ts";
 import { device } from "../middleware/auth.ts";
-import { downloadUrlsBody } from "../schemas.ts";
+import { downloadUrlsBody } from "../../../protocol/schemas.ts";
 
 export function directChunkRoutes(ctx: Ctx): Router {
   const r = Router();

@@ -4,7 +4,7 @@ import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { enrollDevice, lookupEnrollment } from "../../services/enrollment.ts";
 import { AddressLimiter, rateLimit } from "../middleware/rate-limit.ts";
-import { enrollBody, enrollmentLookupBody } from "../schemas.ts";
+import { enrollBody, enrollmentLookupBody } from "../../../protocol/schemas.ts";
 
 export function enrollmentRoutes(ctx: Ctx): Router {
   const r = Router();

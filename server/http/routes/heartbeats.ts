@@ -5,7 +5,7 @@ import type { Ctx } from "../../context.ts";
 import { listDevices, recordHeartbeat } from "../../services/heartbeats.ts";
 import { device } from "../middleware/auth.ts";
 import { presentDevice } from "../presenters.ts";
-import { heartbeatBody } from "../schemas.ts";
+import { heartbeatBody } from "../../../protocol/schemas.ts";
 
 export function heartbeatRoutes(ctx: Ctx): Router {
   const r = Router();

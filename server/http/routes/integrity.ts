@@ -4,9 +4,9 @@ import { Router } from "express";
 import type { Ctx } from "../../context.ts";
 import { recordClientVerification } from "../../services/integrity/client-report.ts";
 import { studioSummary, type StudioSummary } from "../../services/integrity/studio-summary.ts";
-import { clientReportBody, type StudioSummaryView } from "../integrity-schemas.ts";
+import { clientReportBody, type StudioSummaryView } from "../../../protocol/integrity-schemas.ts";
 import { device } from "../middleware/auth.ts";
-import { restorePointIdParam } from "../schemas.ts";
+import { restorePointIdParam } from "../../../protocol/schemas.ts";
 
 export function integrityRoutes(ctx: Ctx): Router {
   const r = Router();

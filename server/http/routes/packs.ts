@@ -15,7 +15,7 @@ import { chunkBody, declaredLength, releaseChunkBody } from "../middleware/chunk
 import type { UploadLimiter } from "../middleware/upload-limit.ts";
 import {
   MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES, type PackTable, packUploadedBody, packUploadUrlBody, relayedPackTable,
-} from "../schemas.ts";
+} from "../../../protocol/schemas.ts";
 
 /** X-Pack-Table-Length: the length of the table at the start of a relayed pack's body. */
 function tableLength(header: string | undefined, bodyLength: number): number {

@@ -1,5 +1,5 @@
-// The integrity part of the published API contract (the uploader imports it): the client verify
-// report and the studio summary.
+// The integrity part of the published API contract (protocol/: server and uploader both import
+// it): the client verify report and the studio summary.
 import { z } from "zod";
 
 /**

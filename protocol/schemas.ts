@@ -1,5 +1,5 @@
-// The published API contract: request bodies validated by the routes, and the limits a client
-// must respect. The uploader may import this file (never the other way round).
+// The published API contract (protocol/: server and uploader both import it): request bodies
+// validated by the routes, the answers they get, and the limits a client must respect.
 import { z } from "zod";
 
 /** A chunk id: keyed MAC of the plaintext, 32 bytes as 64 lowercase hex characters. */
