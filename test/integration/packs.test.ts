@@ -9,7 +9,7 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
-import { MAX_PACK_BYTES } from "../../protocol/schemas.ts";
+import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { authOf, chunkRow, sql, waitFor } from "../support/integrity.ts";
 import { s3MissingReason } from "../support/s3.ts";

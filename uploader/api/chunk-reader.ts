@@ -5,7 +5,7 @@
 // the next ones of the planned order (restore knows every chunk it will read), so a restore costs
 // one small API request per MAX_IDS_PER_URL_REQUEST chunks. Any failure of a direct read
 // (expired URL, unreachable bucket, bytes that do not open) falls back to the API for that chunk.
-import { MAX_IDS_PER_URL_REQUEST } from "../../protocol/schemas.ts";
+import { MAX_IDS_PER_URL_REQUEST } from "../../protocol/limits.ts";
 import { CliError } from "../errors.ts";
 import type { ApiClient } from "./client.ts";
 

@@ -7,7 +7,7 @@
 import type { ApiClient } from "../api/client.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
-import { MAX_PACK_BYTES } from "../../protocol/schemas.ts";
+import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { ApiError } from "../api/http.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "./crypto-pool.ts";

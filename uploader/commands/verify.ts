@@ -19,7 +19,8 @@ import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
 import { unlock } from "../studio-keys.ts";
 import { Semaphore } from "../util/semaphore.ts";
-import { MAX_REPORTED_CHUNKS, REPORT_SIGNING_PREFIX, type ClientReport } from "../../protocol/integrity-schemas.ts";
+import { REPORT_SIGNING_PREFIX, type ClientReport } from "../../protocol/integrity-schemas.ts";
+import { MAX_REPORTED_CHUNKS } from "../../protocol/limits.ts";
 
 export interface VerifyOptions {
   state: DeviceState;
