@@ -15,6 +15,7 @@ export const API_ERRORS = {
   CERTIFICATE_INVALID: { status: 403, meaning: "enrollment: the device key's certificate is not the studio's signature over it" },
   NOT_FOUND: { status: 404, meaning: "no such thing in the caller's studio (another studio's ids answer this too, never 403)" },
   ALREADY_COMMITTED: { status: 409, meaning: "this restore point id is taken (in any studio): a new restore point needs a new id" },
+  ALREADY_EXISTS: { status: 409, meaning: "a record with this identity was stored meanwhile (a concurrent request won): send the request again" },
   CHUNKS_MISSING: { status: 409, meaning: "commit: referenced chunks are not stored; the uploader rereads every file and sends them" },
   REFS_INCOMPLETE: { status: 409, meaning: "commit: reference pages are missing or changed while it was checked; send them again" },
   TOO_MANY_PENDING_REF_PAGES: { status: 409, meaning: "the device holds too many reference pages of uncommitted restore points; commit or let them expire" },
@@ -33,6 +34,7 @@ export const API_ERRORS = {
   INTERNAL: { status: 500, meaning: "a bug or an unclassified failure; logged on the server with the request" },
   STORAGE_INTEGRITY: { status: 502, meaning: "the blob store did not keep the bytes sent (size or checksum mismatch)" },
   STORAGE_UNAVAILABLE: { status: 503, meaning: "the blob store cannot be reached or is throttling: retry after Retry-After" },
+  DATABASE_UNAVAILABLE: { status: 503, meaning: "the database cannot be reached, dropped the connection or has no free connection: retry after Retry-After" },
   // datasafe-admin only, never an API answer.
   USAGE: { status: 400, meaning: "datasafe-admin: the command line is wrong (unknown command or option, missing argument)" },
   CONFIG_INVALID: { status: 500, meaning: "datasafe-admin: the server's configuration (environment, .env) is invalid; the message lists every problem" },

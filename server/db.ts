@@ -1,5 +1,5 @@
-// Postgres access. Only this file and the services import Prisma; Prisma errors are translated
-// in translateDbError so nothing above the services sees a vendor error.
+// Postgres access. Only this file and the services import Prisma; Prisma errors become the
+// server's (409, 503) in db-errors.ts, applied once by to-app-error.ts for every caller.
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";

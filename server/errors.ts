@@ -1,7 +1,7 @@
 // The server's error vocabulary: every error it reports is an AppError whose code is one of the
 // catalogue (protocol/api-errors.ts: code, HTTP status, meaning), built by one of the factories
 // below with a message that is safe to show to the caller. Services and middleware throw these;
-// everything else thrown (storage errors, zod) becomes one in to-app-error.ts, the one place
+// everything else thrown (storage, Prisma, zod) becomes one in to-app-error.ts, the one place
 // that translates; http/error-handler.ts renders them and the admin CLI prints them.
 import { API_ERRORS, type ApiErrorCode, type ApiErrorCodeWith } from "../protocol/api-errors.ts";
 
@@ -44,6 +44,8 @@ export const errors = {
   tooManyPendingRefPages: (limit: number, ttlDays: number) =>
     new AppError("TOO_MANY_PENDING_REF_PAGES",
       `this device already holds ${limit} reference pages of restore points it has not committed; they expire ${ttlDays} days after they were sent`),
+  /** A unique violation (db-errors.ts): the check before the write lost a race to another request. */
+  alreadyExists: () => new AppError("ALREADY_EXISTS", "this was stored by a concurrent request; send the request again"),
   integrity: (message: string) => new AppError("INTEGRITY_MISMATCH", message),
   /** 410, not 5xx: retrying cannot bring the object back (clients retry 5xx). The integrity checks
    * mark such a chunk damaged, and the next backup that still has the data repairs it. */
@@ -53,5 +55,6 @@ export const errors = {
     new AppError("BUSY", "too many uploads in flight, retry later", undefined, retryAfterSeconds),
   storageIntegrity: () => new AppError("STORAGE_INTEGRITY", "the blob store did not store the bytes sent"),
   storageUnavailable: () => new AppError("STORAGE_UNAVAILABLE", "blob store unavailable", undefined, 5),
+  databaseUnavailable: () => new AppError("DATABASE_UNAVAILABLE", "database unavailable", undefined, 5),
   internal: () => new AppError("INTERNAL", "internal error"),
 };

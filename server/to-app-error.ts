@@ -1,8 +1,10 @@
 // The one place where anything thrown becomes the server's error vocabulary (errors.ts): the
 // error handler renders what this returns, a pack report answers it per chunk
 // (services/direct-chunks.ts) and the admin CLI prints it. Services let storage errors pass
-// (they are translated here, once); anything unclassified is INTERNAL, and logged by the caller.
+// (they are translated here, once), and Prisma's errors are read by db-errors.ts; anything
+// unclassified is INTERNAL, and logged by the caller.
 import { z } from "zod";
+import { translateDbError } from "./db-errors.ts";
 import { AppError, errors } from "./errors.ts";
 import { BlobNotFoundError, IntegrityError, StorageError } from "./storage/errors.ts";
 
@@ -13,7 +15,7 @@ export function toAppError(err: unknown): AppError {
     const first = err.issues[0];
     return errors.validation(first ? `${first.path.join(".") || "body"}: ${first.message}` : "invalid request");
   }
-  return errors.internal();
+  return translateDbError(err) ?? errors.internal();
 }
 
 /** Storage errors (storage/errors.ts) by class; a permanent one that is neither is a server fault. */
