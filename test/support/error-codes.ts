@@ -11,7 +11,7 @@ export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export interface CodeRule {
   /** What the rule looks for, for the failure message. */
   name: string;
-  /** Global; the first capture group is the code. */
+  /** Global; the capture group that matched is the code. */
   pattern: RegExp;
   /** The codes the catalogue holds for this use. */
   known: ReadonlySet<string>;
@@ -25,19 +25,23 @@ export interface CodeUse {
   known: boolean;
 }
 
-/** Node's errno names (and proper-lockfile's ELOCKED): compared as `err.code` but not ours. */
+/** Node's errno names and ERR_ codes (and proper-lockfile's ELOCKED): compared as `err.code`, not ours. */
+const notOurs = (code: string) => ERRNO.has(code) || code.startsWith("ERR_");
 const ERRNO = new Set([...Object.keys(os.constants.errno), "ELOCKED"]);
 
-/** Comparisons and assignments of a `code` (or `errorCode`) with an all-capitals literal. */
-export const COMPARED = /\b(?:code|errorCode)\s*(?:[!=]==?|:|=(?!=))\s*"([A-Z][A-Z_]*[A-Z])"/g;
+/**
+ * A `code` (or `errorCode`) compared with an all-capitals literal, or given one: `{ code: "X" }`,
+ * `code = "X"` (a member access before `:` is a ternary's, `a ? e.code : "X"`, and not matched).
+ */
+export const COMPARED = /(?:\bcode|\berrorCode)\s*[!=]==?\s*"([A-Z][A-Z_]*[A-Z])"|(?<![.\w])(?:code|errorCode)\s*(?::|=(?!=))\s*"([A-Z][A-Z_]*[A-Z])"/g;
 export const COMPARED_REVERSED = /"([A-Z][A-Z_]*[A-Z])"\s*[!=]==?\s*[\w.?]*\bcode\b/g;
 
 export function codeUses(file: string, source: string, rules: readonly CodeRule[]): CodeUse[] {
   const uses: CodeUse[] = [];
   for (const rule of rules) {
     for (const m of source.matchAll(rule.pattern)) {
-      const code = m[1]!;
-      if (ERRNO.has(code)) continue;
+      const code = m.slice(1).find((g) => g !== undefined)!;
+      if (notOurs(code)) continue;
       const line = source.slice(0, m.index).split("\n").length;
       uses.push({ file, line, rule: rule.name, code, known: rule.known.has(code) });
     }

@@ -5,7 +5,7 @@ import {
   bodyDigest, Chunker, chunkerParamsFor, encodeEntries, encodeRoot, MAX_CHUNK_SIZE, MAX_SKIPPED_IN_ROOT, privateKeyFromB64,
   signRoot, type ManifestEntry, type ManifestStats,
 } from "../format/index.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 import type { Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
@@ -46,6 +46,6 @@ export async function writeManifest(
       privateKeyFromB64(state.signPrivateKey),
     ),
   );
-  if (root.length > MAX_CHUNK_SIZE) throw new CliError("MANIFEST_TOO_LARGE", "the manifest root exceeds the maximum chunk size", EXIT.error);
+  if (root.length > MAX_CHUNK_SIZE) throw new CliError("MANIFEST_TOO_LARGE", "the manifest root exceeds the maximum chunk size");
   return { restorePointId, rootChunkId: await (await sink.add(root)).hex };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
-import { ApiError } from "../api/http.ts";
+import { hasCode } from "../errors.ts";
 import { chunkerParamsFor, newSessionKey, targetFromBytes, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { describeError, scan, type Skipped } from "../scanner.ts";
@@ -57,7 +57,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     return await attempt(o);
   } catch (err) {
     // The server is the truth: if a cached chunk is gone (repaired, collected), read everything.
-    if (err instanceof ApiError && err.code === "CHUNKS_MISSING" && !o.fullReread) return attempt({ ...o, fullReread: true });
+    if (hasCode(err, "CHUNKS_MISSING") && !o.fullReread) return attempt({ ...o, fullReread: true });
     throw err;
   }
 }

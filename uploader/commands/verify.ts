@@ -14,7 +14,7 @@ import { deviceCredentials } from "../api/credentials.ts";
 import { getEnvelope, jsonCall } from "../api/bulk.ts";
 import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
-import { CliError } from "../errors.ts";
+import { hasCode } from "../errors.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
 import { unlock } from "../studio-keys.ts";
@@ -70,7 +70,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
       if (total !== f.size) result.problems.push({ code: "SIZE_MISMATCH", path: f.path, message: `${f.path}: chunks hold ${total} bytes, the manifest says ${f.size}` });
     }
   } catch (err) {
-    if (!(err instanceof CliError && err.code === "NOT_AUTHENTIC")) throw err;
+    if (!hasCode(err, "NOT_AUTHENTIC")) throw err;
     // The manifest itself failed: nothing else can be checked, but the finding is reported.
     result.problems.push({ code: "MANIFEST_NOT_AUTHENTIC", message: err.message });
     secrets = unlock(await api.keyset(), o.passphrase);
