@@ -30,8 +30,8 @@ export const enrollBody = z.object({
  */
 export const sessionIdSchema = z.uuid();
 
-/** The dedup query. `sessionId`: optional for uploaders that predate sessions; ours always send it. */
-export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY), sessionId: sessionIdSchema.optional() });
+/** The dedup query, within the upload session `sessionId`. */
+export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY), sessionId: sessionIdSchema });
 
 /** One result per chunk of a pack: recorded (stored: false when the studio had it already), or why not. */
 export type UploadedResult =
@@ -62,11 +62,8 @@ export const packUploadUrlBody = z.object({
 export const packUploadedBody = z.object({ key: z.string().min(1).max(512), sha256: sha256Hex, chunks: packTable });
 export type PackUploaded = z.infer<typeof packUploadedBody>;
 
-/**
- * `ranges: true`: the client reads chunks in packs by range (DownloadUrls.ranges). Without it (an
- * uploader from before packs) packed chunks get no URL, so the client reads them through the API.
- */
-export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST), ranges: z.boolean().default(false) });
+/** The client reads a chunk stored in a pack by range (DownloadUrls.ranges). */
+export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST) });
 
 /**
  * Answer to an upload-URL request: send the pack through the API (PUT /v1/packs); or PUT it to

@@ -94,12 +94,6 @@ export async function prepareDatabase(databaseUrl: string): Promise<void> {
   await migrate(databaseUrl);
 }
 
-/** True when the error is a unique-constraint violation (Prisma P2002 or Postgres 23505). */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return e?.code === "P2002" || e?.code === "23505" || e?.cause?.code === "23505";
-}
-
 /**
  * Prisma types Bytes as Uint8Array<ArrayBuffer>; Node's Buffer is typed over ArrayBufferLike.
  * Every Buffer we pass is backed by an ordinary ArrayBuffer, so this is a typing bridge only.

@@ -36,7 +36,7 @@ export async function uploadedSize(ctx: Ctx, key: string): Promise<number> {
 }
 
 /** Presigned GET URLs (hex id -> URL, and where in a pack) for the chunks of those given that the studio holds. */
-export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[], o: { ranges: boolean }): Promise<DownloadUrls> {
+export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[]): Promise<DownloadUrls> {
   const ttlSeconds = directTtlSeconds(ctx);
   if (!ctx.direct) return { direct: false, ttlSeconds, urls: {} };
   // Hex in and out: Prisma 6.19's JS engine cannot pass bytea arrays nor read raw bytea columns.
@@ -47,7 +47,6 @@ export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[], o:
   const ranges: Record<string, { offset: number; size: number }> = {};
   const byKey = new Map<string, string>(); // chunks of one pack share its URL
   for (const r of rows) {
-    if (r.offset !== null && !o.ranges) continue; // a client from before packs: through the API
     let url = byKey.get(r.objectKey);
     if (!url) byKey.set(r.objectKey, (url = await ctx.direct.presignGet(r.objectKey, ttlSeconds)));
     urls[r.id] = url;

@@ -137,7 +137,7 @@ export class ApiClient {
 
   /** Presigned GET URLs for chunks (at most MAX_IDS_PER_URL_REQUEST ids). */
   downloadUrls(ids: string[]): Promise<DownloadUrls> {
-    return this.json("POST", "v1/chunks/download-urls", { ids, ranges: true });
+    return this.json("POST", "v1/chunks/download-urls", { ids });
   }
 
   /**

@@ -1,5 +1,5 @@
 // Direct transfer of chunk bytes (services/direct-chunks.ts): presigned GET URLs to the blob store.
-//   POST /chunks/download-urls  {ids, ranges} -> DownloadUrls
+//   POST /chunks/download-urls  {ids} -> DownloadUrls
 // Uploads go in packs (routes/packs.ts).
 import { Router } from "express";
 import type { Ctx } from "../../context.ts";
@@ -10,8 +10,8 @@ import { downloadUrlsBody } from "../../../protocol/schemas.ts";
 export function directChunkRoutes(ctx: Ctx): Router {
   const r = Router();
   r.post("/chunks/download-urls", async (req, res) => {
-    const { ids, ranges } = downloadUrlsBody.parse(req.body);
-    res.json(await downloadUrls(ctx, device(res).studioId, ids, { ranges }));
+    const { ids } = downloadUrlsBody.parse(req.body);
+    res.json(await downloadUrls(ctx, device(res).studioId, ids));
   });
   return r;
 }
