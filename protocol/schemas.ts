@@ -1,6 +1,7 @@
 // The published API contract (protocol/: server and uploader both import it): request bodies
 // validated by the routes and the answers they get; the limits they enforce are in limits.ts.
 import { z } from "zod";
+import type { ApiErrorCode } from "./api-errors.ts";
 import {
   MAX_CHUNK_OBJECT_BYTES, MAX_CHUNKS_PER_PACK, MAX_IDS_PER_QUERY, MAX_IDS_PER_URL_REQUEST, MAX_PACK_BYTES, MAX_REF_PAGES,
   MAX_REFS_PER_PAGE,
@@ -36,7 +37,7 @@ export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_ID
 /** One result per chunk of a pack: recorded (stored: false when the studio had it already), or why not. */
 export type UploadedResult =
   | { id: string; stored: boolean; size: number }
-  | { id: string; status: number; error: { code: string; message: string } };
+  | { id: string; status: number; error: { code: ApiErrorCode; message: string } };
 
 /**
  * Packs (services/packs.ts): several sealed chunks stored as one object. The table lists them in
