@@ -4,14 +4,12 @@
 //   POST /v1/devices/token     {deviceId, nonce, signature}  -> DeviceToken
 // signature = Ed25519(device key, deviceTokenChallengeBytes(deviceId, nonce)), base64.
 // A request with an expired token is answered 401 with the code TOKEN_EXPIRED: the only 401 a
-// device may answer by renewing. Any other 401 (revoked, unknown, forged) is final.
+// device may answer by renewing. Any other 401 (revoked, unknown, forged) is final. A refused
+// renewal answers CHALLENGE_INVALID (protocol/api-errors.ts holds both codes).
 import { z } from "zod";
 
 /** The `aud` claim of a device token: it is good for the device API and nothing else. */
 export const DEVICE_TOKEN_AUDIENCE = "datasafe-device-api";
-export const TOKEN_EXPIRED = "TOKEN_EXPIRED";
-/** The code a refused renewal answers with (expired, reused or forged challenge, revoked device). */
-export const CHALLENGE_INVALID = "CHALLENGE_INVALID";
 
 /** Domain separation: a device key never signs a challenge by signing a certificate or a manifest root. */
 export const DEVICE_TOKEN_CHALLENGE_PREFIX = "datasafe/v1/device-token\n";

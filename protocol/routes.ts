@@ -16,11 +16,11 @@
 import { z } from "zod";
 import {
   clientReportBody,
-} from "../server/http/integrity-schemas.ts";
+} from "./integrity-schemas.ts";
 import {
   commitBody, downloadUrlsBody, enrollBody, enrollmentLookupBody, heartbeatBody, listQuery, missingBody,
   packUploadedBody, packUploadUrlBody,
-} from "../server/http/schemas.ts";
+} from "./schemas.ts";
 import {
   clientReportResultView, deviceChallengeView, deviceList, deviceTokenView, downloadUrlsView, enrollmentLookupView,
   enrollmentView, healthView, heartbeatAck, keysetView, missingView, readinessView, restorePointList, restorePointView,

@@ -1,5 +1,5 @@
-// Postgres access. Only this file and the services import Prisma; Prisma errors are translated
-// in translateDbError so nothing above the services sees a vendor error.
+// Postgres access. Only this file and the services import Prisma; Prisma errors become the
+// server's (409, 503) in db-errors.ts, applied once by to-app-error.ts for every caller.
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -92,12 +92,6 @@ export async function migrate(databaseUrl: string): Promise<void> {
 export async function prepareDatabase(databaseUrl: string): Promise<void> {
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl);
-}
-
-/** True when the error is a unique-constraint violation (Prisma P2002 or Postgres 23505). */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return e?.code === "P2002" || e?.code === "23505" || e?.cause?.code === "23505";
 }
 
 /**

@@ -2,7 +2,8 @@
 // declares options and wires them up.
 import { Command } from "commander";
 import { readEnv } from "./config.ts";
-import { EXIT, usage } from "./errors.ts";
+import { EXIT } from "../protocol/cli-exit.ts";
+import { usage } from "./errors.ts";
 import { emit, fail, progressFor } from "./output.ts";
 import { getPassphrase } from "./passphrase.ts";
 import { enroll } from "./commands/enroll.ts";

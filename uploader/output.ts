@@ -1,8 +1,10 @@
 // How a command reports: exactly one JSON object on stdout with --json, readable text otherwise;
 // errors as one line on stderr (and {"error": {...}} on stdout with --json), with an exit code.
 import { CommanderError } from "commander";
+import { EXIT, exitWithError, type Failure } from "../protocol/cli-exit.ts";
 import { ApiError } from "./api/http.ts";
-import { CliError, EXIT } from "./errors.ts";
+import { CliError, exitForFormatError, hasCode } from "./errors.ts";
+import { FormatError } from "./format/errors.ts";
 import { silentProgress, terminalProgress, type Progress } from "./progress.ts";
 
 export interface OutputMode {
@@ -18,24 +20,20 @@ export function emit(mode: OutputMode, result: object, human: string): void {
 }
 
 export function fail(err: unknown, json: boolean): never {
-  let code = "INTERNAL";
-  let message = String((err as Error)?.message ?? err);
-  let exit: number = EXIT.error;
-  let details: Record<string, unknown> | undefined;
-  if (err instanceof CommanderError) {
-    if (err.exitCode === 0) process.exit(0); // --help, --version
-    code = "USAGE";
-    message = err.message.replace(/^error: /, "");
-    exit = EXIT.usage;
-  } else if (err instanceof CliError) {
-    ({ code, message } = err);
-    exit = err.exitCode;
-    details = err.details;
-    if (err instanceof ApiError && err.code === "UNAUTHENTICATED") {
-      message = "the server refused this device's credential (revoked, or enrolled with another server)";
-    }
+  if (err instanceof CommanderError && err.exitCode === 0) process.exit(0); // --help, --version
+  const { exit, ...failure } = failureOf(err);
+  exitWithError("datasafe", failure, exit, json);
+}
+
+/** What is reported for `err`: its code from its catalogue (CLI_ERRORS, the server's, the format's), else INTERNAL. */
+export function failureOf(err: unknown): Failure & { exit: number } {
+  if (err instanceof CommanderError) return { code: "USAGE", message: err.message.replace(/^error: /, ""), exit: EXIT.usage };
+  if (err instanceof CliError) {
+    const message = err instanceof ApiError && hasCode(err, "UNAUTHENTICATED")
+      ? "the server refused this device's credential (revoked, or enrolled with another server)"
+      : err.message;
+    return { code: err.code, message, details: err.details, exit: err.exitCode };
   }
-  process.stderr.write(`datasafe: ${message.split("\n").join("; ")}\n`);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code, message, ...details } })}\n`);
-  process.exit(exit);
+  if (err instanceof FormatError) return { code: err.code, message: err.message, exit: exitForFormatError(err.code) };
+  return { code: "INTERNAL", message: String((err as Error)?.message ?? err), exit: EXIT.error };
 }

@@ -9,7 +9,7 @@
 // of an earlier part, a year), each costing the log2 of how many such patterns there are; any
 // other character costs log2 of the character classes used. Without a real dictionary it
 // over-rates long phrases of ordinary words, which is why the length rule comes first.
-import { CliError, EXIT } from "./errors.ts";
+import { CliError } from "./errors.ts";
 
 export const MIN_PASSPHRASE_LENGTH = 12;
 /** 2^45 guesses: about 280 core-years of scrypt at 0.25 s a guess. */
@@ -96,6 +96,5 @@ export function checkNewPassphrase(passphrase: string): void {
     "PASSPHRASE_WEAK",
     `this passphrase creates the studio's keys and is too weak (${why}). Anyone who obtains the encrypted keys can try ` +
       `passphrases offline, so it must be ${PASSPHRASE_RULE}. Nothing was stored; enroll again with a stronger one`,
-    EXIT.auth,
   );
 }

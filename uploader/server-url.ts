@@ -1,7 +1,7 @@
 // The server URL a device talks to. Plain http is refused except to this machine: the device
 // token, the enrollment token and the studio's wrapped keyset (which the passphrase can be
 // guessed against offline) would cross the network readable by anyone on the path.
-import { CliError, EXIT } from "./errors.ts";
+import { CliError } from "./errors.ts";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -15,7 +15,7 @@ export function checkServerUrl(server: string): string {
   try {
     url = new URL(server);
   } catch {
-    throw new CliError("SERVER_URL_INVALID", `the server URL "${server}" is not a URL (e.g. https://backup.example.com)`, EXIT.usage);
+    throw new CliError("SERVER_URL_INVALID", `the server URL "${server}" is not a URL (e.g. https://backup.example.com)`);
   }
   if (url.protocol === "https:") return server;
   if (url.protocol === "http:" && isLocalHost(url.hostname)) return server;
@@ -23,8 +23,7 @@ export function checkServerUrl(server: string): string {
     throw new CliError(
       "SERVER_URL_INSECURE",
       `refusing plain http to ${url.host}: credentials and the studio's keys would cross the network unencrypted; use https:// (http is only allowed to localhost)`,
-      EXIT.usage,
     );
   }
-  throw new CliError("SERVER_URL_INVALID", `the server URL must start with https:// (got ${url.protocol}//)`, EXIT.usage);
+  throw new CliError("SERVER_URL_INVALID", `the server URL must start with https:// (got ${url.protocol}//)`);
 }

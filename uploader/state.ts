@@ -5,7 +5,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { CliError, EXIT, notEnrolled } from "./errors.ts";
+import { CliError, notEnrolled } from "./errors.ts";
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]+=*$/);
 
@@ -56,7 +56,7 @@ export async function loadDeviceState(home: string): Promise<DeviceState> {
   }
   const parsed = deviceStateSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
-    throw new CliError("STATE_CORRUPT", `${path.join(home, FILE)} is damaged; enroll this device again`, EXIT.error);
+    throw new CliError("STATE_CORRUPT", `${path.join(home, FILE)} is damaged; enroll this device again`);
   }
   homes.set(parsed.data, home);
   return parsed.data;

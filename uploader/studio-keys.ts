@@ -2,7 +2,7 @@
 import {
   FormatError, keysetChunking, unlockWithPassphrase, unlockWithPassphraseAsync, type Keyset, type StudioSecrets,
 } from "./format/index.ts";
-import { badPassphrase, CliError, EXIT } from "./errors.ts";
+import { badPassphrase, CliError } from "./errors.ts";
 
 export function unlock(keyset: unknown, passphrase: string): StudioSecrets {
   try {
@@ -23,7 +23,7 @@ export async function unlockAsync(keyset: unknown, passphrase: string): Promise<
 
 function unlockError(err: unknown): CliError {
   if (err instanceof FormatError && err.code === "BAD_PASSPHRASE") return badPassphrase();
-  return new CliError("KEYSET_INVALID", `the studio's keys are unreadable (${(err as Error).message})`, EXIT.error);
+  return new CliError("KEYSET_INVALID", `the studio's keys are unreadable (${(err as Error).message})`);
 }
 
 /** The studio's chunking scheme from its keyset; one this uploader does not know is refused. */
@@ -31,6 +31,6 @@ export function studioChunking(keyset: unknown): 1 | 2 | 3 {
   try {
     return keysetChunking(keyset as Keyset);
   } catch (err) {
-    throw new CliError("KEYSET_UNSUPPORTED", `the studio's keys need a newer datasafe (${(err as Error).message})`, EXIT.error);
+    throw new CliError("KEYSET_UNSUPPORTED", `the studio's keys need a newer datasafe (${(err as Error).message})`);
   }
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import type { z } from "zod";
 import { createStudioBody, createUserBody, email as emailSchema, setRoleBody } from "../../protocol/people.ts";
 import { ConfigError, loadConfig } from "../config.ts";
+import { EXIT, exitForStatus, exitWithError } from "../../protocol/cli-exit.ts";
 import { AppError, errors } from "../errors.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { listAudit, OPERATOR } from "../services/audit.ts";
@@ -16,9 +17,8 @@ import { addTokenKey } from "../services/users/token-keys.ts";
 import { queueCounts } from "../jobs/queues.ts";
 import { requestStudioVerification } from "../services/integrity/request-studio.ts";
 import { verifyStudio } from "../services/integrity/verify-studio.ts";
+import { toAppError } from "../to-app-error.ts";
 import { parseDuration } from "./duration.ts";
-
-const EXIT = { error: 1, usage: 2, auth: 3, notFound: 4 } as const;
 
 interface Global {
   json?: boolean;
@@ -193,23 +193,20 @@ program
     print(program, { queue: "integrity", counts }, Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join("\n"));
   });
 
-function fail(code: string, message: string, exit: number): never {
-  process.stderr.write(`datasafe-admin: ${message.split("\n").join("; ")}\n`);
-  if (process.argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-  process.exit(exit);
+/** `err` in the server's vocabulary (protocol/api-errors.ts), with the raw message of an INTERNAL one: the operator debugs it. */
+function failureOf(err: unknown): AppError {
+  if (err instanceof CommanderError) return new AppError("USAGE", err.message.replace(/^error: /, ""));
+  if (err instanceof ConfigError) return new AppError("CONFIG_INVALID", err.message);
+  const e = toAppError(err);
+  return e.code === "INTERNAL" && !(err instanceof AppError) ? new AppError("INTERNAL", String((err as Error)?.message ?? err)) : e;
 }
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.exitCode === 0) process.exit(0); // --help, --version
-    fail("USAGE", err.message.replace(/^error: /, ""), EXIT.usage);
-  }
-  if (err instanceof ConfigError) fail("CONFIG_INVALID", err.message, EXIT.error);
-  if (err instanceof AppError) {
-    const exit = err.status === 404 ? EXIT.notFound : err.status === 400 ? EXIT.usage : err.status === 401 ? EXIT.auth : EXIT.error;
-    fail(err.code, err.message, exit);
-  }
-  fail("INTERNAL", (err as Error).message ?? String(err), EXIT.error);
+  if (err instanceof CommanderError && err.exitCode === 0) process.exit(0); // --help, --version
+  const e = failureOf(err);
+  // A 400 here is the operator's input (an id, a duration): a usage error, unlike the uploader's.
+  const exit = e.status === 400 ? EXIT.usage : exitForStatus(e.status);
+  exitWithError("datasafe-admin", e, exit, process.argv.includes("--json"));
 }

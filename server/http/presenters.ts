@@ -3,7 +3,7 @@ import type { StudioDeskView } from "../../protocol/people.ts";
 import type { RestorePointRow } from "../services/restore-points.ts";
 import type { StudioDesk } from "../services/studio-desk.ts";
 import type { DeviceRow } from "../services/heartbeats.ts";
-import type { DeviceView, RestorePointView } from "./schemas.ts";
+import type { DeviceView, RestorePointView } from "../../protocol/schemas.ts";
 
 export function presentRestorePoint(row: RestorePointRow): RestorePointView {
   return {

@@ -14,7 +14,7 @@ import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
-import type { CommitBody } from "../http/schemas.ts";
+import type { CommitBody } from "../../protocol/schemas.ts";
 import { checkRefPages } from "./check-ref-pages.ts";
 import { committedInStudio, type Writer } from "./ref-pages.ts";
 

@@ -5,10 +5,10 @@
 // URLs live DIRECT_URL_TTL_SECONDS (600 by default): a revoked device's URLs die within minutes.
 // Uploads are packs only (packs.ts); single-chunk uploads were removed with issue 15.
 import type { Ctx } from "../context.ts";
-import { AppError, errors } from "../errors.ts";
-import type { DownloadUrls, UploadedResult, UploadGrant } from "../http/schemas.ts";
+import { errors } from "../errors.ts";
+import type { DownloadUrls, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import type { DirectTransfer } from "../storage/index.ts";
-import { translateStorageError } from "./storage-errors.ts";
+import { toAppError } from "../to-app-error.ts";
 
 /** How long a presigned URL (and the grant behind a PUT) lives. */
 export function directTtlSeconds(ctx: Ctx): number {
@@ -23,26 +23,20 @@ export async function grantPut(direct: DirectTransfer, key: string, o: { size: n
 
 /** Why one chunk of a report was not recorded, in the error vocabulary (5xx are logged). */
 export function chunkFailure(ctx: Ctx, chunkId: string, err: unknown): UploadedResult {
-  const translated = translateStorageError(err);
-  const e = translated instanceof AppError ? translated : errors.internal();
+  const e = toAppError(err);
   if (e.status >= 500) ctx.log.error({ err, chunkId }, "could not record an uploaded chunk");
   return { id: chunkId, status: e.status, error: { code: e.code, message: e.message } };
 }
 
 /** The size of the object a client reports it uploaded under a granted `key` (HEAD); 409 if absent. */
 export async function uploadedSize(ctx: Ctx, key: string): Promise<number> {
-  let stored;
-  try {
-    stored = await requireDirect(ctx).head(key);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
+  const stored = await requireDirect(ctx).head(key);
   if (!stored) throw errors.conflict("UPLOAD_NOT_FOUND", "nothing is stored under that key: upload the pack first");
   return stored.size;
 }
 
 /** Presigned GET URLs (hex id -> URL, and where in a pack) for the chunks of those given that the studio holds. */
-export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[], o: { ranges: boolean }): Promise<DownloadUrls> {
+export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[]): Promise<DownloadUrls> {
   const ttlSeconds = directTtlSeconds(ctx);
   if (!ctx.direct) return { direct: false, ttlSeconds, urls: {} };
   // Hex in and out: Prisma 6.19's JS engine cannot pass bytea arrays nor read raw bytea columns.
@@ -53,7 +47,6 @@ export async function downloadUrls(ctx: Ctx, studioId: string, ids: string[], o:
   const ranges: Record<string, { offset: number; size: number }> = {};
   const byKey = new Map<string, string>(); // chunks of one pack share its URL
   for (const r of rows) {
-    if (r.offset !== null && !o.ranges) continue; // a client from before packs: through the API
     let url = byKey.get(r.objectKey);
     if (!url) byKey.set(r.objectKey, (url = await ctx.direct.presignGet(r.objectKey, ttlSeconds)));
     urls[r.id] = url;

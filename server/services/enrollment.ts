@@ -12,7 +12,7 @@
 import type { Ctx } from "../context.ts";
 import { Prisma } from "../db.ts";
 import { errors } from "../errors.ts";
-import type { EnrollBody } from "../http/schemas.ts";
+import type { EnrollBody } from "../../protocol/schemas.ts";
 import { audit } from "./audit.ts";
 import { issueDeviceToken } from "./device-auth.ts";
 import { checkDeviceCertificate } from "./device-certificate.ts";

@@ -2,7 +2,7 @@
 // with it. Separate from restore points on purpose: "PC off" shows as an old receivedAt,
 // "backup failing" as a fresh heartbeat whose lastResult is "failed".
 import type { Ctx } from "../context.ts";
-import type { HeartbeatBody } from "../http/schemas.ts";
+import type { HeartbeatBody } from "../../protocol/schemas.ts";
 import type { Writer } from "./restore-points.ts";
 
 const date = (iso: string | null) => (iso ? new Date(iso) : null);

@@ -5,7 +5,7 @@
 // query, integrity checks, repair and restore stay per chunk; a pack is written once and never
 // modified or overwritten, like any object.
 //
-// An upload describes its pack with a table (schemas.ts, packTable): the chunks in order, each
+// An upload describes its pack with a table (protocol/schemas.ts, packTable): the chunks in order, each
 // {id, size, sha256}; chunk i starts where chunk i-1 ends and the sizes add up to the pack's size.
 // Every pack object has an upload record (upload-records.ts, model Upload) naming the device, the
 // upload session, the object's size and SHA-256 and the SHA-256 of its table (protocol/pack-table.ts).
@@ -36,12 +36,11 @@ import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../faults.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
-import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
+import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf } from "./chunk-row.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
-import { translateStorageError } from "./storage-errors.ts";
 import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf } from "./upload-records.ts";
 
 /** Who uploads: the authenticated device, and the upload session (restore point id) it serves. */
@@ -70,11 +69,7 @@ export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data:
   check.update(data);
   const sha256 = check.end();
   const key = objectKeyForPack(who.studioId);
-  try {
-    await ctx.blobs.put(key, data);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
+  await ctx.blobs.put(key, data);
   faultPoint(ctx.config, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
@@ -106,11 +101,7 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
     }
     sha256 = check.end();
   }
-  try {
-    await blobs.putStream(key, checked(), size);
-  } catch (err) {
-    throw translateStorageError(err);
-  }
+  await blobs.putStream(key, checked(), size);
   if (!sha256) throw new Error("storePackStream: the store kept a pack it did not read to the end");
   faultPoint(ctx.config, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);

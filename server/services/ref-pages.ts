@@ -4,7 +4,7 @@
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
-import { MAX_PENDING_REF_PAGES_PER_DEVICE, MAX_REFS_PER_PAGE } from "../http/schemas.ts";
+import { MAX_PENDING_REF_PAGES_PER_DEVICE, MAX_REFS_PER_PAGE } from "../../protocol/limits.ts";
 
 export const ID_BYTES = 32;
 

@@ -74,7 +74,3 @@ export class StorageUnknownError extends StorageError {
   readonly code = "storage_error";
   readonly transient = false;
 }
-
-export function isTransient(err: unknown): boolean {
-  return err instanceof StorageError && err.transient;
-}

@@ -12,7 +12,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { MAX_REFS_PER_PAGE } from "../../server/http/schemas.ts";
+import { MAX_REFS_PER_PAGE } from "../../protocol/limits.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { authOf } from "../support/integrity.ts";
 import { startServer, type TestServer } from "../support/server.ts";

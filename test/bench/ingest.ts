@@ -10,7 +10,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
+import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { createBlobStore, type BlobStore } from "../../server/storage/index.ts";
 import { BulkAgents } from "../../uploader/api/bulk.ts";
 import { ApiClient } from "../../uploader/api/client.ts";

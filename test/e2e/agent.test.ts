@@ -11,8 +11,9 @@ import { startServer, type TestServer } from "../support/server.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-// Root reads anything: the agent runs as an unprivileged user so that a chmod 000 file is unreadable.
-const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+// Root reads anything: the agent (and a backup beside it, which shares its lock) runs without that
+// power, so that a chmod 000 file is unreadable (support/unprivileged.ts).
+const asUser = { unprivileged: true };
 
 interface DeviceView {
   name: string;
@@ -48,10 +49,6 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       const r = await pc.run(["config", "set", "schedule", cronIn(scheduleInMs)]);
       assert.equal(r.code, 0, r.stderr);
     }
-    if (asUser.uid !== undefined) {
-      for (const p of [server.dir, pc.home]) await chmod(p, 0o777);
-      for (const f of ["device.json", "agent.json"]) await chmod(path.join(pc.home, f), 0o644);
-    }
     return Object.assign(pc, { fireAt });
   }
 
@@ -77,7 +74,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await mkdir(src, { recursive: true });
     await writeFile(path.join(src, "clients 2024 ñ.bak"), randomBytes(300_000));
     await writeFile(path.join(src, "locked.db"), "secret\n");
-    await chmod(path.join(src, "locked.db"), asUser.uid === undefined ? 0o000 : 0o600);
+    await chmod(path.join(src, "locked.db"), 0o000);
     // Left out: Thumbs.db by the defaults, the .bak.old by the source's own pattern.
     await writeFile(path.join(src, "Thumbs.db"), "thumbnail cache");
     await writeFile(path.join(src, "clients 2023.bak.old"), "superseded dump");

@@ -67,9 +67,10 @@ describe("chunk ingest and commit", () => {
       method: "PUT", headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": "2" }, body: new Blob([new Uint8Array(100)]).stream(), duplex: "half",
     } as RequestInit);
     assert.equal(streamed.status, 411, "a body without Content-Length is refused unread");
-    assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"] })).status, 400);
+    assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"], sessionId: session })).status, 400);
     assert.equal((await post("/v1/chunks/missing", { ids: [a], sessionId: "not-a-uuid" })).status, 400, "the session is a restore point id");
-    assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id) })).status, 400);
+    assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id), sessionId: session })).status, 400);
+    assert.equal((await post("/v1/chunks/missing", { ids: [a] })).status, 400, "every dedup query names its upload session");
     for (const [method, url] of [["PUT", `/v1/chunks/${a}`], ["POST", `/v1/chunks/${a}/upload-url`], ["POST", "/v1/chunks/uploaded"]] as const) {
       const res = await fetch(`${server.url}${url}`, { method, headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(body) });
       assert.equal(res.status, 404, `the single-chunk upload path is gone: ${method} ${url}`);

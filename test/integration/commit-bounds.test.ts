@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { MAX_PENDING_REF_PAGES_PER_DEVICE, MAX_REF_PAGES } from "../../server/http/schemas.ts";
+import { MAX_PENDING_REF_PAGES_PER_DEVICE, MAX_REF_PAGES } from "../../protocol/limits.ts";
 import { measureCommit, seedChunks, seededId, seededPage } from "../bench/commit.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { authOf } from "../support/integrity.ts";

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type pg from "pg";
-import { REPORT_SIGNING_PREFIX } from "../../server/http/integrity-schemas.ts";
+import { REPORT_SIGNING_PREFIX } from "../../protocol/integrity-schemas.ts";
 import { enrolledPcs, type Pc } from "../support/cli.ts";
 import { authOf, blobStoreOf, chunkRow, damage, getJson, healthById, refsOf, settled, sql, waitFor, type HealthView } from "../support/integrity.ts";
 import { startServer, type TestServer } from "../support/server.ts";

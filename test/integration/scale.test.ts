@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { ApiClient } from "../../uploader/api/client.ts";
-import { MAX_REFS_PER_PAGE } from "../../server/http/schemas.ts";
+import { MAX_REFS_PER_PAGE } from "../../protocol/limits.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 

@@ -100,7 +100,7 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
     // What the thief can learn with its credential alone: the victim's restore point and its
     // manifest root id (GET /v1/restore-points), and a presigned GET URL, which names the pack key.
     const rp = await getJson<{ rootChunkId: string }>(server, thiefAuth, `/v1/restore-points/${points.victim}`);
-    const urls = await post(thiefAuth, "/v1/chunks/download-urls", { ids: [rp.rootChunkId], ranges: true });
+    const urls = await post(thiefAuth, "/v1/chunks/download-urls", { ids: [rp.rootChunkId] });
     const url = new URL((urls.body.urls as Record<string, string>)[rp.rootChunkId]!);
     const key = decodeURIComponent(url.pathname).split("/").slice(2).join("/"); // path-style: /bucket/key
     assert.match(key, /^studios\/[0-9a-f-]+\/packs\/[0-9a-f]{2}\/[0-9a-f]{32}$/);

@@ -47,7 +47,7 @@ describe("tenancy, tokens and enrollment", () => {
     assert.equal((await fetch(`${server.url}/v1/restore-points/${aPoint}`, { headers: auth })).status, 404);
     assert.equal((await fetch(`${server.url}/v1/chunks/${aChunk}`, { headers: auth })).status, 404);
     const missing = (await (await fetch(`${server.url}/v1/chunks/missing`, {
-      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ ids: [aChunk] }),
+      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ ids: [aChunk], sessionId: randomUUID() }),
     })).json()) as { missing: string[] };
     assert.deepEqual(missing.missing, [aChunk], "dedup answers never reveal another studio's chunks");
     const restore = await b.run(["restore", aPoint, "--to", path.join(server.dir, "b-out")]);

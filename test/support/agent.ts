@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Pc } from "./cli.ts";
 import { ROOT } from "./server.ts";
+import { withoutReadOverride } from "./unprivileged.ts";
 
 export type LogLine = { level: string; msg: string } & Record<string, unknown>;
 
@@ -31,10 +32,11 @@ export class AgentProc {
     this.exit = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
   }
 
-  static start(pc: Pc, opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): AgentProc {
-    const proc = spawn(process.execPath, [path.join(ROOT, "bin", "datasafe.js"), "run", "--json"], {
-      cwd: ROOT, env: pc.env(opts.env), stdio: ["ignore", "pipe", "pipe"], uid: opts.uid, gid: opts.gid,
-    });
+  /** `unprivileged`: unable to read a mode-000 file, even when the tests run as root (unprivileged.ts). */
+  static start(pc: Pc, opts: { env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {}): AgentProc {
+    const argv = [path.join(ROOT, "bin", "datasafe.js"), "run", "--json"];
+    const [command, args] = opts.unprivileged ? withoutReadOverride(process.execPath, argv) : [process.execPath, argv];
+    const proc = spawn(command, args, { cwd: ROOT, env: pc.env(opts.env), stdio: ["ignore", "pipe", "pipe"] });
     return new AgentProc(proc);
   }
 

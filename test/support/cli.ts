@@ -4,6 +4,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ROOT, type TestServer } from "./server.ts";
+import { withoutReadOverride } from "./unprivileged.ts";
 
 export interface CliResult {
   code: number;
@@ -18,16 +19,15 @@ export const PASSPHRASE = "correct horse battery staple";
 export interface RunOptions {
   /** SIGKILL the process after this many milliseconds (a crash at a random moment). */
   killAfterMs?: number;
-  /** Run as this user (tests running as root use it to make files unreadable). */
-  uid?: number;
-  gid?: number;
+  /** Unable to read a mode-000 file, even when the tests run as root (unprivileged.ts). */
+  unprivileged?: boolean;
 }
 
 export function run(bin: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(ROOT, "bin", bin), ...args], {
-      cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], uid: opts.uid, gid: opts.gid,
-    });
+    const argv = [path.join(ROOT, "bin", bin), ...args];
+    const [command, commandArgs] = opts.unprivileged ? withoutReadOverride(process.execPath, argv) : [process.execPath, argv];
+    const proc = spawn(command, commandArgs, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => proc.kill("SIGKILL"), opts.killAfterMs);
     proc.on("exit", () => clearTimeout(killer));
     let stdout = "";

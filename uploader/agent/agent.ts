@@ -8,7 +8,7 @@
 // - resume: the previous agent died or stopped mid-run or while waiting to retry.
 // A failed run is retried with backoff (backoff.ts) up to retry.attempts, then left to the next
 // slot. Heartbeats and watching run on their own timers, so they go on during long uploads.
-import type { HeartbeatBody } from "../../server/http/schemas.ts";
+import type { HeartbeatBody } from "../../protocol/schemas.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
 import { retryDelayMs } from "./backoff.ts";

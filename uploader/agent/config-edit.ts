@@ -3,7 +3,7 @@
 // Values are parsed from the command line here (sizes, time windows, "none"); anything that does
 // not parse is passed on as a string so the schema reports it against its field.
 import path from "node:path";
-import { CliError, EXIT, usage } from "../errors.ts";
+import { CliError, usage } from "../errors.ts";
 import { type AgentConfig, configError, validateConfig } from "./config-file.ts";
 
 const NONE = /^(none|unlimited|off|)$/i;
@@ -91,7 +91,7 @@ export function addSource(config: AgentConfig, dir: string, o: SourceOptions): A
 export function removeSource(config: AgentConfig, dir: string): AgentConfig {
   const abs = path.resolve(dir);
   if (!config.sources.some((s) => s.path === abs)) {
-    throw new CliError("NOT_FOUND", `"${abs}" is not a source (see \`datasafe config show\`)`, EXIT.notFound);
+    throw new CliError("NOT_FOUND", `"${abs}" is not a source (see \`datasafe config show\`)`);
   }
   return validateConfig({ ...config, sources: config.sources.filter((s) => s.path !== abs) }, "invalid configuration");
 }

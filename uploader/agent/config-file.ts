@@ -5,7 +5,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 import { type ExcludeSpec, MAX_PATTERNS, patternProblem } from "../backup/excludes.ts";
 import { topLevelName } from "../scanner.ts";
 import { cronProblem, DEFAULT_SCHEDULE } from "./schedule.ts";
@@ -106,7 +106,7 @@ export function fieldName(p: ReadonlyArray<PropertyKey>): string {
 }
 
 export function configError(where: string, problems: string[]): CliError {
-  return new CliError("CONFIG_INVALID", `${where}: ${problems.join("; ")}`, EXIT.usage, { problems });
+  return new CliError("CONFIG_INVALID", `${where}: ${problems.join("; ")}`, { problems });
 }
 
 /** Validates a parsed value; throws CONFIG_INVALID listing every problem with its field. */
@@ -131,7 +131,7 @@ export async function loadConfig(home: string): Promise<AgentConfig> {
     text = await readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
-    throw new CliError("CONFIG_UNREADABLE", `cannot read ${file}: ${(err as Error).message}`, EXIT.error);
+    throw new CliError("CONFIG_UNREADABLE", `cannot read ${file}: ${(err as Error).message}`);
   }
   let value: unknown;
   try {

@@ -2,7 +2,7 @@
 // timer of their own, so they keep coming during a 6-hour upload and while backups fail; support
 // tells "PC off" (no heartbeat) from "backup failing" (heartbeats saying lastResult=failed).
 // Best effort: one attempt each, a failure is logged and the next beat tries again.
-import type { HeartbeatBody } from "../../server/http/schemas.ts";
+import type { HeartbeatBody } from "../../protocol/schemas.ts";
 import { jsonCall } from "../api/bulk.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import type { DeviceState } from "../state.ts";

@@ -9,7 +9,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 
 const STALE_MS = 10_000;
 const UPDATE_MS = 2_500;
@@ -32,7 +32,7 @@ export interface LockOptions {
 export const lockPath = (home: string) => path.join(home, "backup.lock");
 
 export const backupRunning = () =>
-  new CliError("BACKUP_RUNNING", "another backup is running on this PC (the agent or another `datasafe backup`)", EXIT.error);
+  new CliError("BACKUP_RUNNING", "another backup is running on this PC (the agent or another `datasafe backup`)");
 
 export async function acquireBackupLock(home: string, o: LockOptions): Promise<HeldLock> {
   await mkdir(home, { recursive: true, mode: 0o700 });

@@ -2,7 +2,8 @@
 // the whole PC), under the shared backup lock, with the configured bandwidth limit and parallel
 // uploads. Never throws: the outcome is a RunRecord, and the agent decides about retrying.
 import { runBackup } from "../backup/run-backup.ts";
-import { CliError } from "../errors.ts";
+import type { ApiErrorCode } from "../../protocol/api-errors.ts";
+import { CliError, type CliErrorCode } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentConfig, excludeSpecFor } from "./config-file.ts";
@@ -30,8 +31,9 @@ export function errorCode(err: unknown): string {
   return typeof code === "string" && /^[A-Z0-9_]{1,64}$/.test(code) ? code : "INTERNAL";
 }
 
-/** Device revoked or credential refused: retrying cannot help. */
-export const isPermanent = (code: string) => code === "UNAUTHENTICATED" || code === "FORBIDDEN" || code === "NOT_ENROLLED" || code === "NO_SOURCES";
+/** Device revoked or credential refused, nothing to back up: retrying cannot help. */
+const PERMANENT: ReadonlySet<string> = new Set<CliErrorCode | ApiErrorCode>(["UNAUTHENTICATED", "FORBIDDEN", "NOT_ENROLLED", "NO_SOURCES"]);
+export const isPermanent = (code: string) => PERMANENT.has(code);
 
 export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number): Promise<RunRecord> {
   const base = { trigger, attempt, startedAt: new Date().toISOString() };

@@ -12,6 +12,7 @@
 import http from "node:http";
 import https from "node:https";
 import { MAX_CIPHERTEXT_SIZE } from "../format/constants.ts";
+import { remoteCode } from "../errors.ts";
 import { ApiError, networkError, withRetries, type RetryPolicy } from "./http.ts";
 
 /** Keep-alive connection pools, at most `maxSockets` per host: one per uploader process. */
@@ -50,11 +51,11 @@ function responseError(status: number, body: string, contentType: string | undef
       }
     })();
     const { code, message, ...details } = parsed;
-    err = new ApiError(status, code ?? `HTTP_${status}`, message ?? `server answered ${status}`, details);
+    err = new ApiError(status, typeof code === "string" && code ? remoteCode(code) : "HTTP_ERROR", message ?? `server answered ${status}`, details);
   } else {
-    const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1] ?? `HTTP_${status}`;
-    const message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] || `storage answered ${status} ${code}`;
-    err = new ApiError(status, code, message);
+    const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1];
+    const message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] || `storage answered ${status}${code ? ` ${code}` : ""}`;
+    err = new ApiError(status, code ? remoteCode(code) : "HTTP_ERROR", message);
   }
   const ra = Number(retryAfter);
   if (Number.isFinite(ra) && ra > 0) err.retryAfterMs = Math.min(ra * 1000, 60_000);

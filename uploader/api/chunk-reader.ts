@@ -5,8 +5,8 @@
 // the next ones of the planned order (restore knows every chunk it will read), so a restore costs
 // one small API request per MAX_IDS_PER_URL_REQUEST chunks. Any failure of a direct read
 // (expired URL, unreachable bucket, bytes that do not open) falls back to the API for that chunk.
-import { MAX_IDS_PER_URL_REQUEST } from "../../server/http/schemas.ts";
-import { CliError } from "../errors.ts";
+import { MAX_IDS_PER_URL_REQUEST } from "../../protocol/limits.ts";
+import { hasCode } from "../errors.ts";
 import type { ApiClient } from "./client.ts";
 
 interface Url {
@@ -68,7 +68,7 @@ export class ChunkReader {
         this.stats.direct++;
         return data;
       } catch (err) {
-        if (err instanceof CliError && err.code === "SERVER_UNREACHABLE") this.direct = false;
+        if (hasCode(err, "SERVER_UNREACHABLE")) this.direct = false;
       } finally {
         this.slices.delete(hex);
         this.urls.delete(hex); // memory stays bounded by the batches in flight

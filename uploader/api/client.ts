@@ -1,7 +1,7 @@
-// Typed client of the DataSafe API (server/http/schemas.ts is the contract).
+// Typed client of the DataSafe API (protocol/ is the contract).
 import { createHash } from "node:crypto";
-import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../server/http/schemas.ts";
-import { CliError } from "../errors.ts";
+import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
+import { hasCode } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
 import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
@@ -95,7 +95,7 @@ export class ApiClient {
       // 412: the key exists, i.e. an earlier attempt of this very PUT landed (keys are never reused).
       if (err instanceof ApiError && err.status === 412) return true;
       // Not reachable from this PC (a private endpoint): every later chunk goes through the API.
-      if (err instanceof CliError && err.code === "SERVER_UNREACHABLE") this.direct = false;
+      if (hasCode(err, "SERVER_UNREACHABLE")) this.direct = false;
       return false;
     }
   }
@@ -137,7 +137,7 @@ export class ApiClient {
 
   /** Presigned GET URLs for chunks (at most MAX_IDS_PER_URL_REQUEST ids). */
   downloadUrls(ids: string[]): Promise<DownloadUrls> {
-    return this.json("POST", "v1/chunks/download-urls", { ids, ranges: true });
+    return this.json("POST", "v1/chunks/download-urls", { ids });
   }
 
   /**

@@ -13,9 +13,8 @@
 //   it) and is saved to the DATASAFE_HOME the state was loaded from, unless that file now holds
 //   another device (re-enrolled meanwhile).
 import { sign } from "node:crypto";
-import {
-  CHALLENGE_INVALID, deviceTokenChallengeBytes, TOKEN_EXPIRED, type DeviceChallenge, type DeviceToken,
-} from "../../protocol/device-tokens.ts";
+import { deviceTokenChallengeBytes, type DeviceChallenge, type DeviceToken } from "../../protocol/device-tokens.ts";
+import { hasCode } from "../errors.ts";
 import { privateKeyFromB64 } from "../format/rawkeys.ts";
 import { loadDeviceState, saveDeviceState, stateHome, type DeviceState } from "../state.ts";
 import { jsonCall } from "./bulk.ts";
@@ -45,7 +44,7 @@ export function localExpiry(token: string, now = Date.now()): string | undefined
   return ms === null ? undefined : new Date(now + ms).toISOString();
 }
 
-const isExpired = (err: unknown) => err instanceof ApiError && err.status === 401 && err.code === TOKEN_EXPIRED;
+const isExpired = (err: unknown) => err instanceof ApiError && err.status === 401 && hasCode(err, "TOKEN_EXPIRED");
 
 export class DeviceCredentials implements Credentials {
   #renewing: Promise<void> | null = null;
@@ -98,7 +97,7 @@ export class DeviceCredentials implements Credentials {
       try {
         fresh = await jsonCall<DeviceToken>("POST", url("v1/devices/token"), {}, { deviceId, nonce, signature }, DEFAULT_RETRY);
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === CHALLENGE_INVALID && attempt < 2)) throw err;
+        if (!(hasCode(err, "CHALLENGE_INVALID") && attempt < 2)) throw err;
       }
     }
     this.state.accessToken = fresh.accessToken;

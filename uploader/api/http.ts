@@ -1,7 +1,8 @@
 // HTTP with the retry policy of the data path: transient failures (network errors, 5xx, 408,
 // 429, 503 + Retry-After) are retried with exponential backoff and full jitter; permanent ones
 // (other 4xx, an answer over its size bound) are not. Server errors arrive as {"error": {"code", "message", ...}}.
-import { CliError, EXIT } from "../errors.ts";
+import { exitForStatus } from "../../protocol/cli-exit.ts";
+import { CliError, hasCode, type CliErrorCode, type RemoteCode } from "../errors.ts";
 
 export interface RetryPolicy {
   attempts: number;
@@ -15,21 +16,16 @@ export class ApiError extends CliError {
   /** From a Retry-After header: the earliest a retry should come. */
   retryAfterMs: number | null = null;
 
+  /** `code`: what the server or storage answered (RemoteCode), or ours about its answer (CLI_ERRORS). */
   constructor(
     readonly status: number,
-    code: string,
+    code: RemoteCode | CliErrorCode,
     message: string,
     details?: Record<string, unknown>,
   ) {
-    super(code, message, exitFor(status), details);
+    super(code, message, details, exitForStatus(status));
     this.name = "ApiError";
   }
-}
-
-function exitFor(status: number): number {
-  if (status === 401 || status === 403) return EXIT.auth;
-  if (status === 404) return EXIT.notFound;
-  return EXIT.error;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +46,7 @@ export async function withRetries<T>(url: string, attempt: () => Promise<T>, pol
     try {
       return await attempt();
     } catch (err) {
-      if (err instanceof ApiError && (!transientStatus(err.status) || err.code === "RESPONSE_TOO_LARGE")) throw err; // asking again cannot shrink it
+      if (err instanceof ApiError && (!transientStatus(err.status) || hasCode(err, "RESPONSE_TOO_LARGE"))) throw err; // asking again cannot shrink it
       if (err instanceof ApiError) retryAfterMs = err.retryAfterMs;
       lastError = err instanceof ApiError ? err : networkError(url, err);
     }
@@ -63,5 +59,5 @@ export async function withRetries<T>(url: string, attempt: () => Promise<T>, pol
 export function networkError(url: string, err: unknown): CliError {
   const e = err as { cause?: { code?: string }; code?: string; name?: string } | undefined;
   const cause = e?.cause?.code ?? e?.code ?? e?.name ?? "error";
-  return new CliError("SERVER_UNREACHABLE", `cannot reach ${new URL(url).origin} (${cause})`, EXIT.error);
+  return new CliError("SERVER_UNREACHABLE", `cannot reach ${new URL(url).origin} (${cause})`);
 }

@@ -7,8 +7,9 @@
 import type { ApiClient } from "../api/client.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
-import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
+import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { ApiError } from "../api/http.ts";
+import { remoteCode } from "../errors.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "./crypto-pool.ts";
 import { Packer, type FilledPack } from "./packer.ts";
@@ -283,7 +284,7 @@ export class ChunkSink {
           if (results.length !== chunks.length) throw new ApiError(502, "BAD_RESPONSE", `${results.length} results for a pack of ${chunks.length} chunks`);
           results.forEach((r, i) => {
             const c = chunks[i]!;
-            if ("error" in r) return c.reject(new ApiError(r.status, r.error.code, r.error.message));
+            if ("error" in r) return c.reject(new ApiError(r.status, remoteCode(r.error.code), r.error.message));
             if (r.stored) {
               this.stats.chunksUploaded++;
               this.stats.bytesUploaded += pack.table[i]!.size;
@@ -292,7 +293,7 @@ export class ChunkSink {
             c.resolve();
           });
           const failed = results.find((r) => "error" in r);
-          if (failed && "error" in failed) throw new ApiError(failed.status, failed.error.code, failed.error.message);
+          if (failed && "error" in failed) throw new ApiError(failed.status, remoteCode(failed.error.code), failed.error.message);
         })
         .catch((err: unknown) => {
           for (const c of chunks) c.reject(err); // settled ones ignore it

@@ -3,7 +3,7 @@
 // are idempotent, so a commit interrupted anywhere can be retried.
 import type { ApiClient, RestorePointView } from "../api/client.ts";
 import { faultPoint } from "../faults.ts";
-import { MAX_REFS_PER_PAGE } from "../../server/http/schemas.ts";
+import { MAX_REFS_PER_PAGE } from "../../protocol/limits.ts";
 
 export interface CommitSummary {
   restorePointId: string;

@@ -7,7 +7,7 @@ import {
   Chunker, chunkerParamsFor, encodeRoot, EntryEncoder, MAX_CHUNK_SIZE, MAX_SKIPPED_IN_ROOT, privateKeyFromB64, signRoot,
   type ManifestEntry, type ManifestStats,
 } from "../format/index.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 import type { Skipped } from "../scanner.ts";
 import type { DeviceState } from "../state.ts";
 import type { AddedChunk, ChunkSink } from "./chunk-sink.ts";
@@ -61,7 +61,7 @@ export class ManifestWriter {
         privateKeyFromB64(this.state.signPrivateKey),
       ),
     );
-    if (root.length > MAX_CHUNK_SIZE) throw new CliError("MANIFEST_TOO_LARGE", "the manifest root exceeds the maximum chunk size", EXIT.error);
+    if (root.length > MAX_CHUNK_SIZE) throw new CliError("MANIFEST_TOO_LARGE", "the manifest root exceeds the maximum chunk size");
     return { restorePointId, rootChunkId: await (await this.sink.add(root)).hex };
   }
 

@@ -5,7 +5,8 @@
 //
 // Memory: envelopes are held from add() until their pack's bytes are sent (FilledPack.release),
 // at most `maxHeldBytes` (add() waits beyond it), which bounds the packs in flight as well.
-import { MAX_CHUNKS_PER_PACK, type PackTable } from "../../server/http/schemas.ts";
+import type { PackTable } from "../../protocol/schemas.ts";
+import { MAX_CHUNKS_PER_PACK } from "../../protocol/limits.ts";
 import { Semaphore } from "../util/semaphore.ts";
 
 /** Settled once the server answered for the chunk. */

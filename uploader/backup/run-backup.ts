@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
-import { ApiError } from "../api/http.ts";
+import { hasCode } from "../errors.ts";
 import { chunkerParamsFor, newSessionKey } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { planScan, scanEntries, type ScanFindings, type Skipped } from "../scanner.ts";
@@ -60,7 +60,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     return await attempt(o);
   } catch (err) {
     // The server is the truth: if a cached chunk is gone (repaired, collected), read everything.
-    if (err instanceof ApiError && err.code === "CHUNKS_MISSING" && !o.fullReread) return attempt({ ...o, fullReread: true });
+    if (hasCode(err, "CHUNKS_MISSING") && !o.fullReread) return attempt({ ...o, fullReread: true });
     throw err;
   }
 }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { addSource, removeSource, setValue, type SourceOptions } from "../agent/config-edit.ts";
 import { type AgentConfig, configPath, excludeSpecFor, loadConfig, saveConfig } from "../agent/config-file.ts";
 import { DEFAULT_EXCLUDES } from "../backup/excludes.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 
 export interface ConfigResult {
   file: string;
@@ -29,7 +29,7 @@ export function addSourceCommand(home: string, dir: string, o: SourceOptions): P
   return edit(home, async (c) => {
     // A typo would otherwise only show up as a failed backup at night.
     await stat(path.resolve(dir)).catch(() => {
-      throw new CliError("NOT_FOUND", `"${path.resolve(dir)}" does not exist`, EXIT.notFound);
+      throw new CliError("NOT_FOUND", `"${path.resolve(dir)}" does not exist`);
     });
     return addSource(c, dir, o);
   });

@@ -5,8 +5,7 @@ import os from "node:os";
 import { certifyDevice, createStudioKeys, newDeviceSigningKey } from "../format/index.ts";
 import { ApiClient } from "../api/client.ts";
 import { localExpiry } from "../api/credentials.ts";
-import { ApiError } from "../api/http.ts";
-import { CliError, EXIT, usage } from "../errors.ts";
+import { CliError, hasCode, usage } from "../errors.ts";
 import { studioChunking, unlock } from "../studio-keys.ts";
 import { checkNewPassphrase } from "../passphrase-strength.ts";
 import { checkServerUrl } from "../server-url.ts";
@@ -62,7 +61,7 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
       });
     } catch (err) {
       // Another first device won the race to create the keys: use theirs (same passphrase).
-      if (err instanceof ApiError && err.code === "KEYSET_EXISTS" && attempt === 0) continue;
+      if (hasCode(err, "KEYSET_EXISTS") && attempt === 0) continue;
       throw err;
     }
     await saveDeviceState(o.home, {
@@ -89,5 +88,5 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
       recoveryKey: created?.recoveryKey ?? null,
     };
   }
-  throw new CliError("ENROLL_RACE", "enrollment kept conflicting; try again", EXIT.error);
+  throw new CliError("ENROLL_RACE", "enrollment kept conflicting; try again");
 }

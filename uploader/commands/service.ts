@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { systemdUnit, UNIT_NAME } from "../agent/systemd.ts";
 import { installWindowsTask, TASK_NAME, uninstallWindowsTask } from "../agent/windows-service.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 
 const systemctl = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../../bin/datasafe.js", import.meta.url));
@@ -38,7 +38,7 @@ async function ctl(w: Where, args: string[]): Promise<void> {
   try {
     await systemctl("systemctl", full);
   } catch (err) {
-    throw new CliError("SERVICE_FAILED", `systemctl ${full.join(" ")} failed: ${(err as Error).message.split("\n")[0]}`, EXIT.error);
+    throw new CliError("SERVICE_FAILED", `systemctl ${full.join(" ")} failed: ${(err as Error).message.split("\n")[0]}`);
   }
 }
 

@@ -5,7 +5,7 @@
 // the id recomputed from the plaintext), and each fully checked file's size against the manifest.
 //
 // The result goes to the server, signed with the studio sign key, which the passphrase unlocks
-// and a device never holds (server/http/integrity-schemas.ts): the server records it as the
+// and a device never holds (protocol/integrity-schemas.ts): the server records it as the
 // point's last client verification, and marks chunks that failed authentication damaged so the
 // next backup replaces them. The report carries codes and chunk ids only, never a file name.
 import { createHash, randomInt, sign } from "node:crypto";
@@ -14,12 +14,13 @@ import { deviceCredentials } from "../api/credentials.ts";
 import { getEnvelope, jsonCall } from "../api/bulk.ts";
 import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
-import { CliError } from "../errors.ts";
+import { hasCode } from "../errors.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
 import { unlock } from "../studio-keys.ts";
 import { Semaphore } from "../util/semaphore.ts";
-import { MAX_REPORTED_CHUNKS, REPORT_SIGNING_PREFIX, type ClientReport } from "../../server/http/integrity-schemas.ts";
+import { REPORT_SIGNING_PREFIX, type ClientReport } from "../../protocol/integrity-schemas.ts";
+import { MAX_REPORTED_CHUNKS } from "../../protocol/limits.ts";
 
 export interface VerifyOptions {
   state: DeviceState;
@@ -69,7 +70,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
       if (total !== f.size) result.problems.push({ code: "SIZE_MISMATCH", path: f.path, message: `${f.path}: chunks hold ${total} bytes, the manifest says ${f.size}` });
     }
   } catch (err) {
-    if (!(err instanceof CliError && err.code === "NOT_AUTHENTIC")) throw err;
+    if (!hasCode(err, "NOT_AUTHENTIC")) throw err;
     // The manifest itself failed: nothing else can be checked, but the finding is reported.
     result.problems.push({ code: "MANIFEST_NOT_AUTHENTIC", message: err.message });
     secrets = unlock(await api.keyset(), o.passphrase);

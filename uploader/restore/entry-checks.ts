@@ -18,7 +18,7 @@
 // a reversible, reported mapping (target-names.ts). These checks work on the stored bytes.
 import type { ManifestEntry } from "../format/index.ts";
 import { EntryOrderCheck, entryPathBytes, FormatError } from "../format/index.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 
 /** What the restore target's filesystem treats as the same name (target-probe.ts). */
 export interface TargetTraits {
@@ -64,7 +64,6 @@ function refuse(problem: string): never {
   throw new CliError(
     "UNSAFE_MANIFEST",
     `refusing this restore point: its manifest could write outside the target or over itself: ${problem}`,
-    EXIT.error,
     { problems: [problem] },
   );
 }

@@ -10,7 +10,7 @@ import {
   type ManifestEntry, type ManifestRoot, type StudioSecrets,
 } from "../format/index.ts";
 import { unlockAsync } from "../studio-keys.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 import type { DeviceState } from "../state.ts";
 
 export interface OpenedRestorePoint {
@@ -36,7 +36,7 @@ export function damaged(err: unknown, what: string): CliError {
   // A body that authenticates but does not parse (a duplicate, a `..` path) was signed by a
   // device: say what is wrong with it.
   const why = err instanceof FormatError && code === "BAD_MANIFEST" ? `: ${err.message}` : "";
-  return new CliError("NOT_AUTHENTIC", `${what} failed authentication (${code}${why}): refusing to use it`, EXIT.error);
+  return new CliError("NOT_AUTHENTIC", `${what} failed authentication (${code}${why}): refusing to use it`);
 }
 
 /** `workers`: how many threads open chunks (0: the calling thread does). */
@@ -53,7 +53,7 @@ export async function openRestorePoint(
       secrets.boxPublicKey.toString("base64") !== state.studioBoxPublicKey ||
       secrets.signPublicKey.toString("base64") !== state.studioSignPublicKey
     ) {
-      throw new CliError("KEYSET_SWAPPED", "the server's copy of the studio keys is not the one this device enrolled with", EXIT.auth);
+      throw new CliError("KEYSET_SWAPPED", "the server's copy of the studio keys is not the one this device enrolled with");
     }
     return secrets;
   });

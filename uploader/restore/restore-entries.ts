@@ -17,7 +17,7 @@ import type { Stats } from "node:fs";
 import { chmod, mkdir, readdir, readlink, realpath, utimes } from "node:fs/promises";
 import path from "node:path";
 import { entryTargetBytes, type ManifestEntry } from "../format/index.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { describeError } from "../scanner.ts";
 import { checkEntries } from "./entry-checks.ts";
@@ -118,7 +118,7 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   }
   if (empty) for (const e of selected) todo.push(e);
   if (conflicts.length) {
-    throw new CliError("TARGET_EXISTS", `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`, EXIT.error, { conflicts: conflicts.slice(0, 100) });
+    throw new CliError("TARGET_EXISTS", `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`, { conflicts: conflicts.slice(0, 100) });
   }
 
   const files = todo.filter((e) => e.type === "file");

@@ -6,7 +6,7 @@
 // them all. For every UTF-8 name the display form is its bytes. The stored name is matched, not
 // a mapped one (target-names.ts).
 import type { ManifestEntry } from "../format/index.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError } from "../errors.ts";
 
 export function selectEntries(entries: ManifestEntry[], paths: string[]): ManifestEntry[] {
   if (paths.length === 0) return entries;
@@ -20,6 +20,6 @@ export function selectEntries(entries: ManifestEntry[], paths: string[]): Manife
     }),
   );
   const unmatched = wanted.filter((w) => !matched.has(w));
-  if (unmatched.length) throw new CliError("PATH_NOT_FOUND", `not in this restore point: ${unmatched.join(", ")}`, EXIT.notFound);
+  if (unmatched.length) throw new CliError("PATH_NOT_FOUND", `not in this restore point: ${unmatched.join(", ")}`);
   return out;
 }

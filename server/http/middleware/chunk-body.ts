@@ -7,7 +7,7 @@
 // frees external memory lazily, and a fresh ~1 MiB buffer per upload let tens of MB of dead bodies
 // pile up under the 50-uploader ingest bench (peak RSS 253-290 MiB; with a forced GC, 245).
 import type { Request, RequestHandler } from "express";
-import { AppError, errors } from "../../errors.ts";
+import { errors } from "../../errors.ts";
 
 /** Bytes of buffers each route keeps for reuse; beyond it a released one is left to the GC. */
 const MAX_POOLED_BYTES = 40 * 1024 * 1024;
@@ -34,7 +34,7 @@ export function declaredLength(req: Request, maxBytes: number, what: string): nu
   if (!req.is("application/octet-stream")) throw errors.validation(`the body must be the ${what}, with Content-Type: application/octet-stream`);
   const header = req.headers["content-length"];
   const declared = header === undefined ? NaN : Number(header);
-  if (!Number.isSafeInteger(declared) || declared < 0) throw new AppError("LENGTH_REQUIRED", 411, "Content-Length is required");
+  if (!Number.isSafeInteger(declared) || declared < 0) throw errors.lengthRequired();
   if (declared > maxBytes) throw errors.tooLarge(`${what} exceeds ${maxBytes} bytes`);
   return declared;
 }

@@ -22,7 +22,7 @@
 import type { Request, RequestHandler } from "express";
 import { errors } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
-import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES } from "../schemas.ts";
+import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES } from "../../../protocol/limits.ts";
 import { device } from "./auth.ts";
 
 export interface UploadLimits {

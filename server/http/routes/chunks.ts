@@ -7,7 +7,7 @@ import type { Ctx } from "../../context.ts";
 import { absentIds } from "../../services/absent-ids.ts";
 import { openChunk } from "../../services/chunks.ts";
 import { device } from "../middleware/auth.ts";
-import { chunkIdHex, missingBody } from "../schemas.ts";
+import { chunkIdHex, missingBody } from "../../../protocol/schemas.ts";
 import type { Mount } from "../route-table.ts";
 
 /** `downloads`: the relay-download limiter (middleware/upload-limit.ts, limitDownloads). */

@@ -3,7 +3,7 @@
 import type { Ctx } from "../../context.ts";
 import { enrollDevice, lookupEnrollment } from "../../services/enrollment.ts";
 import { AddressLimiter, rateLimit } from "../middleware/rate-limit.ts";
-import { enrollBody, enrollmentLookupBody } from "../schemas.ts";
+import { enrollBody, enrollmentLookupBody } from "../../../protocol/schemas.ts";
 import type { Mount } from "../route-table.ts";
 
 export function enrollmentRoutes(mount: Mount, ctx: Ctx): void {

@@ -4,7 +4,7 @@ import type { Ctx } from "../../context.ts";
 import { listDevices, recordHeartbeat } from "../../services/heartbeats.ts";
 import { device } from "../middleware/auth.ts";
 import { presentDevice } from "../presenters.ts";
-import { heartbeatBody } from "../schemas.ts";
+import { heartbeatBody } from "../../../protocol/schemas.ts";
 import type { Mount } from "../route-table.ts";
 
 export function heartbeatRoutes(mount: Mount, ctx: Ctx): void {

@@ -3,9 +3,9 @@
 import type { Ctx } from "../../context.ts";
 import { recordClientVerification } from "../../services/integrity/client-report.ts";
 import { studioSummary, type StudioSummary } from "../../services/integrity/studio-summary.ts";
-import { clientReportBody, type StudioSummaryView } from "../integrity-schemas.ts";
+import { clientReportBody, type StudioSummaryView } from "../../../protocol/integrity-schemas.ts";
 import { device } from "../middleware/auth.ts";
-import { restorePointIdParam } from "../schemas.ts";
+import { restorePointIdParam } from "../../../protocol/schemas.ts";
 import type { Mount } from "../route-table.ts";
 
 export function integrityRoutes(mount: Mount, ctx: Ctx): void {

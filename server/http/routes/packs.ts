@@ -13,9 +13,8 @@ import { device } from "../middleware/auth.ts";
 import { bodyPieces, splitHead } from "../middleware/body-pieces.ts";
 import { chunkBody, declaredLength, releaseChunkBody } from "../middleware/chunk-body.ts";
 import type { UploadLimiter } from "../middleware/upload-limit.ts";
-import {
-  MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES, type PackTable, packUploadedBody, packUploadUrlBody, relayedPackTable,
-} from "../schemas.ts";
+import { type PackTable, packUploadedBody, packUploadUrlBody, relayedPackTable } from "../../../protocol/schemas.ts";
+import { MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES } from "../../../protocol/limits.ts";
 import type { Mount } from "../route-table.ts";
 
 /** X-Pack-Table-Length: the length of the table at the start of a relayed pack's body. */

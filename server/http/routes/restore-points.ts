@@ -9,7 +9,8 @@ import { putRefPage } from "../../services/ref-pages.ts";
 import { getRestorePoint, listRestorePoints } from "../../services/restore-points.ts";
 import { device } from "../middleware/auth.ts";
 import { presentRestorePoint } from "../presenters.ts";
-import { commitBody, listQuery, MAX_REF_PAGES, MAX_REFS_PER_PAGE, restorePointIdParam } from "../schemas.ts";
+import { commitBody, listQuery, restorePointIdParam } from "../../../protocol/schemas.ts";
+import { MAX_REF_PAGES, MAX_REFS_PER_PAGE } from "../../../protocol/limits.ts";
 import type { Mount } from "../route-table.ts";
 
 const pageParam = z.coerce.number().int().min(0).max(MAX_REF_PAGES - 1);

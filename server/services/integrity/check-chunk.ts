@@ -8,7 +8,7 @@
 // with one ranged read of up to MAX_SPAN_BYTES (one GET instead of one per chunk, as a restore
 // reads them), and each is judged on its own slice.
 import { createHash } from "node:crypto";
-import { MAX_CHUNK_OBJECT_BYTES } from "../../http/schemas.ts";
+import { MAX_CHUNK_OBJECT_BYTES } from "../../../protocol/limits.ts";
 import { BlobNotFoundError, type BlobStore } from "../../storage/index.ts";
 import { forEachWithin } from "./limit.ts";
 

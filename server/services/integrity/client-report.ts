@@ -13,7 +13,7 @@ import { bytes, type Prisma } from "../../db.ts";
 import { errors } from "../../errors.ts";
 import {
   clientReport, REPORT_SIGNING_PREFIX, type ClientReport, type ClientReportResult,
-} from "../../http/integrity-schemas.ts";
+} from "../../../protocol/integrity-schemas.ts";
 import { metrics } from "../../metrics.ts";
 import { propagateDamage } from "./propagate.ts";
 import { requestVerification } from "./request.ts";

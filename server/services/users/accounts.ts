@@ -4,7 +4,8 @@
 // Changing a password or a role ends the person's sessions.
 import { createHash, randomBytes } from "node:crypto";
 import type { Ctx } from "../../context.ts";
-import { bytes, isUniqueViolation } from "../../db.ts";
+import { bytes } from "../../db.ts";
+import { translateDbError } from "../../db-errors.ts";
 import { errors } from "../../errors.ts";
 import { audit, type Actor } from "../audit.ts";
 import { hashPassword } from "./password.ts";
@@ -44,7 +45,7 @@ export async function createStaffUser(ctx: Ctx, actor: Actor, input: { email: st
       return link;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw errors.conflict("USER_EXISTS", "an account with this e-mail address exists; change its role instead");
+    if (translateDbError(err)?.code === "ALREADY_EXISTS") throw errors.conflict("USER_EXISTS", "an account with this e-mail address exists; change its role instead");
     throw err;
   }
 }

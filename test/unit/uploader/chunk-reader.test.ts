@@ -2,7 +2,7 @@
 // server and bucket are exercised by test/e2e/direct-transfer.test.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { DownloadUrls } from "../../../server/http/schemas.ts";
+import type { DownloadUrls } from "../../../protocol/schemas.ts";
 import { ChunkReader, type Opener } from "../../../uploader/api/chunk-reader.ts";
 import type { ApiClient } from "../../../uploader/api/client.ts";
 import { CliError } from "../../../uploader/errors.ts";

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import type { ApiClient } from "../../../uploader/api/client.ts";
 import { ChunkSink } from "../../../uploader/backup/chunk-sink.ts";
 import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
-import type { PackTable, UploadedResult } from "../../../server/http/schemas.ts";
+import type { PackTable, UploadedResult } from "../../../protocol/schemas.ts";
 import { poolKeys } from "../../support/pool-keys.ts";
 
 describe("ChunkSink", () => {

@@ -1,7 +1,7 @@
 // Packer: which chunks go into which pack, and the bound on envelopes held.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_CHUNKS_PER_PACK } from "../../../server/http/schemas.ts";
+import { MAX_CHUNKS_PER_PACK } from "../../../protocol/limits.ts";
 import { Packer, type FilledPack } from "../../../uploader/backup/packer.ts";
 
 const waiter = { resolve: () => undefined, reject: () => undefined };

@@ -1,6 +1,7 @@
-// The integrity part of the published API contract (the uploader imports it): the client verify
-// report and the studio summary.
+// The integrity part of the published API contract (protocol/: server and uploader both import
+// it): the client verify report and the studio summary.
 import { z } from "zod";
+import { MAX_REPORTED_CHUNKS } from "./limits.ts";
 
 /**
  * Domain separation for the report signature: Ed25519 by the studio sign key (which only the
@@ -8,7 +9,6 @@ import { z } from "zod";
  * exactly as sent. Signing the sent text avoids canonicalisation rules on both sides.
  */
 export const REPORT_SIGNING_PREFIX = "datasafe/v1/verify-report\n";
-export const MAX_REPORTED_CHUNKS = 1000;
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** Problems carry codes and chunk ids only: never a file name (zero knowledge). */

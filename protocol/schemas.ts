@@ -1,32 +1,14 @@
-// The published API contract: request bodies validated by the routes, and the limits a client
-// must respect. The uploader may import this file (never the other way round).
+// The published API contract (protocol/: server and uploader both import it): request bodies
+// validated by the routes and the answers they get; the limits they enforce are in limits.ts.
 import { z } from "zod";
+import type { ApiErrorCode } from "./api-errors.ts";
+import {
+  MAX_CHUNK_OBJECT_BYTES, MAX_CHUNKS_PER_PACK, MAX_IDS_PER_QUERY, MAX_IDS_PER_URL_REQUEST, MAX_PACK_BYTES, MAX_REF_PAGES,
+  MAX_REFS_PER_PAGE,
+} from "./limits.ts";
 
 /** A chunk id: keyed MAC of the plaintext, 32 bytes as 64 lowercase hex characters. */
 export const chunkIdHex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
-
-/** Largest chunk object accepted: 4 MiB of plaintext plus the format's framing overhead. */
-export const MAX_CHUNK_OBJECT_BYTES = 4 * 1024 * 1024 + 1024;
-/** Ids per dedup query. */
-export const MAX_IDS_PER_QUERY = 1000;
-/** Ids per reference page of a restore point commit (32 bytes each: 512 KiB a page). */
-export const MAX_REFS_PER_PAGE = 16384;
-/**
- * Pages per restore point: 256 x 16,384 = 4.2 M chunks, 128 MiB of references. The largest studio
- * we plan for (20 GB of database backups + 200 GB of photos) is ~450 k chunks at ~512 KiB, 28
- * pages: this is 9x that, or ~2 TB at 512 KiB chunks. The server checks a commit one page at a
- * time (services/check-ref-pages.ts), so its own memory does not grow with this bound; what does
- * is the restore point's `refs` value, built by Postgres (string_agg, 1 GB at most for a bytea)
- * and read whole by verification, so we keep it well under that. (It was 4096 pages: 2 GiB of
- * references, more than a bytea can hold.)
- */
-export const MAX_REF_PAGES = 256;
-/**
- * Reference pages one device may hold for restore points it has not committed (yet): one
- * restore point of the largest size plus one abandoned (a backup killed before its commit).
- * Abandoned pages expire after PENDING_REF_PAGES_TTL_DAYS (services/expire-ref-pages.ts).
- */
-export const MAX_PENDING_REF_PAGES_PER_DEVICE = 2 * MAX_REF_PAGES;
 
 export const enrollmentLookupBody = z.object({ token: z.string().min(10).max(200) });
 
@@ -49,22 +31,18 @@ export const enrollBody = z.object({
  */
 export const sessionIdSchema = z.uuid();
 
-/** The dedup query. `sessionId`: optional for uploaders that predate sessions; ours always send it. */
-export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY), sessionId: sessionIdSchema.optional() });
+/** The dedup query, within the upload session `sessionId`. */
+export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_QUERY), sessionId: sessionIdSchema });
 
 /** One result per chunk of a pack: recorded (stored: false when the studio had it already), or why not. */
 export type UploadedResult =
   | { id: string; stored: boolean; size: number }
-  | { id: string; status: number; error: { code: string; message: string } };
+  | { id: string; status: number; error: { code: ApiErrorCode; message: string } };
 
 /**
  * Packs (services/packs.ts): several sealed chunks stored as one object. The table lists them in
  * order; chunk i starts where chunk i-1 ends, and the sizes add up to the pack's size.
  */
-export const MAX_PACK_BYTES = 8 * 1024 * 1024;
-export const MAX_CHUNKS_PER_PACK = 1024;
-/** A relayed pack's body starts with its table as JSON, this many bytes at most. */
-export const MAX_PACK_TABLE_BYTES = 256 * 1024;
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 export const packTable = z
   .array(z.object({ id: chunkIdHex, size: z.number().int().min(1).max(MAX_CHUNK_OBJECT_BYTES), sha256: sha256Hex }))
@@ -85,13 +63,8 @@ export const packUploadUrlBody = z.object({
 export const packUploadedBody = z.object({ key: z.string().min(1).max(512), sha256: sha256Hex, chunks: packTable });
 export type PackUploaded = z.infer<typeof packUploadedBody>;
 
-/** Ids per download-URL request. */
-export const MAX_IDS_PER_URL_REQUEST = 256;
-/**
- * `ranges: true`: the client reads chunks in packs by range (DownloadUrls.ranges). Without it (an
- * uploader from before packs) packed chunks get no URL, so the client reads them through the API.
- */
-export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST), ranges: z.boolean().default(false) });
+/** The client reads a chunk stored in a pack by range (DownloadUrls.ranges). */
+export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_IDS_PER_URL_REQUEST) });
 
 /**
  * Answer to an upload-URL request: send the pack through the API (PUT /v1/packs); or PUT it to
