@@ -1,7 +1,7 @@
 // How a command reports: exactly one JSON object on stdout with --json, readable text otherwise;
 // errors as one line on stderr (and {"error": {...}} on stdout with --json), with an exit code.
 import { CommanderError } from "commander";
-import { ApiError } from "./api/http.ts";
+import { ApiError } from "./api/api-error.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { silentProgress, terminalProgress, type Progress } from "./progress.ts";
 

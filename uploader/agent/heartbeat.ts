@@ -3,7 +3,7 @@
 // tells "PC off" (no heartbeat) from "backup failing" (heartbeats saying lastResult=failed).
 // Best effort: one attempt each, a failure is logged and the next beat tries again.
 import type { HeartbeatBody } from "../../server/http/schemas.ts";
-import { jsonCall } from "../api/bulk.ts";
+import { jsonCall } from "../api/http-transport.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import type { DeviceState } from "../state.ts";
 import type { Log } from "./logger.ts";

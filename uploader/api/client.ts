@@ -4,9 +4,10 @@ import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadG
 import { CliError } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
-import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
+import { ApiError } from "./api-error.ts";
+import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./http-transport.ts";
 import type { Credentials } from "./credentials.ts";
-import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 
 export type { RestorePointView };
 

@@ -8,7 +8,7 @@ import type { ApiClient } from "../api/client.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
-import { ApiError } from "../api/http.ts";
+import { ApiError } from "../api/api-error.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "./crypto-pool.ts";
 import { Packer, type FilledPack } from "./packer.ts";

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { readlink } from "node:fs/promises";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
-import { ApiError } from "../api/http.ts";
+import { ApiError } from "../api/api-error.ts";
 import { chunkerParamsFor, newSessionKey, targetFromBytes, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
 import { describeError, scan, type Skipped } from "../scanner.ts";

@@ -5,7 +5,7 @@ import os from "node:os";
 import { certifyDevice, createStudioKeys, newDeviceSigningKey } from "../format/index.ts";
 import { ApiClient } from "../api/client.ts";
 import { localExpiry } from "../api/credentials.ts";
-import { ApiError } from "../api/http.ts";
+import { ApiError } from "../api/api-error.ts";
 import { CliError, EXIT, usage } from "../errors.ts";
 import { studioChunking, unlock } from "../studio-keys.ts";
 import { checkNewPassphrase } from "../passphrase-strength.ts";

@@ -11,8 +11,9 @@
 import { createHash, randomInt, sign } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
-import { getEnvelope, jsonCall } from "../api/bulk.ts";
-import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
+import { ApiError } from "../api/api-error.ts";
+import { getEnvelope, jsonCall } from "../api/http-transport.ts";
+import { DEFAULT_RETRY } from "../api/retry.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
 import { CliError } from "../errors.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";

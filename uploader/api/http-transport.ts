@@ -3,7 +3,7 @@
 // web streams cost ~35 % more CPU per MiB (873 vs 564 ms of CPU for 256 MiB of 1 MiB GETs from
 // Ceph RGW, measured here) and ~0.5 ms more per small request, and on a two-core studio PC that
 // CPU is what the backup and restore pipelines run short of. Retries as for other API requests
-// (http.ts). Errors: the bucket's XML, or the API's JSON ({"error": {code, message}}).
+// (retry.ts). Errors: the bucket's XML, or the API's JSON ({"error": {code, message}}).
 //
 // Every answer is bounded before it is held, whoever sends it (a hostile or broken server, a
 // proxy): a chunk's bytes by the format's largest envelope, an API answer by
@@ -12,7 +12,8 @@
 import http from "node:http";
 import https from "node:https";
 import { MAX_CIPHERTEXT_SIZE } from "../format/constants.ts";
-import { ApiError, networkError, withRetries, type RetryPolicy } from "./http.ts";
+import { ApiError, networkError } from "./api-error.ts";
+import { withRetries, type RetryPolicy } from "./retry.ts";
 
 /** Keep-alive connection pools, at most `maxSockets` per host: one per uploader process. */
 export class BulkAgents {
