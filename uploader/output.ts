@@ -17,6 +17,9 @@ export function emit(mode: OutputMode, result: object, human: string): void {
   process.stdout.write(mode.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
 }
 
+/** A byte count as people read it in a command's text output. */
+export const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
 export function fail(err: unknown, json: boolean): never {
   let code = "INTERNAL";
   let message = String((err as Error)?.message ?? err);

@@ -16,6 +16,7 @@ import { getEnvelope, jsonCall } from "../api/http-transport.ts";
 import { DEFAULT_RETRY } from "../api/retry.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
 import { CliError } from "../errors.ts";
+import { mb } from "../output.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
 import { unlock } from "../studio-keys.ts";
@@ -78,6 +79,12 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   result.ok = result.problems.length === 0;
   await report(o.state, secrets, view.id, o.subsetPercent, result, damaged);
   return result;
+}
+
+export function describeVerify(r: VerifyResult): string {
+  return r.ok
+    ? `restore point ${r.restorePointId}: OK (${r.chunksChecked} chunks, ${mb(r.bytesChecked)} checked)`
+    : `restore point ${r.restorePointId}: ${r.problems.length} PROBLEMS\n${r.problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`;
 }
 
 /** A uniformly random share of `ids` (at least one when there is any and the share is > 0). */
