@@ -15,6 +15,7 @@ import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { heartbeatRoutes } from "./routes/heartbeats.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
+import { keysetRoutes } from "./routes/keyset.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
@@ -39,6 +40,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   v1.use(chunkRoutes(ctx, limitDownloads(limits)));
   v1.use(directChunkRoutes(ctx));
   v1.use(packRoutes(ctx, uploads));
+  v1.use(keysetRoutes(ctx));
   v1.use(restorePointRoutes(ctx));
   v1.use(integrityRoutes(ctx));
   v1.use(heartbeatRoutes(ctx));

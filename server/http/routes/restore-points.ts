@@ -3,7 +3,6 @@
 import express, { Router } from "express";
 import { z } from "zod";
 import type { Ctx } from "../../context.ts";
-import { getKeyset } from "../../services/enrollment.ts";
 import { commitRestorePoint } from "../../services/commit-restore-point.ts";
 import { putRefPage } from "../../services/ref-pages.ts";
 import { getRestorePoint, listRestorePoints } from "../../services/restore-points.ts";
@@ -16,10 +15,6 @@ const idOrLatest = z.union([z.literal("latest"), restorePointIdParam]);
 
 export function restorePointRoutes(ctx: Ctx): Router {
   const r = Router();
-  r.get("/keyset", async (_req, res) => {
-    res.json(await getKeyset(ctx, device(res).studioId));
-  });
-
   r.put(
     "/restore-points/:id/refs/:page",
     express.raw({ type: "application/octet-stream", limit: MAX_REFS_PER_PAGE * 32 }),
