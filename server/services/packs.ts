@@ -38,7 +38,7 @@ import { faultPoint } from "../faults.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
-import { chunkRowOf } from "./chunk-row.ts";
+import { chunkRowOf } from "./upload-chunk-rows.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { translateStorageError } from "./storage-errors.ts";

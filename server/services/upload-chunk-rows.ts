@@ -1,6 +1,6 @@
-// The chunk-row statements of the upload path (packs.ts, relayed or direct),
-// as raw SQL with hex in and out: Prisma's query builder costs ~1 ms of API CPU per query under
-// load, and its JS engine cannot pass or read raw bytea.
+// The chunk-row statements of the upload path (packs.ts, relayed or direct): claiming the rows of
+// a pack's chunks and reading one row back. Raw SQL with hex in and out: Prisma's query builder
+// costs ~1 ms of API CPU per query under load, and its JS engine cannot pass or read raw bytea.
 import type { Ctx } from "../context.ts";
 import { Prisma } from "../db.ts";
 

@@ -1,3 +1,4 @@
+// A concurrency limit by count and by weight (bytes in flight), for any batch of async work.
 /**
  * Runs `fn` over `items` with at most `limit.count` calls in flight and at most `limit.bytes` of
  * their `weight` (an item heavier than the whole budget runs alone); items start in order. The

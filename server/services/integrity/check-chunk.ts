@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { MAX_CHUNK_OBJECT_BYTES } from "../../http/schemas.ts";
 import { BlobNotFoundError, type BlobStore } from "../../storage/index.ts";
-import { forEachWithin } from "./limit.ts";
+import { forEachWithin } from "../../util/concurrency-limit.ts";
 
 export type CheckMode = "read" | "stat";
 export type ChunkProblem = "missing" | "size" | "checksum";

@@ -1,5 +1,5 @@
-// Chunk rows for a batch of ids, in one raw query: the ids travel as one array and are unnested
-// (as in ../absent-ids.ts). Prisma's `id IN (...)` compiles a query per batch in its WASM
+// The chunk rows of a batch of ids, read for verification in one raw query: the ids travel as one
+// array and are unnested (as in ../absent-ids.ts). Prisma's `id IN (...)` compiles a query per batch in its WASM
 // compiler, whose memory only grows: verifying 20,000 chunks that way pushed a worker to 330 MB.
 import type { Ctx } from "../../context.ts";
 

@@ -12,7 +12,7 @@ import { bytes } from "../../db.ts";
 import { faultPoint } from "../../faults.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
 import { checkChunks, type CheckMode } from "./check-chunk.ts";
-import { chunkRows } from "./chunk-rows.ts";
+import { chunkRows } from "./chunk-rows-by-id.ts";
 import { recordChecks } from "./chunk-results.ts";
 import { MAX_LISTED_DAMAGED, propagateDamage } from "./propagate.ts";
 import { packIds, refAt, refCount } from "./refs.ts";
