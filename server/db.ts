@@ -1,5 +1,4 @@
-// Postgres access. Only this file and the services import Prisma; Prisma errors are translated
-// in translateDbError so nothing above the services sees a vendor error.
+// Postgres access. Only this file and the services import Prisma.
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";

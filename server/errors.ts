@@ -1,5 +1,5 @@
 // One error vocabulary for the whole server: a stable code, an HTTP status and a message that is
-// safe to show to the caller. Services throw these; server/http/errors.ts renders them; the
+// safe to show to the caller. Services throw these; server/http/error-handler.ts renders them; the
 // admin CLI prints them. Vendor errors are translated where the vendor is imported.
 
 export class AppError extends Error {

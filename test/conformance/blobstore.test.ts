@@ -117,7 +117,7 @@ describe("S3 store failure modes", () => {
     }
   });
 
-  it("WHEN_SUPPORTED checksums: stores exactly the bytes sent or fails loudly (PLATFORM trap)", async (t) => {
+  it("WHEN_SUPPORTED checksums: stores exactly the bytes sent or fails loudly (the aws-chunked trap)", async (t) => {
     const cfg = requireS3OrSkip(t, uniqueBucket("conformance"));
     if (!cfg) return;
     const store = new S3BlobStore({ ...cfg, requestChecksumCalculation: "WHEN_SUPPORTED" });

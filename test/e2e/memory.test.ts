@@ -1,5 +1,5 @@
 // Bounded memory: backing up and restoring a 2 GB file keeps the uploader and the API each under
-// 300 MB RSS (DESIGN.md principle 5: streams, not buffers).
+// 300 MB RSS: streams, not buffers, whatever the file size.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";

@@ -5,8 +5,8 @@
 //   ... run tests ...
 //   test/support/ceph-rgw.sh stop /tmp/datasafe-rgw
 //
-// Rule (PLATFORM.md): "If no S3 server can be started, S3 tests skip with a loud reason locally
-// and fail under CI=true" — a CI run must never go green without having exercised S3.
+// Rule: if no S3 server can be started, S3 tests skip with a loud reason locally and fail under
+// CI=true: a CI run must never go green without having exercised S3.
 import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
 import type { S3Config } from "../../server/storage/index.ts";
