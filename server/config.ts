@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { config as loadDotenv } from "dotenv";
 import { z } from "zod";
+import { FAULT_POINT_SPEC } from "../protocol/fault-points.ts";
 
 export interface S3Settings {
   endpoint: string | undefined;
@@ -106,7 +107,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_UPLOADS_PER_DEVICE: z.coerce.number().int().min(1).max(256).default(4),
-  DATASAFE_FAULT_POINT: z.string().regex(/^[a-z-]+(:\d+)?$/, "must be NAME or NAME:N").optional(),
+  DATASAFE_FAULT_POINT: z.string().regex(FAULT_POINT_SPEC, "must be NAME or NAME:N").optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 of [A-Za-z0-9_.-]").default("datasafe"),
   SCRUB_PERIOD_DAYS: z.coerce.number().min(0.001).max(3650).default(30),
   SCRUB_INTERVAL_MINUTES: z.coerce.number().min(0.01).max(7 * 24 * 60).default(60),

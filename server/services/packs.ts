@@ -34,7 +34,7 @@
 import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
-import { faultPoint } from "../faults.ts";
+import { faultPoint } from "../../protocol/fault-points.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../http/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
@@ -75,7 +75,7 @@ export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data:
   } catch (err) {
     throw translateStorageError(err);
   }
-  faultPoint(ctx.config, "chunk-stored-before-row");
+  faultPoint(ctx.config.faultPoint, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
 
@@ -112,7 +112,7 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
     throw translateStorageError(err);
   }
   if (!sha256) throw new Error("storePackStream: the store kept a pack it did not read to the end");
-  faultPoint(ctx.config, "chunk-stored-before-row");
+  faultPoint(ctx.config.faultPoint, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
 

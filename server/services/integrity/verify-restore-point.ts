@@ -9,7 +9,7 @@
 // one this run started with (request.ts).
 import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
-import { faultPoint } from "../../faults.ts";
+import { faultPoint } from "../../../protocol/fault-points.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
 import { checkChunks, type CheckMode } from "./check-chunk.ts";
 import { chunkRows } from "./chunk-rows-by-id.ts";
@@ -70,7 +70,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
     newly.push(...(await recordChecks(ctx, job.studioId, checked)));
   }
   await propagateDamage(ctx, job.studioId, newly, { except: job.restorePointId });
-  faultPoint(ctx.config, "verify-before-verdict"); // kill -9 tests: a worker dying mid-job
+  faultPoint(ctx.config.faultPoint, "verify-before-verdict"); // kill -9 tests: a worker dying mid-job
 
   const ok = damaged.length === 0;
   const written = await ctx.db.restorePoint.updateMany({
