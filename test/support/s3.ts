@@ -42,6 +42,15 @@ export function s3MissingReason(): string | null {
 }
 
 /**
+ * The `skip` option of a describe block that needs S3: the reason when no S3 server is set up,
+ * or false (there is one, or CI=true, where the block then runs and fails loudly).
+ */
+export function s3SkipReason(): string | false {
+  const reason = s3MissingReason();
+  return reason && process.env.CI !== "true" ? reason : false;
+}
+
+/**
  * Returns the S3 settings, or: skips the test loudly (locally) / fails it (CI=true).
  * Use it as the first line of a test, or in a placeholder test of a describe block that has
  * no S3 to run against, so that the skip shows in the report.
