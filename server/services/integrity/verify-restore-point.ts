@@ -11,14 +11,13 @@ import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
 import { faultPoint } from "../../../protocol/fault-points.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
-import { checkChunks, type CheckMode } from "./check-chunk.ts";
+import { CHECK_PARALLEL, checkChunks, type CheckMode } from "./check-chunk.ts";
 import { chunkRows } from "./chunk-rows-by-id.ts";
 import { recordChecks } from "./chunk-results.ts";
 import { MAX_LISTED_DAMAGED, propagateDamage } from "./propagate.ts";
 import { packIds, refAt, refCount } from "./refs.ts";
 
 const BATCH = 500;
-const PARALLEL = 8;
 
 export interface VerifyJobInput {
   studioId: string;
@@ -61,7 +60,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
     });
     const mode = (r: (typeof rows)[number]): CheckMode =>
       r.state === "unverified" || !r.verifiedAt || r.verifiedAt < rereadBefore ? "read" : "stat";
-    const checked = await checkChunks(ctx.blobs, toCheck, mode, PARALLEL);
+    const checked = await checkChunks(ctx.blobs, toCheck, mode, CHECK_PARALLEL);
     for (const c of checked) {
       outcome.chunksChecked++;
       outcome.bytesChecked += c.result.bytes;
