@@ -4,7 +4,7 @@
 // thread) and packed (packer.ts), several packs in flight. add() returns as soon as the chunk is
 // handed over, so reading, CPU work and uploads overlap. Memory is bounded: a chunk's plaintext is
 // held from add() until it is known present or sealed, its envelope until its pack is sent.
-import type { ApiClient } from "../api/client.ts";
+import type { ChunkUploader } from "./chunk-uploader.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_PACK_BYTES } from "../../server/http/schemas.ts";
@@ -71,7 +71,7 @@ export class ChunkSink {
 
   /** `sessionId`: the restore point id this run will commit, sent with every query and pack. */
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: ChunkUploader,
     private readonly pool: CryptoPool,
     private readonly sessionId: string,
     private readonly opts: SinkOptions = DEFAULT_SINK_OPTIONS,

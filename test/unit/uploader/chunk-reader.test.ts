@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DownloadUrls } from "../../../server/http/schemas.ts";
-import { ChunkReader, type Opener } from "../../../uploader/api/chunk-reader.ts";
-import type { ApiClient } from "../../../uploader/api/client.ts";
+import { ChunkReader, type ChunkSource, type Opener } from "../../../uploader/api/chunk-reader.ts";
 import { CliError } from "../../../uploader/errors.ts";
 import { FormatError } from "../../../uploader/format/index.ts";
 import { orderedPrefetch } from "../../../uploader/restore/prefetch.ts";
@@ -16,7 +15,7 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => i.toString(16).pa
 
 function fakeApi(o: { direct?: boolean; failDirect?: (url: string) => Error | null; ttlSeconds?: number } = {}) {
   const calls = { urlRequests: [] as number[], direct: 0, relay: 0 };
-  const api = {
+  const api: ChunkSource = {
     async downloadUrls(wanted: string[]): Promise<DownloadUrls> {
       calls.urlRequests.push(wanted.length);
       const urls = o.direct === false ? {} : Object.fromEntries(wanted.map((id) => [id, `http://bucket/${id}`]));
@@ -33,7 +32,7 @@ function fakeApi(o: { direct?: boolean; failDirect?: (url: string) => Error | nu
       return Buffer.from(id);
     },
   };
-  return { api: api as unknown as ApiClient, calls };
+  return { api, calls };
 }
 
 async function readAll(reader: ChunkReader, order: string[]): Promise<string[]> {
@@ -124,7 +123,7 @@ describe("ChunkReader", () => {
         relay++;
         return Buffer.from(id);
       },
-    } as unknown as ApiClient;
+    } satisfies ChunkSource;
 
     assert.deepEqual(await readAll(new ChunkReader(api, asIs), all), all);
     assert.deepEqual(gets.map((g) => [g.url, g.offset, g.size]), [0, 1, 2, 3].map((p) => [`http://bucket/pack-${p}`, 0, 320]), "one GET per pack");

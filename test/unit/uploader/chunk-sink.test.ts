@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
-import type { ApiClient } from "../../../uploader/api/client.ts";
 import { ChunkSink } from "../../../uploader/backup/chunk-sink.ts";
+import type { ChunkUploader } from "../../../uploader/backup/chunk-uploader.ts";
 import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
 import type { PackTable, UploadedResult } from "../../../server/http/schemas.ts";
 import { poolKeys } from "../../support/pool-keys.ts";
@@ -17,7 +17,7 @@ describe("ChunkSink", () => {
   it("packs chunks in the order added, although later batches are answered first", async () => {
     const packed: string[][] = [];
     let queries = 0;
-    const api = {
+    const api: ChunkUploader = {
       // Each query is answered sooner than the one before it: without ordering, the batches'
       // chunks would reach the packer interleaved or in reverse.
       async missing(ids: string[]): Promise<string[]> {
@@ -28,7 +28,7 @@ describe("ChunkSink", () => {
         packed.push(table.map((c) => c.id));
         return { recorded: Promise.resolve(table.map((c) => ({ id: c.id, stored: true, size: c.size }))) };
       },
-    } as unknown as ApiClient;
+    };
     const pool = new CryptoPool(poolKeys, 2);
     try {
       const sink = new ChunkSink(api, pool, randomUUID(), { concurrency: 4, packBytes: 40_000, batchSize: 4, maxBufferedBytes: 1024 * 1024 });
