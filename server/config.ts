@@ -39,7 +39,7 @@ export interface Config {
   maxUploadsInFlight: number;
   /** Chunk uploads one device may have in flight at once (fairness between studios). */
   maxUploadsPerDevice: number;
-  /** Test-only: a named crash point (server/faults.ts). Never set in production. */
+  /** Test-only: a named crash point (protocol/fault-points.ts). Never set in production. */
   faultPoint: string | undefined;
   /** BullMQ key prefix: lets several deployments (or test runs) share one Redis. */
   redisPrefix: string;
