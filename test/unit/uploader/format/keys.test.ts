@@ -4,7 +4,7 @@ import {
   DecryptKeyring, FormatError, certifyDevice, createStudioKeys, formatRecoveryKey, keysetChunking, newDeviceSigningKey, newSessionKey,
   parseRecoveryKey, privateKeyFromB64, privateKeyFromRaw, privateKeyToB64, privateKeyToRaw, publicKeyToRaw,
   unlockWithPassphrase, unlockWithPassphraseAsync, unlockWithRecoveryKey, verifyDeviceCertificate, type Keyset, type StudioSecrets,
-} from "../../../uploader/format/index.ts";
+} from "../../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;
 const CHEAP = { scrypt: { N: 1024, r: 8, p: 1 } };

@@ -5,7 +5,7 @@ import {
   Chunker, DecryptKeyring, bodyDigest, certifyDevice, chunkId, decryptChunk, encodeEntries, encodeRoot, encryptChunk,
   formatRecoveryKey, gearTable, newSessionKey, passphraseKek, privateKeyFromRaw, publicKeyToRaw, recoveryKek,
   rootSigningBytes, signRoot, studioSecretsFromRaw, verifyRoot, type ChunkerParams,
-} from "../../../uploader/format/index.ts";
+} from "../../../../uploader/format/index.ts";
 
 // The fixed inputs and expected values of FORMAT.md, section "Test vectors". If one of these
 // fails, the format changed: bump FORMAT_VERSION instead of editing the expectation.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createCipheriv } from "node:crypto";
 import { describe, it } from "node:test";
-import { Chunker, DEFAULT_CHUNKER_PARAMS, FormatError, chunkerParamsFor, looksCompressible, type ChunkerParams } from "../../../uploader/format/index.ts";
+import { Chunker, DEFAULT_CHUNKER_PARAMS, FormatError, chunkerParamsFor, looksCompressible, type ChunkerParams } from "../../../../uploader/format/index.ts";
 
 // Small params so a few MiB hold hundreds of chunks; the algorithm is the same at any scale.
 const SMALL: ChunkerParams = { min: 2048, avg: 8192, max: 32768 };

@@ -1,8 +1,8 @@
 // Packer: which chunks go into which pack, and the bound on envelopes held.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_CHUNKS_PER_PACK } from "../../../server/http/schemas.ts";
-import { Packer, type FilledPack } from "../../../uploader/backup/packer.ts";
+import { MAX_CHUNKS_PER_PACK } from "../../../../server/http/schemas.ts";
+import { Packer, type FilledPack } from "../../../../uploader/backup/packer.ts";
 
 const waiter = { resolve: () => undefined, reject: () => undefined };
 const entry = (i: number, size: number) => ({ id: i.toString(16).padStart(64, "0"), size, sha256: "0".repeat(64) });

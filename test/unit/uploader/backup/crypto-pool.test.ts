@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
-import { CryptoPool, type PoolKeys } from "../../../uploader/backup/crypto-pool.ts";
-import { poolKeys, secrets, STUDIO } from "../../support/pool-keys.ts";
+import { CryptoPool, type PoolKeys } from "../../../../uploader/backup/crypto-pool.ts";
+import { poolKeys, secrets, STUDIO } from "../../../support/pool-keys.ts";
 import {
   Chunker, chunkId, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, openChunk,
-} from "../../../uploader/format/index.ts";
+} from "../../../../uploader/format/index.ts";
 
 /** Reference: the format's Chunker and chunkId on this thread. */
 function expectedChunks(data: Buffer): Array<{ id: string; plain: Buffer }> {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { describe, it } from "node:test";
-import { CaseCollisions, windowsOriginalName, windowsSafeName } from "../../../uploader/format/index.ts";
+import { CaseCollisions, windowsOriginalName, windowsSafeName } from "../../../../uploader/format/index.ts";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
 const utf8 = (s: string) => Buffer.from(s, "utf8");

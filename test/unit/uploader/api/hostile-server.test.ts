@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { BulkAgents, MAX_ERROR_BODY_BYTES, MAX_JSON_RESPONSE_BYTES, getEnvelope } from "../../../uploader/api/http-transport.ts";
-import { ChunkReader } from "../../../uploader/api/chunk-reader.ts";
-import { ApiClient } from "../../../uploader/api/client.ts";
-import { MAX_CIPHERTEXT_SIZE } from "../../../uploader/format/index.ts";
+import { BulkAgents, MAX_ERROR_BODY_BYTES, MAX_JSON_RESPONSE_BYTES, getEnvelope } from "../../../../uploader/api/http-transport.ts";
+import { ChunkReader } from "../../../../uploader/api/chunk-reader.ts";
+import { ApiClient } from "../../../../uploader/api/client.ts";
+import { MAX_CIPHERTEXT_SIZE } from "../../../../uploader/format/index.ts";
 
 const MiB = 1024 * 1024;
 /** What the hostile server sends at most per answer: far beyond every bound. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { addressKey, AddressLimiter } from "../../../server/http/middleware/rate-limit.ts";
+import { addressKey, AddressLimiter } from "../../../../../server/http/middleware/rate-limit.ts";
 
 describe("per-address rate limit", () => {
   it("allows a burst of perMinute, then refills at perMinute a minute", () => {

@@ -2,11 +2,11 @@
 // server and bucket are exercised by test/e2e/direct-transfer.test.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { DownloadUrls } from "../../../server/http/schemas.ts";
-import { ChunkReader, type ChunkSource, type Opener } from "../../../uploader/api/chunk-reader.ts";
-import { CliError } from "../../../uploader/errors.ts";
-import { FormatError } from "../../../uploader/format/index.ts";
-import { orderedPrefetch } from "../../../uploader/restore/prefetch.ts";
+import type { DownloadUrls } from "../../../../server/http/schemas.ts";
+import { ChunkReader, type ChunkSource, type Opener } from "../../../../uploader/api/chunk-reader.ts";
+import { CliError } from "../../../../uploader/errors.ts";
+import { FormatError } from "../../../../uploader/format/index.ts";
+import { orderedPrefetch } from "../../../../uploader/restore/prefetch.ts";
 
 /** Hands the envelopes back as they were downloaded (opening is CryptoPool's, tested there). */
 const asIs: Opener = async (data, parts) => parts.map((p) => data.subarray(p.offset, p.offset + p.size));

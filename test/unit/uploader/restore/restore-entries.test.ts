@@ -8,14 +8,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { windowsOriginalName } from "../../../uploader/format/index.ts";
+import { windowsOriginalName } from "../../../../uploader/format/index.ts";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ManifestEntry } from "../../../uploader/format/index.ts";
-import { silentProgress } from "../../../uploader/progress.ts";
-import { restoreEntries, type RestoreEntriesOptions, type RestoreSource } from "../../../uploader/restore/restore-entries.ts";
-import { describeTree } from "../../support/tree.ts";
+import type { ManifestEntry } from "../../../../uploader/format/index.ts";
+import { silentProgress } from "../../../../uploader/progress.ts";
+import { restoreEntries, type RestoreEntriesOptions, type RestoreSource } from "../../../../uploader/restore/restore-entries.ts";
+import { describeTree } from "../../../support/tree.ts";
 
 type Spec = { path: string | Buffer; type?: "dir" | "symlink"; data?: string; target?: string | Buffer; mode?: number };
 

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { describe, it } from "node:test";
-import { ConfigError, loadConfig } from "../../../server/config.ts";
-import { containsRef, packIds, refsAmong, unpackIds } from "../../../server/services/integrity/refs.ts";
-import { studioSignPublicKey, verifyEd25519 } from "../../../server/services/integrity/signature.ts";
+import { ConfigError, loadConfig } from "../../../../../server/config.ts";
+import { containsRef, packIds, refsAmong, unpackIds } from "../../../../../server/services/integrity/refs.ts";
+import { studioSignPublicKey, verifyEd25519 } from "../../../../../server/services/integrity/signature.ts";
 
 const sorted = (n: number) => Array.from({ length: n }, () => randomBytes(32)).sort(Buffer.compare);
 

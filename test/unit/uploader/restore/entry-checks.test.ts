@@ -8,9 +8,9 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import type { ManifestEntry } from "../../../uploader/format/index.ts";
-import { checkEntries, pathProblem } from "../../../uploader/restore/entry-checks.ts";
-import { probeTarget } from "../../../uploader/restore/target-probe.ts";
+import type { ManifestEntry } from "../../../../uploader/format/index.ts";
+import { checkEntries, pathProblem } from "../../../../uploader/restore/entry-checks.ts";
+import { probeTarget } from "../../../../uploader/restore/target-probe.ts";
 
 
 const dir = (p: string): ManifestEntry => ({ path: p, type: "dir", mode: 0o755, mtimeMs: 0 });

@@ -4,9 +4,9 @@
 // the same file on the target.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { entryPathBytes, windowsOriginalName, type ManifestEntry } from "../../../uploader/format/index.ts";
-import type { TargetTraits } from "../../../uploader/restore/entry-checks.ts";
-import { nameKey, TargetNames } from "../../../uploader/restore/target-names.ts";
+import { entryPathBytes, windowsOriginalName, type ManifestEntry } from "../../../../uploader/format/index.ts";
+import type { TargetTraits } from "../../../../uploader/restore/entry-checks.ts";
+import { nameKey, TargetNames } from "../../../../uploader/restore/target-names.ts";
 
 /** Folds more than any target (and than nameKey): distinct under it is distinct on any target. */
 const strongFold = (name: string) => name.normalize("NFD").toUpperCase().toLowerCase().normalize("NFD");

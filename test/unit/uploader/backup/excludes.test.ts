@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { checkPatterns, DEFAULT_EXCLUDES, Excluder, MAX_PATTERNS } from "../../../uploader/backup/excludes.ts";
-import { scan } from "../../../uploader/scanner.ts";
+import { checkPatterns, DEFAULT_EXCLUDES, Excluder, MAX_PATTERNS } from "../../../../uploader/backup/excludes.ts";
+import { scan } from "../../../../uploader/scanner.ts";
 
 const out = (ex: Excluder, cases: Array<[string, boolean]>) => cases.filter(([p, dir]) => ex.excludes(p, dir)).map(([p]) => p);
 

@@ -7,9 +7,9 @@ import { mkdtemp, rm, truncate } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { checkChunks, MAX_SPAN_BYTES, type CheckMode, type CheckStore, type ChunkRecord } from "../../../server/services/integrity/check-chunk.ts";
-import { forEachWithin } from "../../../server/util/concurrency-limit.ts";
-import { createBlobStore, type BlobStore } from "../../../server/storage/index.ts";
+import { checkChunks, MAX_SPAN_BYTES, type CheckMode, type CheckStore, type ChunkRecord } from "../../../../../server/services/integrity/check-chunk.ts";
+import { forEachWithin } from "../../../../../server/util/concurrency-limit.ts";
+import { createBlobStore, type BlobStore } from "../../../../../server/storage/index.ts";
 
 const KiB = 1024;
 let dir: string;

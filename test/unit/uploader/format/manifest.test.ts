@@ -4,7 +4,7 @@ import {
   FormatError, bodyDigest, certifyDevice, createStudioKeys, decodeEntries, decodeRoot, encodeEntries, encodeRoot,
   newDeviceSigningKey, signRoot, verifyBody, verifyRoot, type ManifestEntry, type ManifestRoot,
   type UnsignedManifestRoot,
-} from "../../../uploader/format/index.ts";
+} from "../../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;
 const ID = "ab".repeat(32);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   certifyDevice, createStudioKeys, decodeRoot, encodeRoot, newDeviceSigningKey, signRoot, verifyRoot, type UnsignedManifestRoot,
-} from "../../../uploader/format/index.ts";
+} from "../../../../uploader/format/index.ts";
 
 describe("manifest root: skipped files", () => {
   const { secrets } = createStudioKeys("passphrase", { scrypt: { N: 1024, r: 8, p: 1 } });

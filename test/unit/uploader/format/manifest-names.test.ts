@@ -4,8 +4,8 @@ import { describe, it } from "node:test";
 import {
   EntryOrderCheck, FormatError, decodeEntries, encodeEntries, entryPathBytes, entryTargetBytes, pathFromBytes, targetFromBytes,
   type ManifestEntry,
-} from "../../../uploader/format/index.ts";
-import { compareUtf8 } from "../../../uploader/format/entry-order.ts";
+} from "../../../../uploader/format/index.ts";
+import { compareUtf8 } from "../../../../uploader/format/entry-order.ts";
 import { decodeEntriesBeforeByteNames } from "./fixtures/reader-before-byte-names.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
-import { ChunkSink } from "../../../uploader/backup/chunk-sink.ts";
-import type { ChunkUploader } from "../../../uploader/backup/chunk-uploader.ts";
-import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
-import type { PackTable, UploadedResult } from "../../../server/http/schemas.ts";
-import { poolKeys } from "../../support/pool-keys.ts";
+import { ChunkSink } from "../../../../uploader/backup/chunk-sink.ts";
+import type { ChunkUploader } from "../../../../uploader/backup/chunk-uploader.ts";
+import { CryptoPool } from "../../../../uploader/backup/crypto-pool.ts";
+import type { PackTable, UploadedResult } from "../../../../server/http/schemas.ts";
+import { poolKeys } from "../../../support/pool-keys.ts";
 
 describe("ChunkSink", () => {
   it("packs chunks in the order added, although later batches are answered first", async () => {

@@ -6,11 +6,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { AddedChunk, ChunkSink } from "../../../uploader/backup/chunk-sink.ts";
-import { CryptoPool } from "../../../uploader/backup/crypto-pool.ts";
-import { PipelineError, readFileChunks } from "../../../uploader/backup/read-file.ts";
-import { poolKeys, secrets } from "../../support/pool-keys.ts";
-import { Chunker, chunkId, HEAD_CHUNKER_PARAMS } from "../../../uploader/format/index.ts";
+import type { AddedChunk, ChunkSink } from "../../../../uploader/backup/chunk-sink.ts";
+import { CryptoPool } from "../../../../uploader/backup/crypto-pool.ts";
+import { PipelineError, readFileChunks } from "../../../../uploader/backup/read-file.ts";
+import { poolKeys, secrets } from "../../../support/pool-keys.ts";
+import { Chunker, chunkId, HEAD_CHUNKER_PARAMS } from "../../../../uploader/format/index.ts";
 
 /** The sink's side of the contract only: records what it is handed (uploading is tested end to end). */
 function recordingSink(): { sink: ChunkSink; added: Array<{ id: string; size: number }> } {

@@ -2,7 +2,7 @@
 // path style again for dotted bucket names (TLS wildcard certificates cannot cover them).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { endpointFor, S3DirectTransfer } from "../../../server/storage/direct.ts";
+import { endpointFor, S3DirectTransfer } from "../../../../server/storage/direct.ts";
 
 describe("direct transfer endpoints", () => {
   it("puts the bucket in the path or in the host name as configured", () => {

@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, 
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { FileWriter, type FileToWrite } from "../../../uploader/restore/file-writer.ts";
+import { FileWriter, type FileToWrite } from "../../../../uploader/restore/file-writer.ts";
 
 const MTIME_SEC = 1_577_934_245.678;
 const MiB = 1024 * 1024;

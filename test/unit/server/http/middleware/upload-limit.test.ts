@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import type { NextFunction, Request, Response } from "express";
-import { AppError } from "../../../server/errors.ts";
-import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES } from "../../../server/http/schemas.ts";
-import { limitUploads, STREAMED_UPLOAD_BYTES, UPLOADS_PER_BUDGET_CHUNK } from "../../../server/http/middleware/upload-limit.ts";
+import { AppError } from "../../../../../server/errors.ts";
+import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES } from "../../../../../server/http/schemas.ts";
+import { limitUploads, STREAMED_UPLOAD_BYTES, UPLOADS_PER_BUDGET_CHUNK } from "../../../../../server/http/middleware/upload-limit.ts";
 
 const MiB = 1024 * 1024;
 

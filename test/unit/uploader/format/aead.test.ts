@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import {
   CODEC_NONE, CODEC_ZSTD, DecryptKeyring, ENVELOPE_OVERHEAD, FormatError, MAX_CIPHERTEXT_SIZE, chunkId,
   createStudioKeys, decryptChunk, encryptChunk, newSessionKey, openChunk, sealChunk,
-} from "../../../uploader/format/index.ts";
+} from "../../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;
 const { secrets } = createStudioKeys("pw", { scrypt: { N: 1024, r: 8, p: 1 } });

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { BulkAgents, bulkGet } from "../../../uploader/api/http-transport.ts";
+import { BulkAgents, bulkGet } from "../../../../uploader/api/http-transport.ts";
 
 const ONCE = { attempts: 1, baseMs: 1, capMs: 1 };
 const body = randomBytes(64 * 1024);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Ctx } from "../../../server/context.ts";
-import { authenticateDevice, DEVICE_CACHE_TTL_MS, DeviceCache, issueDeviceToken } from "../../../server/services/device-auth.ts";
+import type { Ctx } from "../../../../server/context.ts";
+import { authenticateDevice, DEVICE_CACHE_TTL_MS, DeviceCache, issueDeviceToken } from "../../../../server/services/device-auth.ts";
 
 type Row = { id: string; studioId: string; name: string; revokedAt: Date | null };
 
