@@ -121,6 +121,9 @@ const schema = z.object({
   PENDING_REF_PAGES_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
 });
 
+/** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
+export const SERVER_SETTINGS: readonly string[] = Object.keys(schema.shape);
+
 const PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
 
 /**
