@@ -13,7 +13,7 @@ export * from "./errors.ts";
 export type { RetryInfo, RetryOptions } from "./retrying-store.ts";
 export type { S3Config } from "./s3-store.ts";
 export { LocalBlobStore, RetryingStore, S3BlobStore };
-export { chunkPrefix, objectKeyForChunk, objectKeyForPack } from "./object-keys.ts";
+export { objectKeyForChunk, objectKeyForPack } from "./object-keys.ts";
 
 export type BlobStoreConfig =
   | { kind: "local"; dir: string }

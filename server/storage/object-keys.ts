@@ -47,11 +47,3 @@ export function objectKeyForPack(studioId: string): string {
   const id = randomBytes(16).toString("hex");
   return `studios/${studioId}/packs/${id.slice(0, 2)}/${id}`;
 }
-
-/** Prefix for listing all of a studio's chunks (or one shard of them). */
-export function chunkPrefix(studioId: string, shard?: string): string {
-  if (!STUDIO_ID.test(studioId)) throw new InvalidKeyError(studioId, "studio id must match [A-Za-z0-9_-]{1,64}");
-  if (shard === undefined) return `studios/${studioId}/chunks/`;
-  if (!/^[0-9a-f]{2}$/.test(shard)) throw new InvalidKeyError(shard, "shard must be 2 lowercase hex digits");
-  return `studios/${studioId}/chunks/${shard}/`;
-}
