@@ -1,5 +1,6 @@
-// Prisma CLI configuration. With a config file present the CLI does not load .env itself,
-// and it must always see a DATABASE_URL (PLATFORM.md: otherwise it tries to download an engine).
+// Prisma CLI configuration. With a config file present the CLI does not load .env itself, and
+// it must always see a DATABASE_URL: without one it falls back to downloading a query engine,
+// which fails offline.
 import "dotenv/config";
 import { defineConfig } from "prisma/config";
 import { PrismaPg } from "@prisma/adapter-pg";

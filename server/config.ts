@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { config as loadDotenv } from "dotenv";
 import { z } from "zod";
+import { FAULT_POINT_SPEC } from "../protocol/fault-points.ts";
 
 export interface S3Settings {
   endpoint: string | undefined;
@@ -38,7 +39,7 @@ export interface Config {
   maxUploadsInFlight: number;
   /** Chunk uploads one device may have in flight at once (fairness between studios). */
   maxUploadsPerDevice: number;
-  /** Test-only: a named crash point (server/faults.ts). Never set in production. */
+  /** Test-only: a named crash point (protocol/fault-points.ts). Never set in production. */
   faultPoint: string | undefined;
   /** BullMQ key prefix: lets several deployments (or test runs) share one Redis. */
   redisPrefix: string;
@@ -114,7 +115,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_UPLOADS_PER_DEVICE: z.coerce.number().int().min(1).max(256).default(4),
-  DATASAFE_FAULT_POINT: z.string().regex(/^[a-z-]+(:\d+)?$/, "must be NAME or NAME:N").optional(),
+  DATASAFE_FAULT_POINT: z.string().regex(FAULT_POINT_SPEC, "must be NAME or NAME:N").optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 of [A-Za-z0-9_.-]").default("datasafe"),
   SCRUB_PERIOD_DAYS: z.coerce.number().min(0.001).max(3650).default(30),
   SCRUB_INTERVAL_MINUTES: z.coerce.number().min(0.01).max(7 * 24 * 60).default(60),
@@ -133,6 +134,9 @@ const schema = z.object({
   SIGN_IN_LIMIT_WINDOW_MINUTES: z.coerce.number().min(0.05).max(24 * 60).default(15),
   SESSION_TTL_DAYS: z.coerce.number().min(0.01).max(365).default(30),
 });
+
+/** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
+export const SERVER_SETTINGS: readonly string[] = Object.keys(schema.shape);
 
 const PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
 

@@ -1,18 +1,17 @@
-// `datasafe`: the studio-side command line. Each command lives in commands/; this file only
-// declares options and wires them up.
+// `datasafe`: the studio-side command line. Each command lives in commands/ (the agent's are
+// declared in agent-cli.ts); this file only declares options and prints what a command returns.
 import { Command } from "commander";
 import { readEnv } from "./config.ts";
 import { EXIT } from "../protocol/cli-exit.ts";
 import { usage } from "./errors.ts";
 import { emit, fail, progressFor } from "./output.ts";
 import { getPassphrase } from "./passphrase.ts";
-import { enroll } from "./commands/enroll.ts";
-import { runBackup } from "./backup/run-backup.ts";
-import { checkPatterns } from "./backup/excludes.ts";
-import { runRestore } from "./restore/run-restore.ts";
-import { runVerify } from "./commands/verify.ts";
+import { backup, describeBackup } from "./commands/backup.ts";
+import { describeEnrollment, enroll } from "./commands/enroll.ts";
+import { describeRestorePoints, listRestorePoints } from "./commands/list.ts";
+import { describeRestore, restore } from "./commands/restore.ts";
+import { describeVerify, runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
-import { withBackupLock } from "./agent/lock.ts";
 import { registerAgentCommands } from "./agent-cli.ts";
 
 const env = readEnv();
@@ -34,7 +33,6 @@ const g = () => program.opts<Global>();
 const mode = () => ({ json: Boolean(g().json) });
 const passphrase = (confirm = false) => () =>
   getPassphrase({ file: g().passphraseFile, env: env.passphrase, confirm });
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 program
   .command("enroll")
@@ -46,10 +44,7 @@ program
     const server = o.server ?? env.server;
     if (!server) throw usage("give --server URL or set DATASAFE_SERVER");
     const r = await enroll({ home: env.home, server, token: o.token, name: o.name, passphrase: passphrase(true) });
-    const human = r.recoveryKey
-      ? `enrolled "${r.deviceName}" as the first device of studio ${r.studioId}\n\nRECOVERY KEY (shown once; store it offline, it unlocks your backups if the passphrase is lost):\n  ${r.recoveryKey}`
-      : `enrolled "${r.deviceName}" into studio ${r.studioId}`;
-    emit(mode(), r, human);
+    emit(mode(), r, describeEnrollment(r));
   });
 
 program
@@ -61,18 +56,11 @@ program
   .option("--exclude <pattern>", "leave out what matches this gitignore-style pattern, relative to each path (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option("--no-default-excludes", "also back up the caches and OS files left out by default (see `datasafe config show`)")
   .action(async (paths: string[], o: { label?: string; fullReread?: boolean; exclude: string[]; defaultExcludes: boolean }) => {
-    checkPatterns(o.exclude, "--exclude");
-    const excludes = { defaults: o.defaultExcludes, patterns: o.exclude };
-    const state = await loadDeviceState(env.home);
-    // One backup at a time per PC: wait for the agent's run (or another backup) to finish.
-    const onWait = () => process.stderr.write("datasafe: another backup is running on this PC; waiting for it to finish\n");
-    const r = await withBackupLock(env.home, { wait: true, onWait }, () =>
-      runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), excludes, progress: progressFor(mode()) }));
-    const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
-    // FIFOs, sockets and devices hold no data: counted, never a reason for exit 5.
-    const special = r.special ? `, ${r.special} special files (FIFOs, sockets, devices) not backed up` : "";
-    const excluded = r.excluded ? `, ${r.excluded} excluded` : "";
-    emit(mode(), r, `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged)${excluded}${special}, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`);
+    const r = await backup({
+      home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), exclude: o.exclude,
+      defaultExcludes: o.defaultExcludes, progress: progressFor(mode()),
+    });
+    emit(mode(), r, describeBackup(r));
     // Partial success: the restore point exists but lacks the skipped files.
     if (r.skipped.length) process.exitCode = EXIT.partial;
   });
@@ -82,14 +70,8 @@ program
   .description("list the studio's restore points, newest first (all devices)")
   .option("--device <name>", "only restore points of this device")
   .action(async (o: { device?: string }) => {
-    const state = await loadDeviceState(env.home);
-    const [{ ApiClient }, { deviceCredentials }] = await Promise.all([import("./api/client.ts"), import("./api/credentials.ts")]);
-    const rows = await new ApiClient(state.server, deviceCredentials(state)).listRestorePoints(o.device);
-    const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }) => ({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }));
-    const human = restorePoints.length
-      ? restorePoints.map((r) => `${r.id}  ${r.createdAt}  ${r.deviceName}  ${r.files} files  ${mb(r.bytes)}  ${r.health}${r.label ? `  "${r.label}"` : ""}`).join("\n")
-      : "no restore points yet";
-    emit(mode(), { restorePoints }, human);
+    const r = await listRestorePoints({ home: env.home, device: o.device });
+    emit(mode(), r, describeRestorePoints(r));
   });
 
 program
@@ -101,17 +83,11 @@ program
   .option("--overwrite", "replace existing files and links (never writes through a link, never replaces a folder)")
   .option("--keep-special-bits", "keep setuid, setgid and sticky bits (dropped by default)")
   .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean; keepSpecialBits?: boolean }) => {
-    const state = await loadDeviceState(env.home);
-    const r = await runRestore({
-      state, passphrase: await passphrase()(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite),
+    const r = await restore({
+      home: env.home, passphrase: passphrase(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite),
       keepSpecialBits: Boolean(o.keepSpecialBits), progress: progressFor(mode()),
     });
-    const failed = r.failed.length ? `\n${r.failed.length} not restored:\n${r.failed.map((f) => `  ${f.path}: ${f.error}`).join("\n")}` : "";
-    // Not a failure: every file is there, under a name this target can hold (FORMAT.md §6).
-    const shown = r.mapped.slice(0, 50).map((m) => `  ${m.path} -> ${m.restoredAs}`);
-    if (r.mapped.length > shown.length) shown.push(`  (and ${r.mapped.length - shown.length} more: --json lists them all)`);
-    const mapped = r.mapped.length ? `\n${r.mapped.length} names this target cannot hold, restored under another name (FORMAT.md §6):\n${shown.join("\n")}` : "";
-    emit(mode(), r, `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s${mapped}${failed}`);
+    emit(mode(), r, describeRestore(r));
     // Partial success, as for backup: every other entry was restored.
     if (r.failed.length) process.exitCode = EXIT.partial;
   });
@@ -126,10 +102,7 @@ program
     if (!(subsetPercent > 0 && subsetPercent <= 100)) throw usage("--read-data-subset must be a percentage in (0, 100]");
     const state = await loadDeviceState(env.home);
     const r = await runVerify({ state, passphrase: await passphrase()(), id, subsetPercent });
-    const human = r.ok
-      ? `restore point ${r.restorePointId}: OK (${r.chunksChecked} chunks, ${mb(r.bytesChecked)} checked)`
-      : `restore point ${r.restorePointId}: ${r.problems.length} PROBLEMS\n${r.problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`;
-    emit(mode(), r, human);
+    emit(mode(), r, describeVerify(r));
     if (!r.ok) process.exitCode = EXIT.error;
   });
 

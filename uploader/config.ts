@@ -25,7 +25,7 @@ export function readEnv(): UploaderEnv {
   };
 }
 
-/** Test-only crash point (uploader/faults.ts). */
+/** Test-only crash point (protocol/fault-points.ts, bound in faults.ts). */
 export function readFaultPoint(): string | undefined {
   return process.env.DATASAFE_FAULT_POINT || undefined;
 }

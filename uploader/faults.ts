@@ -1,13 +1,10 @@
-// Named crash points for the kill -9 tests (issue: resume anywhere). DATASAFE_FAULT_POINT=NAME
-// kills this process with SIGKILL the first time NAME is reached; NAME:N the N-th time. Unset in
-// normal use, where faultPoint() is one string comparison.
+// The uploader's binding of the crash points shared with the server (protocol/fault-points.ts)
+// to its DATASAFE_FAULT_POINT, read once with the rest of its environment (config.ts).
+import { faultPoint as sharedFaultPoint } from "../protocol/fault-points.ts";
 import { readFaultPoint } from "./config.ts";
 
 const spec = readFaultPoint();
-const [name, nth] = spec ? [spec.split(":")[0], Number(spec.split(":")[1] ?? 1)] : [undefined, 0];
-let hits = 0;
 
 export function faultPoint(point: string): void {
-  if (point !== name) return;
-  if (++hits >= nth) process.kill(process.pid, "SIGKILL");
+  sharedFaultPoint(spec, point);
 }

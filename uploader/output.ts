@@ -2,7 +2,7 @@
 // errors as one line on stderr (and {"error": {...}} on stdout with --json), with an exit code.
 import { CommanderError } from "commander";
 import { EXIT, exitWithError, type Failure } from "../protocol/cli-exit.ts";
-import { ApiError } from "./api/http.ts";
+import { ApiError } from "./api/api-error.ts";
 import { CliError, exitForFormatError, hasCode } from "./errors.ts";
 import { FormatError } from "./format/errors.ts";
 import { silentProgress, terminalProgress, type Progress } from "./progress.ts";
@@ -18,6 +18,9 @@ export function progressFor(mode: OutputMode): Progress {
 export function emit(mode: OutputMode, result: object, human: string): void {
   process.stdout.write(mode.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
 }
+
+/** A byte count as people read it in a command's text output. */
+export const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export function fail(err: unknown, json: boolean): never {
   if (err instanceof CommanderError && err.exitCode === 0) process.exit(0); // --help, --version

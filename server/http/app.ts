@@ -19,6 +19,7 @@ import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { heartbeatRoutes } from "./routes/heartbeats.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
+import { keysetRoutes } from "./routes/keyset.ts";
 import { meRoutes } from "./routes/me.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { packRoutes } from "./routes/packs.ts";
@@ -49,6 +50,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   chunkRoutes(mount, ctx, limitDownloads(limits));
   directChunkRoutes(mount, ctx);
   packRoutes(mount, ctx, uploads);
+  keysetRoutes(mount, ctx);
   restorePointRoutes(mount, ctx);
   integrityRoutes(mount, ctx);
   heartbeatRoutes(mount, ctx);

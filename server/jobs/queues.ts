@@ -1,5 +1,5 @@
 // Queue names, job names, typed payloads and deterministic job ids. Redis holds only work in
-// progress; Postgres is the truth (DESIGN.md principle 2), so every job can be re-created from
+// progress and may lose it all; Postgres is the truth, so every job can be re-created from
 // database state, and a job id derived from that state makes re-created duplicates collapse.
 import { Queue } from "bullmq";
 

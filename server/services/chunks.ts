@@ -1,6 +1,6 @@
 // Chunk download through the API (GET /v1/chunks/:id); the dedup query is absent-ids.ts and chunk
 // bytes go up in packs (packs.ts). A chunk row exists only once its object is durably stored, so
-// "present" in the dedup answer always means "restorable" (DESIGN.md principle 4).
+// "present" in the dedup answer always means "restorable": nothing committed is ever missing.
 import { Readable } from "node:stream";
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";

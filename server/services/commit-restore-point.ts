@@ -13,7 +13,7 @@
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
-import { faultPoint } from "../faults.ts";
+import { faultPoint } from "../../protocol/fault-points.ts";
 import type { CommitBody } from "../../protocol/schemas.ts";
 import { checkRefPages } from "./check-ref-pages.ts";
 import { committedInStudio, type Writer } from "./ref-pages.ts";
@@ -39,7 +39,7 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
     });
   }
 
-  faultPoint(ctx.config, "commit-before-transaction");
+  faultPoint(ctx.config.faultPoint, "commit-before-transaction");
   const now = new Date();
   // One statement, so one transaction: the restore point is inserted only if the device's pages
   // are still the ones checked (same count, same SHA-256 of each page), and the pages are
@@ -74,7 +74,7 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
     await ctx.db.pendingRefPage.deleteMany({ where: { studioId: who.studioId, restorePointId, deviceId: who.deviceId } });
     throw errors.restorePointIdTaken();
   }
-  faultPoint(ctx.config, "commit-after-transaction");
+  faultPoint(ctx.config.faultPoint, "commit-after-transaction");
   await ctx.jobs.verifyRestorePoint({ studioId: who.studioId, restorePointId });
   return { restorePointId, created: true };
 }

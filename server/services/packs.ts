@@ -34,11 +34,11 @@
 import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
-import { faultPoint } from "../faults.ts";
+import { faultPoint } from "../../protocol/fault-points.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
-import { chunkRowOf } from "./chunk-row.ts";
+import { chunkRowOf } from "./upload-chunk-rows.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf } from "./upload-records.ts";
@@ -70,7 +70,7 @@ export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data:
   const sha256 = check.end();
   const key = objectKeyForPack(who.studioId);
   await ctx.blobs.put(key, data);
-  faultPoint(ctx.config, "chunk-stored-before-row");
+  faultPoint(ctx.config.faultPoint, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
 
@@ -103,7 +103,7 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
   }
   await blobs.putStream(key, checked(), size);
   if (!sha256) throw new Error("storePackStream: the store kept a pack it did not read to the end");
-  faultPoint(ctx.config, "chunk-stored-before-row");
+  faultPoint(ctx.config.faultPoint, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
 }
 

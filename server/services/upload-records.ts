@@ -1,14 +1,14 @@
 // The statements on upload records (prisma/schema.prisma, model Upload: granted -> stored ->
-// dead), as raw SQL with hex in and out like chunk-row.ts. Every object the API lets a device
+// dead), as raw SQL with hex in and out like upload-chunk-rows.ts. Every object the API lets a device
 // store gets its row before the device can write it (a grant) or as it is stored (a relayed
 // pack); a report is matched against the row, never against the shape of a key.
 //
 // A record changes state in the statement that inserts its pack's chunk rows (a data-modifying
-// CTE in front of chunk-row.ts's INSERT): atomic without an interactive transaction, whose
+// CTE in front of upload-chunk-rows.ts's INSERT): atomic without an interactive transaction, whose
 // connection wait and timeout would turn a busy database into 500s, and one round trip.
 import type { Ctx } from "../context.ts";
 import { Prisma } from "../db.ts";
-import { insertChunkRows, type NewChunkRow } from "./chunk-row.ts";
+import { insertChunkRows, type NewChunkRow } from "./upload-chunk-rows.ts";
 
 export interface UploadRecord {
   objectKey: string;

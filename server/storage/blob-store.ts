@@ -7,7 +7,7 @@ import { InvalidKeyError } from "./errors.ts";
  * S3), and cross-cutting behaviour (retry) as decorators implementing the same interface
  * (restic's backend.Backend). Every implementation runs test/conformance/blobstore.test.ts.
  *
- * Keys are chosen by the server (see objectKeyForChunk in index.ts), never by clients, and are
+ * Keys are chosen by the server (see object-keys.ts), never by clients, and are
  * unique: a blob is written once and never modified. Keys MUST match KEY_PATTERN; methods
  * reject others with InvalidKeyError before touching the backend.
  *

@@ -1,16 +1,7 @@
-// Direct transfer: uploaders PUT chunk objects to, and restores GET them from, the S3 server
+// Direct transfer: uploaders PUT pack objects to, and restores GET them from, the S3 server
 // itself through short-lived presigned URLs, so the API handles metadata only (restic and Kopia
 // talk to the bucket directly; a relay through the API halves a two-core machine's throughput).
-//
-// Contract (what the signature makes S3 enforce, checked against Ceph RGW by
-// test/conformance/direct-transfer.test.ts):
-//   - a PUT URL is for one server-chosen key, exactly `size` bytes with SHA-256 `sha256` (signed as
-//     the payload hash, x-amz-content-sha256: S3 refuses other bytes), and only if the
-//     key is absent (If-None-Match: *): a client cannot store more than it declared, store bytes
-//     that differ from what it declared, or overwrite anything, even its own upload;
-//   - a GET URL reads one object;
-//   - both expire after `ttlSeconds`.
-// The client never sees credentials; URLs are bearer capabilities for one object each.
+// The contract is on the DirectTransfer interface below.
 //
 // Signing is @smithy/signature-v4 (the SDK's own SigV4) on plain request objects, and HEAD goes
 // over a keep-alive node:http agent: the S3Client command stack cost ~0.8 ms of API CPU per
@@ -33,10 +24,43 @@ export interface StoredObject {
   size: number;
 }
 
+/**
+ * Presigned URLs to the blob store's objects, and what is stored under a key: what the API hands
+ * a device instead of relaying the bytes itself. Every implementation runs
+ * test/conformance/direct-transfer.test.ts against a real S3 server (Ceph RGW).
+ *
+ * A URL is a bearer capability for one object: it holds no credential, and the storage server,
+ * not the API, enforces what the signature covers. So the rules below are what a device holding a
+ * URL can and cannot do, whatever it sends.
+ *
+ * Keys are the server's (object-keys.ts); every method rejects a key that fails validateKey
+ * with InvalidKeyError, before signing or sending anything. The presign methods do no I/O.
+ */
 export interface DirectTransfer {
+  /**
+   * A URL and the headers to PUT one object under `key`. The PUT MUST be refused unless the body
+   * is exactly `o.size` bytes whose SHA-256 is `o.sha256` (signed in: a device cannot store more
+   * than it declared, nor other bytes of the declared size), and MUST be refused (412) when
+   * anything is stored under `key` already, even the same bytes: an object is never overwritten,
+   * not even by the device's own retry. The headers MUST be sent exactly as given (they are
+   * signed). The URL stops working after `o.ttlSeconds`.
+   */
   presignPut(key: string, o: { size: number; sha256: Buffer; ttlSeconds: number }): Promise<PresignedPut>;
+
+  /**
+   * A URL to GET the object under `key`: the whole object, or any byte range of it (a `Range`
+   * header, which is not signed: a restore reads one chunk out of a pack). It reads no other key,
+   * answers 404 while nothing is stored, and stops working after `ttlSeconds`.
+   */
   presignGet(key: string, ttlSeconds: number): Promise<string>;
-  /** What is stored under `key`, or null if nothing is (yet). */
+
+  /**
+   * What is stored under `key` (its size in bytes), or null when nothing is: absence is an
+   * answer, not an error. Asked by the server with its own credentials (the internal endpoint).
+   * Errors: StorageAuthError when the storage server refuses those credentials,
+   * StorageUnavailableError when it cannot be reached or answers 5xx/429, StorageUnknownError
+   * otherwise; never a vendor error.
+   */
   head(key: string): Promise<StoredObject | null>;
 }
 

@@ -20,7 +20,7 @@ export interface S3Config {
   /** true for Ceph/MinIO without wildcard DNS ("endpoint/bucket/key" URLs). */
   forcePathStyle: boolean;
   /**
-   * PLATFORM trap: the SDK default "WHEN_SUPPORTED" sends streamed bodies aws-chunked with a
+   * Trap: the SDK default "WHEN_SUPPORTED" sends streamed bodies aws-chunked with a
    * checksum trailer, which Ceph RGW 16 rejects (MissingContentLength) and s3rver stores
    * framing and all. "WHEN_REQUIRED" (our default) sends plain bodies; we send Content-MD5.
    */

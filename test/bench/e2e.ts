@@ -3,7 +3,7 @@
 // going first alternating between repetitions, so neither gets systematically warmer caches or
 // a quieter machine. Each repetition starts from a freshly generated (identical) tree, a new
 // studio and a new restic repository; their objects are deleted afterwards. Every step starts
-// once the DataSafe server has verified what it was sent before (integrity/verify.ts re-reads
+// once the DataSafe server has verified what it was sent before (integrity/verify-restore-point.ts re-reads
 // each new chunk in the background): on this one machine that work would otherwise share the
 // two cores with whichever tool runs next, where in production it runs on the server long
 // before a studio restores. It also starts with the page cache flushed and the S3 server idle

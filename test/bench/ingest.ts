@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { createBlobStore, type BlobStore } from "../../server/storage/index.ts";
-import { BulkAgents } from "../../uploader/api/bulk.ts";
+import { BulkAgents } from "../../uploader/api/http-transport.ts";
 import { ApiClient } from "../../uploader/api/client.ts";
 import type { TestServer } from "../support/server.ts";
 import { procCpuSec, procMemory, resetPeakRss } from "./proc.ts";

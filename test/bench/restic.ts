@@ -14,7 +14,7 @@ import { prefixBytes, type S3Env } from "./s3-env.ts";
 
 const exec = promisify(execFile);
 
-/** restic's version line, installing the Debian package if missing (as PLATFORM.md allows). */
+/** restic's version line, installing the Debian package if missing (apt-get). */
 export async function ensureRestic(log: (line: string) => void, install: boolean): Promise<string | null> {
   const version = () => exec("restic", ["version"]).then((r) => r.stdout.trim(), () => null);
   const have = await version();

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -13,6 +12,7 @@ import {
   StorageUnavailableError, type RetryInfo, type S3Config,
 } from "../../server/storage/index.ts";
 import { requireS3OrSkip, s3ConfigFromEnv, uniqueBucket } from "../support/s3.ts";
+import { freePort } from "../support/server.ts";
 import { blobStoreConformance } from "./blobstore-suite.ts";
 import { lyingS3Server } from "./lying-s3-server.ts";
 
@@ -57,14 +57,6 @@ function counted(cfg: S3Config): { store: RetryingStore; retries: RetryInfo[]; c
   return { store, retries, close: () => inner.close() };
 }
 
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
-  const { port } = srv.address() as { port: number };
-  await new Promise((ok) => srv.close(ok));
-  return port; // nothing listens there now: connections are refused
-}
-
 describe("local store temp files", () => {
   it("leaves no temp file behind a put or putStream that failed", async () => {
     const dir = await tempDir();
@@ -103,7 +95,8 @@ describe("S3 store failure modes", () => {
 
   it("unreachable endpoint → StorageUnavailableError after the bounded retries", async () => {
     const cfg: S3Config = {
-      endpoint: `http://127.0.0.1:${await closedPort()}`, bucket: "nowhere", region: "us-east-1",
+      // Nothing listens on a port just freed: connections are refused.
+      endpoint: `http://127.0.0.1:${await freePort()}`, bucket: "nowhere", region: "us-east-1",
       accessKeyId: "k", secretAccessKey: "s", forcePathStyle: true,
     };
     const { store, retries, close } = counted(cfg);
@@ -117,7 +110,7 @@ describe("S3 store failure modes", () => {
     }
   });
 
-  it("WHEN_SUPPORTED checksums: stores exactly the bytes sent or fails loudly (PLATFORM trap)", async (t) => {
+  it("WHEN_SUPPORTED checksums: stores exactly the bytes sent or fails loudly (the aws-chunked trap)", async (t) => {
     const cfg = requireS3OrSkip(t, uniqueBucket("conformance"));
     if (!cfg) return;
     const store = new S3BlobStore({ ...cfg, requestChecksumCalculation: "WHEN_SUPPORTED" });

@@ -1,5 +1,5 @@
 // A fake S3 endpoint that acknowledges every PUT but keeps different bytes, as s3rver does with
-// aws-chunked bodies (PLATFORM: "300,000 bytes sent became 300,054 stored"). The S3 store must
+// aws-chunked bodies (measured: 300,000 bytes sent became 300,054 stored). The S3 store must
 // notice through its post-put checks instead of trusting the 200.
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";

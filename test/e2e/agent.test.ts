@@ -53,8 +53,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   }
 
   async function devices(pc: Pc): Promise<DeviceView[]> {
-    const { accessToken } = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string };
-    const res = await fetch(`${server.url}/v1/devices`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const res = await fetch(`${server.url}/v1/devices`, { headers: await pc.auth() });
     assert.equal(res.status, 200);
     return ((await res.json()) as { devices: DeviceView[] }).devices;
   }

@@ -5,7 +5,7 @@
 // not UTF-8, files of several modes and times, a FIFO and a socket (ignored and counted), a
 // hard-linked pair (restored as two files), names Windows cannot hold and names that differ only
 // in case (kept as they are on this case-sensitive Linux target; the mapping for Windows and
-// case-insensitive targets is proven in test/unit/uploader/target-names.test.ts and
+// case-insensitive targets is proven in test/unit/uploader/restore/target-names.test.ts and
 // restore-entries.test.ts). A restore killed with kill -9 and run again leaves no `.ds-*` file.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

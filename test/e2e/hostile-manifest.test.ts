@@ -12,11 +12,11 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { enrolledPcs, run, type CliResult, type Pc } from "../support/cli.ts";
 import { commitCrafted, type CraftedEntry } from "../support/crafted-restore-point.ts";
-import { s3MissingReason } from "../support/s3.ts";
+import { s3SkipReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 import { describeTree } from "../support/tree.ts";
 
-const skip = s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
+const skip = s3SkipReason();
 const MiB = 1024 * 1024;
 
 describe("restore of a hostile manifest stays inside --to", { skip }, () => {

@@ -1,7 +1,6 @@
 // Bounded memory: backing up and restoring a 2 GB file keeps the uploader and the API each under
-// 300 MB RSS (DESIGN.md principle 5: streams, not buffers).
+// 300 MB RSS: streams, not buffers, whatever the file size.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -9,7 +8,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { enrolledPcs, Pc } from "../support/cli.ts";
 import { MB, RssSampler } from "../support/rss.ts";
-import { ROOT, startServer, type TestServer } from "../support/server.ts";
+import { ROOT, spawnNode } from "../support/process.ts";
+import { startServer, type TestServer } from "../support/server.ts";
 
 const SIZE = Number(process.env.DATASAFE_MEMORY_TEST_MB ?? 2048) * MB;
 
@@ -34,16 +34,12 @@ async function sha256(file: string): Promise<string> {
 
 /** Runs the CLI, sampling its RSS; returns the parsed JSON and the peak. */
 async function measured(pc: Pc, args: string[]): Promise<{ json: Record<string, unknown>; peak: number }> {
-  const proc = spawn(process.execPath, [path.join(ROOT, "bin", "datasafe.js"), "--json", ...args], { cwd: ROOT, env: pc.env(), stdio: ["ignore", "pipe", "pipe"] });
-  const rss = new RssSampler(proc.pid!);
-  let stdout = "";
-  let stderr = "";
-  proc.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-  proc.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-  const code = await new Promise<number | null>((r) => proc.on("close", r));
+  const p = spawnNode([path.join(ROOT, "bin", "datasafe.js"), "--json", ...args], { env: pc.env() });
+  const rss = new RssSampler(p.proc.pid!);
+  const { code } = await p.closed;
   const peak = rss.stop();
-  assert.equal(code, 0, stderr);
-  return { json: JSON.parse(stdout) as Record<string, unknown>, peak };
+  assert.equal(code, 0, p.stderr());
+  return { json: JSON.parse(p.stdout()) as Record<string, unknown>, peak };
 }
 
 describe("memory stays bounded with a 2 GB file", () => {

@@ -3,7 +3,7 @@
 // only when every referenced chunk is stored, retried commits.
 import assert from "node:assert/strict";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -37,8 +37,7 @@ describe("chunk ingest and commit", () => {
     const studio = await newStudio(server);
     const pc = await Pc.create(server);
     assert.equal((await pc.run(["enroll", "--token", await studio.token()])).code, 0);
-    const state = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string };
-    auth = { authorization: `Bearer ${state.accessToken}` };
+    auth = await pc.auth();
   });
   after(async () => server?.stop());
 

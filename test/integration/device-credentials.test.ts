@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface State { deviceId: string; accessToken: string; accessTokenExpiresAt?: string; signPrivateKey: string; studioId: string }
 const stateFile = (pc: Pc) => path.join(pc.home, "device.json");
-const readState = async (pc: Pc) => JSON.parse(await readFile(stateFile(pc), "utf8")) as State;
+const readState = async (pc: Pc): Promise<State> => pc.state();
 const writeState = (pc: Pc, s: State) => writeFile(stateFile(pc), JSON.stringify(s));
 
 describe("device credentials expire, renew and can be revoked", () => {

@@ -4,7 +4,6 @@
 // TRUST_PROXY says which forwarded address counts); the uploader refuses a weak first passphrase
 // and a plain-http server; the server refuses a short JWT secret file.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -13,7 +12,8 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { certifyDevice, createStudioKeys, newDeviceSigningKey, unlockWithPassphrase, type Keyset, type StudioSecrets } from "../../uploader/format/index.ts";
 import { admin, newStudio, Pc, PASSPHRASE } from "../support/cli.ts";
-import { ROOT, SERVER_NODE_FLAGS, startServer, type TestServer } from "../support/server.ts";
+import { spawnNode } from "../support/process.ts";
+import { SERVER_NODE_FLAGS, startServer, type TestServer } from "../support/server.ts";
 
 const CHEAP = { scrypt: { N: 1024, r: 8, p: 1 } };
 
@@ -166,14 +166,12 @@ describe("JWT secret file", () => {
   it("a server whose generated secret file holds fewer than 32 bytes refuses to start", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "datasafe-short-secret-"));
     await writeFile(path.join(dir, "jwt-secret"), "0123456789abcdef\n");
-    const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server/main.ts", "api"], {
-      cwd: ROOT, env: { PATH: process.env.PATH, DATA_DIR: dir, PORT: "0", LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"],
+    const api = spawnNode([...SERVER_NODE_FLAGS, "--import", "tsx", "server/main.ts", "api"], {
+      env: { PATH: process.env.PATH, DATA_DIR: dir, PORT: "0", LOG_LEVEL: "warn" },
     });
-    let stderr = "";
-    proc.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    const code = await new Promise((r) => proc.on("exit", r));
-    assert.equal(code, 78, stderr);
-    assert.match(stderr, /jwt-secret holds fewer than 32 bytes/);
+    const { code } = await api.closed;
+    assert.equal(code, 78, api.stderr());
+    assert.match(api.stderr(), /jwt-secret holds fewer than 32 bytes/);
     await rm(dir, { recursive: true, force: true });
   });
 });

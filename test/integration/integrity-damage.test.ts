@@ -12,7 +12,7 @@ import { admin, enrolledPcs, type Pc } from "../support/cli.ts";
 import {
   authOf, blobStoreOf, chunkRow, damage, getJson, refsOf, settled, sql, waitFor, type HealthView,
 } from "../support/integrity.ts";
-import { s3MissingReason } from "../support/s3.ts";
+import { s3SkipReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const stores = [
@@ -23,7 +23,7 @@ const stores = [
 const damagedSet = (h: Map<string, HealthView>) => [...h.values()].filter((r) => r.health === "damaged").map((r) => r.id).sort();
 
 for (const store of stores) {
-  const skip = store.s3 && s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
+  const skip = store.s3 ? s3SkipReason() : false;
   describe(`integrity: damage and repair against ${store.name}`, { skip }, () => {
     let server: TestServer;
     let pc: Pc;

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { BulkAgents } from "../../uploader/api/bulk.ts";
+import { BulkAgents } from "../../uploader/api/http-transport.ts";
 import { ApiClient } from "../../uploader/api/client.ts";
 import { issueDeviceToken } from "../../server/services/device-auth.ts";
 import type { Ctx } from "../../server/context.ts";

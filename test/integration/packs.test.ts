@@ -12,7 +12,7 @@ import { packTableSha256 } from "../../protocol/pack-table.ts";
 import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { enrolledPcs } from "../support/cli.ts";
 import { authOf, chunkRow, sql, waitFor } from "../support/integrity.ts";
-import { s3MissingReason } from "../support/s3.ts";
+import { s3SkipReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 type Auth = Record<string, string>;
@@ -52,7 +52,7 @@ function client(server: TestServer) {
   return { post, relay, getChunk, missing };
 }
 
-const skip = s3MissingReason() && process.env.CI !== "true" ? s3MissingReason()! : false;
+const skip = s3SkipReason();
 
 /** Files under the local store's directory, temp files included (they carry "~"). */
 const filesIn = async (server: TestServer) =>

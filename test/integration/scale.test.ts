@@ -2,8 +2,6 @@
 // bounded reference pages, with one row per chunk and one per restore point in Postgres.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { ApiClient } from "../../uploader/api/client.ts";
@@ -24,7 +22,7 @@ describe("metadata at scale", () => {
     const enrolled = await enrolledPcs(server, 1);
     studioId = enrolled.studioId;
     const pc = enrolled.pcs[0]!;
-    const state = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { server: string; accessToken: string };
+    const state = await pc.state();
     api = new ApiClient(state.server, state.accessToken);
   });
   after(async () => server?.stop());

@@ -11,7 +11,7 @@ import { admin, newStudio, Pc } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 async function token(pc: Pc): Promise<string> {
-  return (JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string }).accessToken;
+  return (await pc.state()).accessToken;
 }
 
 describe("tenancy, tokens and enrollment", () => {
@@ -127,7 +127,7 @@ describe("tenancy, tokens and enrollment", () => {
     const results = await Promise.all(pcs.map((pc, i) => pc.run(["enroll", "--token", tokens[i]!])));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(results.filter((r) => r.json.firstDevice === true).length, 1);
-    const keys = await Promise.all(pcs.map(async (pc) => (JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { studioBoxPublicKey: string }).studioBoxPublicKey));
+    const keys = await Promise.all(pcs.map(async (pc) => (await pc.state()).studioBoxPublicKey));
     assert.equal(new Set(keys).size, 1);
   });
 

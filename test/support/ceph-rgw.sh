@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A real S3 server for integration tests: single-node Ceph (monitor + in-memory OSD + RADOS
 # Gateway) from Debian's packages, on loopback. Unlike s3rver it checks signatures, verifies
-# Content-MD5 and rejects aws-chunked bodies the way production Ceph does (see
-# docs: PLATFORM "S3-compatible storage"), so the BlobStore conformance suite runs against it.
+# Content-MD5 and rejects aws-chunked bodies the way production Ceph does, so the BlobStore
+# conformance suite runs against it.
 #
 #   test/support/ceph-rgw.sh start DIR [RGW_PORT] [MON_PORT]
 #       installs the Debian packages if missing (needs root or sudo), starts the daemons with

@@ -1,10 +1,10 @@
 // Runs the real CLIs (bin/datasafe.js, bin/datasafe-admin.js) as child processes.
-import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { DeviceState } from "../../uploader/state.ts";
+import { spawnNode } from "./process.ts";
 import { ROOT, type TestServer } from "./server.ts";
-import { withoutReadOverride } from "./unprivileged.ts";
 
 export interface CliResult {
   code: number;
@@ -23,28 +23,18 @@ export interface RunOptions {
   unprivileged?: boolean;
 }
 
-export function run(bin: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const argv = [path.join(ROOT, "bin", bin), ...args];
-    const [command, commandArgs] = opts.unprivileged ? withoutReadOverride(process.execPath, argv) : [process.execPath, argv];
-    const proc = spawn(command, commandArgs, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => proc.kill("SIGKILL"), opts.killAfterMs);
-    proc.on("exit", () => clearTimeout(killer));
-    let stdout = "";
-    let stderr = "";
-    proc.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    proc.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    proc.on("error", reject);
-    proc.on("close", (code) => {
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(stdout) as Record<string, unknown>;
-      } catch {
-        /* not JSON: the caller asserts on stdout */
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
+export async function run(bin: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions = {}): Promise<CliResult> {
+  const p = spawnNode([path.join(ROOT, "bin", bin), ...args], { env, unprivileged: opts.unprivileged });
+  const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => p.proc.kill("SIGKILL"), opts.killAfterMs);
+  p.proc.on("exit", () => clearTimeout(killer));
+  const { code } = await p.closed;
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(p.stdout()) as Record<string, unknown>;
+  } catch {
+    /* not JSON: the caller asserts on stdout */
+  }
+  return { code: code ?? -1, stdout: p.stdout(), stderr: p.stderr(), json };
 }
 
 export async function admin(server: TestServer, args: string[]): Promise<CliResult> {
@@ -76,6 +66,16 @@ export class Pc {
 
   run(args: string[], extra?: NodeJS.ProcessEnv, opts?: RunOptions): Promise<CliResult> {
     return run("datasafe.js", ["--json", ...args], this.env(extra), opts);
+  }
+
+  /** What the enrolled device keeps in DATASAFE_HOME/device.json, read as the test runs. */
+  async state(): Promise<DeviceState> {
+    return JSON.parse(await readFile(path.join(this.home, "device.json"), "utf8")) as DeviceState;
+  }
+
+  /** The Authorization header of the device's current API credential. */
+  async auth(): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${(await this.state()).accessToken}` };
   }
 }
 

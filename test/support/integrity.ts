@@ -1,18 +1,16 @@
 // Helpers for the integrity tests: the device's API credential, polling, direct (test-only)
 // access to the server's database and blob store to inspect and damage what it stores, and
 // extra worker processes sharing a test server's configuration.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import pg from "pg";
 import { loadConfig } from "../../server/config.ts";
 import { type BlobStore, createBlobStore } from "../../server/storage/index.ts";
 import type { Pc } from "./cli.ts";
-import { ROOT, type TestServer } from "./server.ts";
+import { spawnNode } from "./process.ts";
+import type { TestServer } from "./server.ts";
 
-export async function authOf(pc: Pc): Promise<Record<string, string>> {
-  const state = JSON.parse(await readFile(path.join(pc.home, "device.json"), "utf8")) as { accessToken: string };
-  return { authorization: `Bearer ${state.accessToken}` };
+export function authOf(pc: Pc): Promise<Record<string, string>> {
+  return pc.auth();
 }
 
 export async function getJson<T>(server: TestServer, auth: Record<string, string>, url: string): Promise<T> {
@@ -111,10 +109,6 @@ export async function damage(store: BlobStore, chunk: Pick<ChunkRow, "objectKey"
 
 /** A worker process (role "worker") with the server's configuration plus `env`. */
 export function startWorkerProcess(server: TestServer, env: Record<string, string> = {}): { proc: ChildProcess; logs(): string; exited: Promise<NodeJS.Signals | number | null> } {
-  let output = "";
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "worker"], { cwd: ROOT, env: { ...server.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  proc.stdout!.on("data", (b: Buffer) => (output += b.toString()));
-  proc.stderr!.on("data", (b: Buffer) => (output += b.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => proc.once("exit", (code, signal) => resolve(signal ?? code)));
-  return { proc, logs: () => output, exited };
+  const p = spawnNode(["--import", "tsx", "server/main.ts", "worker"], { env: { ...server.env, ...env } });
+  return { proc: p.proc, logs: p.output, exited: p.closed.then(({ code, signal }) => signal ?? code) };
 }

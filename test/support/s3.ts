@@ -5,8 +5,8 @@
 //   ... run tests ...
 //   test/support/ceph-rgw.sh stop /tmp/datasafe-rgw
 //
-// Rule (PLATFORM.md): "If no S3 server can be started, S3 tests skip with a loud reason locally
-// and fail under CI=true" — a CI run must never go green without having exercised S3.
+// Rule: if no S3 server can be started, S3 tests skip with a loud reason locally and fail under
+// CI=true: a CI run must never go green without having exercised S3.
 import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
 import type { S3Config } from "../../server/storage/index.ts";
@@ -39,6 +39,15 @@ export function s3ConfigFromEnv(bucket?: string): S3Config | null {
 /** Why S3 tests cannot run, or null when they can. */
 export function s3MissingReason(): string | null {
   return process.env.S3_ENDPOINT ? null : `S3_ENDPOINT is not set; ${HOW_TO}`;
+}
+
+/**
+ * The `skip` option of a describe block that needs S3: the reason when no S3 server is set up,
+ * or false (there is one, or CI=true, where the block then runs and fails loudly).
+ */
+export function s3SkipReason(): string | false {
+  const reason = s3MissingReason();
+  return reason && process.env.CI !== "true" ? reason : false;
 }
 
 /**

@@ -1,15 +1,16 @@
 // A real DataSafe server for tests: its own Postgres database (created, migrated, dropped), the
 // local Redis, and either a local blob directory or the S3 server from the environment.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { ROOT, spawnNode } from "./process.ts";
 import { s3ConfigFromEnv } from "./s3.ts";
 
-export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export { ROOT };
 /** The V8 flags `npm start` uses (package.json): tests run the server as production does. */
 export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2"];
 const ADMIN_DB = `postgresql://${os.userInfo().username}@127.0.0.1:5432/postgres`;
@@ -76,14 +77,16 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
       S3_FORCE_PATH_STYLE: "true",
     });
   }
-  let output = "";
+  let earlier = ""; // the output of the runs before a restart
+  let running: ReturnType<typeof spawnNode> | undefined;
   let proc!: ChildProcess;
+  const output = () => earlier + (running?.output() ?? "");
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
-    proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server/main.ts", opts.role ?? "all"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    proc.stdout!.on("data", (b: Buffer) => (output += b.toString()));
-    proc.stderr!.on("data", (b: Buffer) => (output += b.toString()));
-    await waitReady(url, proc, () => output);
+    earlier = output();
+    running = spawnNode([...SERVER_NODE_FLAGS, "--import", "tsx", "server/main.ts", opts.role ?? "all"], { env });
+    proc = running.proc;
+    await waitReady(url, proc, output);
   };
   await launch();
   const server: TestServer = {
@@ -94,7 +97,7 @@ export async function startServer(opts: { s3?: boolean; env?: Record<string, str
     get proc() {
       return proc;
     },
-    logs: () => output,
+    logs: output,
     async restart(changes = {}) {
       await killAndWait(proc, "SIGKILL");
       Object.assign(env, changes);

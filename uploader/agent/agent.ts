@@ -6,12 +6,12 @@
 //   not one per missed slot, because a completed run covers every slot up to its start.
 // - watch: a watched folder has changed files, all complete (watcher.ts).
 // - resume: the previous agent died or stopped mid-run or while waiting to retry.
-// A failed run is retried with backoff (backoff.ts) up to retry.attempts, then left to the next
+// A failed run is retried with backoff (util/backoff.ts, at least half of each step) up to retry.attempts, then left to the next
 // slot. Heartbeats and watching run on their own timers, so they go on during long uploads.
 import type { HeartbeatBody } from "../../protocol/schemas.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
-import { retryDelayMs } from "./backoff.ts";
+import { backoffMs } from "../util/backoff.ts";
 import type { AgentConfig } from "./config-file.ts";
 import { startHeartbeats, type Heartbeats } from "./heartbeat.ts";
 import type { Log } from "./logger.ts";
@@ -36,6 +36,8 @@ interface Job {
 
 const MAX_SLEEP_MS = 60_000; // re-check the clock at least every minute (sleep, clock changes)
 const iso = (ms: number) => new Date(ms).toISOString();
+/** A failed run waits at least half of its backoff step: a real pause, not an immediate retry. */
+const runBackoff = (r: AgentConfig["retry"]) => ({ baseMs: r.baseSeconds * 1000, capMs: r.maxSeconds * 1000, minShare: 0.5 });
 
 export class Agent {
   private status!: AgentStatus;
@@ -160,7 +162,7 @@ export class Agent {
       this.job = null;
       if (snapshot) this.watcher?.markSent(snapshot); // else the watcher would trigger at once again
     } else {
-      const at = Date.now() + retryDelayMs(job.attempt, config.retry);
+      const at = Date.now() + backoffMs(job.attempt, runBackoff(config.retry));
       this.job = { trigger: job.trigger, attempt: job.attempt + 1, notBefore: at };
       this.status.retry = { trigger: job.trigger, attempt: job.attempt + 1, at: iso(at) };
       log.warn("backup failed: will retry", { ...rec, retryAt: iso(at) });

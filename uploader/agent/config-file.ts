@@ -23,7 +23,7 @@ const pattern = z.string().superRefine((p, ctx) => {
 
 const source = z.strictObject({
   path: z.string().min(1).refine((p) => path.isAbsolute(p), "must be an absolute path"),
-  /** Also back up soon after a file here changes and is complete (watch.ts). */
+  /** Also back up soon after a file here changes and is complete (watcher.ts). */
   watch: z.boolean().default(false),
   /** gitignore-style patterns relative to this source (backup/excludes.ts), after the defaults. */
   exclude: z.array(pattern).max(MAX_PATTERNS).optional(),

@@ -3,7 +3,7 @@
 // tells "PC off" (no heartbeat) from "backup failing" (heartbeats saying lastResult=failed).
 // Best effort: one attempt each, a failure is logged and the next beat tries again.
 import type { HeartbeatBody } from "../../protocol/schemas.ts";
-import { jsonCall } from "../api/bulk.ts";
+import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import type { DeviceState } from "../state.ts";
 import type { Log } from "./logger.ts";
@@ -15,13 +15,12 @@ export interface Heartbeats {
 }
 
 export function startHeartbeats(o: { state: DeviceState; intervalMs: number; body: () => HeartbeatBody; log: Log }): Heartbeats {
-  const url = new URL("v1/heartbeats", o.state.server.endsWith("/") ? o.state.server : `${o.state.server}/`).toString();
+  // Renews an expired token (credentials.ts) like every other request.
+  const api = new ApiClient(o.state.server, deviceCredentials(o.state));
   let failing = false;
   const beat = async () => {
     try {
-      // Renews an expired token (credentials.ts) and reads the renewed one.
-      await deviceCredentials(o.state).call(() =>
-        jsonCall("POST", url, { authorization: `Bearer ${o.state.accessToken}` }, o.body(), { attempts: 1, baseMs: 0, capMs: 0 }));
+      await api.heartbeat(o.body());
       if (failing) o.log.info("heartbeats reach the server again");
       failing = false;
     } catch (err) {

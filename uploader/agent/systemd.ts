@@ -1,6 +1,6 @@
 // The agent as a systemd service on Linux: a unit file that runs `datasafe run --json` (journald
 // gets JSON lines; the rotating file in DATASAFE_HOME has them too) and restarts it if it dies.
-// Pure text here; service-install.ts writes it and calls systemctl.
+// Pure text here; commands/service.ts writes it and calls systemctl.
 export const UNIT_NAME = "datasafe-agent.service";
 
 /**

@@ -1,5 +1,5 @@
 // The agent on Windows. NOT TESTED: no Windows machine is available to this project's tests, so
-// this file is kept small and isolated, and documented in README ("Running the agent as a
+// this file is kept small and isolated, and documented in docs/agent.md ("Running the agent as a
 // service").
 //
 // Why a Task Scheduler task and not a Service Control Manager service: an SCM service must answer

@@ -7,7 +7,27 @@
 // (expired URL, unreachable bucket, bytes that do not open) falls back to the API for that chunk.
 import { MAX_IDS_PER_URL_REQUEST } from "../../protocol/limits.ts";
 import { hasCode } from "../errors.ts";
-import type { ApiClient } from "./client.ts";
+import type { DownloadUrls } from "../../protocol/schemas.ts";
+
+/**
+ * Where ChunkReader gets chunk bytes (ApiClient is the real one; tests stand in with these three
+ * methods). Contract:
+ * - downloadUrls(ids) answers presigned GET URLs (at most MAX_IDS_PER_URL_REQUEST ids) for the
+ *   chunks of `ids` the studio holds, with where each lies in its object when it is in a pack;
+ *   none (`direct: false`) when the server serves bytes through the API only. The URLs work for
+ *   `ttlSeconds`.
+ * - getDirect(url, {range}) GETs a URL downloadUrls gave: exactly `range.size` bytes of the
+ *   object from `range.offset`, or the whole object, at most one envelope, else it rejects.
+ *   SERVER_UNREACHABLE (CliError) means the bucket cannot be reached from this PC at all.
+ * - getChunk(id) reads one chunk's envelope through the API, the fallback for everything else.
+ * - Errors are ApiError or CliError, after the implementation's own retries; bytes are returned
+ *   as received (ChunkReader's opener authenticates them).
+ */
+export interface ChunkSource {
+  downloadUrls(ids: string[]): Promise<DownloadUrls>;
+  getDirect(url: string, o?: { range?: { offset: number; size: number } }): Promise<Buffer>;
+  getChunk(id: string): Promise<Buffer>;
+}
 
 interface Url {
   url: string;
@@ -48,7 +68,7 @@ export class ChunkReader {
   readonly stats = { direct: 0, relay: 0 };
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: ChunkSource,
     private readonly open: Opener,
   ) {}
 

@@ -1,12 +1,13 @@
 // Typed client of the DataSafe API (protocol/ is the contract).
 import { createHash } from "node:crypto";
-import type { DownloadUrls, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
+import type { DownloadUrls, HeartbeatBody, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import { hasCode } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
-import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./bulk.ts";
+import { ApiError } from "./api-error.ts";
+import { bulkGet, bulkPut, getEnvelope, httpCall, jsonCall, type BulkAgents } from "./http-transport.ts";
 import type { Credentials } from "./credentials.ts";
-import { ApiError, DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 
 export type { RestorePointView };
 
@@ -65,8 +66,8 @@ export class ApiClient {
     return { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
   }
 
-  private json<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    return this.authed(() => jsonCall<T>(method, this.url(path), this.headers(), body, DEFAULT_RETRY, this.agents));
+  private json<T>(method: "GET" | "POST", path: string, body?: unknown, retry = DEFAULT_RETRY): Promise<T> {
+    return this.authed(() => jsonCall<T>(method, this.url(path), this.headers(), body, retry, this.agents));
   }
 
   lookupEnrollment(token: string): Promise<EnrollmentLookup> {
@@ -148,8 +149,9 @@ export class ApiClient {
     return bulkGet(url, DIRECT_RETRY, this.agents, { ...o, maxBytes: MAX_CIPHERTEXT_SIZE });
   }
 
-  getChunk(id: string): Promise<Buffer> {
-    return this.authed(() => getEnvelope(this.url(`v1/chunks/${id}`), this.headers(), DEFAULT_RETRY, this.agents));
+  /** One chunk's envelope through the API; `retry`: fewer attempts where a failure is a finding (verify). */
+  getChunk(id: string, retry: RetryPolicy = DEFAULT_RETRY): Promise<Buffer> {
+    return this.authed(() => getEnvelope(this.url(`v1/chunks/${id}`), this.headers(), retry, this.agents));
   }
 
   async putRefPage(restorePointId: string, page: number, ids: Buffer): Promise<void> {
@@ -158,6 +160,16 @@ export class ApiClient {
 
   commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number; skipped: number }): Promise<RestorePointView> {
     return this.json("POST", `v1/restore-points/${restorePointId}/commit`, body);
+  }
+
+  /** One heartbeat, one attempt: the next beat is the retry. */
+  async heartbeat(body: HeartbeatBody): Promise<void> {
+    await this.json("POST", "v1/heartbeats", body, { attempts: 1, baseMs: 0, capMs: 0 });
+  }
+
+  /** A signed client verification report (server/http/integrity-schemas.ts) for the restore point. */
+  async reportClientVerification(restorePointId: string, body: { report: string; signature: string }): Promise<void> {
+    await this.json("POST", `v1/restore-points/${restorePointId}/client-verification`, body);
   }
 
   async listRestorePoints(device?: string): Promise<RestorePointView[]> {

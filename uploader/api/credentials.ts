@@ -17,8 +17,9 @@ import { deviceTokenChallengeBytes, type DeviceChallenge, type DeviceToken } fro
 import { hasCode } from "../errors.ts";
 import { privateKeyFromB64 } from "../format/rawkeys.ts";
 import { loadDeviceState, saveDeviceState, stateHome, type DeviceState } from "../state.ts";
-import { jsonCall } from "./bulk.ts";
-import { ApiError, DEFAULT_RETRY } from "./http.ts";
+import { ApiError } from "./api-error.ts";
+import { jsonCall } from "./http-transport.ts";
+import { DEFAULT_RETRY } from "./retry.ts";
 
 /** Renew this long before expiry (at most a tenth of the token's lifetime). */
 export const RENEW_MARGIN_MS = 5 * 60_000;

@@ -4,11 +4,11 @@
 // thread) and packed (packer.ts), several packs in flight. add() returns as soon as the chunk is
 // handed over, so reading, CPU work and uploads overlap. Memory is bounded: a chunk's plaintext is
 // held from add() until it is known present or sealed, its envelope until its pack is sent.
-import type { ApiClient } from "../api/client.ts";
+import type { ChunkUploader } from "./chunk-uploader.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
 import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
-import { ApiError } from "../api/http.ts";
+import { ApiError } from "../api/api-error.ts";
 import { remoteCode } from "../errors.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "./crypto-pool.ts";
@@ -98,7 +98,7 @@ export class ChunkSink {
 
   /** `sessionId`: the restore point id this run will commit, sent with every query and pack. */
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: ChunkUploader,
     private readonly pool: CryptoPool,
     private readonly sessionId: string,
     private readonly opts: SinkOptions = DEFAULT_SINK_OPTIONS,

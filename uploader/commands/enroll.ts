@@ -90,3 +90,9 @@ export async function enroll(o: EnrollOptions): Promise<EnrollOutput> {
   }
   throw new CliError("ENROLL_RACE", "enrollment kept conflicting; try again");
 }
+
+export function describeEnrollment(r: EnrollOutput): string {
+  return r.recoveryKey
+    ? `enrolled "${r.deviceName}" as the first device of studio ${r.studioId}\n\nRECOVERY KEY (shown once; store it offline, it unlocks your backups if the passphrase is lost):\n  ${r.recoveryKey}`
+    : `enrolled "${r.deviceName}" into studio ${r.studioId}`;
+}

@@ -1,6 +1,7 @@
 // `datasafe status`: what the agent last wrote to status.json, and whether it is still alive
 // (a dead agent's "running" is stale: it is shown as not running, with its last known state).
 import { readStatus, type AgentStatus } from "../agent/status-file.ts";
+import { mb } from "../output.ts";
 
 export interface StatusView {
   agent: "running" | "not running" | "never ran";
@@ -43,7 +44,6 @@ export async function agentStatus(home: string): Promise<StatusView> {
 }
 
 const local = (isoTime: string | null) => (isoTime ? new Date(isoTime).toLocaleString("sv-SE") : "-");
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export function describeStatus(v: StatusView): string {
   if (v.agent === "never ran") return "the agent has not run on this PC yet (start it with `datasafe run` or `datasafe service install`)";

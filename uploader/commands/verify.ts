@@ -11,10 +11,11 @@
 import { createHash, randomInt, sign } from "node:crypto";
 import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
-import { getEnvelope, jsonCall } from "../api/bulk.ts";
-import { ApiError, DEFAULT_RETRY } from "../api/http.ts";
+import { ApiError } from "../api/api-error.ts";
+import type { RetryPolicy } from "../api/retry.ts";
 import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
 import { hasCode } from "../errors.ts";
+import { mb } from "../output.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
 import { unlock } from "../studio-keys.ts";
@@ -62,7 +63,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     const files = rp.entries.filter((e) => e.type === "file");
     const unique = [...new Set(files.flatMap((f) => f.chunks ?? []))];
     const selected = sample(unique, o.subsetPercent);
-    const sizes = await checkChunks(o.state, secrets, selected, o.parallel ?? 8, result, damaged);
+    const sizes = await checkChunks(api, o.state, secrets, selected, o.parallel ?? 8, result, damaged);
     for (const f of files) {
       const chunks = f.chunks ?? [];
       if (!chunks.every((c) => sizes.has(c))) continue; // not (fully) checked, or already reported
@@ -76,8 +77,14 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     secrets = unlock(await api.keyset(), o.passphrase);
   }
   result.ok = result.problems.length === 0;
-  await report(o.state, secrets, view.id, o.subsetPercent, result, damaged);
+  await report(api, o.state, secrets, view.id, o.subsetPercent, result, damaged);
   return result;
+}
+
+export function describeVerify(r: VerifyResult): string {
+  return r.ok
+    ? `restore point ${r.restorePointId}: OK (${r.chunksChecked} chunks, ${mb(r.bytesChecked)} checked)`
+    : `restore point ${r.restorePointId}: ${r.problems.length} PROBLEMS\n${r.problems.map((p) => `  ${p.code}: ${p.message}`).join("\n")}`;
 }
 
 /** A uniformly random share of `ids` (at least one when there is any and the share is > 0). */
@@ -92,15 +99,12 @@ function sample(ids: string[], percent: number): string[] {
   return pool.slice(0, k);
 }
 
-/** A chunk download with a short retry: a missing blob (410 BLOB_MISSING) is a finding here, not an outage. */
-async function download(state: DeviceState, hex: string): Promise<Buffer> {
-  return deviceCredentials(state).call(() =>
-    getEnvelope(endpoint(state, `v1/chunks/${hex}`), { authorization: `Bearer ${state.accessToken}` }, { attempts: 3, baseMs: 250, capMs: 2000 }));
-}
+/** Chunk downloads retry briefly: a chunk the server cannot serve is a finding here, not an outage to wait out. */
+const DOWNLOAD_RETRY: RetryPolicy = { attempts: 3, baseMs: 250, capMs: 2000 };
 
 /** Downloads and authenticates chunks; returns the plaintext size of each good one. */
 async function checkChunks(
-  state: DeviceState, secrets: StudioSecrets, ids: string[], parallel: number, result: VerifyResult, damaged: Damaged[],
+  api: ApiClient, state: DeviceState, secrets: StudioSecrets, ids: string[], parallel: number, result: VerifyResult, damaged: Damaged[],
 ): Promise<Map<string, number>> {
   const keyring = new DecryptKeyring(secrets);
   const sizes = new Map<string, number>();
@@ -110,7 +114,7 @@ async function checkChunks(
     try {
       let envelope: Buffer;
       try {
-        envelope = await download(state, hex);
+        envelope = await api.getChunk(hex, DOWNLOAD_RETRY);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         result.problems.push({ code: err.code, chunkId: hex, message: `chunk ${hex} could not be downloaded: ${err.message}` });
@@ -134,7 +138,7 @@ async function checkChunks(
   return sizes;
 }
 
-async function report(state: DeviceState, secrets: StudioSecrets, restorePointId: string, subsetPercent: number, r: VerifyResult, damaged: Damaged[]): Promise<void> {
+async function report(api: ApiClient, state: DeviceState, secrets: StudioSecrets, restorePointId: string, subsetPercent: number, r: VerifyResult, damaged: Damaged[]): Promise<void> {
   const body: ClientReport = {
     version: 1,
     studioId: state.studioId,
@@ -149,10 +153,5 @@ async function report(state: DeviceState, secrets: StudioSecrets, restorePointId
   };
   const text = JSON.stringify(body);
   const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString("base64");
-  await deviceCredentials(state).call(() =>
-    jsonCall("POST", endpoint(state, `v1/restore-points/${restorePointId}/client-verification`), { authorization: `Bearer ${state.accessToken}` }, { report: text, signature }, DEFAULT_RETRY));
-}
-
-function endpoint(state: DeviceState, path: string): string {
-  return new URL(path, state.server.endsWith("/") ? state.server : `${state.server}/`).toString();
+  await api.reportClientVerification(restorePointId, { report: text, signature });
 }

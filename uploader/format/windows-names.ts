@@ -10,7 +10,7 @@
  * - `%` itself becomes `%25` only where it would otherwise be read as an escape: followed by two
  *   hex digits (either case) or by `~`. `100% done.jpg` is left alone.
  * - Case collisions: `%~N` (N >= 2) is a suffix no mapped name can otherwise contain
- *   (caseCollisions below).
+ *   (CaseCollisions below).
  */
 
 const FORBIDDEN = new Set([0x22, 0x2a, 0x3a, 0x3c, 0x3e, 0x3f, 0x5c, 0x7c]); // " * : < > ? \ |

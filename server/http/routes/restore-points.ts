@@ -3,7 +3,6 @@
 import express from "express";
 import { z } from "zod";
 import type { Ctx } from "../../context.ts";
-import { getKeyset } from "../../services/enrollment.ts";
 import { commitRestorePoint } from "../../services/commit-restore-point.ts";
 import { putRefPage } from "../../services/ref-pages.ts";
 import { getRestorePoint, listRestorePoints } from "../../services/restore-points.ts";
@@ -17,10 +16,6 @@ const pageParam = z.coerce.number().int().min(0).max(MAX_REF_PAGES - 1);
 const idOrLatest = z.union([z.literal("latest"), restorePointIdParam]);
 
 export function restorePointRoutes(mount: Mount, ctx: Ctx): void {
-  mount("keyset", async (_req, res) => {
-    res.json(await getKeyset(ctx, device(res).studioId));
-  });
-
   mount("refPagePut",
     express.raw({ type: "application/octet-stream", limit: MAX_REFS_PER_PAGE * 32 }),
     async (req, res) => {

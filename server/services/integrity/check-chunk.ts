@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { MAX_CHUNK_OBJECT_BYTES } from "../../../protocol/limits.ts";
 import { BlobNotFoundError, type BlobStore } from "../../storage/index.ts";
-import { forEachWithin } from "./limit.ts";
+import { forEachWithin } from "../../util/concurrency-limit.ts";
 
 export type CheckMode = "read" | "stat";
 export type ChunkProblem = "missing" | "size" | "checksum";
@@ -33,6 +33,11 @@ export interface CheckResult {
 
 /** What checking needs of the store. */
 export type CheckStore = Pick<BlobStore, "stat" | "read" | "readRange">;
+
+/** Reads in flight (and MiB read at once, BYTES_PER_LANE) for one integrity job's checks. */
+export const CHECK_PARALLEL = 8;
+/** Chunk rows per database page, for the jobs that walk all of a studio's chunks (scrub, verify-studio). */
+export const CHECK_PAGE = 200;
 
 /** The largest ranged read that covers several packed chunks (the largest chunk object). */
 export const MAX_SPAN_BYTES = MAX_CHUNK_OBJECT_BYTES;

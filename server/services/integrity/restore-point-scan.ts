@@ -2,7 +2,7 @@
 // refs are up to a few MB: 32 bytes per chunk), oldest first.
 //
 // Finding the restore points that reference a chunk: there is no (restore point, chunk) table by
-// design (DESIGN.md: no rows per pair), so we scan the studio's points and binary-search each
+// design (it would grow as restore points x chunks), so we scan the studio's points and binary-search each
 // one's sorted refs (refs.ts). Cost: reading the refs of the studio's points created since the
 // chunk was first stored (a commit needs the chunk row, so older points cannot reference it) —
 // at the design's extreme (220 k chunks, a year of daily points) about 7 MB x 365 = 2.5 GB read

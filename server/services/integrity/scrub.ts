@@ -7,14 +7,11 @@
 // the job does not read another share.
 import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
-import { checkChunks } from "./check-chunk.ts";
+import { CHECK_PAGE, CHECK_PARALLEL, checkChunks } from "./check-chunk.ts";
 import { recordChecks } from "./chunk-results.ts";
 import { propagateDamage } from "./propagate.ts";
 import { unpackIds } from "./refs.ts";
 import { requestVerification } from "./request.ts";
-
-const PAGE = 200;
-const PARALLEL = 8;
 
 export interface ScrubOutcome {
   studioId: string;
@@ -43,7 +40,7 @@ export async function scrubStudio(ctx: Ctx, studioId: string, slot: number): Pro
     const rows = await ctx.db.chunk.findMany({
       where: { studioId, state: { not: "damaged" } },
       orderBy: [{ verifiedAt: { sort: "asc", nulls: "first" } }, { id: "asc" }],
-      take: PAGE,
+      take: CHECK_PAGE,
       select: { id: true, size: true, sha256: true, objectKey: true, offset: true, verifiedAt: true },
     });
     const todo = rows.filter((r, i) => {
@@ -51,7 +48,7 @@ export async function scrubStudio(ctx: Ctx, studioId: string, slot: number): Pro
       return outcome.chunksChecked + i < share || !r.verifiedAt || r.verifiedAt < dueBefore;
     });
     if (!todo.length) break;
-    const checked = await checkChunks(ctx.blobs, todo, () => "read", PARALLEL);
+    const checked = await checkChunks(ctx.blobs, todo, () => "read", CHECK_PARALLEL);
     for (const c of checked) {
       outcome.chunksChecked++;
       outcome.bytesChecked += c.result.bytes;

@@ -9,16 +9,15 @@
 // one this run started with (request.ts).
 import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
-import { faultPoint } from "../../faults.ts";
+import { faultPoint } from "../../../protocol/fault-points.ts";
 import { raiseDamageAlert, resolveDamageAlert } from "./alerts.ts";
-import { checkChunks, type CheckMode } from "./check-chunk.ts";
-import { chunkRows } from "./chunk-rows.ts";
+import { CHECK_PARALLEL, checkChunks, type CheckMode } from "./check-chunk.ts";
+import { chunkRows } from "./chunk-rows-by-id.ts";
 import { recordChecks } from "./chunk-results.ts";
 import { MAX_LISTED_DAMAGED, propagateDamage } from "./propagate.ts";
 import { packIds, refAt, refCount } from "./refs.ts";
 
 const BATCH = 500;
-const PARALLEL = 8;
 
 export interface VerifyJobInput {
   studioId: string;
@@ -61,7 +60,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
     });
     const mode = (r: (typeof rows)[number]): CheckMode =>
       r.state === "unverified" || !r.verifiedAt || r.verifiedAt < rereadBefore ? "read" : "stat";
-    const checked = await checkChunks(ctx.blobs, toCheck, mode, PARALLEL);
+    const checked = await checkChunks(ctx.blobs, toCheck, mode, CHECK_PARALLEL);
     for (const c of checked) {
       outcome.chunksChecked++;
       outcome.bytesChecked += c.result.bytes;
@@ -70,7 +69,7 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
     newly.push(...(await recordChecks(ctx, job.studioId, checked)));
   }
   await propagateDamage(ctx, job.studioId, newly, { except: job.restorePointId });
-  faultPoint(ctx.config, "verify-before-verdict"); // kill -9 tests: a worker dying mid-job
+  faultPoint(ctx.config.faultPoint, "verify-before-verdict"); // kill -9 tests: a worker dying mid-job
 
   const ok = damaged.length === 0;
   const written = await ctx.db.restorePoint.updateMany({

@@ -5,15 +5,12 @@ import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
 import { errors } from "../../errors.ts";
 import { resolveDamageAlert } from "./alerts.ts";
-import { checkChunks } from "./check-chunk.ts";
+import { CHECK_PAGE, CHECK_PARALLEL, checkChunks } from "./check-chunk.ts";
 import { recordChecks } from "./chunk-results.ts";
 import { damagedChunkIds } from "./damaged.ts";
 import { recordDamaged } from "./propagate.ts";
 import { refsAmong } from "./refs.ts";
 import { forEachRestorePoint } from "./restore-point-scan.ts";
-
-const PAGE = 200;
-const PARALLEL = 8;
 
 export interface StudioVerifyReport {
   studioId: string;
@@ -33,17 +30,17 @@ export async function verifyStudio(ctx: Ctx, studioId: string): Promise<StudioVe
     const rows = await ctx.db.chunk.findMany({
       where: { studioId, state: { not: "damaged" } },
       orderBy: { id: "asc" },
-      take: PAGE,
+      take: CHECK_PAGE,
       ...(cursor ? { cursor: { studioId_id: { studioId, id: cursor } }, skip: 1 } : {}),
       select: { id: true, size: true, sha256: true, objectKey: true, offset: true },
     });
-    const checked = await checkChunks(ctx.blobs, rows, () => "read", PARALLEL);
+    const checked = await checkChunks(ctx.blobs, rows, () => "read", CHECK_PARALLEL);
     for (const c of checked) {
       report.chunksChecked++;
       report.bytesChecked += c.result.bytes;
     }
     await recordChecks(ctx, studioId, checked);
-    if (rows.length < PAGE) break;
+    if (rows.length < CHECK_PAGE) break;
     cursor = bytes(Buffer.from(rows[rows.length - 1]!.id));
   }
 

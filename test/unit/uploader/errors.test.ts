@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { CommanderError } from "commander";
 import { API_ERRORS } from "../../../protocol/api-errors.ts";
 import { EXIT } from "../../../protocol/cli-exit.ts";
-import { ApiError } from "../../../uploader/api/http.ts";
+import { ApiError } from "../../../uploader/api/api-error.ts";
 import { CLI_ERRORS, CliError, hasCode, remoteCode } from "../../../uploader/errors.ts";
 import { FORMAT_ERRORS, FormatError } from "../../../uploader/format/errors.ts";
 import { failureOf } from "../../../uploader/output.ts";

@@ -1,11 +1,10 @@
-// The agent's pure parts: value parsing, time-of-day windows, pacing, backoff, unit escaping,
+// The agent's pure parts: value parsing, time-of-day windows, pacing, unit escaping,
 // cron slots, and stable-file detection on a fake clock.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { retryDelayMs } from "../../../../uploader/agent/backoff.ts";
 import { parseRate, parseWindows } from "../../../../uploader/agent/config-edit.ts";
 import { inWindow, rateAt } from "../../../../uploader/agent/rates.ts";
 import { nextSlot } from "../../../../uploader/agent/schedule.ts";
@@ -62,13 +61,6 @@ describe("agent building blocks", () => {
     }
   });
 
-  it("backs off exponentially with jitter, capped", () => {
-    const o = { baseSeconds: 60, maxSeconds: 3600 };
-    assert.equal(retryDelayMs(1, o, () => 0), 30_000);
-    assert.equal(retryDelayMs(1, o, () => 1), 60_000);
-    assert.equal(retryDelayMs(3, o, () => 1), 240_000);
-    assert.equal(retryDelayMs(20, o, () => 1), 3_600_000);
-  });
 
   it("escapes systemd command-line arguments", () => {
     assert.equal(execArg('/srv/Studio "A" 100%/$HOME\\x'), '"/srv/Studio \\"A\\" 100%%/$$HOME\\\\x"');
