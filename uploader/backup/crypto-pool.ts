@@ -55,8 +55,10 @@ function workerInit(k: PoolKeys): WorkerInit {
 /**
  * Work this small is done on the calling thread: a message to a worker and back costs more, and a
  * worker may still be starting (~0.1-0.2 s) when a run that changed nothing seals its manifest.
+ * Identifying is a keyed hash; sealing compresses, so only a manifest's root and the like.
  */
-const IN_THREAD_BYTES = 64 * 1024;
+const IN_THREAD_ID_BYTES = 64 * 1024;
+const IN_THREAD_SEAL_BYTES = 16 * 1024;
 
 const view = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -234,7 +236,7 @@ export class CryptoPool {
   async sealMany(items: ReadonlyArray<{ id: Buffer; plain: Buffer }>): Promise<Sealed[]> {
     const { session, studioId } = this.keys;
     if (!session) throw new Error("CryptoPool.sealMany needs a session key");
-    if (!this.workers.length || items.reduce((n, it) => n + it.plain.length, 0) <= IN_THREAD_BYTES) {
+    if (!this.workers.length || items.reduce((n, it) => n + it.plain.length, 0) <= IN_THREAD_SEAL_BYTES) {
       return Promise.all(items.map((it) => seal(session, studioId, it.id, it.plain)));
     }
     const owned_ = items.map((it) => ({ id: new Uint8Array(it.id), plain: owned(it.plain) }));
@@ -244,7 +246,7 @@ export class CryptoPool {
 
   /** The chunk's id, and the plaintext back (the caller's buffer is transferred away). */
   async id(plain: Buffer): Promise<{ id: Buffer; plain: Buffer }> {
-    if (!this.workers.length || plain.length <= IN_THREAD_BYTES) return { id: chunkId(this.keys.idKey, plain), plain };
+    if (!this.workers.length || plain.length <= IN_THREAD_ID_BYTES) return { id: chunkId(this.keys.idKey, plain), plain };
     const u = owned(plain);
     const res = await this.call({ op: "id", seq: this.seq++, plain: u }, [u.buffer as ArrayBuffer]);
     const back = res.plain!;

@@ -21,9 +21,9 @@ import { SMALL_FILE_MAX, type SmallFileRead } from "./small-file.ts";
 
 /** A batch is read by one worker: at most this many files or bytes. */
 const BATCH_FILES = 64;
-const BATCH_BYTES = 4 * 1024 * 1024;
-/** Batches being read ahead of the one handed over: one per worker keeps them all reading. */
-const BATCHES_AHEAD = 3;
+const BATCH_BYTES = 2 * 1024 * 1024;
+/** Batches read ahead of the one handed over (each by one worker): the workers keep reading, within the memory bound. */
+const BATCHES_AHEAD = 2;
 /** Entries held waiting for a batch before it is sent off unfilled. */
 const MAX_HELD = 4096;
 
