@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { ApiClient } from "../../uploader/api/client.ts";
 import { ChunkSink } from "../../uploader/backup/chunk-sink.ts";
 import { commitRestorePoint } from "../../uploader/backup/commit.ts";
-import { CryptoPool } from "../../uploader/backup/crypto-pool.ts";
+import { CryptoPool } from "../../uploader/crypto/crypto-pool.ts";
 import { bodyDigest, encodeRoot, MAX_CHUNK_SIZE, newSessionKey, privateKeyFromB64, signRoot } from "../../uploader/format/index.ts";
 import { loadDeviceState } from "../../uploader/state.ts";
 

@@ -1,6 +1,6 @@
 // Studio keys for unit tests (scrypt made cheap), and the CryptoPool keys a backup and a restore
 // give its workers: chunker, chunk-id key, a session key to seal, the box keys to open.
-import type { PoolKeys } from "../../uploader/backup/crypto-pool.ts";
+import type { PoolKeys } from "../../uploader/crypto/crypto-pool.ts";
 import { createStudioKeys, HEAD_CHUNKER_PARAMS, newSessionKey } from "../../uploader/format/index.ts";
 
 export const STUDIO = "studio-a";

@@ -11,9 +11,9 @@ import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { ApiError } from "../api/api-error.ts";
 import { remoteCode } from "../errors.ts";
 import { Semaphore } from "../util/semaphore.ts";
-import type { CryptoPool } from "./crypto-pool.ts";
+import type { CryptoPool } from "../crypto/crypto-pool.ts";
 import { Packer, type FilledPack } from "./packer.ts";
-import type { Sealed } from "./seal.ts";
+import type { Sealed } from "../crypto/seal.ts";
 
 export interface SinkOptions {
   /** Chunks being sealed at once, and packs in flight beyond the one being filled. */

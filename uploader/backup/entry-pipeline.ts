@@ -14,7 +14,7 @@ import { targetFromBytes, type ManifestEntry, type ManifestStats } from "../form
 import type { Progress } from "../progress.ts";
 import { describeError, type ScannedEntry, type Skipped } from "../scanner.ts";
 import type { AddedChunk, ChunkSink } from "./chunk-sink.ts";
-import type { CryptoPool } from "./crypto-pool.ts";
+import type { CryptoPool } from "../crypto/crypto-pool.ts";
 import type { FileCache } from "./file-cache.ts";
 import { PipelineError, readFileChunks } from "./read-file.ts";
 import { SMALL_FILE_MAX, type SmallFileRead } from "./small-file.ts";

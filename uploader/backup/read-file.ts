@@ -4,7 +4,7 @@
 // the pipeline itself (a worker, the upload side) is thrown as a PipelineError: fatal for the run.
 import { createReadStream } from "node:fs";
 import type { AddedChunk, ChunkSink } from "./chunk-sink.ts";
-import type { CryptoPool, IdentifiedChunk } from "./crypto-pool.ts";
+import type { CryptoPool, IdentifiedChunk } from "../crypto/crypto-pool.ts";
 
 const READ_BUFFER = 1024 * 1024;
 /** Pieces being chunked at once: the worker always has the next piece while we read another. */

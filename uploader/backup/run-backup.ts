@@ -13,7 +13,7 @@ import { readAhead } from "../util/read-ahead.ts";
 import type { DeviceState } from "../state.ts";
 import { ChunkSink, DEFAULT_SINK_OPTIONS, type SinkOptions } from "./chunk-sink.ts";
 import { commitRestorePoint } from "./commit.ts";
-import { CryptoPool } from "./crypto-pool.ts";
+import { CryptoPool } from "../crypto/crypto-pool.ts";
 import type { ExcludeSpec } from "./excludes.ts";
 import { FileCache } from "./file-cache.ts";
 import { ManifestWriter } from "./manifest-writer.ts";

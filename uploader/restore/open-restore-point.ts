@@ -4,7 +4,7 @@
 // threads when asked for (restore), each download handed to one worker whole.
 import { ChunkReader } from "../api/chunk-reader.ts";
 import type { ApiClient, RestorePointView } from "../api/client.ts";
-import { CryptoPool } from "../backup/crypto-pool.ts";
+import { CryptoPool } from "../crypto/crypto-pool.ts";
 import {
   decodeEntries, decodeRoot, FormatError, hexToId, verifyBody, verifyRoot,
   type ManifestEntry, type ManifestRoot, type StudioSecrets,

@@ -9,7 +9,7 @@ import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
-import { defaultPoolSize } from "../backup/crypto-pool.ts";
+import { defaultPoolSize } from "../crypto/crypto-pool.ts";
 import { openRestorePoint } from "./open-restore-point.ts";
 import { restoreEntries, type FailedEntry } from "./restore-entries.ts";
 import type { MappedName } from "./target-names.ts";

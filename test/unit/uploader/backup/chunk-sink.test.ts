@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { ChunkSink } from "../../../../uploader/backup/chunk-sink.ts";
 import type { ChunkUploader } from "../../../../uploader/backup/chunk-uploader.ts";
-import { CryptoPool } from "../../../../uploader/backup/crypto-pool.ts";
+import { CryptoPool } from "../../../../uploader/crypto/crypto-pool.ts";
 import type { PackTable, UploadedResult } from "../../../../protocol/schemas.ts";
 import { poolKeys } from "../../../support/pool-keys.ts";
 

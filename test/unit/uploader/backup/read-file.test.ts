@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AddedChunk, ChunkSink } from "../../../../uploader/backup/chunk-sink.ts";
-import { CryptoPool } from "../../../../uploader/backup/crypto-pool.ts";
+import { CryptoPool } from "../../../../uploader/crypto/crypto-pool.ts";
 import { PipelineError, readFileChunks } from "../../../../uploader/backup/read-file.ts";
 import { poolKeys, secrets } from "../../../support/pool-keys.ts";
 import { Chunker, chunkId, HEAD_CHUNKER_PARAMS } from "../../../../uploader/format/index.ts";

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { CryptoPool, type PoolKeys } from "../../../../uploader/backup/crypto-pool.ts";
+import { CryptoPool, type PoolKeys } from "../../../../uploader/crypto/crypto-pool.ts";
 import { poolKeys, secrets, STUDIO } from "../../../support/pool-keys.ts";
 import {
   Chunker, chunkId, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, openChunk,

@@ -8,7 +8,7 @@ import {
   Chunker, chunkId, DecryptKeyring, FormatError, openChunk, type ChunkerParams, type SessionKey,
 } from "../format/index.ts";
 import { seal } from "./seal.ts";
-import { readSmallFile, type SmallFileRead } from "./small-file.ts";
+import { readSmallFile, type SmallFileRead } from "../backup/small-file.ts";
 
 export interface WorkerInit {
   idKey: Uint8Array;

@@ -14,7 +14,7 @@ import {
 } from "../format/index.ts";
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
 import { seal, type Sealed } from "./seal.ts";
-import { readSmallFile, type SmallFileRead } from "./small-file.ts";
+import { readSmallFile, type SmallFileRead } from "../backup/small-file.ts";
 
 interface Pending {
   resolve: (r: WorkerResponse & { ok: true }) => void;
