@@ -77,7 +77,7 @@ const FIXTURES: Record<RouteName, Fixture> = {
     request: (ids) => ({ path: "/v1/devices/token", body: { deviceId: ids.deviceId, nonce: "A".repeat(32), signature: `${"A".repeat(86)}==` } }),
     everyone: { status: 401, code: "CHALLENGE_INVALID" },
   },
-  chunksMissing: { request: (ids) => ({ path: "/v1/chunks/missing", body: { ids: [ids.rootChunkId] } }), other: { status: 200 } },
+  chunksMissing: { request: (ids) => ({ path: "/v1/chunks/missing", body: { ids: [ids.rootChunkId], sessionId: randomUUID() } }), other: { status: 200 } },
   chunkDownloadUrls: { request: (ids) => ({ path: "/v1/chunks/download-urls", body: { ids: [ids.rootChunkId] } }), other: { status: 200 } },
   chunkGet: { request: (ids) => ({ path: `/v1/chunks/${ids.rootChunkId}` }) },
   packPut: { request: () => ({ path: "/v1/packs", raw: relayedPack() }), other: { status: 200 } },
@@ -266,7 +266,7 @@ describe("route matrix: every route, every kind of caller, both tenants", () => 
   }
 
   it("the chunk answered to studio B's device stays unknown to it (no existence leak through dedup)", async () => {
-    const r = await api(server, "POST", "/v1/chunks/missing", { token: deviceTokens.B, body: { ids: [ids.A.rootChunkId] } });
+    const r = await api(server, "POST", "/v1/chunks/missing", { token: deviceTokens.B, body: { ids: [ids.A.rootChunkId], sessionId: randomUUID() } });
     assert.deepEqual(r.body.missing, [ids.A.rootChunkId]);
   });
 });
