@@ -10,6 +10,7 @@
 // cookie must carry it in the CSRF_HEADER header (refresh included).
 import { z } from "zod";
 import { deviceView, restorePointView } from "./device-api.ts";
+import { lastRunView } from "./runs.ts";
 
 export const USER_TOKEN_AUDIENCE = "datasafe-user-api";
 export const TOKEN_ISSUER = "datasafe";
@@ -128,7 +129,8 @@ export const studioDeskView = z.object({
   /** The newest restore point's commit (each commit is a successful backup), and seconds since. */
   lastBackupAt: iso.nullable(),
   secondsSinceLastBackup: z.number().int().nullable(),
-  devices: z.array(deviceView),
+  /** Each device with its newest reported run (protocol/runs.ts; null before the first). */
+  devices: z.array(deviceView.extend({ lastRun: lastRunView.nullable() })),
   openAlerts: z.array(z.object({ id: z.uuid(), kind: z.string(), restorePointId: z.uuid().nullable(), createdAt: iso })),
   recentRestorePoints: z.array(restorePointView),
   /** The server's clock when the summary was read. */

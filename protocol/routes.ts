@@ -27,6 +27,7 @@ import {
   studioSummaryView, uploadedResults, uploadGrantView,
 } from "./device-api.ts";
 import { deviceChallengeBody, deviceTokenBody } from "./device-tokens.ts";
+import { deviceRunList, deviceRunsQuery, runParams, runReportAck, runReportBody } from "./runs.ts";
 import {
   acceptInvitationBody, accountView, adminAuditQuery, auditList, auditQuery, changePasswordBody, createdStudioView,
   createStudioBody, createUserBody, enrollmentTokenBody, enrollmentTokenView, linkView, meView, refreshBody,
@@ -92,6 +93,7 @@ export const routes = {
   deviceStudio: route({ method: "GET", path: "/v1/studio", audience: ["device"], summary: "the device's studio summary", status: 200, response: studioSummaryView }),
   heartbeat: route({ method: "POST", path: "/v1/heartbeats", audience: ["device"], summary: "agent heartbeat", body: heartbeatBody, status: 200, response: heartbeatAck }),
   deviceList: route({ method: "GET", path: "/v1/devices", audience: ["device"], summary: "the studio's devices with their latest heartbeat", status: 200, response: deviceList }),
+  runReport: route({ method: "PUT", path: "/v1/runs/:runId", audience: ["device"], summary: "report a backup run of this device, at its start and its end (idempotent on the agent's run id; final once it has a result)", params: runParams, body: runReportBody, status: 200, response: runReportAck }),
 
   // Sign-in and one-use links (rate-limited per account and per address).
   signIn: route({ method: "POST", path: "/v1/auth/sign-in", audience: ["anonymous"], summary: "sign in with e-mail and password (the same 401 whether or not the address has an account)", body: signInBody, status: 200, response: sessionView }),
@@ -110,6 +112,7 @@ export const routes = {
   studioDevices: route({ method: "GET", path: "/v1/studios/:studioId/devices", audience: PEOPLE, summary: "the studio's devices", params: studioIdParams, status: 200, response: deviceList }),
   studioAudit: route({ method: "GET", path: "/v1/studios/:studioId/audit", audience: PEOPLE, summary: "the studio's audit log, support's looks included", params: studioIdParams, query: auditQuery, status: 200, response: auditList }),
   studioEnrollmentToken: route({ method: "POST", path: "/v1/studios/:studioId/enrollment-tokens", audience: PEOPLE, summary: "a one-use enrollment token (support: only once the studio has keys)", params: studioIdParams, body: enrollmentTokenBody, status: 201, response: enrollmentTokenView }),
+  studioDeviceRuns: route({ method: "GET", path: "/v1/studios/:studioId/devices/:deviceId/runs", audience: PEOPLE, summary: "a device's backup runs, newest first, kept 400 days", params: studioDeviceParams, query: deviceRunsQuery, status: 200, response: deviceRunList }),
   studioDeviceRevoke: route({ method: "POST", path: "/v1/studios/:studioId/devices/:deviceId/revoke", audience: PEOPLE, summary: "revoke a device (support must give a reason)", params: studioDeviceParams, body: revokeDeviceBody, status: 200, response: revokedDeviceView }),
 
   // Support's desk.

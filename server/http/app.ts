@@ -23,6 +23,7 @@ import { meRoutes } from "./routes/me.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
+import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
@@ -52,6 +53,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   restorePointRoutes(mount, ctx);
   integrityRoutes(mount, ctx);
   heartbeatRoutes(mount, ctx);
+  runRoutes(mount, ctx);
   sessionRoutes(mount, ctx);
   meRoutes(mount, ctx);
   studioRoutes(mount, ctx);

@@ -123,6 +123,13 @@ const FIXTURES: Record<RouteName, Fixture> = {
     other: { status: 200 },
   },
   deviceList: { request: () => ({ path: "/v1/devices" }), other: { status: 200 } },
+  // The run names the target tenant's restore point: recorded in its own studio, 404 in the other.
+  runReport: {
+    request: (ids) => ({
+      path: `/v1/runs/${randomUUID()}`,
+      body: { trigger: "manual", startedAt: new Date(Date.now() - 60_000).toISOString(), finishedAt: new Date().toISOString(), result: "success", errorCode: null, restorePointId: ids.restorePointId },
+    }),
+  },
 
   signIn: { request: () => ({ path: "/v1/auth/sign-in", body: { email: "owner-a@matrix.test", password: "not the password" } }), everyone: { status: 401, code: "INVALID_CREDENTIALS" } },
   refresh: { request: () => ({ path: "/v1/auth/refresh", body: { refreshToken: `dsr_${randomBytes(32).toString("base64url")}` } }), everyone: { status: 401, code: "UNAUTHENTICATED" } },
@@ -138,6 +145,7 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioDevices: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices` }) },
   studioAudit: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/audit` }) },
   studioEnrollmentToken: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/enrollment-tokens`, body: {} }) },
+  studioDeviceRuns: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.deviceId}/runs` }) },
   studioDeviceRevoke: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }) },
 
   supportSearch: { request: (ids) => ({ path: `/v1/support/studios?q=${ids.studioId.slice(0, 8)}` }) },
