@@ -12,6 +12,8 @@ import { runRestore } from "./restore/run-restore.ts";
 import { runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
 import { withBackupLock } from "./agent/lock.ts";
+import { errorCode } from "./agent/run-job.ts";
+import { reportManualRun } from "./agent/run-report.ts";
 import { registerAgentCommands } from "./agent-cli.ts";
 
 const env = readEnv();
@@ -65,8 +67,17 @@ program
     const state = await loadDeviceState(env.home);
     // One backup at a time per PC: wait for the agent's run (or another backup) to finish.
     const onWait = () => process.stderr.write("datasafe: another backup is running on this PC; waiting for it to finish\n");
-    const r = await withBackupLock(env.home, { wait: true, onWait }, () =>
-      runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), excludes, progress: progressFor(mode()) }));
+    // A backup by hand is a run too: the server's run history records it as "manual".
+    let startedAt = new Date();
+    const r = await withBackupLock(env.home, { wait: true, onWait }, () => {
+      startedAt = new Date(); // the run starts once the lock is ours
+      return runBackup({ state, home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), excludes, progress: progressFor(mode()) });
+    })
+      .catch(async (err: unknown) => {
+        await reportManualRun(state, startedAt, { errorCode: errorCode(err) });
+        throw err;
+      });
+    await reportManualRun(state, startedAt, { restorePointId: r.restorePointId, files: r.files, bytesRead: r.bytesRead, bytesUploaded: r.bytesUploaded, skipped: r.skipped.length });
     const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
     // FIFOs, sockets and devices hold no data: counted, never a reason for exit 5.
     const special = r.special ? `, ${r.special} special files (FIFOs, sockets, devices) not backed up` : "";

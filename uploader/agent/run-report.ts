@@ -8,6 +8,7 @@
 // Contract: report() never throws and never waits for the network unless awaited; reports leave
 // in the order they were made; a newer report of a run replaces an unsent older one; a report
 // the server refuses for good (a 4xx other than 401, 408 or 429) is dropped and logged.
+import { randomUUID } from "node:crypto";
 import type { RunReportBody, RunTrigger } from "../../protocol/runs.ts";
 import { jsonCall } from "../api/bulk.ts";
 import { deviceCredentials } from "../api/credentials.ts";
@@ -107,4 +108,34 @@ export class RunReporter {
     }
     this.#failing = false;
   }
+}
+
+const MANUAL_ATTEMPTS = 2;
+
+/**
+ * `datasafe backup` by hand: its end report, sent before the command exits (two attempts, half a
+ * second apart). Never throws and never changes the backup's outcome; a report still unsent is
+ * lost (the command keeps no outbox) and said so on stderr.
+ */
+export async function reportManualRun(
+  state: DeviceState,
+  startedAt: Date,
+  outcome: { restorePointId: string; files: number; bytesRead: number; bytesUploaded: number; skipped: number } | { errorCode: string },
+): Promise<void> {
+  const warn = (msg: string) => process.stderr.write(`datasafe: ${msg}\n`);
+  const log: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, close: async () => undefined };
+  const reporter = new RunReporter({ state, log });
+  const finishedAt = new Date();
+  const body = endReport({
+    trigger: "manual", startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), error: null,
+    ...("errorCode" in outcome
+      ? { result: "failed", errorCode: outcome.errorCode, restorePointId: null, files: 0, bytesRead: 0, bytesUploaded: 0, skipped: 0 }
+      : { result: "ok", errorCode: null, ...outcome }),
+  });
+  await reporter.report(randomUUID(), body);
+  for (let i = 1; i < MANUAL_ATTEMPTS && reporter.pending; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await reporter.flush();
+  }
+  if (reporter.pending) warn("this backup could not be reported to the server's run history");
 }
