@@ -28,6 +28,7 @@ import {
 } from "./device-api.ts";
 import { deviceChallengeBody, deviceTokenBody } from "./device-tokens.ts";
 import { deviceRunList, deviceRunsQuery, runParams, runReportAck, runReportBody } from "./runs.ts";
+import { supportAccessQuery, supportAccessView } from "./support-access.ts";
 import {
   acceptInvitationBody, accountView, adminAuditQuery, auditList, auditQuery, changePasswordBody, createdStudioView,
   createStudioBody, createUserBody, enrollmentTokenBody, enrollmentTokenView, linkView, meView, refreshBody,
@@ -111,6 +112,7 @@ export const routes = {
   studioRestorePoints: route({ method: "GET", path: "/v1/studios/:studioId/restore-points", audience: PEOPLE, summary: "the studio's newest restore points", params: studioIdParams, query: studioRestorePointsQuery, status: 200, response: restorePointList }),
   studioDevices: route({ method: "GET", path: "/v1/studios/:studioId/devices", audience: PEOPLE, summary: "the studio's devices", params: studioIdParams, status: 200, response: deviceList }),
   studioAudit: route({ method: "GET", path: "/v1/studios/:studioId/audit", audience: PEOPLE, summary: "the studio's audit log, support's looks included", params: studioIdParams, query: auditQuery, status: 200, response: auditList }),
+  studioSupportAccess: route({ method: "GET", path: "/v1/studios/:studioId/support-access", audience: ["owner", "admin"], summary: "who from support or the operators looked at the studio, when, and at what", params: studioIdParams, query: supportAccessQuery, status: 200, response: supportAccessView }),
   studioEnrollmentToken: route({ method: "POST", path: "/v1/studios/:studioId/enrollment-tokens", audience: PEOPLE, summary: "a one-use enrollment token (support: only once the studio has keys)", params: studioIdParams, body: enrollmentTokenBody, status: 201, response: enrollmentTokenView }),
   studioDeviceRuns: route({ method: "GET", path: "/v1/studios/:studioId/devices/:deviceId/runs", audience: PEOPLE, summary: "a device's backup runs, newest first, kept 400 days", params: studioDeviceParams, query: deviceRunsQuery, status: 200, response: deviceRunList }),
   studioDeviceRevoke: route({ method: "POST", path: "/v1/studios/:studioId/devices/:deviceId/revoke", audience: PEOPLE, summary: "revoke a device (support must give a reason)", params: studioDeviceParams, body: revokeDeviceBody, status: 200, response: revokedDeviceView }),

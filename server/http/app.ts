@@ -27,6 +27,7 @@ import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
+import { supportAccessRoutes } from "./routes/support-access.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -58,6 +59,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   meRoutes(mount, ctx);
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
+  supportAccessRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);

@@ -145,6 +145,7 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioDevices: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices` }) },
   studioAudit: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/audit` }) },
   studioEnrollmentToken: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/enrollment-tokens`, body: {} }) },
+  studioSupportAccess: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/support-access` }) },
   studioDeviceRuns: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.deviceId}/runs` }) },
   studioDeviceRevoke: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }) },
 
