@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { deviceView, restorePointView } from "./device-api.ts";
 import { lastRunView } from "./runs.ts";
+import { recoveryCode, totpCode } from "./totp.ts";
 
 export const USER_TOKEN_AUDIENCE = "datasafe-user-api";
 export const TOKEN_ISSUER = "datasafe";
@@ -40,6 +41,9 @@ export const signInBody = z.object({
   // Not the password rules: a sign-in only compares (an old, shorter password must still work).
   password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
   mode: z.enum(["bearer", "cookie"]).default("bearer"),
+  /** The second factor, once the account has one in force (protocol/totp.ts): one of these. */
+  totp: totpCode.optional(),
+  recoveryCode: recoveryCode.optional(),
 });
 export const refreshBody = z.object({ refreshToken: refreshToken.optional() });
 export const sessionView = z.object({

@@ -29,6 +29,7 @@ import {
 import { deviceChallengeBody, deviceTokenBody } from "./device-tokens.ts";
 import { deviceRunList, deviceRunsQuery, runParams, runReportAck, runReportBody } from "./runs.ts";
 import { supportAccessQuery, supportAccessView } from "./support-access.ts";
+import { recoveryCodesView, totpConfirmBody, totpEnrollmentView } from "./totp.ts";
 import {
   acceptInvitationBody, accountView, adminAuditQuery, auditList, auditQuery, changePasswordBody, createdStudioView,
   createStudioBody, createUserBody, enrollmentTokenBody, enrollmentTokenView, linkView, meView, refreshBody,
@@ -105,6 +106,8 @@ export const routes = {
   // Any signed-in person.
   logout: route({ method: "POST", path: "/v1/auth/logout", audience: PEOPLE, summary: "end this sign-in (its refresh tokens stop working)", status: 204, response: "empty" }),
   me: route({ method: "GET", path: "/v1/me", audience: PEOPLE, summary: "who is signed in, their role and studios", status: 200, response: meView }),
+  totpBegin: route({ method: "POST", path: "/v1/me/totp", audience: PEOPLE, summary: "begin TOTP enrollment: a new secret and its otpauth URI, shown once (409 once a second factor is in force)", status: 201, response: totpEnrollmentView }),
+  totpConfirm: route({ method: "POST", path: "/v1/me/totp/confirm", audience: PEOPLE, summary: "put the TOTP secret in force with a current code; answers the recovery codes, shown once", body: totpConfirmBody, status: 200, response: recoveryCodesView }),
   changePassword: route({ method: "POST", path: "/v1/me/password", audience: PEOPLE, summary: "change the password; ends every session", body: changePasswordBody, status: 204, response: "empty" }),
 
   // A studio, for its owners and for staff.

@@ -37,6 +37,8 @@ export const errors = {
     new AppError("RATE_LIMITED", 429, "too many requests from this address, retry later", undefined, retryAfterSeconds),
   /** Sign-in: the same answer whether the address has no account or the password is wrong. */
   invalidCredentials: () => new AppError("INVALID_CREDENTIALS", 401, "e-mail address or password is wrong"),
+  /** The password was right; the account's second factor is in force and was not given. */
+  secondFactorRequired: () => new AppError("TOTP_REQUIRED", 401, "this account needs a code from its authenticator app (totp) or a recovery code"),
   /** A person's access token expired: refresh it (POST /v1/auth/refresh). */
   accessTokenExpired: () => new AppError("TOKEN_EXPIRED", 401, "access token expired; refresh it"),
   /** An invitation or reset link that is unknown, used or expired (one answer for all three). */

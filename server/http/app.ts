@@ -28,6 +28,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
 import { supportAccessRoutes } from "./routes/support-access.ts";
+import { totpRoutes } from "./routes/totp.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -57,6 +58,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   runRoutes(mount, ctx);
   sessionRoutes(mount, ctx);
   meRoutes(mount, ctx);
+  totpRoutes(mount, ctx);
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);

@@ -138,6 +138,10 @@ const FIXTURES: Record<RouteName, Fixture> = {
 
   logout: { request: () => ({ path: "/v1/auth/logout" }), freshSession: true },
   me: { request: () => ({ path: "/v1/me" }) },
+  // Each call replaces the caller's unconfirmed secret; confirming with a code that is not the
+  // current one is refused (a one-in-a-million chance that 000000 is it).
+  totpBegin: { request: () => ({ path: "/v1/me/totp" }) },
+  totpConfirm: { request: () => ({ path: "/v1/me/totp/confirm", body: { code: "000000" } }), own: { status: 400, code: "VALIDATION_FAILED" } },
   changePassword: { request: () => ({ path: "/v1/me/password", body: { currentPassword: PASSWORD, newPassword: PASSWORD } }), freshSession: true },
 
   studioSummary: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}` }) },
