@@ -38,6 +38,8 @@ export const errors = {
   /** Sign-in: the same answer whether the address has no account or the password is wrong. */
   invalidCredentials: () => new AppError("INVALID_CREDENTIALS", 401, "e-mail address or password is wrong"),
   /** The password was right; the account's second factor is in force and was not given. */
+  secondFactorEnrollmentRequired: () =>
+    new AppError("TOTP_ENROLLMENT_REQUIRED", 403, "staff accounts need a second factor: enroll one with POST /v1/me/totp, then confirm it"),
   secondFactorRequired: () => new AppError("TOTP_REQUIRED", 401, "this account needs a code from its authenticator app (totp) or a recovery code"),
   /** A person's access token expired: refresh it (POST /v1/auth/refresh). */
   accessTokenExpired: () => new AppError("TOKEN_EXPIRED", 401, "access token expired; refresh it"),

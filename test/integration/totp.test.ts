@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fromBase32, totp, TOTP_STEP_SECONDS } from "../../server/services/users/totp.ts";
+import { admin as adminCli } from "../support/cli.ts";
 import { sql } from "../support/integrity.ts";
 import { api, PASSWORD, staff, type Person } from "../support/people.ts";
 import { startServer, type TestServer } from "../support/server.ts";
@@ -21,11 +22,19 @@ describe("TOTP second factor", () => {
 
   before(async () => {
     server = await startServer({ env: { SIGN_IN_LIMIT_PER_ACCOUNT: "1000", SIGN_IN_LIMIT_PER_ADDRESS: "1000" } });
-    support = await staff(server, "support@totp.test", "support");
+    support = await staff(server, "support@totp.test", "support", { secondFactor: false });
   });
   after(async () => server?.stop());
 
   it("enrollment: a secret shown once, in force only after a current code", async () => {
+    // The first sign-in is the password alone (there is no factor yet); until one is in force,
+    // staff routes refuse the account, its own account's routes do not.
+    for (const path of ["/v1/support/studios?q=a", "/v1/admin/audit"]) {
+      const r = await api(server, "GET", path, { token: support.accessToken });
+      if (path.startsWith("/v1/admin")) assert.equal(r.status, 403);
+      else assert.deepEqual([r.status, errorCode(r)], [403, "TOTP_ENROLLMENT_REQUIRED"], path);
+    }
+    assert.equal((await api(server, "GET", "/v1/me", { token: support.accessToken })).status, 200);
     const first = await api(server, "POST", "/v1/me/totp", { token: support.accessToken });
     assert.equal(first.status, 201);
     const again = await api(server, "POST", "/v1/me/totp", { token: support.accessToken });
@@ -41,6 +50,8 @@ describe("TOTP second factor", () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     recoveryCodes = ok.body.recoveryCodes as string[];
     assert.equal(recoveryCodes.length, 10);
+    const search = await api(server, "GET", "/v1/support/studios?q=a", { token: support.accessToken });
+    assert.equal(search.status, 200, "staff routes answer once the factor is in force");
     const twice = await api(server, "POST", "/v1/me/totp", { token: support.accessToken });
     assert.deepEqual([twice.status, errorCode(twice)], [409, "TOTP_ALREADY_ENABLED"], "a session cannot move the factor elsewhere");
 
@@ -90,5 +101,26 @@ describe("TOTP second factor", () => {
     const events = log.body.events as Array<{ action: string; actorId: string | null; details: unknown }>;
     assert.deepEqual(events.find((e) => e.action === "recovery-code.used" && e.actorId === support.userId)?.details, { left: 9 });
     assert.ok(events.some((e) => e.action === "sign-in.failed" && (e.details as { secondFactor?: string } | null)?.secondFactor === "wrong"));
+  });
+
+  it("the operator's reset-totp removes the factor and ends the sessions; the person enrolls again", async () => {
+    const held = await signIn({ recoveryCode: recoveryCodes[5]! });
+    assert.equal(held.status, 200);
+    const r = await adminCli(server, ["reset-totp", "--email", support.email]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Number(r.json.sessionsRevoked) >= 1);
+    assert.equal((await api(server, "GET", "/v1/me", { token: String(held.body.accessToken) })).status, 401, "its sessions ended");
+    const again = await signIn();
+    assert.equal(again.status, 200, "the password alone, as at the first sign-in");
+    const search = await api(server, "GET", "/v1/support/studios?q=a", { token: String(again.body.accessToken) });
+    assert.deepEqual([search.status, errorCode(search)], [403, "TOTP_ENROLLMENT_REQUIRED"]);
+    const db = await sql(server);
+    try {
+      const left = await db.query(`SELECT 1 FROM "UserRecoveryCode" WHERE "userId" = $1`, [support.userId]);
+      assert.equal(left.rows.length, 0, "the old recovery codes are gone");
+      assert.equal((await db.query(`SELECT 1 FROM "AuditEvent" WHERE action = 'totp.reset' AND target = $1`, [support.userId])).rows.length, 1);
+    } finally {
+      await db.end();
+    }
   });
 });

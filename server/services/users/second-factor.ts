@@ -11,7 +11,7 @@ import type { Ctx } from "../../context.ts";
 import { bytes } from "../../db.ts";
 import { errors } from "../../errors.ts";
 import { audit, type Actor } from "../audit.ts";
-import type { UserPrincipal } from "./sessions.ts";
+import { revokeUserSessions, type UserPrincipal } from "./sessions.ts";
 import { base32, newRecoveryCodes, newTotpSecret, otpauthUri, recoveryCodeHash, verifyTotp } from "./totp.ts";
 
 export async function beginTotp(ctx: Ctx, who: UserPrincipal): Promise<{ secret: string; otpauthUri: string }> {
@@ -64,4 +64,19 @@ export async function checkSecondFactor(ctx: Ctx, user: { id: string; totpSecret
     return "ok";
   }
   return "missing";
+}
+
+/**
+ * The operator's way back for a person who lost both the app and the recovery codes
+ * (datasafe-admin reset-totp): the factor and its codes are removed and every session ends, so
+ * the person signs in with the password and enrolls again (staff: before any staff route).
+ */
+export async function resetTotp(ctx: Ctx, actor: Actor, userId: string): Promise<{ sessionsRevoked: number }> {
+  return ctx.db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { totpSecret: null, totpEnabledAt: null, totpLastStep: null } });
+    await tx.userRecoveryCode.deleteMany({ where: { userId } });
+    const sessionsRevoked = await revokeUserSessions(tx, actor, userId, "second factor reset");
+    await audit(tx, actor, { action: "totp.reset", target: userId });
+    return { sessionsRevoked };
+  });
 }

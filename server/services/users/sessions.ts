@@ -28,6 +28,8 @@ export interface UserPrincipal {
   sessionId: string;
   /** Studios the person is an owner of. */
   studioIds: ReadonlySet<string>;
+  /** A TOTP second factor is in force (second-factor.ts); staff need one for staff routes. */
+  totpEnabled: boolean;
 }
 
 export interface IssuedSession {
@@ -187,6 +189,7 @@ export async function authenticateUser(ctx: Ctx, token: string): Promise<UserPri
   return {
     userId: user.id, email: user.email, role: roleOf(user), sessionId: session.id,
     studioIds: new Set(user.memberships.map((m) => m.studioId)),
+    totpEnabled: user.totpEnabledAt !== null,
   };
 }
 
