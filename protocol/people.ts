@@ -10,6 +10,8 @@
 // cookie must carry it in the CSRF_HEADER header (refresh included).
 import { z } from "zod";
 import { deviceView, restorePointView } from "./device-api.ts";
+import { lastRunView } from "./runs.ts";
+import { recoveryCode, totpCode } from "./totp.ts";
 
 export const USER_TOKEN_AUDIENCE = "datasafe-user-api";
 export const TOKEN_ISSUER = "datasafe";
@@ -39,6 +41,9 @@ export const signInBody = z.object({
   // Not the password rules: a sign-in only compares (an old, shorter password must still work).
   password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
   mode: z.enum(["bearer", "cookie"]).default("bearer"),
+  /** The second factor, once the account has one in force (protocol/totp.ts): one of these. */
+  totp: totpCode.optional(),
+  recoveryCode: recoveryCode.optional(),
 });
 export const refreshBody = z.object({ refreshToken: refreshToken.optional() });
 export const sessionView = z.object({
@@ -128,7 +133,8 @@ export const studioDeskView = z.object({
   /** The newest restore point's commit (each commit is a successful backup), and seconds since. */
   lastBackupAt: iso.nullable(),
   secondsSinceLastBackup: z.number().int().nullable(),
-  devices: z.array(deviceView),
+  /** Each device with its newest reported run (protocol/runs.ts; null before the first). */
+  devices: z.array(deviceView.extend({ lastRun: lastRunView.nullable() })),
   openAlerts: z.array(z.object({ id: z.uuid(), kind: z.string(), restorePointId: z.uuid().nullable(), createdAt: iso })),
   recentRestorePoints: z.array(restorePointView),
   /** The server's clock when the summary was read. */

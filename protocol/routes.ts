@@ -27,6 +27,9 @@ import {
   studioSummaryView, uploadedResults, uploadGrantView,
 } from "./device-api.ts";
 import { deviceChallengeBody, deviceTokenBody } from "./device-tokens.ts";
+import { deviceRunList, deviceRunsQuery, runParams, runReportAck, runReportBody } from "./runs.ts";
+import { supportAccessQuery, supportAccessView } from "./support-access.ts";
+import { recoveryCodesView, totpConfirmBody, totpEnrollmentView } from "./totp.ts";
 import {
   acceptInvitationBody, accountView, adminAuditQuery, auditList, auditQuery, changePasswordBody, createdStudioView,
   createStudioBody, createUserBody, enrollmentTokenBody, enrollmentTokenView, linkView, meView, refreshBody,
@@ -92,6 +95,7 @@ export const routes = {
   deviceStudio: route({ method: "GET", path: "/v1/studio", audience: ["device"], summary: "the device's studio summary", status: 200, response: studioSummaryView }),
   heartbeat: route({ method: "POST", path: "/v1/heartbeats", audience: ["device"], summary: "agent heartbeat", body: heartbeatBody, status: 200, response: heartbeatAck }),
   deviceList: route({ method: "GET", path: "/v1/devices", audience: ["device"], summary: "the studio's devices with their latest heartbeat", status: 200, response: deviceList }),
+  runReport: route({ method: "PUT", path: "/v1/runs/:runId", audience: ["device"], summary: "report a backup run of this device, at its start and its end (idempotent on the agent's run id; final once it has a result)", params: runParams, body: runReportBody, status: 200, response: runReportAck }),
 
   // Sign-in and one-use links (rate-limited per account and per address).
   signIn: route({ method: "POST", path: "/v1/auth/sign-in", audience: ["anonymous"], summary: "sign in with e-mail and password (the same 401 whether or not the address has an account)", body: signInBody, status: 200, response: sessionView }),
@@ -102,6 +106,8 @@ export const routes = {
   // Any signed-in person.
   logout: route({ method: "POST", path: "/v1/auth/logout", audience: PEOPLE, summary: "end this sign-in (its refresh tokens stop working)", status: 204, response: "empty" }),
   me: route({ method: "GET", path: "/v1/me", audience: PEOPLE, summary: "who is signed in, their role and studios", status: 200, response: meView }),
+  totpBegin: route({ method: "POST", path: "/v1/me/totp", audience: PEOPLE, summary: "begin TOTP enrollment: a new secret and its otpauth URI, shown once (409 once a second factor is in force)", status: 201, response: totpEnrollmentView }),
+  totpConfirm: route({ method: "POST", path: "/v1/me/totp/confirm", audience: PEOPLE, summary: "put the TOTP secret in force with a current code; answers the recovery codes, shown once", body: totpConfirmBody, status: 200, response: recoveryCodesView }),
   changePassword: route({ method: "POST", path: "/v1/me/password", audience: PEOPLE, summary: "change the password; ends every session", body: changePasswordBody, status: 204, response: "empty" }),
 
   // A studio, for its owners and for staff.
@@ -109,7 +115,9 @@ export const routes = {
   studioRestorePoints: route({ method: "GET", path: "/v1/studios/:studioId/restore-points", audience: PEOPLE, summary: "the studio's newest restore points", params: studioIdParams, query: studioRestorePointsQuery, status: 200, response: restorePointList }),
   studioDevices: route({ method: "GET", path: "/v1/studios/:studioId/devices", audience: PEOPLE, summary: "the studio's devices", params: studioIdParams, status: 200, response: deviceList }),
   studioAudit: route({ method: "GET", path: "/v1/studios/:studioId/audit", audience: PEOPLE, summary: "the studio's audit log, support's looks included", params: studioIdParams, query: auditQuery, status: 200, response: auditList }),
+  studioSupportAccess: route({ method: "GET", path: "/v1/studios/:studioId/support-access", audience: ["owner", "admin"], summary: "who from support or the operators looked at the studio, when, and at what", params: studioIdParams, query: supportAccessQuery, status: 200, response: supportAccessView }),
   studioEnrollmentToken: route({ method: "POST", path: "/v1/studios/:studioId/enrollment-tokens", audience: PEOPLE, summary: "a one-use enrollment token (support: only once the studio has keys)", params: studioIdParams, body: enrollmentTokenBody, status: 201, response: enrollmentTokenView }),
+  studioDeviceRuns: route({ method: "GET", path: "/v1/studios/:studioId/devices/:deviceId/runs", audience: PEOPLE, summary: "a device's backup runs, newest first, kept 400 days", params: studioDeviceParams, query: deviceRunsQuery, status: 200, response: deviceRunList }),
   studioDeviceRevoke: route({ method: "POST", path: "/v1/studios/:studioId/devices/:deviceId/revoke", audience: PEOPLE, summary: "revoke a device (support must give a reason)", params: studioDeviceParams, body: revokeDeviceBody, status: 200, response: revokedDeviceView }),
 
   // Support's desk.

@@ -38,6 +38,10 @@ export const errors = {
     new AppError("RATE_LIMITED", "too many requests from this address, retry later", undefined, retryAfterSeconds),
   /** Sign-in: the same answer whether the address has no account or the password is wrong. */
   invalidCredentials: () => new AppError("INVALID_CREDENTIALS", "e-mail address or password is wrong"),
+  /** The password was right; the account's second factor is in force and was not given. */
+  secondFactorEnrollmentRequired: () =>
+    new AppError("TOTP_ENROLLMENT_REQUIRED", "staff accounts need a second factor: enroll one with POST /v1/me/totp, then confirm it"),
+  secondFactorRequired: () => new AppError("TOTP_REQUIRED", "this account needs a code from its authenticator app (totp) or a recovery code"),
   /** A person's access token expired: refresh it (POST /v1/auth/refresh). */
   accessTokenExpired: () => new AppError("TOKEN_EXPIRED", "access token expired; refresh it"),
   /** An invitation or reset link that is unknown, used or expired (one answer for all three). */

@@ -13,6 +13,7 @@ import { createEnrollmentToken } from "../services/studios.ts";
 import {
   createStaffUser, createStudioWithOwner, findUserByEmail, inviteOwner, passwordResetLink, setStaffRole,
 } from "../services/users/accounts.ts";
+import { resetTotp } from "../services/users/second-factor.ts";
 import { addTokenKey } from "../services/users/token-keys.ts";
 import { queueCounts } from "../jobs/queues.ts";
 import { requestStudioVerification } from "../services/integrity/request-studio.ts";
@@ -93,6 +94,16 @@ program
     const email = valid(emailSchema, o.email);
     const r = await withRuntime((rt) => passwordResetLink(rt.ctx, OPERATOR, email));
     print(program, { ...r }, `reset link (one use, until ${r.expiresAt}): ${r.link}`);
+  });
+
+program
+  .command("reset-totp")
+  .description("remove a person's second factor and recovery codes (lost phone and codes); ends their sessions, they enroll again")
+  .requiredOption("--email <email>", "e-mail address")
+  .action(async (o: { email: string }) => {
+    const email = valid(emailSchema, o.email);
+    const r = await withRuntime(async (rt) => resetTotp(rt.ctx, OPERATOR, (await findUserByEmail(rt.ctx, email)).id));
+    print(program, r, `${email} has no second factor now; ${r.sessionsRevoked} sessions ended`);
   });
 
 program

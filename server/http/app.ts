@@ -24,9 +24,12 @@ import { meRoutes } from "./routes/me.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { restorePointRoutes } from "./routes/restore-points.ts";
+import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
+import { supportAccessRoutes } from "./routes/support-access.ts";
+import { totpRoutes } from "./routes/totp.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -54,10 +57,13 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   restorePointRoutes(mount, ctx);
   integrityRoutes(mount, ctx);
   heartbeatRoutes(mount, ctx);
+  runRoutes(mount, ctx);
   sessionRoutes(mount, ctx);
   meRoutes(mount, ctx);
+  totpRoutes(mount, ctx);
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
+  supportAccessRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);

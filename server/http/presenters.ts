@@ -4,6 +4,7 @@ import type { RestorePointRow } from "../services/restore-points.ts";
 import type { StudioDesk } from "../services/studio-desk.ts";
 import type { DeviceRow } from "../services/heartbeats.ts";
 import type { DeviceView, RestorePointView } from "../../protocol/schemas.ts";
+import { presentLastRun } from "./run-presenters.ts";
 
 export function presentRestorePoint(row: RestorePointRow): RestorePointView {
   return {
@@ -64,7 +65,7 @@ export function presentStudioDesk(d: StudioDesk, now: Date): StudioDeskView {
     },
     lastBackupAt: last?.toISOString() ?? null,
     secondsSinceLastBackup: last ? Math.max(0, Math.floor((now.getTime() - last.getTime()) / 1000)) : null,
-    devices: d.devices.map(presentDevice),
+    devices: d.devices.map((x) => ({ ...presentDevice(x), lastRun: presentLastRun(d.lastRuns.get(x.id)) })),
     openAlerts: d.openAlerts.map((a) => ({ id: a.id, kind: a.kind, restorePointId: a.restorePointId, createdAt: a.createdAt.toISOString() })),
     recentRestorePoints: recent,
     serverTime: now.toISOString(),

@@ -28,11 +28,17 @@ export interface ExpireRefPagesJob {
   slot: number;
 }
 
+/** Housekeeping: delete runs past the history's length (tasks/expire-runs.ts). */
+export interface ExpireRunsJob {
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
   "scrub-studio": ScrubStudioJob;
   "expire-ref-pages": ExpireRefPagesJob;
+  "expire-runs": ExpireRunsJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -43,6 +49,7 @@ export const jobIds = {
   "scrub-slot": (j: ScrubSlotJob) => `scrub-${j.slot}`,
   "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
   "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
+  "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

@@ -1,7 +1,7 @@
 // The sweeper: Redis may lose every job at any moment (it keeps nothing on disk), so each worker
 // re-creates jobs from Postgres at start and then every SWEEP_INTERVAL_SECONDS: verification of
-// every restore point still due (verifyDueAt set), the current scrub slot, and the expiry of
-// abandoned reference pages. Job ids are
+// every restore point still due (verifyDueAt set), the current scrub slot, the expiry of
+// abandoned reference pages and of runs past the history's length. Job ids are
 // derived from that state (queues.ts), so copies added by several workers collapse into one.
 // An in-process timer rather than a BullMQ repeatable job: a repeatable job lives in Redis and
 // would be lost with it.
@@ -20,6 +20,7 @@ export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ veri
   for (const rp of due) await addJob(queue, "verify", { studioId: rp.studioId, restorePointId: rp.id, generation: rp.verifyGeneration });
   await addJob(queue, "scrub-slot", { slot: Math.floor(Date.now() / ctx.config.integrity.scrubIntervalMs) });
   await addJob(queue, "expire-ref-pages", { slot: Math.floor(Date.now() / ctx.config.integrity.sweepIntervalMs) });
+  await addJob(queue, "expire-runs", { slot: Math.floor(Date.now() / ctx.config.integrity.sweepIntervalMs) });
   return { verify: due.length };
 }
 

@@ -9,6 +9,7 @@ import { StorageError } from "../storage/index.ts";
 import { INTEGRITY_QUEUE, redisConnection, type IntegrityJobData, type IntegrityJobName, type IntegrityJobs, type IntegrityQueue } from "./queues.ts";
 import { startSweeper } from "./sweeper.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
+import { expireRunsTask } from "./tasks/expire-runs.ts";
 import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
 import { verifyTask } from "./tasks/verify-restore-point.ts";
 
@@ -20,6 +21,7 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
     case "scrub-slot": return scrubSlotTask(ctx, queue, job.data as IntegrityJobs["scrub-slot"]);
     case "scrub-studio": return scrubStudioTask(ctx, job.data as IntegrityJobs["scrub-studio"]);
     case "expire-ref-pages": return expireRefPagesTask(ctx, job.data as IntegrityJobs["expire-ref-pages"]);
+    case "expire-runs": return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
     default: throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }
 }

@@ -21,7 +21,7 @@ export type AuditAction =
   | "sign-in" | "sign-in.failed" | "session.revoked" | "refresh-token.reused"
   | "invitation.created" | "invitation.accepted" | "password-reset.created" | "password.changed"
   | "role.changed" | "studio.created" | "enrollment-token.created" | "device.enrolled" | "device.revoked"
-  | "support.lookup";
+  | "support.lookup" | "totp.enabled" | "totp.reset" | "recovery-code.used";
 
 export interface AuditEntry {
   action: AuditAction;

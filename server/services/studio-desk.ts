@@ -4,9 +4,11 @@
 // and recent restore points with health. Index lookups only, run in parallel:
 //   studio row; RestorePoint (studioId, createdAt desc) for the recent ones (the newest is the
 //   latest); RestorePoint (studioId, health, createdAt desc) for the latest verified; devices and
-//   heartbeats by studio; open alerts by (studioId, createdAt desc).
+//   heartbeats by studio; open alerts by (studioId, createdAt desc); each device's newest run by
+//   DeviceRun (deviceId, startedAt desc).
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
+import { lastRuns, type LastRun } from "./device-runs.ts";
 import { listDevices, type DeviceRow } from "./heartbeats.ts";
 import { listRestorePoints, type RestorePointRow } from "./restore-points.ts";
 
@@ -18,11 +20,13 @@ export interface StudioDesk {
   recent: RestorePointRow[];
   latestVerified: { id: string; createdAt: Date; verifiedAt: Date | null } | null;
   devices: DeviceRow[];
+  /** Each device's newest reported run (device-runs.ts), by device id. */
+  lastRuns: Map<string, LastRun>;
   openAlerts: Array<{ id: string; kind: string; restorePointId: string | null; createdAt: Date }>;
 }
 
 export async function studioDesk(ctx: Ctx, studioId: string): Promise<StudioDesk> {
-  const [studio, recent, latestVerified, devices, openAlerts] = await Promise.all([
+  const [studio, recent, latestVerified, devices, openAlerts, runs] = await Promise.all([
     ctx.db.studio.findUnique({ where: { id: studioId }, select: { id: true, name: true, ownerEmail: true, storedBytes: true, keyset: true, createdAt: true } }),
     listRestorePoints(ctx, studioId, { limit: RECENT_RESTORE_POINTS }),
     ctx.db.restorePoint.findFirst({
@@ -33,8 +37,9 @@ export async function studioDesk(ctx: Ctx, studioId: string): Promise<StudioDesk
       where: { studioId, resolvedAt: null }, orderBy: { createdAt: "desc" }, take: OPEN_ALERTS_SHOWN,
       select: { id: true, kind: true, restorePointId: true, createdAt: true },
     }),
+    lastRuns(ctx, studioId),
   ]);
   if (!studio) throw errors.notFound("studio");
   const { keyset, ...rest } = studio;
-  return { studio: { ...rest, hasKeys: keyset !== null }, recent, latestVerified, devices, openAlerts };
+  return { studio: { ...rest, hasKeys: keyset !== null }, recent, latestVerified, devices, lastRuns: runs, openAlerts };
 }

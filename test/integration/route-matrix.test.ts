@@ -51,6 +51,8 @@ interface Fixture {
   other?: Outcome;
   /** Anonymous routes: what every caller gets (default: the route's status). */
   everyone?: Outcome;
+  /** What a person of this kind gets on its own tenant's ids, where kinds differ (default: `own`). */
+  byKind?: Partial<Record<"owner" | "support" | "admin", Outcome>>;
   /** The call ends the caller's session (logout, password change): use a fresh sign-in. */
   freshSession?: boolean;
 }
@@ -61,6 +63,7 @@ const relayedPack = () => {
   const head = Buffer.from(JSON.stringify({ sessionId: randomUUID(), chunks: [{ id: hex(randomBytes(32)), size: data.length, sha256: createHash("sha256").update(data).digest("hex") }] }));
   return { bytes: Buffer.concat([head, data]), headers: { "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) } };
 };
+const TOTP_IN_FORCE: Outcome = { status: 409, code: "TOTP_ALREADY_ENABLED" };
 const unknownLink = () => `dsl_${randomBytes(32).toString("base64url")}`;
 
 const FIXTURES: Record<RouteName, Fixture> = {
@@ -123,6 +126,13 @@ const FIXTURES: Record<RouteName, Fixture> = {
     other: { status: 200 },
   },
   deviceList: { request: () => ({ path: "/v1/devices" }), other: { status: 200 } },
+  // The run names the target tenant's restore point: recorded in its own studio, 404 in the other.
+  runReport: {
+    request: (ids) => ({
+      path: `/v1/runs/${randomUUID()}`,
+      body: { trigger: "manual", startedAt: new Date(Date.now() - 60_000).toISOString(), finishedAt: new Date().toISOString(), result: "success", errorCode: null, restorePointId: ids.restorePointId },
+    }),
+  },
 
   signIn: { request: () => ({ path: "/v1/auth/sign-in", body: { email: "owner-a@matrix.test", password: "not the password" } }), everyone: { status: 401, code: "INVALID_CREDENTIALS" } },
   refresh: { request: () => ({ path: "/v1/auth/refresh", body: { refreshToken: `dsr_${randomBytes(32).toString("base64url")}` } }), everyone: { status: 401, code: "UNAUTHENTICATED" } },
@@ -131,6 +141,13 @@ const FIXTURES: Record<RouteName, Fixture> = {
 
   logout: { request: () => ({ path: "/v1/auth/logout" }), freshSession: true },
   me: { request: () => ({ path: "/v1/me" }) },
+  // Owners: each call replaces their unconfirmed secret, and a code that is not the current one is
+  // refused (a one-in-a-million chance that 000000 is it). Staff enrolled theirs (support/people.ts).
+  totpBegin: { request: () => ({ path: "/v1/me/totp" }), byKind: { support: TOTP_IN_FORCE, admin: TOTP_IN_FORCE } },
+  totpConfirm: {
+    request: () => ({ path: "/v1/me/totp/confirm", body: { code: "000000" } }),
+    own: { status: 400, code: "VALIDATION_FAILED" }, byKind: { support: TOTP_IN_FORCE, admin: TOTP_IN_FORCE },
+  },
   changePassword: { request: () => ({ path: "/v1/me/password", body: { currentPassword: PASSWORD, newPassword: PASSWORD } }), freshSession: true },
 
   studioSummary: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}` }) },
@@ -138,6 +155,8 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioDevices: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices` }) },
   studioAudit: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/audit` }) },
   studioEnrollmentToken: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/enrollment-tokens`, body: {} }) },
+  studioSupportAccess: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/support-access` }) },
+  studioDeviceRuns: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.deviceId}/runs` }) },
   studioDeviceRevoke: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }) },
 
   supportSearch: { request: (ids) => ({ path: `/v1/support/studios?q=${ids.studioId.slice(0, 8)}` }) },
@@ -170,7 +189,7 @@ function expected(spec: RouteSpec, fx: Fixture, caller: Caller, target: Tenant):
   if (kind === "anonymous" || kind === "device") return { status: 401 };
   if (!a.includes(kind)) return { status: 403, code: "FORBIDDEN" };
   if (spec.path.includes(":studioId") && kind === "owner" && tenantOf(caller) !== target) return { status: 404, code: "NOT_FOUND" };
-  return fx.own ?? { status: spec.status };
+  return (kind === "owner" || kind === "support" || kind === "admin" ? fx.byKind?.[kind] : undefined) ?? fx.own ?? { status: spec.status };
 }
 
 describe("route matrix: every route, every kind of caller, both tenants", () => {

@@ -1,5 +1,7 @@
 // People for tests: staff and owners created the operator's way (datasafe-admin prints a link,
-// the person accepts it through the API with their own password), then signed in.
+// the person accepts it through the API with their own password), then signed in. Staff also
+// enroll a TOTP second factor, as they must before staff routes answer them.
+import { fromBase32, totp, TOTP_STEP_SECONDS, totpStep } from "../../server/services/users/totp.ts";
 import { admin } from "./cli.ts";
 import type { TestServer } from "./server.ts";
 
@@ -40,8 +42,25 @@ export async function acceptLink(server: TestServer, link: string, password: str
   return r.body.userId as string;
 }
 
+/**
+ * Second factors of staff created here, by e-mail. A TOTP code is accepted once per 30-second
+ * step and tests sign staff in more often than that, so sign-ins spend recovery codes first, then
+ * codes of steps not used yet (waiting for the next step if need be).
+ */
+const secondFactors = new Map<string, { secret: Buffer; lastStep: number; recoveryCodes: string[] }>();
+
+async function secondFactorOf(email: string): Promise<Record<string, string>> {
+  const f = secondFactors.get(email);
+  if (!f) return {};
+  const recoveryCode = f.recoveryCodes.shift();
+  if (recoveryCode) return { recoveryCode };
+  while (totpStep(new Date()) <= f.lastStep) await new Promise((r) => setTimeout(r, 1000));
+  f.lastStep = totpStep(new Date());
+  return { totp: totp(f.secret, new Date(f.lastStep * TOTP_STEP_SECONDS * 1000)) };
+}
+
 export async function signIn(server: TestServer, email: string, password: string = PASSWORD): Promise<{ accessToken: string; refreshToken: string }> {
-  const r = await api(server, "POST", "/v1/auth/sign-in", { body: { email, password } });
+  const r = await api(server, "POST", "/v1/auth/sign-in", { body: { email, password, ...(await secondFactorOf(email)) } });
   if (r.status !== 200) throw new Error(`sign-in of ${email} failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { accessToken: r.body.accessToken as string, refreshToken: r.body.refreshToken as string };
 }
@@ -51,10 +70,20 @@ async function signedIn(server: TestServer, email: string, link: string): Promis
   return { email, password: PASSWORD, userId, ...(await signIn(server, email)) };
 }
 
-export async function staff(server: TestServer, email: string, role: "support" | "admin"): Promise<Person> {
+/** A staff account, signed in with its second factor enrolled (unless `secondFactor: false`). */
+export async function staff(server: TestServer, email: string, role: "support" | "admin", o: { secondFactor?: boolean } = {}): Promise<Person> {
   const r = await admin(server, ["create-user", "--email", email, "--role", role]);
   if (r.code !== 0) throw new Error(`create-user failed: ${r.stderr}`);
-  return signedIn(server, email, r.json.link as string);
+  const person = await signedIn(server, email, r.json.link as string);
+  if (o.secondFactor === false) return person;
+  const begin = await api(server, "POST", "/v1/me/totp", { token: person.accessToken });
+  if (begin.status !== 201) throw new Error(`TOTP enrollment failed: ${begin.status} ${JSON.stringify(begin.body)}`);
+  const secret = fromBase32(begin.body.secret as string);
+  const now = new Date();
+  const confirm = await api(server, "POST", "/v1/me/totp/confirm", { token: person.accessToken, body: { code: totp(secret, now) } });
+  if (confirm.status !== 200) throw new Error(`TOTP confirmation failed: ${confirm.status} ${JSON.stringify(confirm.body)}`);
+  secondFactors.set(email, { secret, lastStep: totpStep(now), recoveryCodes: [...(confirm.body.recoveryCodes as string[])] });
+  return person;
 }
 
 export async function owner(server: TestServer, studioId: string, email: string): Promise<Person> {

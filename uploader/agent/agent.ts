@@ -8,6 +8,8 @@
 // - resume: the previous agent died or stopped mid-run or while waiting to retry.
 // A failed run is retried with backoff (util/backoff.ts, at least half of each step) up to retry.attempts, then left to the next
 // slot. Heartbeats and watching run on their own timers, so they go on during long uploads.
+// Each run (each attempt) is reported to the server at its start and end (run-report.ts).
+import { randomUUID } from "node:crypto";
 import type { HeartbeatBody } from "../../protocol/schemas.ts";
 import type { Progress } from "../progress.ts";
 import type { DeviceState } from "../state.ts";
@@ -16,6 +18,7 @@ import type { AgentConfig } from "./config-file.ts";
 import { startHeartbeats, type Heartbeats } from "./heartbeat.ts";
 import type { Log } from "./logger.ts";
 import { isPermanent, runJob } from "./run-job.ts";
+import { endReport, RunReporter, startReport } from "./run-report.ts";
 import { nextSlot } from "./schedule.ts";
 import { readStatus, writeStatus, type AgentStatus, type Trigger } from "./status-file.ts";
 import { AGENT_VERSION, osDescription } from "./version.ts";
@@ -47,6 +50,7 @@ export class Agent {
   private wakeUp: () => void = () => undefined;
   private readonly watcher: StableFileWatcher | null;
   private heartbeats: Heartbeats | null = null;
+  private runs: RunReporter | null = null;
   private watchTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly startedAt = Date.now();
@@ -69,6 +73,7 @@ export class Agent {
       this.job = { trigger: "resume", attempt: 1, notBefore: this.startedAt + config.catchUpDelaySeconds * 1000 };
       log.info("the previous agent stopped before its backup completed: resuming it", { at: iso(this.job.notBefore) });
     }
+    this.runs = new RunReporter({ state: this.o.state, log, retryMs: config.heartbeatSeconds * 1000 });
     this.heartbeats = startHeartbeats({ state: this.o.state, intervalMs: config.heartbeatSeconds * 1000, body: () => this.heartbeat(), log });
     if (this.watcher) {
       await this.watcher.poll(); // baseline
@@ -98,6 +103,7 @@ export class Agent {
     this.stopped = true;
     this.wakeUp();
     this.heartbeats?.stop();
+    this.runs?.stop();
     clearInterval(this.watchTimer);
     if (this.status) {
       this.status.state = "stopped";
@@ -123,6 +129,7 @@ export class Agent {
     const { log, config } = this.o;
     this.running = true;
     const snapshot = this.watcher?.snapshot();
+    const runId = randomUUID();
     this.status.progress = { trigger: job.trigger, startedAt: iso(Date.now()), bytesDone: 0, bytesTotal: 0 };
     this.status.retry = null;
     this.status.nextRunAt = null;
@@ -139,12 +146,14 @@ export class Agent {
           this.status.state = "running";
           void this.persist();
           void this.heartbeats?.beat();
+          void this.runs?.report(runId, startReport(job.trigger, new Date()));
         },
       },
       job.trigger,
       job.attempt,
     );
     this.running = false;
+    void this.runs?.report(runId, endReport(rec));
     this.status.progress = null;
     this.status.lastRun = rec;
     const covered = () => {

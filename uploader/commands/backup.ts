@@ -2,6 +2,8 @@
 // per PC: it waits for the agent's run (or another backup) to finish. The work is
 // backup/run-backup.ts; this file is what the command adds around it.
 import { withBackupLock } from "../agent/lock.ts";
+import { errorCode } from "../agent/run-job.ts";
+import { reportManualRun } from "../agent/run-report.ts";
 import { checkPatterns } from "../backup/excludes.ts";
 import { runBackup, type BackupResult } from "../backup/run-backup.ts";
 import { mb } from "../output.ts";
@@ -24,8 +26,19 @@ export async function backup(o: BackupCommandOptions): Promise<BackupResult> {
   const excludes = { defaults: o.defaultExcludes, patterns: o.exclude };
   const state = await loadDeviceState(o.home);
   const onWait = () => process.stderr.write("datasafe: another backup is running on this PC; waiting for it to finish\n");
-  return withBackupLock(o.home, { wait: true, onWait }, () =>
-    runBackup({ state, home: o.home, paths: o.paths, label: o.label, fullReread: o.fullReread, excludes, progress: o.progress }));
+  // A backup by hand is a run too: the server's run history records it as "manual".
+  let startedAt = new Date();
+  const r = await withBackupLock(o.home, { wait: true, onWait }, () => {
+    startedAt = new Date(); // the run starts once the lock is ours
+    return runBackup({ state, home: o.home, paths: o.paths, label: o.label, fullReread: o.fullReread, excludes, progress: o.progress });
+  }).catch(async (err: unknown) => {
+    await reportManualRun(state, startedAt, { errorCode: errorCode(err) });
+    throw err;
+  });
+  await reportManualRun(state, startedAt, {
+    restorePointId: r.restorePointId, files: r.files, bytesRead: r.bytesRead, bytesUploaded: r.bytesUploaded, skipped: r.skipped.length,
+  });
+  return r;
 }
 
 export function describeBackup(r: BackupResult): string {

@@ -17,6 +17,7 @@ import { bytes } from "../../db.ts";
 import { errors } from "../../errors.ts";
 import { audit, type Actor } from "../audit.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password.ts";
+import { checkSecondFactor, type SecondFactor } from "./second-factor.ts";
 import { takeAttempt, type Client } from "./sign-in-limits.ts";
 import { tokenKeys } from "./token-keys.ts";
 
@@ -27,6 +28,8 @@ export interface UserPrincipal {
   sessionId: string;
   /** Studios the person is an owner of. */
   studioIds: ReadonlySet<string>;
+  /** A TOTP second factor is in force (second-factor.ts); staff need one for staff routes. */
+  totpEnabled: boolean;
 }
 
 export interface IssuedSession {
@@ -79,7 +82,7 @@ async function newRefreshToken(db: Pick<Ctx["db"], "refreshToken">, sessionId: s
   return token;
 }
 
-export async function signIn(ctx: Ctx, input: { email: string; password: string }, client: Client): Promise<IssuedSession> {
+export async function signIn(ctx: Ctx, input: { email: string; password: string } & SecondFactor, client: Client): Promise<IssuedSession> {
   await takeAttempt(ctx, "sign-in", input.email, client);
   const user = await ctx.db.user.findUnique({ where: { email: input.email } });
   const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
@@ -88,6 +91,14 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string 
       action: "sign-in.failed", target: user?.id ?? null,
     });
     throw errors.invalidCredentials();
+  }
+  if (user.totpEnabledAt) {
+    const actor: Actor = { id: user.id, role: roleOf(user), label: user.email, address: client.address };
+    const second = await checkSecondFactor(ctx, user, input, actor);
+    if (second !== "ok") {
+      await audit(ctx.db, { ...actor, role: "anonymous", label: input.email }, { action: "sign-in.failed", target: user.id, details: { secondFactor: second } });
+      throw second === "missing" ? errors.secondFactorRequired() : errors.invalidCredentials();
+    }
   }
   if (needsRehash(user.passwordHash!)) {
     await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.password) } });
@@ -178,6 +189,7 @@ export async function authenticateUser(ctx: Ctx, token: string): Promise<UserPri
   return {
     userId: user.id, email: user.email, role: roleOf(user), sessionId: session.id,
     studioIds: new Set(user.memberships.map((m) => m.studioId)),
+    totpEnabled: user.totpEnabledAt !== null,
   };
 }
 
