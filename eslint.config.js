@@ -11,7 +11,32 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", AbortController: "readonly", AbortSignal: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", fetch: "readonly", Response: "readonly", Request: "readonly", Headers: "readonly", FormData: "readonly", Blob: "readonly", crypto: "readonly", structuredClone: "readonly", queueMicrotask: "readonly", setImmediate: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        AbortController: "readonly",
+        AbortSignal: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        fetch: "readonly",
+        Response: "readonly",
+        Request: "readonly",
+        Headers: "readonly",
+        FormData: "readonly",
+        Blob: "readonly",
+        crypto: "readonly",
+        structuredClone: "readonly",
+        queueMicrotask: "readonly",
+        setImmediate: "readonly",
+      },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-restricted-imports": ["error", { patterns: [noFormat] }],
@@ -27,11 +52,17 @@ export default tseslint.config(
     // their own: a route cannot exist without its declared audience.
     files: ["server/http/routes/**"],
     rules: {
-      "no-restricted-imports": ["error", {
-        paths: [{ name: "express", importNames: ["Router"], message: "mount routes through the route table (Mount)" }],
-        patterns: [noFormat],
-      }],
-      "no-restricted-properties": ["error", { object: "express", property: "Router", message: "mount routes through the route table (Mount)" }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "express", importNames: ["Router"], message: "mount routes through the route table (Mount)" }],
+          patterns: [noFormat],
+        },
+      ],
+      "no-restricted-properties": [
+        "error",
+        { object: "express", property: "Router", message: "mount routes through the route table (Mount)" },
+      ],
     },
   },
   {

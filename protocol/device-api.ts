@@ -30,18 +30,20 @@ export const deviceView = z.object({
   name: z.string(),
   createdAt: iso,
   revoked: z.boolean(),
-  heartbeat: z.object({
-    receivedAt: iso,
-    agentVersion: z.string(),
-    os: z.string(),
-    state: z.string(),
-    nextRunAt: iso.nullable(),
-    lastRunAt: iso.nullable(),
-    lastResult: z.string().nullable(),
-    lastErrorCode: z.string().nullable(),
-    lastRestorePointId: z.uuid().nullable(),
-    lastSuccessAt: iso.nullable(),
-  }).nullable(),
+  heartbeat: z
+    .object({
+      receivedAt: iso,
+      agentVersion: z.string(),
+      os: z.string(),
+      state: z.string(),
+      nextRunAt: iso.nullable(),
+      lastRunAt: iso.nullable(),
+      lastResult: z.string().nullable(),
+      lastErrorCode: z.string().nullable(),
+      lastRestorePointId: z.uuid().nullable(),
+      lastSuccessAt: iso.nullable(),
+    })
+    .nullable(),
 });
 export const deviceList = z.object({ devices: z.array(deviceView) });
 
@@ -53,17 +55,25 @@ export const studioSummaryView = z.object({
   latestVerified: z.object({ id: z.uuid(), createdAt: iso, verifiedAt: iso.nullable() }).nullable(),
   damagedRestorePoints: z.number().int(),
   pendingRestorePoints: z.number().int(),
-  openAlerts: z.array(z.object({ id: z.uuid(), kind: z.string(), restorePointId: z.uuid().nullable(), createdAt: iso, details: z.unknown() })),
+  openAlerts: z.array(
+    z.object({ id: z.uuid(), kind: z.string(), restorePointId: z.uuid().nullable(), createdAt: iso, details: z.unknown() }),
+  ),
 });
 
 export const keysetView = z.object({ keyset: z.record(z.string(), z.unknown()) });
 
 export const enrollmentLookupView = z.object({
-  studioId: z.uuid(), studioName: z.string(), keyset: z.record(z.string(), z.unknown()).nullable(),
+  studioId: z.uuid(),
+  studioName: z.string(),
+  keyset: z.record(z.string(), z.unknown()).nullable(),
 });
 export const enrollmentView = z.object({
-  deviceId: z.uuid(), deviceName: z.string(), studioId: z.uuid(), firstDevice: z.boolean(),
-  accessToken: z.string(), accessTokenExpiresAt: iso,
+  deviceId: z.uuid(),
+  deviceName: z.string(),
+  studioId: z.uuid(),
+  firstDevice: z.boolean(),
+  accessToken: z.string(),
+  accessTokenExpiresAt: iso,
 });
 export const deviceChallengeView = z.object({ nonce: z.string(), expiresAt: iso });
 export const deviceTokenView = z.object({ accessToken: z.string(), expiresAt: iso });
@@ -76,10 +86,12 @@ export const downloadUrlsView = z.object({
   ranges: z.record(z.string(), z.object({ offset: z.number().int(), size: z.number().int() })).optional(),
 });
 export const uploadedResults = z.object({
-  results: z.array(z.union([
-    z.object({ id: hex64, stored: z.boolean(), size: z.number().int() }),
-    z.object({ id: hex64, status: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }),
-  ])),
+  results: z.array(
+    z.union([
+      z.object({ id: hex64, stored: z.boolean(), size: z.number().int() }),
+      z.object({ id: hex64, status: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }),
+    ]),
+  ),
 });
 export const uploadGrantView = z.union([
   z.object({ mode: z.literal("relay") }),

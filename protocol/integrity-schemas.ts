@@ -25,12 +25,17 @@ export const clientReport = z.object({
   problems: z.array(z.object({ code: z.string().regex(/^[A-Z0-9_]{1,64}$/), chunkId: hex64.nullable() })).max(MAX_REPORTED_CHUNKS),
   /** Chunks that failed authentication, with the SHA-256 of the ciphertext the client received
    * (null if it received none): the server acts only while the stored object is that one. */
-  damagedChunks: z.array(z.object({ id: hex64, sha256: hex64.nullable(), code: z.string().regex(/^[A-Z0-9_]{1,64}$/) })).max(MAX_REPORTED_CHUNKS),
+  damagedChunks: z
+    .array(z.object({ id: hex64, sha256: hex64.nullable(), code: z.string().regex(/^[A-Z0-9_]{1,64}$/) }))
+    .max(MAX_REPORTED_CHUNKS),
 });
 export type ClientReport = z.infer<typeof clientReport>;
 
 export const clientReportBody = z.object({
-  report: z.string().min(2).max(512 * 1024),
+  report: z
+    .string()
+    .min(2)
+    .max(512 * 1024),
   signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, "must be a base64 Ed25519 signature"),
 });
 

@@ -25,7 +25,12 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 
 const iso = z.iso.datetime();
-export const email = z.string().trim().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an e-mail address");
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an e-mail address");
 export const password = z.string().min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH);
 /** One-use links (invitations, resets): `dsl_` and 32 random bytes in base64url. */
 export const linkToken = z.string().regex(/^dsl_[A-Za-z0-9_-]{43}$/, "not a link token");

@@ -33,7 +33,10 @@ export const runReportBody = z
     /** null while the run is going on; then result is null too. */
     finishedAt: iso.nullable(),
     result: runResult.nullable(),
-    errorCode: z.string().regex(/^[A-Z0-9_]{1,64}$/, "must be an error code (A-Z, 0-9, _)").nullable(),
+    errorCode: z
+      .string()
+      .regex(/^[A-Z0-9_]{1,64}$/, "must be an error code (A-Z, 0-9, _)")
+      .nullable(),
     restorePointId: z.uuid().nullable(),
     files: count.nullable().default(null),
     bytesRead: count.nullable().default(null),
@@ -43,7 +46,10 @@ export const runReportBody = z
   })
   .strict()
   .refine((b) => (b.finishedAt === null) === (b.result === null), { message: "finishedAt and result are given together", path: ["result"] })
-  .refine((b) => b.finishedAt === null || Date.parse(b.finishedAt) >= Date.parse(b.startedAt), { message: "finishedAt is before startedAt", path: ["finishedAt"] });
+  .refine((b) => b.finishedAt === null || Date.parse(b.finishedAt) >= Date.parse(b.startedAt), {
+    message: "finishedAt is before startedAt",
+    path: ["finishedAt"],
+  });
 export type RunReportBody = z.infer<typeof runReportBody>;
 
 export const runView = z.object({
@@ -73,5 +79,10 @@ export const deviceRunList = z.object({ runs: z.array(runView) });
 
 /** The newest run of a device, in the studio summary's device entries. */
 export const lastRunView = z.object({
-  id: z.uuid(), trigger: runTrigger, startedAt: iso, finishedAt: iso.nullable(), result: runResult.nullable(), errorCode: z.string().nullable(),
+  id: z.uuid(),
+  trigger: runTrigger,
+  startedAt: iso,
+  finishedAt: iso.nullable(),
+  result: runResult.nullable(),
+  errorCode: z.string().nullable(),
 });

@@ -3,7 +3,12 @@
 import { z } from "zod";
 import type { ApiErrorCode } from "./api-errors.ts";
 import {
-  MAX_CHUNK_OBJECT_BYTES, MAX_CHUNKS_PER_PACK, MAX_IDS_PER_QUERY, MAX_IDS_PER_URL_REQUEST, MAX_PACK_BYTES, MAX_REF_PAGES,
+  MAX_CHUNK_OBJECT_BYTES,
+  MAX_CHUNKS_PER_PACK,
+  MAX_IDS_PER_QUERY,
+  MAX_IDS_PER_URL_REQUEST,
+  MAX_PACK_BYTES,
+  MAX_REF_PAGES,
   MAX_REFS_PER_PAGE,
 } from "./limits.ts";
 
@@ -12,9 +17,7 @@ export const chunkIdHex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowerca
 
 export const enrollmentLookupBody = z.object({ token: z.string().min(10).max(200) });
 
-const keysetSchema = z
-  .record(z.string(), z.unknown())
-  .refine((k) => JSON.stringify(k).length <= 16384, "keyset too large");
+const keysetSchema = z.record(z.string(), z.unknown()).refine((k) => JSON.stringify(k).length <= 16384, "keyset too large");
 
 export const enrollBody = z.object({
   token: z.string().min(10).max(200),
@@ -36,8 +39,7 @@ export const missingBody = z.object({ ids: z.array(chunkIdHex).min(1).max(MAX_ID
 
 /** One result per chunk of a pack: recorded (stored: false when the studio had it already), or why not. */
 export type UploadedResult =
-  | { id: string; stored: boolean; size: number }
-  | { id: string; status: number; error: { code: ApiErrorCode; message: string } };
+  { id: string; stored: boolean; size: number } | { id: string; status: number; error: { code: ApiErrorCode; message: string } };
 
 /**
  * Packs (services/packs.ts): several sealed chunks stored as one object. The table lists them in
@@ -57,7 +59,10 @@ export const relayedPackTable = z.object({ sessionId: sessionIdSchema, chunks: p
  * table hashes to `tableSha256` (protocol/pack-table.ts), for the upload session `sessionId`.
  */
 export const packUploadUrlBody = z.object({
-  size: z.number().int().min(1).max(MAX_PACK_BYTES), sha256: sha256Hex, tableSha256: sha256Hex, sessionId: sessionIdSchema,
+  size: z.number().int().min(1).max(MAX_PACK_BYTES),
+  sha256: sha256Hex,
+  tableSha256: sha256Hex,
+  sessionId: sessionIdSchema,
 });
 /** POST /v1/packs/uploaded: the pack stored under a granted key, and its table. */
 export const packUploadedBody = z.object({ key: z.string().min(1).max(512), sha256: sha256Hex, chunks: packTable });
@@ -71,8 +76,7 @@ export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(M
  * `url` with exactly `headers` before `expiresAt`, then report it (POST /v1/packs/uploaded).
  */
 export type UploadGrant =
-  | { mode: "relay" }
-  | { mode: "direct"; key: string; url: string; headers: Record<string, string>; expiresAt: string };
+  { mode: "relay" } | { mode: "direct"; key: string; url: string; headers: Record<string, string>; expiresAt: string };
 
 export interface DownloadUrls {
   /** false: this server serves chunk bytes through the API only (GET /v1/chunks/:id). */
@@ -92,12 +96,25 @@ export const restorePointIdParam = z.uuid();
 
 export const commitBody = z.object({
   label: z.string().max(200).nullable().default(null),
-  files: z.number().int().min(0).max(2 ** 31 - 1),
+  files: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   rootChunkId: chunkIdHex,
   refPages: z.number().int().min(1).max(MAX_REF_PAGES),
-  refCount: z.number().int().min(1).max(MAX_REF_PAGES * MAX_REFS_PER_PAGE),
-  skipped: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  refCount: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_REF_PAGES * MAX_REFS_PER_PAGE),
+  skipped: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
 });
 
 export const listQuery = z.object({
@@ -149,7 +166,10 @@ export const heartbeatBody = z.object({
     .object({
       at: z.iso.datetime(),
       result: z.enum(["ok", "failed"]),
-      errorCode: z.string().regex(/^[A-Z0-9_]{1,64}$/, "must be an error code (A-Z, 0-9, _)").nullable(),
+      errorCode: z
+        .string()
+        .regex(/^[A-Z0-9_]{1,64}$/, "must be an error code (A-Z, 0-9, _)")
+        .nullable(),
       restorePointId: z.uuid().nullable(),
     })
     .nullable(),

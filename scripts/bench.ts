@@ -70,7 +70,9 @@ execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inher
 
 const started = Date.now();
 const mach = machine();
-log(`bench: ${mach.cores} cores, load average ${mach.loadAvgStart.join(" ")}; scenarios ${scenarios.join(",")}, tree ${sizeMiB} MiB, photo library ${files} files, ${reps} reps`);
+log(
+  `bench: ${mach.cores} cores, load average ${mach.loadAvgStart.join(" ")}; scenarios ${scenarios.join(",")}, tree ${sizeMiB} MiB, photo library ${files} files, ${reps} reps`,
+);
 const notes: string[] = [];
 const workDir = await mkdtemp(path.join(os.tmpdir(), "datasafe-bench-"));
 // The server accepts device tokens signed with this secret: the bench mints them for seeded devices.
@@ -100,11 +102,18 @@ try {
     else if (!a["no-restic"]) notes.push("restic is not available: no peer comparison");
     for (const name of scenarios) {
       log(`end to end, ${name} ...`);
-      e2e.push(await runE2E(main, s3, mainStore, Boolean(resticVersion), scenario(name, { sizeMiB, files }), { reps, seed: SEED, workDir, log }));
+      e2e.push(
+        await runE2E(main, s3, mainStore, Boolean(resticVersion), scenario(name, { sizeMiB, files }), { reps, seed: SEED, workDir, log }),
+      );
     }
   }
   if (only.has("ingest")) {
-    const opts = { clients: Math.round(num("clients", a.clients)), chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])), reps, jwtSecret };
+    const opts = {
+      clients: Math.round(num("clients", a.clients)),
+      chunksPerClient: Math.round(num("chunks-per-client", a["chunks-per-client"])),
+      reps,
+      jwtSecret,
+    };
     // What the end-to-end runs left (the S3 server's deletions, Postgres's own writes) must not
     // share the cores with the ingest rounds.
     const waited = (s3 ? (await quiesce(s3.ceph)).waitedMs : 0) + (await quiesce({ names: ["postgres"] })).waitedMs;
@@ -132,9 +141,18 @@ try {
 }
 
 mach.loadAvgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
-if (e2e.length) notes.push("end-to-end MiB/s = tree bytes / wall time of the client process (start-up, key derivation and commit included); source files are in the page cache for both tools");
-if (e2e.length) notes.push("each end-to-end step (either tool) starts once the DataSafe server has verified the restore points it holds: that background re-read would otherwise share the 2 cores with the next step; the server CPU figures stop when the client exits, so they do not include that verification");
-if (e2e.length) notes.push("server RSS/CPU: the DataSafe server process (API + worker, which verifies each new restore point in the background); restic talks to Ceph directly, so it has no server figures");
+if (e2e.length)
+  notes.push(
+    "end-to-end MiB/s = tree bytes / wall time of the client process (start-up, key derivation and commit included); source files are in the page cache for both tools",
+  );
+if (e2e.length)
+  notes.push(
+    "each end-to-end step (either tool) starts once the DataSafe server has verified the restore points it holds: that background re-read would otherwise share the 2 cores with the next step; the server CPU figures stop when the client exits, so they do not include that verification",
+  );
+if (e2e.length)
+  notes.push(
+    "server RSS/CPU: the DataSafe server process (API + worker, which verifies each new restore point in the background); restic talks to Ceph directly, so it has no server figures",
+  );
 const report: BenchReport = {
   startedAt: new Date(started).toISOString(),
   durationSec: (Date.now() - started) / 1000,

@@ -15,7 +15,10 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
 const [, cli] = await Promise.all([
   build({ ...common, entryPoints: ["uploader/crypto/crypto-worker.ts"], outfile: "dist/crypto-worker.mjs", external: ["zstd-napi"] }),
   build({
-    ...common, entryPoints: ["uploader/cli.ts"], outfile: "dist/cli/datasafe.mjs", metafile: true,
+    ...common,
+    entryPoints: ["uploader/cli.ts"],
+    outfile: "dist/cli/datasafe.mjs",
+    metafile: true,
     // npm packages bundled too (one file to parse: the CLI starts ~0.2 s sooner), but for the
     // native zstd binding; CommonJS ones among them find require() through this banner.
     external: ["zstd-napi", "zstd-napi/*"],

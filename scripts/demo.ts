@@ -15,8 +15,18 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PASSPHRASE = "demo passphrase, not for real data";
 const READY_TIMEOUT_MS = 60_000;
 
-interface BackupResult { restorePointId: string; files: number; bytesRead: number; bytesUploaded: number; durationMs: number }
-interface RestoreResult { files: number; bytes: number; durationMs: number }
+interface BackupResult {
+  restorePointId: string;
+  files: number;
+  bytesRead: number;
+  bytesUploaded: number;
+  durationMs: number;
+}
+interface RestoreResult {
+  files: number;
+  bytes: number;
+  durationMs: number;
+}
 
 const MB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -26,7 +36,11 @@ const step = (text: string) => process.stdout.write(`- ${text}\n`);
 /** Runs one of the repo's CLIs with --json; they print one JSON object, or one error line on stderr. */
 function cli<T>(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "bin", bin), "--json", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(ROOT, "bin", bin), "--json", ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -46,7 +60,12 @@ function cli<T>(bin: string, args: string[], env: NodeJS.ProcessEnv = process.en
 
 /** The last lines of a child's output, each cut short (pino lines carry whole stack traces). */
 const tail = (text: string, lines: number) =>
-  text.trim().split("\n").slice(-lines).map((l) => (l.length > 240 ? `${l.slice(0, 240)}...` : l)).join("\n");
+  text
+    .trim()
+    .split("\n")
+    .slice(-lines)
+    .map((l) => (l.length > 240 ? `${l.slice(0, 240)}...` : l))
+    .join("\n");
 
 async function get(url: string, timeoutMs = 2000): Promise<Response | null> {
   try {
@@ -58,7 +77,11 @@ async function get(url: string, timeoutMs = 2000): Promise<Response | null> {
 
 /** Starts `server/main.ts all` with our environment and waits until /readyz says 200. */
 async function startServer(server: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "all"], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "all"], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // The server logs to stdout and crashes to stderr: keep the last lines of both for the error.
   let output = "";
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
@@ -68,7 +91,9 @@ async function startServer(server: string): Promise<ChildProcess> {
   let last = "no answer";
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the server exited (code ${child.exitCode ?? child.signalCode}) before it was ready; its last output:\n${tail(output, 15)}`);
+      throw new Error(
+        `the server exited (code ${child.exitCode ?? child.signalCode}) before it was ready; its last output:\n${tail(output, 15)}`,
+      );
     }
     const res = await get(`${server}/readyz`, 5000); // readyz waits up to 3 s per probe
     if (res?.status === 200) return child;
@@ -105,12 +130,14 @@ async function writeDump(file: string, targetBytes = 20 * 1024 * 1024): Promise<
   const fh = await open(file, "w");
   await fh.write("-- PostgreSQL database dump\nBEGIN;\n");
   let written = 0;
-  for (let id = 1; written < targetBytes; ) {
+  for (let id = 1; written < targetBytes;) {
     const lines: string[] = [];
     for (let i = 0; i < 5000; i++, id++) {
       const customer = names[Math.floor(rnd() * names.length)];
       const day = String(1 + Math.floor(rnd() * 28)).padStart(2, "0");
-      lines.push(`INSERT INTO invoices (id, customer, amount_cents, status, created_at) VALUES (${id}, '${customer}', ${Math.floor(rnd() * 500000)}, '${rnd() < 0.9 ? "paid" : "open"}', '2024-06-${day}');\n`);
+      lines.push(
+        `INSERT INTO invoices (id, customer, amount_cents, status, created_at) VALUES (${id}, '${customer}', ${Math.floor(rnd() * 500000)}, '${rnd() < 0.9 ? "paid" : "open"}', '2024-06-${day}');\n`,
+      );
     }
     const text = lines.join("");
     await fh.write(text);
@@ -166,7 +193,13 @@ async function main(): Promise<void> {
       child = await startServer(server);
     }
 
-    const { studioId } = await cli<{ studioId: string }>("datasafe-admin.js", ["create-studio", "--name", "Demo Studio", "--owner-email", "owner@demo.example"]);
+    const { studioId } = await cli<{ studioId: string }>("datasafe-admin.js", [
+      "create-studio",
+      "--name",
+      "Demo Studio",
+      "--owner-email",
+      "owner@demo.example",
+    ]);
     step(`studio ${studioId} created`);
 
     const sample = path.join(tmp, "sample");
@@ -177,7 +210,11 @@ async function main(): Promise<void> {
     await writePhotos(photos);
     step(`sample written in ${sample}`);
 
-    const pc = (name: string): NodeJS.ProcessEnv => ({ ...process.env, DATASAFE_HOME: path.join(tmp, name), DATASAFE_PASSPHRASE: PASSPHRASE });
+    const pc = (name: string): NodeJS.ProcessEnv => ({
+      ...process.env,
+      DATASAFE_HOME: path.join(tmp, name),
+      DATASAFE_PASSPHRASE: PASSPHRASE,
+    });
     const enroll = async (name: string) => {
       const { token } = await cli<{ token: string }>("datasafe-admin.js", ["enrollment-token", "--studio", studioId, "--ttl", "30m"]);
       await cli("datasafe.js", ["enroll", "--server", server, "--token", token, "--name", `demo-${name}`], pc(name));

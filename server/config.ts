@@ -87,9 +87,7 @@ export class ConfigError extends Error {
   }
 }
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const schema = z.object({
   NODE_ENV: z.string().optional(),
@@ -98,11 +96,17 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
     .default("postgresql://localhost:5432/datasafe"),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .default("redis://127.0.0.1:6379"),
   DATA_DIR: z.string().min(1).default("./data"),
   BLOB_DIR: z.string().min(1).optional(),
   S3_ENDPOINT: z.url().optional(),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid bucket name").optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid bucket name")
+    .optional(),
   S3_REGION: z.string().min(1).default("us-east-1"),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -110,28 +114,52 @@ const schema = z.object({
   S3_REQUEST_CHECKSUM_CALCULATION: z.enum(["WHEN_REQUIRED", "WHEN_SUPPORTED"]).default("WHEN_REQUIRED"),
   S3_PUBLIC_ENDPOINT: z.url().optional(),
   DIRECT_TRANSFER: bool.default(true),
-  DIRECT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(600),
+  DIRECT_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(600),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(8),
   MAX_UPLOADS_PER_DEVICE: z.coerce.number().int().min(1).max(256).default(4),
   DATASAFE_FAULT_POINT: z.string().regex(FAULT_POINT_SPEC, "must be NAME or NAME:N").optional(),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 of [A-Za-z0-9_.-]").default("datasafe"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 of [A-Za-z0-9_.-]")
+    .default("datasafe"),
   SCRUB_PERIOD_DAYS: z.coerce.number().min(0.001).max(3650).default(30),
-  SCRUB_INTERVAL_MINUTES: z.coerce.number().min(0.01).max(7 * 24 * 60).default(60),
+  SCRUB_INTERVAL_MINUTES: z.coerce
+    .number()
+    .min(0.01)
+    .max(7 * 24 * 60)
+    .default(60),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  TRUST_PROXY: z.string().optional().transform((v, c) => parseTrustProxy(v, c)),
-  DEVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(30 * 86_400).default(86_400),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, c) => parseTrustProxy(v, c)),
+  DEVICE_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400)
+    .default(86_400),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   PENDING_REF_PAGES_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
   TOKEN_KEYS_DIR: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   SIGN_IN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
   SIGN_IN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
-  SIGN_IN_LIMIT_WINDOW_MINUTES: z.coerce.number().min(0.05).max(24 * 60).default(15),
+  SIGN_IN_LIMIT_WINDOW_MINUTES: z.coerce
+    .number()
+    .min(0.05)
+    .max(24 * 60)
+    .default(15),
   SESSION_TTL_DAYS: z.coerce.number().min(0.01).max(365).default(30),
 });
 
@@ -156,19 +184,19 @@ function parseTrustProxy(v: string | undefined, c: z.RefinementCtx): TrustProxy 
     return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
   });
   if (bad.length) {
-    c.addIssue({ code: "custom", message: `must be a hop count or proxy addresses (IP, CIDR, loopback, linklocal, uniquelocal); not ${bad.join(", ")}` });
+    c.addIssue({
+      code: "custom",
+      message: `must be a hop count or proxy addresses (IP, CIDR, loopback, linklocal, uniquelocal); not ${bad.join(", ")}`,
+    });
   }
   return items;
 }
-
 
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
   if (opts.dotenv !== false) loadDotenv({ quiet: true });
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
-  const problems: string[] = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
@@ -193,7 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");
   // Without a token /metrics is open to anyone who can reach the API: acceptable on a developer's
   // machine, never on a deployed one.
-  if (production && !e.METRICS_TOKEN) problems.push("METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)");
+  if (production && !e.METRICS_TOKEN)
+    problems.push("METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)");
   if (e.SCRUB_INTERVAL_MINUTES * 60_000 * 2 > e.SCRUB_PERIOD_DAYS * 86_400_000) {
     problems.push("SCRUB_INTERVAL_MINUTES: must be at most half of SCRUB_PERIOD_DAYS");
   }

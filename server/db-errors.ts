@@ -29,7 +29,8 @@ const SQLSTATE_UNAVAILABLE = new Set(["57P01", "57P02", "57P03", "53300"]);
  * connection that timed out, a socket the server closed. (Their socket errno errors are mapped
  * to the kinds above by the adapter; a bare ECONNREFUSED here could be Redis's, so it is not read.)
  */
-const PG_MESSAGES_UNAVAILABLE = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout))$/;
+const PG_MESSAGES_UNAVAILABLE =
+  /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout))$/;
 
 interface DbErrorShape {
   name?: unknown;
@@ -49,8 +50,10 @@ interface AdapterCause {
 export function translateDbError(err: unknown): AppError | undefined {
   if (err === null || typeof err !== "object") return undefined;
   const e = err as DbErrorShape;
-  const prismaCode = typeof e.code === "string" && /^P\d{4}$/.test(e.code) ? e.code : typeof e.errorCode === "string" ? e.errorCode : undefined;
-  const adapter = e.meta?.driverAdapterError?.cause ?? (e.name === "DriverAdapterError" ? (e.cause as AdapterCause | undefined) : undefined);
+  const prismaCode =
+    typeof e.code === "string" && /^P\d{4}$/.test(e.code) ? e.code : typeof e.errorCode === "string" ? e.errorCode : undefined;
+  const adapter =
+    e.meta?.driverAdapterError?.cause ?? (e.name === "DriverAdapterError" ? (e.cause as AdapterCause | undefined) : undefined);
   const kind = adapter?.kind;
   const sqlState = adapter?.originalCode ?? adapter?.code ?? (isSqlState(e.code) ? e.code : undefined);
 

@@ -41,7 +41,8 @@ export const errors = {
   /** The password was right; the account's second factor is in force and was not given. */
   secondFactorEnrollmentRequired: () =>
     new AppError("TOTP_ENROLLMENT_REQUIRED", "staff accounts need a second factor: enroll one with POST /v1/me/totp, then confirm it"),
-  secondFactorRequired: () => new AppError("TOTP_REQUIRED", "this account needs a code from its authenticator app (totp) or a recovery code"),
+  secondFactorRequired: () =>
+    new AppError("TOTP_REQUIRED", "this account needs a code from its authenticator app (totp) or a recovery code"),
   /** A person's access token expired: refresh it (POST /v1/auth/refresh). */
   accessTokenExpired: () => new AppError("TOKEN_EXPIRED", "access token expired; refresh it"),
   /** An invitation or reset link that is unknown, used or expired (one answer for all three). */
@@ -59,8 +60,10 @@ export const errors = {
   restorePointIdTaken: () =>
     new AppError("ALREADY_COMMITTED", "this restore point id is already taken: a new restore point needs a new id"),
   tooManyPendingRefPages: (limit: number, ttlDays: number) =>
-    new AppError("TOO_MANY_PENDING_REF_PAGES",
-      `this device already holds ${limit} reference pages of restore points it has not committed; they expire ${ttlDays} days after they were sent`),
+    new AppError(
+      "TOO_MANY_PENDING_REF_PAGES",
+      `this device already holds ${limit} reference pages of restore points it has not committed; they expire ${ttlDays} days after they were sent`,
+    ),
   /** A unique violation (db-errors.ts): the check before the write lost a race to another request. */
   alreadyExists: () => new AppError("ALREADY_EXISTS", "this was stored by a concurrent request; send the request again"),
   integrity: (message: string) => new AppError("INTEGRITY_MISMATCH", message),
@@ -68,8 +71,7 @@ export const errors = {
    * mark such a chunk damaged, and the next backup that still has the data repairs it. */
   blobMissing: (message = "the stored data of this chunk is missing on the server") => new AppError("BLOB_MISSING", message),
   /** 429, not 503: the server is healthy, the caller is over its share (retry after). */
-  busy: (retryAfterSeconds: number) =>
-    new AppError("BUSY", "too many uploads in flight, retry later", undefined, retryAfterSeconds),
+  busy: (retryAfterSeconds: number) => new AppError("BUSY", "too many uploads in flight, retry later", undefined, retryAfterSeconds),
   storageIntegrity: () => new AppError("STORAGE_INTEGRITY", "the blob store did not store the bytes sent"),
   storageUnavailable: () => new AppError("STORAGE_UNAVAILABLE", "blob store unavailable", undefined, 5),
   databaseUnavailable: () => new AppError("DATABASE_UNAVAILABLE", "database unavailable", undefined, 5),

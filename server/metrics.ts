@@ -9,13 +9,21 @@ collectDefaultMetrics({ register: registry, prefix: "datasafe_" });
 
 export const metrics = {
   httpResponses: new Counter({
-    name: "datasafe_http_responses_total", help: "API responses by status code (health and metrics routes not counted)", labelNames: ["status"], registers: [registry],
+    name: "datasafe_http_responses_total",
+    help: "API responses by status code (health and metrics routes not counted)",
+    labelNames: ["status"],
+    registers: [registry],
   }),
   uploadsBusy: new Counter({
-    name: "datasafe_uploads_busy_total", help: "Chunk uploads answered 429 because the in-flight upload budget stayed full", registers: [registry],
+    name: "datasafe_uploads_busy_total",
+    help: "Chunk uploads answered 429 because the in-flight upload budget stayed full",
+    registers: [registry],
   }),
   jobsProcessed: new Counter({
-    name: "datasafe_jobs_processed_total", help: "Background jobs completed", labelNames: ["name"], registers: [registry],
+    name: "datasafe_jobs_processed_total",
+    help: "Background jobs completed",
+    labelNames: ["name"],
+    registers: [registry],
   }),
   jobsFailed: new Counter({
     name: "datasafe_jobs_failed_total",
@@ -24,10 +32,15 @@ export const metrics = {
     registers: [registry],
   }),
   chunksChecked: new Counter({
-    name: "datasafe_integrity_chunks_checked_total", help: "Chunk objects checked, by mode (read or stat)", labelNames: ["mode"], registers: [registry],
+    name: "datasafe_integrity_chunks_checked_total",
+    help: "Chunk objects checked, by mode (read or stat)",
+    labelNames: ["mode"],
+    registers: [registry],
   }),
   bytesVerified: new Counter({
-    name: "datasafe_integrity_bytes_verified_total", help: "Stored bytes re-read and hashed by integrity checks", registers: [registry],
+    name: "datasafe_integrity_bytes_verified_total",
+    help: "Stored bytes re-read and hashed by integrity checks",
+    registers: [registry],
   }),
   damagedChunksFound: new Counter({
     name: "datasafe_integrity_damaged_chunks_found_total",
@@ -36,6 +49,8 @@ export const metrics = {
     registers: [registry],
   }),
   chunksRepaired: new Counter({
-    name: "datasafe_integrity_chunks_repaired_total", help: "Damaged chunks replaced by a new upload", registers: [registry],
+    name: "datasafe_integrity_chunks_repaired_total",
+    help: "Damaged chunks replaced by a new upload",
+    registers: [registry],
   }),
 };

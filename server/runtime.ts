@@ -23,9 +23,7 @@ export interface Runtime {
 export async function createRuntime(config: Config, name: string, opts: { logToStderr?: boolean } = {}): Promise<Runtime> {
   const log = createLogger(config.logLevel, name, { stderr: opts.logToStderr });
   await prepareDatabase(config.databaseUrl);
-  const blobs = config.s3
-    ? createBlobStore({ kind: "s3", ...config.s3 })
-    : createBlobStore({ kind: "local", dir: config.blobDir });
+  const blobs = config.s3 ? createBlobStore({ kind: "s3", ...config.s3 }) : createBlobStore({ kind: "local", dir: config.blobDir });
   await blobs.init();
   let created: IntegrityQueue | null = null;
   const queue = (): IntegrityQueue => {
@@ -41,8 +39,9 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
       // sweeper (server/jobs/sweeper.ts) enqueues it again under the same id.
       // Bounded wait: with Redis down the client queues commands indefinitely, and a commit must
       // not hang on it.
-      await withTimeout(addJob(queue(), "verify", job), ENQUEUE_TIMEOUT_MS)
-        .catch((err: unknown) => log.warn({ err, ...job }, "could not enqueue verification; the sweeper will"));
+      await withTimeout(addJob(queue(), "verify", job), ENQUEUE_TIMEOUT_MS).catch((err: unknown) =>
+        log.warn({ err, ...job }, "could not enqueue verification; the sweeper will"),
+      );
     },
   };
   const db = createDb(config.databaseUrl);
@@ -55,7 +54,12 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
     queue,
     redisPing: async () => {
       await queue().client; // resolves once connected
-      if ((await queue().getWorkersCount().catch(() => -1)) < 0) throw new Error("redis unreachable");
+      if (
+        (await queue()
+          .getWorkersCount()
+          .catch(() => -1)) < 0
+      )
+        throw new Error("redis unreachable");
     },
     close: async () => {
       if (created) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: lint, type-check, then every test (unit, conformance, integration, end to end)
+# `npm test`: format check, lint, type-check, then every test (unit, conformance, integration, end to end)
 # against real services: the local Postgres and Redis, and a Ceph RGW S3 server that this script
 # starts and stops itself. `npm test -- FILE...` runs only the given test files.
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 [[ -f server/generated/prisma/client.ts ]] || npx prisma generate >/dev/null
 node scripts/build.mjs # every time (~0.3 s): a stale bundle would test old code
 
+echo "== format"; npx prettier --check --log-level warn "**/*.{ts,mjs,js}"
 echo "== lint"; npx eslint .
 echo "== type-check"; npx tsc --noEmit
 

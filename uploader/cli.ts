@@ -31,8 +31,10 @@ const program = new Command("datasafe")
 
 const g = () => program.opts<Global>();
 const mode = () => ({ json: Boolean(g().json) });
-const passphrase = (confirm = false) => () =>
-  getPassphrase({ file: g().passphraseFile, env: env.passphrase, confirm });
+const passphrase =
+  (confirm = false) =>
+  () =>
+    getPassphrase({ file: g().passphraseFile, env: env.passphrase, confirm });
 
 program
   .command("enroll")
@@ -51,14 +53,27 @@ program
   .command("backup")
   .description("back up files and folders (never needs the passphrase)")
   .argument("<path...>", "files or folders; each becomes a top-level entry named by its base name")
-  .option("--label <text>", "a note for this restore point, e.g. \"before import\" (visible to the server and support; names and contents never are)")
+  .option(
+    "--label <text>",
+    'a note for this restore point, e.g. "before import" (visible to the server and support; names and contents never are)',
+  )
   .option("--full-reread", "read every file, even those unchanged since the last backup")
-  .option("--exclude <pattern>", "leave out what matches this gitignore-style pattern, relative to each path (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option(
+    "--exclude <pattern>",
+    "leave out what matches this gitignore-style pattern, relative to each path (repeatable)",
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .option("--no-default-excludes", "also back up the caches and OS files left out by default (see `datasafe config show`)")
   .action(async (paths: string[], o: { label?: string; fullReread?: boolean; exclude: string[]; defaultExcludes: boolean }) => {
     const r = await backup({
-      home: env.home, paths, label: o.label ?? null, fullReread: Boolean(o.fullReread), exclude: o.exclude,
-      defaultExcludes: o.defaultExcludes, progress: progressFor(mode()),
+      home: env.home,
+      paths,
+      label: o.label ?? null,
+      fullReread: Boolean(o.fullReread),
+      exclude: o.exclude,
+      defaultExcludes: o.defaultExcludes,
+      progress: progressFor(mode()),
     });
     emit(mode(), r, describeBackup(r));
     // Partial success: the restore point exists but lacks the skipped files.
@@ -79,13 +94,24 @@ program
   .description("restore a restore point (needs the passphrase)")
   .argument("<id>", "restore point id, or `latest`")
   .requiredOption("--to <dir>", "folder to restore into (entries appear as DIR/<entry>/...)")
-  .option("--path <path>", "restore only this entry, folder or file (repeatable; a name that is not UTF-8 as displayed, each invalid byte as U+FFFD)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option(
+    "--path <path>",
+    "restore only this entry, folder or file (repeatable; a name that is not UTF-8 as displayed, each invalid byte as U+FFFD)",
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .option("--overwrite", "replace existing files and links (never writes through a link, never replaces a folder)")
   .option("--keep-special-bits", "keep setuid, setgid and sticky bits (dropped by default)")
   .action(async (id: string, o: { to: string; path: string[]; overwrite?: boolean; keepSpecialBits?: boolean }) => {
     const r = await restore({
-      home: env.home, passphrase: passphrase(), id, to: o.to, paths: o.path, overwrite: Boolean(o.overwrite),
-      keepSpecialBits: Boolean(o.keepSpecialBits), progress: progressFor(mode()),
+      home: env.home,
+      passphrase: passphrase(),
+      id,
+      to: o.to,
+      paths: o.path,
+      overwrite: Boolean(o.overwrite),
+      keepSpecialBits: Boolean(o.keepSpecialBits),
+      progress: progressFor(mode()),
     });
     emit(mode(), r, describeRestore(r));
     // Partial success, as for backup: every other entry was restored.

@@ -14,12 +14,24 @@ export const CLI_ERRORS = {
   NOT_ENROLLED: { exit: "usage", meaning: "this device has not been enrolled yet (datasafe enroll)" },
   NOT_FOUND: { exit: "notFound", meaning: "a folder given on the command line does not exist, or is not a configured source" },
   SERVER_URL_INVALID: { exit: "usage", meaning: "the server URL is not a URL, or not https://" },
-  SERVER_URL_INSECURE: { exit: "usage", meaning: "plain http:// to a host other than localhost: credentials would cross the network unencrypted" },
+  SERVER_URL_INSECURE: {
+    exit: "usage",
+    meaning: "plain http:// to a host other than localhost: credentials would cross the network unencrypted",
+  },
   SERVER_UNREACHABLE: { exit: "error", meaning: "no answer from the server or the storage (DNS, refused, reset, timeout), after retries" },
-  HTTP_ERROR: { exit: "error", meaning: "the server or the storage answered an error status without a code of its own (the message has the status)" },
-  RESPONSE_TOO_LARGE: { exit: "error", meaning: "an answer over its size bound (MAX_JSON_RESPONSE_BYTES): refused before it is held, never retried" },
+  HTTP_ERROR: {
+    exit: "error",
+    meaning: "the server or the storage answered an error status without a code of its own (the message has the status)",
+  },
+  RESPONSE_TOO_LARGE: {
+    exit: "error",
+    meaning: "an answer over its size bound (MAX_JSON_RESPONSE_BYTES): refused before it is held, never retried",
+  },
   SHORT_READ: { exit: "error", meaning: "the storage returned fewer bytes of a chunk than its range" },
-  BAD_RESPONSE: { exit: "error", meaning: "the server's answer does not match the request (e.g. a pack report with the wrong number of results)" },
+  BAD_RESPONSE: {
+    exit: "error",
+    meaning: "the server's answer does not match the request (e.g. a pack report with the wrong number of results)",
+  },
   CONFIG_INVALID: { exit: "usage", meaning: "the agent's configuration file is invalid; the message and `problems` list every problem" },
   CONFIG_UNREADABLE: { exit: "error", meaning: "the agent's configuration file exists but cannot be read" },
   STATE_CORRUPT: { exit: "error", meaning: "this device's enrollment state (device.json) is damaged: enroll again" },
@@ -68,7 +80,12 @@ export class CliError extends Error {
   constructor(code: CliErrorCode, message: string, details?: Record<string, unknown>);
   /** ApiError: a code another program answered, or ours about its answer, with the exit its status calls for. */
   constructor(code: CliErrorCode | RemoteCode, message: string, details: Record<string, unknown> | undefined, exitCode: number);
-  constructor(code: CliErrorCode | RemoteCode, message: string, readonly details?: Record<string, unknown>, exitCode?: number) {
+  constructor(
+    code: CliErrorCode | RemoteCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    exitCode?: number,
+  ) {
     super(message);
     this.name = "CliError";
     this.code = code;

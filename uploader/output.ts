@@ -32,9 +32,10 @@ export function fail(err: unknown, json: boolean): never {
 export function failureOf(err: unknown): Failure & { exit: number } {
   if (err instanceof CommanderError) return { code: "USAGE", message: err.message.replace(/^error: /, ""), exit: EXIT.usage };
   if (err instanceof CliError) {
-    const message = err instanceof ApiError && hasCode(err, "UNAUTHENTICATED")
-      ? "the server refused this device's credential (revoked, or enrolled with another server)"
-      : err.message;
+    const message =
+      err instanceof ApiError && hasCode(err, "UNAUTHENTICATED")
+        ? "the server refused this device's credential (revoked, or enrolled with another server)"
+        : err.message;
     return { code: err.code, message, details: err.details, exit: err.exitCode };
   }
   if (err instanceof FormatError) return { code: err.code, message: err.message, exit: exitForFormatError(err.code) };

@@ -16,14 +16,81 @@ export const MIN_PASSPHRASE_LENGTH = 12;
 export const MIN_PASSPHRASE_BITS = 45;
 
 const COMMON = [
-  "password", "passwort", "passphrase", "qwerty", "azerty", "letmein", "welcome", "admin", "administrator", "iloveyou",
-  "monkey", "dragon", "master", "sunshine", "princess", "football", "baseball", "soccer", "shadow", "superman", "batman",
-  "trustno", "secret", "hello", "love", "freedom", "whatever", "summer", "winter", "spring", "autumn", "datasafe",
-  "backup", "backups", "studio", "photo", "photos", "photography", "camera", "wedding", "portrait", "company", "business",
-  "changeme", "default", "login", "access", "computer", "internet", "google", "apple", "windows", "guest", "user",
-  "pass", "test", "acme", "abc", "qwertz", "office", "family", "money", "starwars", "pokemon",
+  "password",
+  "passwort",
+  "passphrase",
+  "qwerty",
+  "azerty",
+  "letmein",
+  "welcome",
+  "admin",
+  "administrator",
+  "iloveyou",
+  "monkey",
+  "dragon",
+  "master",
+  "sunshine",
+  "princess",
+  "football",
+  "baseball",
+  "soccer",
+  "shadow",
+  "superman",
+  "batman",
+  "trustno",
+  "secret",
+  "hello",
+  "love",
+  "freedom",
+  "whatever",
+  "summer",
+  "winter",
+  "spring",
+  "autumn",
+  "datasafe",
+  "backup",
+  "backups",
+  "studio",
+  "photo",
+  "photos",
+  "photography",
+  "camera",
+  "wedding",
+  "portrait",
+  "company",
+  "business",
+  "changeme",
+  "default",
+  "login",
+  "access",
+  "computer",
+  "internet",
+  "google",
+  "apple",
+  "windows",
+  "guest",
+  "user",
+  "pass",
+  "test",
+  "acme",
+  "abc",
+  "qwertz",
+  "office",
+  "family",
+  "money",
+  "starwars",
+  "pokemon",
 ];
-const SEQUENCES = ["abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm"];
+const SEQUENCES = [
+  "abcdefghijklmnopqrstuvwxyz",
+  "01234567890",
+  "qwertyuiop",
+  "asdfghjkl",
+  "zxcvbnm",
+  "qwertzuiop",
+  "azertyuiop",
+  "yxcvbnm",
+];
 const LEET: Record<string, string> = { "0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s", "!": "i" };
 
 const log2 = Math.log2;
@@ -91,7 +158,10 @@ export function checkNewPassphrase(passphrase: string): void {
   const length = [...passphrase.normalize("NFC")].length;
   const bits = Math.floor(estimatePassphraseBits(passphrase));
   if (length >= MIN_PASSPHRASE_LENGTH && bits >= MIN_PASSPHRASE_BITS) return;
-  const why = length < MIN_PASSPHRASE_LENGTH ? `it has ${length} characters` : `it would take about 2^${bits} guesses, and at least 2^${MIN_PASSPHRASE_BITS} are required`;
+  const why =
+    length < MIN_PASSPHRASE_LENGTH
+      ? `it has ${length} characters`
+      : `it would take about 2^${bits} guesses, and at least 2^${MIN_PASSPHRASE_BITS} are required`;
   throw new CliError(
     "PASSPHRASE_WEAK",
     `this passphrase creates the studio's keys and is too weak (${why}). Anyone who obtains the encrypted keys can try ` +

@@ -5,9 +5,11 @@ import { CliError } from "./errors.ts";
 
 export async function getPassphrase(opts: { file?: string; env?: string; confirm?: boolean }): Promise<string> {
   if (opts.file) {
-    const text = (await readFile(opts.file, "utf8").catch(() => {
-      throw new CliError("PASSPHRASE_FILE", `cannot read passphrase file ${opts.file}`);
-    })).replace(/\r?\n$/, "");
+    const text = (
+      await readFile(opts.file, "utf8").catch(() => {
+        throw new CliError("PASSPHRASE_FILE", `cannot read passphrase file ${opts.file}`);
+      })
+    ).replace(/\r?\n$/, "");
     return check(text);
   }
   if (opts.env) return check(opts.env);

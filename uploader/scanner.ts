@@ -179,10 +179,11 @@ async function* walk(at: Place, stat: Stats, out: ScanFindings): AsyncGenerator<
     yield entry(at, "dir", stat);
     const children = names.map((name) => childOf(at, name));
     const stats: Array<Promise<Stats | null>> = [];
-    const lstatOf = (child: Place) => lstat(child.abs).catch((err: unknown) => {
-      out.skipped.push({ path: child.rel, error: describeError(err) });
-      return null;
-    });
+    const lstatOf = (child: Place) =>
+      lstat(child.abs).catch((err: unknown) => {
+        out.skipped.push({ path: child.rel, error: describeError(err) });
+        return null;
+      });
     for (let i = 0; i < children.length; i++) {
       while (stats.length < Math.min(children.length, i + LSTAT_AHEAD)) stats.push(lstatOf(children[stats.length]!));
       const child = children[i]!;

@@ -63,7 +63,10 @@ export async function loadDeviceState(home: string): Promise<DeviceState> {
 }
 
 export async function deviceStateExists(home: string): Promise<boolean> {
-  return loadDeviceState(home).then(() => true, () => false);
+  return loadDeviceState(home).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Atomic replace (temp file + rename), readable by the owner only. */

@@ -1,6 +1,11 @@
 // Unlocking the studio's keys with the passphrase, with errors a user can act on.
 import {
-  FormatError, keysetChunking, unlockWithPassphrase, unlockWithPassphraseAsync, type Keyset, type StudioSecrets,
+  FormatError,
+  keysetChunking,
+  unlockWithPassphrase,
+  unlockWithPassphraseAsync,
+  type Keyset,
+  type StudioSecrets,
 } from "./format/index.ts";
 import { badPassphrase, CliError } from "./errors.ts";
 

@@ -11,7 +11,12 @@ import { listAudit, OPERATOR } from "../services/audit.ts";
 import { listStudioDevices, revokeDevice } from "../services/device-admin.ts";
 import { createEnrollmentToken } from "../services/studios.ts";
 import {
-  createStaffUser, createStudioWithOwner, findUserByEmail, inviteOwner, passwordResetLink, setStaffRole,
+  createStaffUser,
+  createStudioWithOwner,
+  findUserByEmail,
+  inviteOwner,
+  passwordResetLink,
+  setStaffRole,
 } from "../services/users/accounts.ts";
 import { resetTotp } from "../services/users/second-factor.ts";
 import { addTokenKey } from "../services/users/token-keys.ts";
@@ -130,14 +135,29 @@ program
     const limit = Number(o.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw errors.validation("--limit: 1-10000");
     if (o.studio && !/^[0-9a-f-]{36}$/i.test(o.studio)) throw errors.notFound("studio");
-    const events = await withRuntime((rt) => listAudit(rt.ctx, { ...(o.studio ? { studioId: o.studio } : {}), ...(since ? { since } : {}), limit }));
-    const lines = events.map((e) => [e.at, e.action, `${e.actorRole}${e.actorLabel ? ` ${e.actorLabel}` : ""}`, e.studioId ? `studio ${e.studioId}` : "", e.target ?? "", e.address ?? ""].filter(Boolean).join("  "));
+    const events = await withRuntime((rt) =>
+      listAudit(rt.ctx, { ...(o.studio ? { studioId: o.studio } : {}), ...(since ? { since } : {}), limit }),
+    );
+    const lines = events.map((e) =>
+      [
+        e.at,
+        e.action,
+        `${e.actorRole}${e.actorLabel ? ` ${e.actorLabel}` : ""}`,
+        e.studioId ? `studio ${e.studioId}` : "",
+        e.target ?? "",
+        e.address ?? "",
+      ]
+        .filter(Boolean)
+        .join("  "),
+    );
     print(program, { events }, lines.length ? lines.join("\n") : "no events");
   });
 
 program
   .command("token-key")
-  .description("add a new signing key for people's access tokens (it signs from now on; remove an old one 15 minutes after it stopped signing)")
+  .description(
+    "add a new signing key for people's access tokens (it signs from now on; remove an old one 15 minutes after it stopped signing)",
+  )
   .action(() => {
     const kid = addTokenKey(loadConfig().tokenKeysDir);
     print(program, { kid }, `key ${kid} added`);
@@ -147,7 +167,11 @@ program
   .command("enrollment-token")
   .description("issue a one-use token that enrolls one device into a studio")
   .requiredOption("--studio <id>", "studio id")
-  .option("--ttl <duration>", "validity, e.g. 30m, 24h, at most 7d (the token fetches the studio's passphrase-wrapped keys: keep it short)", "1h")
+  .option(
+    "--ttl <duration>",
+    "validity, e.g. 30m, 24h, at most 7d (the token fetches the studio's passphrase-wrapped keys: keep it short)",
+    "1h",
+  )
   .action(async (o: { studio: string; ttl: string }) => {
     const ttlMs = parseDuration(o.ttl);
     const r = await withRuntime((rt) => createEnrollmentToken(rt.ctx, OPERATOR, { studioId: o.studio, ttlMs }));
@@ -160,10 +184,15 @@ program
   .requiredOption("--studio <id>", "studio id")
   .action(async (o: { studio: string }) => {
     const devices = await withRuntime((rt) => listStudioDevices(rt.ctx, o.studio));
-    const lines = devices.map((d) => [
-      d.id, d.name, `enrolled ${d.createdAt}`, d.lastSeenAt ? `last seen ${d.lastSeenAt}` : "never seen",
-      d.revokedAt ? `REVOKED ${d.revokedAt}: ${d.revokedReason ?? ""}` : "active",
-    ].join("  "));
+    const lines = devices.map((d) =>
+      [
+        d.id,
+        d.name,
+        `enrolled ${d.createdAt}`,
+        d.lastSeenAt ? `last seen ${d.lastSeenAt}` : "never seen",
+        d.revokedAt ? `REVOKED ${d.revokedAt}: ${d.revokedReason ?? ""}` : "active",
+      ].join("  "),
+    );
     print(program, { devices }, lines.length ? lines.join("\n") : "no devices");
   });
 
@@ -171,10 +200,14 @@ program
   .command("revoke-device")
   .description("revoke a device: its next request fails within seconds and it can no longer renew its credential")
   .argument("<id>", "device id (see list-devices)")
-  .requiredOption("--reason <text>", "why, e.g. \"PC stolen 2026-12-01\" (kept with the device)")
+  .requiredOption("--reason <text>", 'why, e.g. "PC stolen 2026-12-01" (kept with the device)')
   .action(async (id: string, o: { reason: string }) => {
     const r = await withRuntime((rt) => revokeDevice(rt.ctx, OPERATOR, { deviceId: id, reason: o.reason }));
-    print(program, r, r.alreadyRevoked ? `device ${r.deviceId} was already revoked at ${r.revokedAt}` : `device ${r.deviceId} revoked at ${r.revokedAt}`);
+    print(
+      program,
+      r,
+      r.alreadyRevoked ? `device ${r.deviceId} was already revoked at ${r.revokedAt}` : `device ${r.deviceId} revoked at ${r.revokedAt}`,
+    );
   });
 
 program
@@ -190,7 +223,9 @@ program
       return;
     }
     const r = await withRuntime((rt) => verifyStudio(rt.ctx, o.studio));
-    const lines = [`${r.restorePoints} restore points: ${r.verified} verified, ${r.damaged} damaged; ${r.chunksChecked} chunks (${mb(r.bytesChecked)}) re-read`];
+    const lines = [
+      `${r.restorePoints} restore points: ${r.verified} verified, ${r.damaged} damaged; ${r.chunksChecked} chunks (${mb(r.bytesChecked)}) re-read`,
+    ];
     for (const id of r.damagedRestorePoints) lines.push(`  damaged: ${id}`);
     print(program, { ...r }, lines.join("\n"));
     if (r.damaged) process.exitCode = EXIT.error;
@@ -201,7 +236,13 @@ program
   .description("job counts of the integrity queue (waiting, active, delayed, failed, ...)")
   .action(async () => {
     const counts = await withRuntime((rt) => queueCounts(rt.queue()));
-    print(program, { queue: "integrity", counts }, Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join("\n"));
+    print(
+      program,
+      { queue: "integrity", counts },
+      Object.entries(counts)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("\n"),
+    );
   });
 
 /** `err` in the server's vocabulary (protocol/api-errors.ts), with the raw message of an INTERNAL one: the operator debugs it. */

@@ -17,7 +17,8 @@ function bodyParserError(err: unknown): AppError | undefined {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appErr = bodyParserError(err) ?? toAppError(err);
-    if (appErr.status >= 500 || appErr.code === "BLOB_MISSING") log.error({ err, method: req.method, url: req.originalUrl }, "request failed");
+    if (appErr.status >= 500 || appErr.code === "BLOB_MISSING")
+      log.error({ err, method: req.method, url: req.originalUrl }, "request failed");
     if (appErr.retryAfterSeconds) res.setHeader("Retry-After", String(appErr.retryAfterSeconds));
     res.status(appErr.status).json({ error: { code: appErr.code, message: appErr.message, ...appErr.details } });
   };

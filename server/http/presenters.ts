@@ -61,12 +61,19 @@ export function presentStudioDesk(d: StudioDesk, now: Date): StudioDeskView {
     storedBytes: Number(d.studio.storedBytes),
     latest: recent[0] ?? null,
     latestVerified: d.latestVerified && {
-      id: d.latestVerified.id, createdAt: d.latestVerified.createdAt.toISOString(), verifiedAt: d.latestVerified.verifiedAt?.toISOString() ?? null,
+      id: d.latestVerified.id,
+      createdAt: d.latestVerified.createdAt.toISOString(),
+      verifiedAt: d.latestVerified.verifiedAt?.toISOString() ?? null,
     },
     lastBackupAt: last?.toISOString() ?? null,
     secondsSinceLastBackup: last ? Math.max(0, Math.floor((now.getTime() - last.getTime()) / 1000)) : null,
     devices: d.devices.map((x) => ({ ...presentDevice(x), lastRun: presentLastRun(d.lastRuns.get(x.id)) })),
-    openAlerts: d.openAlerts.map((a) => ({ id: a.id, kind: a.kind, restorePointId: a.restorePointId, createdAt: a.createdAt.toISOString() })),
+    openAlerts: d.openAlerts.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      restorePointId: a.restorePointId,
+      createdAt: a.createdAt.toISOString(),
+    })),
     recentRestorePoints: recent,
     serverTime: now.toISOString(),
   };

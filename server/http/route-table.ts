@@ -34,7 +34,10 @@ export function guardOf(ctx: Ctx, name: string, spec: RouteSpec): RequestHandler
 export class RouteTable {
   readonly #mounted = new Set<RouteName>();
 
-  constructor(private readonly ctx: Ctx, private readonly router: Router) {}
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly router: Router,
+  ) {}
 
   readonly mount: Mount = (name, ...handlers) => {
     const spec: RouteSpec | undefined = routes[name];

@@ -7,16 +7,30 @@ const num = (n: bigint | null) => (n === null ? null : Number(n));
 
 export function presentRun(r: RunRow): RunView {
   return {
-    id: r.id, deviceId: r.deviceId, trigger: r.trigger as RunTrigger, startedAt: r.startedAt.toISOString(), finishedAt: iso(r.finishedAt),
-    result: r.result as RunResult | null, errorCode: r.errorCode, restorePointId: r.restorePointId, files: r.files,
-    bytesRead: num(r.bytesRead), bytesUploaded: num(r.bytesUploaded), skipped: r.skipped, receivedAt: r.receivedAt.toISOString(),
+    id: r.id,
+    deviceId: r.deviceId,
+    trigger: r.trigger as RunTrigger,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: iso(r.finishedAt),
+    result: r.result as RunResult | null,
+    errorCode: r.errorCode,
+    restorePointId: r.restorePointId,
+    files: r.files,
+    bytesRead: num(r.bytesRead),
+    bytesUploaded: num(r.bytesUploaded),
+    skipped: r.skipped,
+    receivedAt: r.receivedAt.toISOString(),
   };
 }
 
 export function presentLastRun(r: LastRun | undefined) {
   if (!r) return null;
   return {
-    id: r.id, trigger: r.trigger as RunTrigger, startedAt: r.startedAt.toISOString(), finishedAt: iso(r.finishedAt),
-    result: r.result as RunResult | null, errorCode: r.errorCode,
+    id: r.id,
+    trigger: r.trigger as RunTrigger,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: iso(r.finishedAt),
+    result: r.result as RunResult | null,
+    errorCode: r.errorCode,
   };
 }

@@ -10,7 +10,10 @@ const TIMEOUT_MS = 2000;
 export class RedisCounters implements Counters {
   #redis: Redis | null = null;
 
-  constructor(private readonly url: string, private readonly prefix: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+  ) {}
 
   #client(): Redis {
     if (!this.#redis) {

@@ -6,7 +6,14 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Ctx } from "../context.ts";
 import { metrics } from "../metrics.ts";
 import { StorageError } from "../storage/index.ts";
-import { INTEGRITY_QUEUE, redisConnection, type IntegrityJobData, type IntegrityJobName, type IntegrityJobs, type IntegrityQueue } from "./queues.ts";
+import {
+  INTEGRITY_QUEUE,
+  redisConnection,
+  type IntegrityJobData,
+  type IntegrityJobName,
+  type IntegrityJobs,
+  type IntegrityQueue,
+} from "./queues.ts";
 import { startSweeper } from "./sweeper.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
@@ -17,12 +24,18 @@ type AnyJob = Job<IntegrityJobData, unknown, IntegrityJobName>;
 
 function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
   switch (job.name) {
-    case "verify": return verifyTask(ctx, job.data as IntegrityJobs["verify"]);
-    case "scrub-slot": return scrubSlotTask(ctx, queue, job.data as IntegrityJobs["scrub-slot"]);
-    case "scrub-studio": return scrubStudioTask(ctx, job.data as IntegrityJobs["scrub-studio"]);
-    case "expire-ref-pages": return expireRefPagesTask(ctx, job.data as IntegrityJobs["expire-ref-pages"]);
-    case "expire-runs": return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
-    default: throw new UnrecoverableError(`unknown job ${String(job.name)}`);
+    case "verify":
+      return verifyTask(ctx, job.data as IntegrityJobs["verify"]);
+    case "scrub-slot":
+      return scrubSlotTask(ctx, queue, job.data as IntegrityJobs["scrub-slot"]);
+    case "scrub-studio":
+      return scrubStudioTask(ctx, job.data as IntegrityJobs["scrub-studio"]);
+    case "expire-ref-pages":
+      return expireRefPagesTask(ctx, job.data as IntegrityJobs["expire-ref-pages"]);
+    case "expire-runs":
+      return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
+    default:
+      throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }
 }
 

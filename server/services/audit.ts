@@ -18,10 +18,23 @@ export interface Actor {
 export const OPERATOR: Actor = { id: null, role: "operator", label: "datasafe-admin", address: null };
 
 export type AuditAction =
-  | "sign-in" | "sign-in.failed" | "session.revoked" | "refresh-token.reused"
-  | "invitation.created" | "invitation.accepted" | "password-reset.created" | "password.changed"
-  | "role.changed" | "studio.created" | "enrollment-token.created" | "device.enrolled" | "device.revoked"
-  | "support.lookup" | "totp.enabled" | "totp.reset" | "recovery-code.used";
+  | "sign-in"
+  | "sign-in.failed"
+  | "session.revoked"
+  | "refresh-token.reused"
+  | "invitation.created"
+  | "invitation.accepted"
+  | "password-reset.created"
+  | "password.changed"
+  | "role.changed"
+  | "studio.created"
+  | "enrollment-token.created"
+  | "device.enrolled"
+  | "device.revoked"
+  | "support.lookup"
+  | "totp.enabled"
+  | "totp.reset"
+  | "recovery-code.used";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -49,7 +49,13 @@ interface PageCheck {
   missing: string[] | null;
 }
 
-export async function checkRefPages(ctx: Ctx, who: Writer, restorePointId: string, pages: number, rootChunkId: Buffer): Promise<CheckedRefs> {
+export async function checkRefPages(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  pages: number,
+  rootChunkId: Buffer,
+): Promise<CheckedRefs> {
   const digests = createHash("sha256");
   const out: CheckedRefs = { count: 0, digest: Buffer.alloc(0), rootListed: false, missing: [], missingCount: 0 };
   let previousLast: string | null = null;

@@ -18,7 +18,12 @@ import type { CommitBody } from "../../protocol/schemas.ts";
 import { checkRefPages } from "./check-ref-pages.ts";
 import { committedInStudio, type Writer } from "./ref-pages.ts";
 
-export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: string, body: CommitBody): Promise<{ restorePointId: string; created: boolean }> {
+export async function commitRestorePoint(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  body: CommitBody,
+): Promise<{ restorePointId: string; created: boolean }> {
   const rootChunkId = Buffer.from(body.rootChunkId, "hex");
   const retried = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
   if (retried !== null) return retried;
@@ -83,7 +88,12 @@ export async function commitRestorePoint(ctx: Ctx, who: Writer, restorePointId: 
  * A retried commit (same studio, same manifest root) answers as the first one did; another
  * restore point of the studio under this id is a conflict; null when the studio has none.
  */
-async function sameCommitDone(ctx: Ctx, who: Writer, restorePointId: string, rootChunkId: Buffer): Promise<{ restorePointId: string; created: false } | null> {
+async function sameCommitDone(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  rootChunkId: Buffer,
+): Promise<{ restorePointId: string; created: false } | null> {
   const existing = await committedInStudio(ctx, who.studioId, restorePointId);
   if (!existing) return null;
   if (Buffer.from(existing.rootChunkId).equals(rootChunkId)) return { restorePointId, created: false };

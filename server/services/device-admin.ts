@@ -39,21 +39,37 @@ export async function listStudioDevices(ctx: Ctx, studioId: string): Promise<Adm
  * in their studio's audit log (and, once the alerts issue brings e-mail, are told at once).
  */
 export async function revokeDevice(
-  ctx: Ctx, actor: Actor, input: { deviceId: string; reason: string | undefined; studioId?: string },
+  ctx: Ctx,
+  actor: Actor,
+  input: { deviceId: string; reason: string | undefined; studioId?: string },
 ): Promise<{ deviceId: string; revokedAt: string; revokedReason: string | null; alreadyRevoked: boolean }> {
   const reason = input.reason?.trim() ?? "";
   if (reason.length > 500) throw errors.validation("reason must be at most 500 characters");
-  if (!reason && (actor.role === "support" || actor.role === "operator")) throw errors.validation("reason: required (it is kept with the device and shown to the owners)");
+  if (!reason && (actor.role === "support" || actor.role === "operator"))
+    throw errors.validation("reason: required (it is kept with the device and shown to the owners)");
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.deviceId)) throw errors.notFound("device");
   const scope = { id: input.deviceId, ...(input.studioId ? { studioId: input.studioId } : {}) };
   return ctx.db.$transaction(async (tx) => {
     const now = new Date();
-    const revoked = await tx.device.updateMany({ where: { ...scope, revokedAt: null }, data: { revokedAt: now, revokedReason: reason || null } });
+    const revoked = await tx.device.updateMany({
+      where: { ...scope, revokedAt: null },
+      data: { revokedAt: now, revokedReason: reason || null },
+    });
     const device = await tx.device.findFirst({ where: scope });
     if (!device?.revokedAt) throw errors.notFound("device");
     if (revoked.count) {
-      await audit(tx, actor, { action: "device.revoked", studioId: device.studioId, target: device.id, details: { name: device.name, reason: reason || null } });
+      await audit(tx, actor, {
+        action: "device.revoked",
+        studioId: device.studioId,
+        target: device.id,
+        details: { name: device.name, reason: reason || null },
+      });
     }
-    return { deviceId: device.id, revokedAt: device.revokedAt.toISOString(), revokedReason: device.revokedReason, alreadyRevoked: revoked.count === 0 };
+    return {
+      deviceId: device.id,
+      revokedAt: device.revokedAt.toISOString(),
+      revokedReason: device.revokedReason,
+      alreadyRevoked: revoked.count === 0,
+    };
   });
 }

@@ -40,7 +40,10 @@ export function issueDeviceToken(ctx: Ctx, device: { id: string; studioId: strin
   const ttl = ctx.config.deviceTokenTtlSeconds;
   const iat = Math.floor(Date.now() / 1000);
   const accessToken = jwt.sign({ ...claims, iat }, hmacKey(ctx.config.jwtSecret), {
-    algorithm: "HS256", issuer: "datasafe", audience: DEVICE_TOKEN_AUDIENCE, expiresIn: ttl,
+    algorithm: "HS256",
+    issuer: "datasafe",
+    audience: DEVICE_TOKEN_AUDIENCE,
+    expiresIn: ttl,
   });
   return { accessToken, expiresAt: new Date((iat + ttl) * 1000).toISOString() };
 }
@@ -106,7 +109,9 @@ function deviceCache(ctx: Ctx): DeviceCache {
   let cache = caches.get(ctx.db);
   if (!cache) {
     const db = ctx.db;
-    cache = new DeviceCache((id) => db.device.findUnique({ where: { id }, select: { id: true, studioId: true, name: true, revokedAt: true } }));
+    cache = new DeviceCache((id) =>
+      db.device.findUnique({ where: { id }, select: { id: true, studioId: true, name: true, revokedAt: true } }),
+    );
     caches.set(db, cache);
   }
   return cache;
@@ -118,7 +123,9 @@ export async function authenticateDevice(ctx: Ctx, token: string): Promise<Devic
     // jsonwebtoken compares signatures in constant time, then checks exp and aud; the algorithm
     // is pinned.
     claims = jwt.verify(token, hmacKey(ctx.config.jwtSecret), {
-      algorithms: ["HS256"], issuer: "datasafe", audience: DEVICE_TOKEN_AUDIENCE,
+      algorithms: ["HS256"],
+      issuer: "datasafe",
+      audience: DEVICE_TOKEN_AUDIENCE,
     }) as DeviceClaims;
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) throw errors.tokenExpired();

@@ -14,15 +14,30 @@ const DAY_MS = 86_400_000;
 const BATCH = 1000;
 
 const runSelect = {
-  id: true, deviceId: true, trigger: true, startedAt: true, finishedAt: true, result: true, errorCode: true, restorePointId: true,
-  files: true, bytesRead: true, bytesUploaded: true, skipped: true, receivedAt: true,
+  id: true,
+  deviceId: true,
+  trigger: true,
+  startedAt: true,
+  finishedAt: true,
+  result: true,
+  errorCode: true,
+  restorePointId: true,
+  files: true,
+  bytesRead: true,
+  bytesUploaded: true,
+  skipped: true,
+  receivedAt: true,
 } as const;
 
 export async function recordRun(ctx: Ctx, who: Writer, runId: string, body: RunReportBody, now = new Date()) {
   const startedAt = new Date(body.startedAt);
   const finishedAt = body.finishedAt === null ? null : new Date(body.finishedAt);
   const latest = now.getTime() + RUN_CLOCK_BOUNDS.futureMs;
-  if (startedAt.getTime() < now.getTime() - RUN_CLOCK_BOUNDS.pastDays * DAY_MS || startedAt.getTime() > latest || (finishedAt && finishedAt.getTime() > latest)) {
+  if (
+    startedAt.getTime() < now.getTime() - RUN_CLOCK_BOUNDS.pastDays * DAY_MS ||
+    startedAt.getTime() > latest ||
+    (finishedAt && finishedAt.getTime() > latest)
+  ) {
     throw errors.validation(`run times must lie between ${RUN_CLOCK_BOUNDS.pastDays} days ago and a day ahead of the server's clock`);
   }
   if (body.restorePointId !== null) {
@@ -42,7 +57,10 @@ export async function recordRun(ctx: Ctx, who: Writer, runId: string, body: RunR
       "files" = EXCLUDED."files", "bytesRead" = EXCLUDED."bytesRead", "bytesUploaded" = EXCLUDED."bytesUploaded",
       "skipped" = EXCLUDED."skipped", "receivedAt" = EXCLUDED."receivedAt"
     WHERE "DeviceRun"."result" IS NULL`;
-  const run = await ctx.db.deviceRun.findUniqueOrThrow({ where: { deviceId_id: { deviceId: who.deviceId, id: runId } }, select: runSelect });
+  const run = await ctx.db.deviceRun.findUniqueOrThrow({
+    where: { deviceId_id: { deviceId: who.deviceId, id: runId } },
+    select: runSelect,
+  });
   return { run, recorded: recorded === 1 };
 }
 

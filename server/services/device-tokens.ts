@@ -12,9 +12,7 @@
 // nothing once redeemed, and any challenge is worth nothing after CHALLENGE_TTL_MS. Two
 // processes of one PC renewing at once: the older challenge loses and its client asks again.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
-import {
-  deviceTokenChallengeBytes, type DeviceChallenge, type DeviceToken, type DeviceTokenBody,
-} from "../../protocol/device-tokens.ts";
+import { deviceTokenChallengeBytes, type DeviceChallenge, type DeviceToken, type DeviceTokenBody } from "../../protocol/device-tokens.ts";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import { issueDeviceToken } from "./device-auth.ts";
@@ -44,7 +42,10 @@ function mac(ctx: Ctx, deviceId: string, body: Buffer): Buffer {
 }
 
 async function activeDevice(ctx: Ctx, deviceId: string) {
-  const device = await ctx.db.device.findUnique({ where: { id: deviceId }, select: { id: true, studioId: true, signPublicKey: true, revokedAt: true } });
+  const device = await ctx.db.device.findUnique({
+    where: { id: deviceId },
+    select: { id: true, studioId: true, signPublicKey: true, revokedAt: true },
+  });
   if (!device || device.revokedAt) throw errors.unauthenticated("unknown or revoked device");
   return device;
 }
@@ -65,10 +66,12 @@ function openNonce(ctx: Ctx, deviceId: string, nonce: string): Date {
   const raw = Buffer.from(nonce, "base64url");
   if (raw.length !== BODY_BYTES + MAC_BYTES || raw[0] !== VERSION) throw errors.challengeInvalid("malformed challenge");
   const body = raw.subarray(0, BODY_BYTES);
-  if (!timingSafeEqual(raw.subarray(BODY_BYTES), mac(ctx, deviceId, body))) throw errors.challengeInvalid("not a challenge of this server for this device");
+  if (!timingSafeEqual(raw.subarray(BODY_BYTES), mac(ctx, deviceId, body)))
+    throw errors.challengeInvalid("not a challenge of this server for this device");
   const issuedAt = Number(body.readBigUInt64BE(1));
   const now = Date.now();
-  if (issuedAt + CHALLENGE_TTL_MS <= now || issuedAt > now + CLOCK_SKEW_MS) throw errors.challengeInvalid("challenge expired; ask for a new one");
+  if (issuedAt + CHALLENGE_TTL_MS <= now || issuedAt > now + CLOCK_SKEW_MS)
+    throw errors.challengeInvalid("challenge expired; ask for a new one");
   return new Date(issuedAt);
 }
 

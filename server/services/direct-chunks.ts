@@ -16,7 +16,11 @@ export function directTtlSeconds(ctx: Ctx): number {
 }
 
 /** A presigned PUT of exactly `size` bytes with this SHA-256 to the fresh `key`, valid `ttlSeconds`. */
-export async function grantPut(direct: DirectTransfer, key: string, o: { size: number; sha256: Buffer; ttlSeconds: number; expiresAt: Date }): Promise<UploadGrant> {
+export async function grantPut(
+  direct: DirectTransfer,
+  key: string,
+  o: { size: number; sha256: Buffer; ttlSeconds: number; expiresAt: Date },
+): Promise<UploadGrant> {
   const put = await direct.presignPut(key, { size: o.size, sha256: o.sha256, ttlSeconds: o.ttlSeconds });
   return { mode: "direct", key, ...put, expiresAt: o.expiresAt.toISOString() };
 }

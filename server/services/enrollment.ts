@@ -63,9 +63,16 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody, address: string 
         certificate: input.certificate as Prisma.InputJsonValue,
       },
     });
-    await audit(tx, { id: created.id, role: "device", label: created.name, address }, {
-      action: "device.enrolled", studioId: created.studioId, target: created.id, details: { firstDevice: Boolean(input.keyset) },
-    });
+    await audit(
+      tx,
+      { id: created.id, role: "device", label: created.name, address },
+      {
+        action: "device.enrolled",
+        studioId: created.studioId,
+        target: created.id,
+        details: { firstDevice: Boolean(input.keyset) },
+      },
+    );
     return created;
   });
   const { accessToken, expiresAt } = issueDeviceToken(ctx, device);

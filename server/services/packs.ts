@@ -120,7 +120,7 @@ function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): B
   return {
     update(piece) {
       whole.update(piece);
-      for (let at = 0; at < piece.length; ) {
+      for (let at = 0; at < piece.length;) {
         const c = table[i];
         if (!c) throw errors.validation("the pack has more bytes than its table describes");
         const n = Math.min(left, piece.length - at);
@@ -145,15 +145,25 @@ function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): B
  * A presigned PUT for a fresh pack key, recorded first as granted to this device for this session,
  * size, SHA-256 and table hash: no URL exists without its record.
  */
-export async function grantPackUpload(ctx: Ctx, who: Uploader, o: { size: number; sha256: Buffer; tableSha256: Buffer }): Promise<UploadGrant> {
+export async function grantPackUpload(
+  ctx: Ctx,
+  who: Uploader,
+  o: { size: number; sha256: Buffer; tableSha256: Buffer },
+): Promise<UploadGrant> {
   if (!ctx.direct) return { mode: "relay" };
   const key = objectKeyForPack(who.studioId);
   const ttlSeconds = directTtlSeconds(ctx);
   // The record expires no later than the URL, whose life starts when it is signed, after this.
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   await insertGrant(ctx, {
-    objectKey: key, studioId: who.studioId, deviceId: who.deviceId, sessionId: who.sessionId, size: o.size,
-    sha256Hex: o.sha256.toString("hex"), tableSha256Hex: o.tableSha256.toString("hex"), expiresAt,
+    objectKey: key,
+    studioId: who.studioId,
+    deviceId: who.deviceId,
+    sessionId: who.sessionId,
+    size: o.size,
+    sha256Hex: o.sha256.toString("hex"),
+    tableSha256Hex: o.tableSha256.toString("hex"),
+    expiresAt,
   });
   return grantPut(ctx.direct, key, { size: o.size, sha256: o.sha256, ttlSeconds, expiresAt });
 }
@@ -165,7 +175,11 @@ const notGranted = () => errors.forbidden("that key was not granted to this devi
  * Records the chunks of a pack uploaded under a key granted to this device, once the pack is
  * there (HEAD); a retried report of the same completed upload answers the same results again.
  */
-export async function completePackUpload(ctx: Ctx, who: { studioId: string; deviceId: string }, report: PackUploaded): Promise<UploadedResult[]> {
+export async function completePackUpload(
+  ctx: Ctx,
+  who: { studioId: string; deviceId: string },
+  report: PackUploaded,
+): Promise<UploadedResult[]> {
   requireDirect(ctx);
   const up = await uploadOf(ctx, report.key);
   // "A report is accepted only for a key granted to that device and not yet completed, and its
@@ -182,7 +196,11 @@ export async function completePackUpload(ctx: Ctx, who: { studioId: string; devi
     if (up.expired) throw grantExpired();
     const stored = await uploadedSize(ctx, report.key);
     if (stored !== size) throw errors.integrity(`the table describes ${size} bytes, the stored pack has ${stored}`);
-    const inserted = await markStoredWithChunks(ctx, { objectKey: report.key, deviceId: who.deviceId, studioId: who.studioId }, rowsOf(report.key, report.chunks, offsets));
+    const inserted = await markStoredWithChunks(
+      ctx,
+      { objectKey: report.key, deviceId: who.deviceId, studioId: who.studioId },
+      rowsOf(report.key, report.chunks, offsets),
+    );
     // Nothing inserted: the record moved and every chunk was held already (settled below), or a
     // concurrent report of the same upload moved it first (its rows name this key), or it did not
     // move: the grant expired meanwhile.
@@ -200,11 +218,27 @@ function rowsOf(key: string, table: PackTable, offsets: number[]) {
 }
 
 /** Records a relayed pack, already stored, and its chunk rows in one statement. */
-async function recordRelayed(ctx: Ctx, who: Uploader, obj: { key: string; size: number; sha256: Buffer }, table: PackTable, offsets: number[]): Promise<UploadedResult[]> {
-  const inserted = await insertStoredWithChunks(ctx, {
-    objectKey: obj.key, studioId: who.studioId, deviceId: who.deviceId, sessionId: who.sessionId, size: obj.size,
-    sha256Hex: obj.sha256.toString("hex"), tableSha256Hex: packTableSha256(table).toString("hex"), expiresAt: null,
-  }, rowsOf(obj.key, table, offsets));
+async function recordRelayed(
+  ctx: Ctx,
+  who: Uploader,
+  obj: { key: string; size: number; sha256: Buffer },
+  table: PackTable,
+  offsets: number[],
+): Promise<UploadedResult[]> {
+  const inserted = await insertStoredWithChunks(
+    ctx,
+    {
+      objectKey: obj.key,
+      studioId: who.studioId,
+      deviceId: who.deviceId,
+      sessionId: who.sessionId,
+      size: obj.size,
+      sha256Hex: obj.sha256.toString("hex"),
+      tableSha256Hex: packTableSha256(table).toString("hex"),
+      expiresAt: null,
+    },
+    rowsOf(obj.key, table, offsets),
+  );
   return settleAll(ctx, who.studioId, obj.key, table, offsets, inserted);
 }
 
@@ -212,24 +246,47 @@ async function recordRelayed(ctx: Ctx, who: Uploader, obj: { key: string; size: 
  * The result of each chunk of a recorded pack: stored if its row was just `inserted` or names
  * this pack, else settled against the row the studio holds. Surplus packs are kept (see above).
  */
-async function settleAll(ctx: Ctx, studioId: string, key: string, table: PackTable, offsets: number[], inserted: Set<string>): Promise<UploadedResult[]> {
-  return Promise.all(table.map(async (c, i): Promise<UploadedResult> => {
-    if (inserted.has(c.id)) return { id: c.id, stored: true, size: c.size };
-    try {
-      return { id: c.id, ...(await settle(ctx, studioId, key, c, offsets[i]!)) };
-    } catch (err) {
-      return chunkFailure(ctx, c.id, err);
-    }
-  }));
+async function settleAll(
+  ctx: Ctx,
+  studioId: string,
+  key: string,
+  table: PackTable,
+  offsets: number[],
+  inserted: Set<string>,
+): Promise<UploadedResult[]> {
+  return Promise.all(
+    table.map(async (c, i): Promise<UploadedResult> => {
+      if (inserted.has(c.id)) return { id: c.id, stored: true, size: c.size };
+      try {
+        return { id: c.id, ...(await settle(ctx, studioId, key, c, offsets[i]!)) };
+      } catch (err) {
+        return chunkFailure(ctx, c.id, err);
+      }
+    }),
+  );
 }
 
 /** A chunk of the pack whose row exists already. */
-async function settle(ctx: Ctx, studioId: string, key: string, c: PackTable[number], offset: number): Promise<{ stored: boolean; size: number }> {
+async function settle(
+  ctx: Ctx,
+  studioId: string,
+  key: string,
+  c: PackTable[number],
+  offset: number,
+): Promise<{ stored: boolean; size: number }> {
   const row = await chunkRowOf(ctx, studioId, c.id);
   // A retried report of this very pack (or a chunk listed twice in it): already done.
   if (row?.objectKey === key) return { stored: true, size: row.size };
   if (row?.state === "damaged") {
-    return switchDamagedChunk(ctx, { studioId, id: Buffer.from(c.id, "hex"), objectKey: key, offset, size: c.size, sha256: Buffer.from(c.sha256, "hex"), oldObjectKey: row.objectKey });
+    return switchDamagedChunk(ctx, {
+      studioId,
+      id: Buffer.from(c.id, "hex"),
+      objectKey: key,
+      offset,
+      size: c.size,
+      sha256: Buffer.from(c.sha256, "hex"),
+      oldObjectKey: row.objectKey,
+    });
   }
   return { stored: false, size: row?.size ?? c.size };
 }

@@ -42,6 +42,9 @@ export async function putRefPage(ctx: Ctx, who: Writer, restorePointId: string, 
     data: { ids: bytes(ids), createdAt: new Date() },
   });
   if (replaced.count === 1) return;
-  const created = await ctx.db.pendingRefPage.createMany({ data: [{ ...key, deviceId: who.deviceId, ids: bytes(ids) }], skipDuplicates: true });
+  const created = await ctx.db.pendingRefPage.createMany({
+    data: [{ ...key, deviceId: who.deviceId, ids: bytes(ids) }],
+    skipDuplicates: true,
+  });
   if (created.count === 0) throw errors.restorePointIdTaken();
 }

@@ -54,7 +54,11 @@ async function readRestorePoints(ctx: Ctx, studioId: string, filter: Prisma.Sql,
   }));
 }
 
-export async function listRestorePoints(ctx: Ctx, studioId: string, opts: { deviceName?: string; limit: number }): Promise<RestorePointRow[]> {
+export async function listRestorePoints(
+  ctx: Ctx,
+  studioId: string,
+  opts: { deviceName?: string; limit: number },
+): Promise<RestorePointRow[]> {
   const filter = opts.deviceName ? Prisma.sql`AND d.name = ${opts.deviceName}` : Prisma.empty;
   return readRestorePoints(ctx, studioId, filter, opts.limit);
 }

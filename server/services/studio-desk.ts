@@ -27,14 +27,21 @@ export interface StudioDesk {
 
 export async function studioDesk(ctx: Ctx, studioId: string): Promise<StudioDesk> {
   const [studio, recent, latestVerified, devices, openAlerts, runs] = await Promise.all([
-    ctx.db.studio.findUnique({ where: { id: studioId }, select: { id: true, name: true, ownerEmail: true, storedBytes: true, keyset: true, createdAt: true } }),
+    ctx.db.studio.findUnique({
+      where: { id: studioId },
+      select: { id: true, name: true, ownerEmail: true, storedBytes: true, keyset: true, createdAt: true },
+    }),
     listRestorePoints(ctx, studioId, { limit: RECENT_RESTORE_POINTS }),
     ctx.db.restorePoint.findFirst({
-      where: { studioId, health: "verified" }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true, createdAt: true, verifiedAt: true },
+      where: { studioId, health: "verified" },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true, createdAt: true, verifiedAt: true },
     }),
     listDevices(ctx, studioId),
     ctx.db.alert.findMany({
-      where: { studioId, resolvedAt: null }, orderBy: { createdAt: "desc" }, take: OPEN_ALERTS_SHOWN,
+      where: { studioId, resolvedAt: null },
+      orderBy: { createdAt: "desc" },
+      take: OPEN_ALERTS_SHOWN,
       select: { id: true, kind: true, restorePointId: true, createdAt: true },
     }),
     lastRuns(ctx, studioId),

@@ -38,7 +38,11 @@ export async function createEnrollmentToken(
   const expiresAt = new Date(Date.now() + input.ttlMs);
   await ctx.db.$transaction([
     ctx.db.enrollmentToken.create({ data: { studioId: studio.id, tokenHash: hashToken(token), expiresAt } }),
-    auditCreate(actor, { action: "enrollment-token.created", studioId: studio.id, details: { expiresAt: expiresAt.toISOString() } }, ctx.db),
+    auditCreate(
+      actor,
+      { action: "enrollment-token.created", studioId: studio.id, details: { expiresAt: expiresAt.toISOString() } },
+      ctx.db,
+    ),
   ]);
   return { token, expiresAt: expiresAt.toISOString() };
 }

@@ -61,7 +61,11 @@ export async function uploadOf(ctx: Ctx, objectKey: string): Promise<ReadUpload 
  * empty answer is either a record that did not move (expired, or moved by a concurrent report of
  * the same upload) or a pack whose chunks the studio held already: the caller reads the record.
  */
-export async function markStoredWithChunks(ctx: Ctx, o: { objectKey: string; deviceId: string; studioId: string }, rows: Array<Omit<NewChunkRow, "studioId">>): Promise<Set<string>> {
+export async function markStoredWithChunks(
+  ctx: Ctx,
+  o: { objectKey: string; deviceId: string; studioId: string },
+  rows: Array<Omit<NewChunkRow, "studioId">>,
+): Promise<Set<string>> {
   const claim = Prisma.sql`WITH claimed AS (
     UPDATE "Upload" SET state = 'stored', "storedAt" = now() AT TIME ZONE 'UTC', "updatedAt" = now() AT TIME ZONE 'UTC'
     WHERE "objectKey" = ${o.objectKey} AND "deviceId" = ${o.deviceId}::uuid AND state = 'granted' AND "expiresAt" > now() AT TIME ZONE 'UTC'

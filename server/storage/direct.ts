@@ -144,7 +144,11 @@ export class S3DirectTransfer implements DirectTransfer {
     // against it); a GET's (UNSIGNED-PAYLOAD) moves into the query like other x-amz-* headers.
     const signed = await this.#signer.presign(
       { method, protocol: e.protocol, hostname: e.hostname, port: e.port, path: e.prefix + key, query: {}, headers: { host, ...headers } },
-      { expiresIn: ttlSeconds, signableHeaders: new Set(Object.keys(headers)), unhoistableHeaders: method === "PUT" ? new Set(["x-amz-content-sha256"]) : undefined },
+      {
+        expiresIn: ttlSeconds,
+        signableHeaders: new Set(Object.keys(headers)),
+        unhoistableHeaders: method === "PUT" ? new Set(["x-amz-content-sha256"]) : undefined,
+      },
     );
     const url = new URL(`${e.protocol}//${host}${e.prefix}${key}`);
     for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === "string") url.searchParams.set(k, v);
@@ -156,12 +160,20 @@ export class S3DirectTransfer implements DirectTransfer {
     const e = this.#internal;
     const host = e.port ? `${e.hostname}:${e.port}` : e.hostname;
     const signed = await this.#signer.sign({
-      method: "HEAD", protocol: e.protocol, hostname: e.hostname, port: e.port, path: e.prefix + key, query: {},
+      method: "HEAD",
+      protocol: e.protocol,
+      hostname: e.hostname,
+      port: e.port,
+      path: e.prefix + key,
+      query: {},
       headers: { host, "x-amz-content-sha256": EMPTY_SHA256 },
     });
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const mod = e.protocol === "https:" ? https : http;
-      const req = mod.request({ method: "HEAD", hostname: e.hostname, port: e.port, path: e.prefix + key, headers: signed.headers, agent: this.#agent }, resolve);
+      const req = mod.request(
+        { method: "HEAD", hostname: e.hostname, port: e.port, path: e.prefix + key, headers: signed.headers, agent: this.#agent },
+        resolve,
+      );
       req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
       req.on("error", (err) => reject(new StorageUnavailableError(`s3 HEAD ${key}: ${err.message}`, { cause: err })));
       req.end();

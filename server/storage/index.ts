@@ -15,9 +15,7 @@ export type { S3Config } from "./s3-store.ts";
 export { LocalBlobStore, RetryingStore, S3BlobStore };
 export { objectKeyForChunk, objectKeyForPack } from "./object-keys.ts";
 
-export type BlobStoreConfig =
-  | { kind: "local"; dir: string }
-  | ({ kind: "s3" } & S3Config);
+export type BlobStoreConfig = { kind: "local"; dir: string } | ({ kind: "s3" } & S3Config);
 
 /** The configured store, wrapped so that transient failures are retried. */
 export function createBlobStore(cfg: BlobStoreConfig, retry?: RetryOptions): BlobStore {

@@ -6,8 +6,13 @@ import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { type BlobStore, validateKey, validatePrefix, validateRange } from "./blob-store.ts";
 import {
-  BlobExistsError, BlobNotFoundError, IntegrityError, StorageAuthError, type StorageError,
-  StorageUnavailableError, StorageUnknownError,
+  BlobExistsError,
+  BlobNotFoundError,
+  IntegrityError,
+  StorageAuthError,
+  type StorageError,
+  StorageUnavailableError,
+  StorageUnknownError,
 } from "./errors.ts";
 
 // Temp files carry "~", which no key may contain, so list() can never report a half-written blob.
@@ -27,7 +32,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.#root, { recursive: true }).catch((e: unknown) => { throw translateErrno(e, this.#root); });
+    await mkdir(this.#root, { recursive: true }).catch((e: unknown) => {
+      throw translateErrno(e, this.#root);
+    });
   }
 
   async ping(): Promise<void> {
@@ -148,12 +155,16 @@ export class LocalBlobStore implements BlobStore {
 
   async get(key: string): Promise<Readable> {
     // Open first so that a missing blob rejects here rather than as a stream 'error' later.
-    const handle = await open(this.#path(key), "r").catch((e: unknown) => { throw translateErrno(e, key); });
+    const handle = await open(this.#path(key), "r").catch((e: unknown) => {
+      throw translateErrno(e, key);
+    });
     return handle.createReadStream(); // closes the handle at end or on destroy
   }
 
   async read(key: string): Promise<Buffer> {
-    return readFile(this.#path(key)).catch((e: unknown) => { throw translateErrno(e, key); });
+    return readFile(this.#path(key)).catch((e: unknown) => {
+      throw translateErrno(e, key);
+    });
   }
 
   async readRange(key: string, offset: number, length: number): Promise<Buffer> {
@@ -263,7 +274,11 @@ async function syncDirs(from: string, to: string): Promise<void> {
   // fsync `to` and each ancestor up to `from` (the parent of the first directory mkdir created).
   for (let d = to; ; d = path.dirname(d)) {
     const fd = await fsOpen(d, "r");
-    try { await fsFsync(fd); } finally { await fsClose(fd); }
+    try {
+      await fsFsync(fd);
+    } finally {
+      await fsClose(fd);
+    }
     if (d === from || d === path.dirname(d)) break;
   }
 }
@@ -277,12 +292,22 @@ function translateErrno(e: unknown, key: string): StorageError {
   if (e instanceof Error && "transient" in e) return e as StorageError; // already ours
   const code = (e as NodeJS.ErrnoException | null)?.code;
   switch (code) {
-    case "ENOENT": case "ENOTDIR": case "EISDIR": return new BlobNotFoundError(key, { cause: e });
-    case "EEXIST": return new BlobExistsError(key, { cause: e });
-    case "EACCES": case "EPERM": case "EROFS":
+    case "ENOENT":
+    case "ENOTDIR":
+    case "EISDIR":
+      return new BlobNotFoundError(key, { cause: e });
+    case "EEXIST":
+      return new BlobExistsError(key, { cause: e });
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
       return new StorageAuthError(`local store: permission denied for ${key}`, { cause: e });
     // Out of descriptors or a busy device clears up by itself; retrying is reasonable.
-    case "EMFILE": case "ENFILE": case "EAGAIN": case "EBUSY": case "EINTR":
+    case "EMFILE":
+    case "ENFILE":
+    case "EAGAIN":
+    case "EBUSY":
+    case "EINTR":
       return new StorageUnavailableError(`local store: ${code} for ${key}`, { cause: e });
     default:
       return new StorageUnknownError(`local store: ${code ?? String(e)} for ${key}`, { cause: e });

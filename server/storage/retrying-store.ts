@@ -50,12 +50,24 @@ export class RetryingStore implements BlobStore {
     if (inner.putStream) this.putStream = inner.putStream.bind(inner);
   }
 
-  init(): Promise<void> { return this.#retry("init", "", () => this.#inner.init()); }
-  ping(): Promise<void> { return this.#inner.ping(); }
-  get(key: string): Promise<Readable> { return this.#retry("get", key, () => this.#inner.get(key)); }
-  read(key: string): Promise<Buffer> { return this.#retry("read", key, () => this.#inner.read(key)); }
-  stat(key: string): Promise<{ size: number } | null> { return this.#retry("stat", key, () => this.#inner.stat(key)); }
-  delete(key: string): Promise<void> { return this.#retry("delete", key, () => this.#inner.delete(key)); }
+  init(): Promise<void> {
+    return this.#retry("init", "", () => this.#inner.init());
+  }
+  ping(): Promise<void> {
+    return this.#inner.ping();
+  }
+  get(key: string): Promise<Readable> {
+    return this.#retry("get", key, () => this.#inner.get(key));
+  }
+  read(key: string): Promise<Buffer> {
+    return this.#retry("read", key, () => this.#inner.read(key));
+  }
+  stat(key: string): Promise<{ size: number } | null> {
+    return this.#retry("stat", key, () => this.#inner.stat(key));
+  }
+  delete(key: string): Promise<void> {
+    return this.#retry("delete", key, () => this.#inner.delete(key));
+  }
 
   async readRange(key: string, offset: number, length: number): Promise<Buffer> {
     // Checked here too: #retry would turn the inner store's RangeError (not a StorageError) into
@@ -107,9 +119,7 @@ export class RetryingStore implements BlobStore {
   }
 
   async #backoffOrThrow(op: string, key: string, attempt: number, e: unknown): Promise<void> {
-    const error = e instanceof StorageError
-      ? e
-      : new StorageUnknownError(`${this.name} ${op} ${key}: ${String(e)}`, { cause: e });
+    const error = e instanceof StorageError ? e : new StorageUnknownError(`${this.name} ${op} ${key}: ${String(e)}`, { cause: e });
     if (!error.transient || attempt >= this.#attempts) throw error;
     const cap = Math.min(this.#max, this.#base * 2 ** (attempt - 1));
     const delayMs = Math.round(Math.random() * cap);

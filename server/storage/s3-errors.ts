@@ -1,6 +1,11 @@
 import {
-  BlobExistsError, BlobNotFoundError, IntegrityError, StorageAuthError, StorageError,
-  StorageUnavailableError, StorageUnknownError,
+  BlobExistsError,
+  BlobNotFoundError,
+  IntegrityError,
+  StorageAuthError,
+  StorageError,
+  StorageUnavailableError,
+  StorageUnknownError,
 } from "./errors.ts";
 
 // The one place that turns what the S3 SDK (or the socket under it) throws into our errors
@@ -12,20 +17,44 @@ const NOT_FOUND = new Set(["NoSuchKey", "NotFound"]);
 const EXISTS = new Set(["PreconditionFailed"]);
 const INTEGRITY = new Set(["BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"]);
 const AUTH = new Set([
-  "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "AllAccessDisabled",
-  "InvalidToken", "ExpiredToken", "TokenRefreshRequired", "AccountProblem",
+  "SignatureDoesNotMatch",
+  "InvalidAccessKeyId",
+  "AccessDenied",
+  "AllAccessDisabled",
+  "InvalidToken",
+  "ExpiredToken",
+  "TokenRefreshRequired",
+  "AccountProblem",
 ]);
 const TRANSIENT = new Set([
-  "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling",
-  "ThrottlingException", "TooManyRequests", "RequestTimeTooSkewed", "OperationAborted",
+  "SlowDown",
+  "ServiceUnavailable",
+  "InternalError",
+  "RequestTimeout",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequests",
+  "RequestTimeTooSkewed",
+  "OperationAborted",
   // AWS answers 409 to two conditional writes racing on one key; the retry then gets a 412.
   "ConditionalRequestConflict",
   // The SDK's own names for socket-level timeouts.
-  "TimeoutError", "RequestTimeoutException",
+  "TimeoutError",
+  "RequestTimeoutException",
 ]);
 const NETWORK_ERRNO = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH",
-  "ENETUNREACH", "ENETDOWN", "EAI_AGAIN", "ENOTFOUND", "ESOCKETTIMEDOUT", "ERR_STREAM_PREMATURE_CLOSE",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ESOCKETTIMEDOUT",
+  "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
 interface SdkErrorShape {

@@ -3,8 +3,15 @@ import http from "node:http";
 import https from "node:https";
 import { PassThrough, type Readable } from "node:stream";
 import {
-  type BucketLocationConstraint, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import { type BlobStore, validateKey, validatePrefix, validateRange } from "./blob-store.ts";
 import { BlobNotFoundError, IntegrityError, StorageUnavailableError } from "./errors.ts";
@@ -71,9 +78,8 @@ export class S3BlobStore implements BlobStore {
     if (await this.#bucketExists()) return;
     const Bucket = this.#bucket;
     // AWS rejects an explicit "us-east-1" location constraint; other regions need one.
-    const CreateBucketConfiguration = this.#region === "us-east-1"
-      ? undefined
-      : { LocationConstraint: this.#region as BucketLocationConstraint };
+    const CreateBucketConfiguration =
+      this.#region === "us-east-1" ? undefined : { LocationConstraint: this.#region as BucketLocationConstraint };
     try {
       await this.#client.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration }));
     } catch (e) {
@@ -90,15 +96,20 @@ export class S3BlobStore implements BlobStore {
     validateKey(key);
     const md5 = createHash("md5").update(data).digest();
     try {
-      const out = await this.#client.send(new PutObjectCommand({
-        Bucket: this.#bucket, Key: key, Body: data, ContentLength: data.length,
-        // The server recomputes it and refuses the body on mismatch (BadDigest).
-        ContentMD5: md5.toString("base64"),
-        // "MUST not overwrite": honoured by AWS (since 2024), MinIO and Ceph RGW 16 (answers
-        // 412 PreconditionFailed, checked by the conformance suite). Servers that ignore it
-        // overwrite, which the server-chosen unique keys make harmless.
-        IfNoneMatch: "*",
-      }));
+      const out = await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: data,
+          ContentLength: data.length,
+          // The server recomputes it and refuses the body on mismatch (BadDigest).
+          ContentMD5: md5.toString("base64"),
+          // "MUST not overwrite": honoured by AWS (since 2024), MinIO and Ceph RGW 16 (answers
+          // 412 PreconditionFailed, checked by the conformance suite). Servers that ignore it
+          // overwrite, which the server-chosen unique keys make harmless.
+          IfNoneMatch: "*",
+        }),
+      );
       checkEtag(key, out.ETag, md5);
       // Trust but verify what was stored: a proxy or a server that keeps the aws-chunked
       // framing answers 200 to the PUT and stores different bytes.
@@ -146,9 +157,13 @@ export class S3BlobStore implements BlobStore {
     validateRange(offset, length);
     validateKey(key);
     try {
-      const out = await this.#client.send(new GetObjectCommand({
-        Bucket: this.#bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}`,
-      }));
+      const out = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
       const bytes = await out.Body!.transformToByteArray();
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (out.ContentLength !== undefined && buf.length !== out.ContentLength) {
@@ -160,8 +175,13 @@ export class S3BlobStore implements BlobStore {
       const m = CONTENT_RANGE.exec(out.ContentRange);
       const size = m?.[3] === "*" ? undefined : Number(m?.[3]);
       const expected = size === undefined ? undefined : Math.min(length, size - offset);
-      if (!m || Number(m[1]) !== offset || Number(m[2]) - offset + 1 !== buf.length || buf.length > length
-        || (expected !== undefined && buf.length !== expected)) {
+      if (
+        !m ||
+        Number(m[1]) !== offset ||
+        Number(m[2]) - offset + 1 !== buf.length ||
+        buf.length > length ||
+        (expected !== undefined && buf.length !== expected)
+      ) {
         throw new IntegrityError(key, `asked for ${length} bytes at ${offset}, got ${buf.length} as ${out.ContentRange}`);
       }
       return buf;
@@ -203,9 +223,14 @@ export class S3BlobStore implements BlobStore {
     do {
       let page;
       try {
-        page = await this.#client.send(new ListObjectsV2Command({
-          Bucket: this.#bucket, Prefix: prefix, ContinuationToken, MaxKeys: 1000,
-        }));
+        page = await this.#client.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: prefix,
+            ContinuationToken,
+            MaxKeys: 1000,
+          }),
+        );
       } catch (e) {
         throw translateError(e, prefix);
       }

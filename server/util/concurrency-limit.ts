@@ -4,7 +4,12 @@
  * their `weight` (an item heavier than the whole budget runs alone); items start in order. The
  * first rejection wins (later items do not start).
  */
-export async function forEachWithin<T>(items: readonly T[], limit: { count: number; bytes: number }, weight: (item: T) => number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachWithin<T>(
+  items: readonly T[],
+  limit: { count: number; bytes: number },
+  weight: (item: T) => number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let running = 0;
   let bytes = 0;
@@ -19,14 +24,17 @@ export async function forEachWithin<T>(items: readonly T[], limit: { count: numb
         const item = items[next++]!;
         running++;
         bytes += w;
-        fn(item).then(() => {
-          running--;
-          bytes -= w;
-          pump();
-        }, (err: unknown) => {
-          failed = true;
-          reject(err);
-        });
+        fn(item).then(
+          () => {
+            running--;
+            bytes -= w;
+            pump();
+          },
+          (err: unknown) => {
+            failed = true;
+            reject(err);
+          },
+        );
       }
     };
     pump();

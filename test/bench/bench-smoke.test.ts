@@ -18,13 +18,45 @@ test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, asyn
   // The photo library runs at a few hundred files: enough to cross several session folders, the
   // touched step and the restore check. The dumps scenario shares the driver with these two and
   // its generator is checked in generators.test.ts: another end-to-end pass would cost a minute.
-  const args = ["--scenario", "studio,photos", "--size", "6", "--files", "300", "--reps", "1", "--clients", "4", "--chunks-per-client", "2", "--lookup-studios", "20", "--no-install", "--json", json];
+  const args = [
+    "--scenario",
+    "studio,photos",
+    "--size",
+    "6",
+    "--files",
+    "300",
+    "--reps",
+    "1",
+    "--clients",
+    "4",
+    "--chunks-per-client",
+    "2",
+    "--lookup-studios",
+    "20",
+    "--no-install",
+    "--json",
+    json,
+  ];
   if (!process.env.S3_ENDPOINT) args.push("--no-s3");
   try {
     const code = await new Promise<number>((resolve, reject) => {
       // Its own process group: a timed-out test stops the bench and the servers it started.
-      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
-      t.signal.addEventListener("abort", () => { try { process.kill(-p.pid!, "SIGTERM"); } catch { /* already gone */ } }, { once: true });
+      const p = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      t.signal.addEventListener(
+        "abort",
+        () => {
+          try {
+            process.kill(-p.pid!, "SIGTERM");
+          } catch {
+            /* already gone */
+          }
+        },
+        { once: true },
+      );
       let err = "";
       p.stderr.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
       p.stdout.resume();
@@ -36,7 +68,10 @@ test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, asyn
     assert.ok(r.machine.cores >= 1 && r.machine.loadAvgStart.length === 3);
     assert.ok(r.stages && r.stages.stages.every((s) => s.mbps > 0), "every stage measured");
     assert.ok(r.stages.limit1Core > 0 && r.stages.limit2Cores > r.stages.limit1Core);
-    assert.deepEqual(r.e2e.map((e) => e.scenario), ["studio", "photos"]);
+    assert.deepEqual(
+      r.e2e.map((e) => e.scenario),
+      ["studio", "photos"],
+    );
     for (const e2e of r.e2e) {
       for (const p of ["first backup", "unchanged re-run", "incremental", "restore (new PC)"] as const) {
         assert.ok(e2e.datasafe[p].wallMs > 0 && e2e.datasafe[p].clientPeakRssMiB > 0, `${e2e.scenario}: DataSafe ${p} measured`);
@@ -55,7 +90,10 @@ test("npm run bench works end to end at a tiny size", { timeout: 300_000 }, asyn
     }
     assert.ok(r.lookup && r.lookup.rows === 20 * 365 && r.lookup.serverTime.p99 > 0 && r.lookup.summary.p99 > 0);
     for (const t of ["studio: first backup", "photos: first backup", "photos: restorer peak RSS"]) {
-      assert.ok(r.targets.some((x) => x.target.startsWith(t)), `target ${t} evaluated`);
+      assert.ok(
+        r.targets.some((x) => x.target.startsWith(t)),
+        `target ${t} evaluated`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -65,11 +65,17 @@ export interface CommitReport {
 }
 
 /** Uploads `pages` pages for a fresh restore point of the device, then measures its commit. */
-export async function measureCommit(server: TestServer, auth: Record<string, string>, pages: number): Promise<CommitReport & { restorePointId: string }> {
+export async function measureCommit(
+  server: TestServer,
+  auth: Record<string, string>,
+  pages: number,
+): Promise<CommitReport & { restorePointId: string }> {
   const rp = randomUUID();
   for (let p = 0; p < pages; p++) {
     const res = await fetch(`${server.url}/v1/restore-points/${rp}/refs/${p}`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(seededPage(p)),
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      body: new Uint8Array(seededPage(p)),
     });
     if (res.status !== 204) throw new Error(`page ${p}: ${res.status} ${await res.text()}`);
   }
@@ -80,15 +86,29 @@ export async function measureCommit(server: TestServer, auth: Record<string, str
   const refs = pages * MAX_REFS_PER_PAGE;
   const started = performance.now();
   const res = await fetch(`${server.url}/v1/restore-points/${rp}/commit`, {
-    method: "POST", headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ label: "large", files: 1, bytes: refs, rootChunkId: seededId(1).toString("hex"), refPages: pages, refCount: refs }),
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({
+      label: "large",
+      files: 1,
+      bytes: refs,
+      rootChunkId: seededId(1).toString("hex"),
+      refPages: pages,
+      refCount: refs,
+    }),
   });
   await res.arrayBuffer();
   const commitMs = Math.round(performance.now() - started);
   const peak = await memoryKb(pid, "VmHWM");
   return {
-    restorePointId: rp, pages, refs, status: res.status, commitMs,
-    rssBeforeMB: Math.round(before / 1024), peakRssMB: Math.round(peak / 1024), peakGrowthMB: Math.round(((peak - before) * 1024) / MB),
+    restorePointId: rp,
+    pages,
+    refs,
+    status: res.status,
+    commitMs,
+    rssBeforeMB: Math.round(before / 1024),
+    peakRssMB: Math.round(peak / 1024),
+    peakGrowthMB: Math.round(((peak - before) * 1024) / MB),
   };
 }
 

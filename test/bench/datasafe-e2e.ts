@@ -34,13 +34,24 @@ export async function newDataSafeStudio(server: TestServer, tag: string): Promis
 }
 
 /** Runs the CLI once, measuring it and the server around it. */
-async function measured(server: TestServer, store: BlobStore | null, prefix: string, treeBytes: number, pc: Pc, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+async function measured(
+  server: TestServer,
+  store: BlobStore | null,
+  prefix: string,
+  treeBytes: number,
+  pc: Pc,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+) {
   const spid = server.proc.pid!;
   // Without an S3 store there is no prefix to size: stored bytes are "not measured" (NaN).
   const before = store ? await prefixBytes(store, prefix) : { bytes: NaN };
   await resetPeakRss(spid);
   const cpu0 = (await procCpuSec(spid)) ?? 0;
-  const m = await runMeasured(process.execPath, [path.join(ROOT, "bin", "datasafe.js"), "--json", ...args], { env: pc.env(extraEnv), cwd: ROOT });
+  const m = await runMeasured(process.execPath, [path.join(ROOT, "bin", "datasafe.js"), "--json", ...args], {
+    env: pc.env(extraEnv),
+    cwd: ROOT,
+  });
   if (m.code !== 0) throw new Error(`datasafe ${args[0]} failed (${m.code}): ${m.stderr.slice(-800)}`);
   const serverMem = await procMemory(spid);
   const cpu1 = (await procCpuSec(spid)) ?? cpu0;
@@ -53,28 +64,43 @@ async function measured(server: TestServer, store: BlobStore | null, prefix: str
   }
   return {
     json,
-    result: (sent: number, newChunks: number): PhaseResult => phase(treeBytes, {
-      wallMs: m.wallMs,
-      sentBytes: sent,
-      newChunks,
-      storedBytes: after.bytes - before.bytes,
-      clientPeakRssMiB: m.peakRssMiB,
-      clientCpuSec: m.cpuSec,
-      serverPeakRssMiB: serverMem?.hwmMiB ?? NaN,
-      serverCpuSec: cpu1 - cpu0,
-    }),
+    result: (sent: number, newChunks: number): PhaseResult =>
+      phase(treeBytes, {
+        wallMs: m.wallMs,
+        sentBytes: sent,
+        newChunks,
+        storedBytes: after.bytes - before.bytes,
+        clientPeakRssMiB: m.peakRssMiB,
+        clientCpuSec: m.cpuSec,
+        serverPeakRssMiB: serverMem?.hwmMiB ?? NaN,
+        serverCpuSec: cpu1 - cpu0,
+      }),
   };
 }
 
-export async function dataSafeBackup(server: TestServer, store: BlobStore | null, s: DataSafeStudio, ds: Dataset, label: string): Promise<PhaseResult> {
+export async function dataSafeBackup(
+  server: TestServer,
+  store: BlobStore | null,
+  s: DataSafeStudio,
+  ds: Dataset,
+  label: string,
+): Promise<PhaseResult> {
   // No passphrase in the environment: backups never need it (FORMAT.md), and must not ask.
   // --no-default-excludes: the photo library holds Capture One caches, which the defaults leave
   // out; both tools must back up (and the restore check find) the same bytes.
-  const r = await measured(server, store, s.prefix, ds.bytes, s.pc, ["backup", ...ds.paths, "--label", label, "--no-default-excludes"], { DATASAFE_PASSPHRASE: "" });
+  const r = await measured(server, store, s.prefix, ds.bytes, s.pc, ["backup", ...ds.paths, "--label", label, "--no-default-excludes"], {
+    DATASAFE_PASSPHRASE: "",
+  });
   return r.result(Number(r.json.bytesUploaded ?? 0), Number(r.json.chunksUploaded ?? NaN));
 }
 
-export async function dataSafeRestore(server: TestServer, store: BlobStore | null, s: DataSafeStudio, ds: Dataset, expected: Map<string, string>): Promise<PhaseResult> {
+export async function dataSafeRestore(
+  server: TestServer,
+  store: BlobStore | null,
+  s: DataSafeStudio,
+  ds: Dataset,
+  expected: Map<string, string>,
+): Promise<PhaseResult> {
   const to = await mkdtemp(path.join(server.dir, "restore-"));
   try {
     const r = await measured(server, store, s.prefix, ds.bytes, s.newPc, ["restore", "latest", "--to", to]);

@@ -36,7 +36,7 @@ async function writeDb(file: string, size: number, seed: string): Promise<void> 
   const block = Buffer.alloc(128 * PAGE_SIZE); // 1 MiB writes
   const fh = await open(file, "w");
   try {
-    for (let page = 0, pages = size / PAGE_SIZE; page < pages; ) {
+    for (let page = 0, pages = size / PAGE_SIZE; page < pages;) {
       const n = Math.min(128, pages - page);
       for (let i = 0; i < n; i++) writePage(rng, block, i * PAGE_SIZE, page + i, rowId);
       await fh.write(block, 0, n * PAGE_SIZE);
@@ -49,7 +49,13 @@ async function writeDb(file: string, size: number, seed: string): Promise<void> 
 
 /** JPEG framing (SOI, an APP1 "Exif" segment with camera text, EOI) around random bytes. */
 function jpegHeader(rng: Rng, n: number): Buffer {
-  const exif = Buffer.from(`Exif\0\0Canon EOS R6 ${2020 + rng.int(5)}:0${1 + rng.int(9)}:1${rng.int(9)} f/2.8 1/200 ISO${100 * (1 + rng.int(32))} #${n}`.padEnd(4000, "\0"), "latin1");
+  const exif = Buffer.from(
+    `Exif\0\0Canon EOS R6 ${2020 + rng.int(5)}:0${1 + rng.int(9)}:1${rng.int(9)} f/2.8 1/200 ISO${100 * (1 + rng.int(32))} #${n}`.padEnd(
+      4000,
+      "\0",
+    ),
+    "latin1",
+  );
   const len = Buffer.alloc(2);
   len.writeUInt16BE(exif.length + 2);
   return Buffer.concat([Buffer.of(0xff, 0xd8, 0xff, 0xe1), len, exif]);
@@ -117,7 +123,10 @@ export async function applyEdits(ds: StudioDataset, seed: string): Promise<Edits
       await ph.close();
       changed += head.length;
     }
-    return { bytesChanged: changed, description: `${count} pages rewritten at random offsets, ${appended} pages appended (database); metadata header of ${touched.length} photos rewritten` };
+    return {
+      bytesChanged: changed,
+      description: `${count} pages rewritten at random offsets, ${appended} pages appended (database); metadata header of ${touched.length} photos rewritten`,
+    };
   } finally {
     await fh.close();
   }

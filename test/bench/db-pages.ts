@@ -8,13 +8,22 @@ import { Rng } from "./prng.ts";
 export const PAGE_SIZE = 8192;
 const HEADER = 32;
 
-const FIRST = "Anna Ben Clara David Emma Felix Greta Hugo Ida Jonas Karla Leon Mia Noah Olga Paul Rita Sven Tina Uwe Vera Wim Xenia Yann Zoe Lukas Marie Tom Lea Finn".split(" ");
-const LAST = "Schmidt Meyer Weber Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf Neumann Schwarz Braun Zimmermann Hartmann Lange Werner Krause Lehmann Kaiser Fuchs Vogel Keller Frank Berger Roth Beck Lorenz Baumann".split(" ");
-const CITY = "Berlin Hamburg Munich Cologne Frankfurt Stuttgart Dresden Leipzig Bremen Hanover Nuremberg Bonn Kiel Mainz Erfurt Rostock".split(" ");
+const FIRST =
+  "Anna Ben Clara David Emma Felix Greta Hugo Ida Jonas Karla Leon Mia Noah Olga Paul Rita Sven Tina Uwe Vera Wim Xenia Yann Zoe Lukas Marie Tom Lea Finn".split(
+    " ",
+  );
+const LAST =
+  "Schmidt Meyer Weber Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf Neumann Schwarz Braun Zimmermann Hartmann Lange Werner Krause Lehmann Kaiser Fuchs Vogel Keller Frank Berger Roth Beck Lorenz Baumann".split(
+    " ",
+  );
+const CITY =
+  "Berlin Hamburg Munich Cologne Frankfurt Stuttgart Dresden Leipzig Bremen Hanover Nuremberg Bonn Kiel Mainz Erfurt Rostock".split(" ");
 const DOMAIN = "mail.test example.test studio.test web.test post.test".split(" ");
-const WORDS = ("wedding portrait family newborn headshot print album canvas frame retouch deposit invoice paid " +
+const WORDS = (
+  "wedding portrait family newborn headshot print album canvas frame retouch deposit invoice paid " +
   "open reminder session outdoor studio digital package premium basic extra hour copy usb gallery " +
-  "proof selection delivered pending cancelled rescheduled voucher discount tax shipping").split(" ");
+  "proof selection delivered pending cancelled rescheduled voucher discount tax shipping"
+).split(" ");
 const KIND = ["booking", "invoice", "payment", "order", "note"];
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
@@ -53,14 +62,21 @@ export function writePage(rng: Rng, buf: Buffer, off: number, pageNo: number, ro
     const start = p;
     if (end - p < 200) break; // worst-case row size: leave the rest as free space, as real pages do
     p += 2; // row length, filled below
-    buf.writeUInt32LE(rowId.next++, p); p += 4;
+    buf.writeUInt32LE(rowId.next++, p);
+    p += 4;
     const customer = rng.int(CUSTOMERS);
-    buf.writeUInt32LE(20_000 + customer, p); p += 4;
+    buf.writeUInt32LE(20_000 + customer, p);
+    p += 4;
     // Rows are appended over time: the date (days since 1970) follows the row id.
-    buf.writeUInt32LE(19_000 + Math.floor(rowId.next / 40), p); p += 4;
-    buf.writeUInt32LE(rng.pick(PRICES), p); p += 4; // cents, from the studio's price list
+    buf.writeUInt32LE(19_000 + Math.floor(rowId.next / 40), p);
+    p += 4;
+    buf.writeUInt32LE(rng.pick(PRICES), p);
+    p += 4; // cents, from the studio's price list
     buf[p++] = rng.int(4) === 0 ? rng.int(5) : 0; // status, mostly "open"
-    const field = (b: Buffer) => { buf[p++] = b.length; p += b.copy(buf, p); };
+    const field = (b: Buffer) => {
+      buf[p++] = b.length;
+      p += b.copy(buf, p);
+    };
     field(rng.pick(KIND_B));
     // Denormalized customer columns repeat per customer, as in a joined export.
     p += customerColumns(customer).copy(buf, p);

@@ -37,7 +37,7 @@ async function writeBin(file: string, size: number, seed: string): Promise<void>
   const block = Buffer.alloc(128 * PAGE_SIZE);
   const fh = await open(file, "w");
   try {
-    for (let page = 0, pages = size / PAGE_SIZE; page < pages; ) {
+    for (let page = 0, pages = size / PAGE_SIZE; page < pages;) {
       const n = Math.min(128, pages - page);
       for (let i = 0; i < n; i++) binPage(rng, bytes, block, i * PAGE_SIZE, page + i, rowId);
       await fh.write(block, 0, n * PAGE_SIZE);
@@ -50,7 +50,8 @@ async function writeBin(file: string, size: number, seed: string): Promise<void>
 
 const FIRST = "Anna Ben Clara David Emma Felix Greta Hugo Ida Jonas Karla Leon Mia Noah Olga Paul".split(" ");
 const LAST = "Schmidt Meyer Weber Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf Neumann".split(" ");
-const ITEMS = "wedding package premium|portrait session|family session|album 30x30|canvas print|usb copy|retouch extra|newborn session".split("|");
+const ITEMS =
+  "wedding package premium|portrait session|family session|album 30x30|canvas print|usb copy|retouch extra|newborn session".split("|");
 const STATUS = ["paid", "open", "reminder sent", "cancelled"];
 
 /** One COPY line of the bookings table; `v` > 0 is a later version of the same row. */
@@ -83,7 +84,9 @@ async function writeSql(file: string, rows: number, changed: Map<number, number>
     }
   };
   try {
-    await emit("--\n-- PostgreSQL database dump\n--\n\nCOPY public.bookings (id, day, first_name, last_name, email, item, price_cents, status, note) FROM stdin;\n");
+    await emit(
+      "--\n-- PostgreSQL database dump\n--\n\nCOPY public.bookings (id, day, first_name, last_name, email, item, price_cents, status, note) FROM stdin;\n",
+    );
     for (let id = 1; id <= rows; id++) {
       await emit(sqlRow(id, changed.get(id) ?? 0));
       if (id === insertAfter) for (let k = 1; k <= inserted; k++) await emit(sqlRow(rows + k, 0));

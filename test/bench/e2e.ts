@@ -57,15 +57,25 @@ export interface E2EOptions {
   log: (line: string) => void;
 }
 
-async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | null, tag: string, rep: number, workDir: string, withRestic: boolean): Promise<Tool[]> {
+async function tools(
+  server: TestServer,
+  s3: S3Env | null,
+  store: BlobStore | null,
+  tag: string,
+  rep: number,
+  workDir: string,
+  withRestic: boolean,
+): Promise<Tool[]> {
   const studio = await newDataSafeStudio(server, `${tag} ${rep}`);
-  const out: Tool[] = [{
-    name: "datasafe",
-    backup: (ds, label) => dataSafeBackup(server, store, studio, ds, label),
-    restore: (ds, expected) => dataSafeRestore(server, store, studio, ds, expected),
-    settled: () => dataSafeSettled(server, studio),
-    cleanup: async () => void (store && (await deletePrefix(store, studio.prefix))),
-  }];
+  const out: Tool[] = [
+    {
+      name: "datasafe",
+      backup: (ds, label) => dataSafeBackup(server, store, studio, ds, label),
+      restore: (ds, expected) => dataSafeRestore(server, store, studio, ds, expected),
+      settled: () => dataSafeSettled(server, studio),
+      cleanup: async () => void (store && (await deletePrefix(store, studio.prefix))),
+    },
+  ];
   if (withRestic && s3 && store) {
     const repo = await newResticRepo(s3, server.env.S3_BUCKET!, `restic-${tag}-rep${rep}`, workDir);
     out.push({
@@ -80,7 +90,14 @@ async function tools(server: TestServer, s3: S3Env | null, store: BlobStore | nu
   return rep % 2 ? out.reverse() : out;
 }
 
-export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobStore | null, withRestic: boolean, sc: Scenario, o: E2EOptions): Promise<E2EReport> {
+export async function runE2E(
+  server: TestServer,
+  s3: S3Env | null,
+  store: BlobStore | null,
+  withRestic: boolean,
+  sc: Scenario,
+  o: E2EOptions,
+): Promise<E2EReport> {
   const runs: E2EReport["runs"] = [];
   let ds!: Dataset;
   let edits = "";
@@ -90,7 +107,9 @@ export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobSt
       const t0 = performance.now();
       const prepared = await sc.prepare(work, o.seed);
       ds = prepared.ds;
-      o.log(`  rep ${rep + 1}/${o.reps} ${sc.name}: ${ds.files} files, ${(ds.bytes / MiB).toFixed(0)} MiB generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      o.log(
+        `  rep ${rep + 1}/${o.reps} ${sc.name}: ${ds.files} files, ${(ds.bytes / MiB).toFixed(0)} MiB generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
       const ts = await tools(server, s3, store, sc.name, rep, work, withRestic);
       const got: Record<string, Partial<Phases>> = { datasafe: {}, restic: {} };
       const step = async (phase: PhaseName, fn: (t: Tool) => Promise<PhaseResult>) => {
@@ -103,7 +122,9 @@ export async function runE2E(server: TestServer, s3: S3Env | null, store: BlobSt
           const store1 = await processesCpuSec(s3?.ceph ?? NO_CEPH);
           r.storeCpuSec = store0 === null || store1 === null ? NaN : store1 - store0;
           got[t.name]![phase] = r;
-          o.log(`  rep ${rep + 1}/${o.reps} ${sc.name} ${t.name.padEnd(8)} ${phase.padEnd(17)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  ${r.mbps.toFixed(1).padStart(7)} MiB/s`);
+          o.log(
+            `  rep ${rep + 1}/${o.reps} ${sc.name} ${t.name.padEnd(8)} ${phase.padEnd(17)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  ${r.mbps.toFixed(1).padStart(7)} MiB/s`,
+          );
         }
       };
       await step("first backup", (t) => t.backup(ds, "first"));

@@ -21,9 +21,15 @@ test("the photo library is deterministic, exactly --files files, and its touched
     assert.equal(a.fileList.length, 800);
     const da = await treeDigests(a);
     assert.deepEqual(da, await treeDigests(b));
-    assert.ok([...da.keys()].every((k) => /^Photos\/20\d\d\/20\d\d-\d\d-\d\d [A-Za-z]+ [a-z ]+\//.test(k)), "year/session folders");
+    assert.ok(
+      [...da.keys()].every((k) => /^Photos\/20\d\d\/20\d\d-\d\d-\d\d [A-Za-z]+ [a-z ]+\//.test(k)),
+      "year/session folders",
+    );
     const sizes = await Promise.all(a.small.map(async (f) => (await stat(f)).size));
-    assert.ok(sizes.every((s) => s >= KiB && s <= 200 * KiB), "small files are 1-200 KiB");
+    assert.ok(
+      sizes.every((s) => s >= KiB && s <= 200 * KiB),
+      "small files are 1-200 KiB",
+    );
     assert.ok(a.small.filter((f) => f.endsWith(".xmp")).length > 200, "sidecars");
 
     const what = await touchLibrary(a, "seed");

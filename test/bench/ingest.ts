@@ -89,9 +89,11 @@ function chunkPool(n: number): Blob[] {
 /** `clients` workers, each running `perClient` jobs one after the other; returns wall ms. */
 async function fanOut(clients: number, perClient: number, job: (client: number, i: number) => Promise<void>): Promise<number> {
   const t = performance.now();
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    for (let i = 0; i < perClient; i++) await job(c, i);
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; i < perClient; i++) await job(c, i);
+    }),
+  );
   return performance.now() - t;
 }
 
@@ -130,10 +132,11 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   for (let c = 0; c < o.clients; c++) for (let i = 0; i < o.chunksPerClient; i++) bytes += sizeOf(c, i).data.length;
 
   // Baseline: the store alone, the same objects, same concurrency, from this process.
-  const rawRound = () => fanOut(o.clients, perClient, async (c, i) => {
-    const pack = packs[c]![i];
-    if (pack) await rawStore.put(`bench/raw/${c}/${i}-${randomBytes(4).toString("hex")}`, Buffer.concat(pack.map((b) => b.data)));
-  });
+  const rawRound = () =>
+    fanOut(o.clients, perClient, async (c, i) => {
+      const pack = packs[c]![i];
+      if (pack) await rawStore.put(`bench/raw/${c}/${i}-${randomBytes(4).toString("hex")}`, Buffer.concat(pack.map((b) => b.data)));
+    });
 
   const probe = clients[o.clients]!;
   const probeKnown: string[] = [];
@@ -142,17 +145,24 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const put = async (client: ApiClient, blobs: Blob[]): Promise<string[]> => {
     const table = blobs.map((b) => ({ id: randomBytes(32).toString("hex"), size: b.data.length, sha256: b.sha256 }));
     try {
-      const results = await (await client.sendPack(table, blobs.map((b) => b.data), BENCH_SESSION)).recorded;
+      const results = await (
+        await client.sendPack(
+          table,
+          blobs.map((b) => b.data),
+          BENCH_SESSION,
+        )
+      ).recorded;
       if (results.some((r) => "error" in r)) errors++;
     } catch {
       errors++;
     }
     return table.map((t) => t.id);
   };
-  const ingestRound = () => fanOut(o.clients, perClient, async (c, i) => {
-    const pack = packs[c]![i];
-    if (pack) await put(clients[c]!, pack);
-  });
+  const ingestRound = () =>
+    fanOut(o.clients, perClient, async (c, i) => {
+      const pack = packs[c]![i];
+      if (pack) await put(clients[c]!, pack);
+    });
 
   // A warm-up round of each, not measured: a server that has been up for a while has compiled its
   // hot paths (V8's optimizing compiler runs on the same cores) and opened its database
@@ -189,7 +199,13 @@ export async function measureIngest(server: TestServer, rawStore: BlobStore, sto
   const mem = await procMemory(spid);
 
   // The probe's own chunks, so its idle queries find half their ids present.
-  for (let i = 0; i < 32; i += 4) probeKnown.push(...(await put(probe, Array.from({ length: 4 }, (_, j) => pool[(i + j) % pool.length]!))));
+  for (let i = 0; i < 32; i += 4)
+    probeKnown.push(
+      ...(await put(
+        probe,
+        Array.from({ length: 4 }, (_, j) => pool[(i + j) % pool.length]!),
+      )),
+    );
   const idle = await missingLatency(probe, probeKnown, () => false, 300);
 
   const m = medianOf(rounds);

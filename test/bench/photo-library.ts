@@ -23,16 +23,41 @@ const KiB = 1024;
 const RAW_EVERY = 128;
 const PREVIEW_EVERY = 10;
 
-const CLIENTS = "Smith Meyer Novak Rossi Garcia Jensen Dubois Kowalski Silva Berger Horvat Lindqvist Okafor Tanaka Weber Fischer".split(" ");
-const EVENTS = ["wedding", "portrait", "family", "newborn", "headshots", "engagement", "corporate event", "school photos", "product shoot", "christening"];
-const KEYWORDS = "bride groom ceremony rings portrait outdoor studio golden hour family kids candid detail bouquet dance toast black and white retouched selected client pick".split(" ");
+const CLIENTS = "Smith Meyer Novak Rossi Garcia Jensen Dubois Kowalski Silva Berger Horvat Lindqvist Okafor Tanaka Weber Fischer".split(
+  " ",
+);
+const EVENTS = [
+  "wedding",
+  "portrait",
+  "family",
+  "newborn",
+  "headshots",
+  "engagement",
+  "corporate event",
+  "school photos",
+  "product shoot",
+  "christening",
+];
+const KEYWORDS =
+  "bride groom ceremony rings portrait outdoor studio golden hour family kids candid detail bouquet dance toast black and white retouched selected client pick".split(
+    " ",
+  );
 const LABELS = ["", "Red", "Yellow", "Green", "Blue", "Purple"];
-const DEVELOP = "Exposure2012 Contrast2012 Highlights2012 Shadows2012 Whites2012 Blacks2012 Texture Clarity2012 Dehaze Vibrance Saturation ParametricShadows ParametricDarks ParametricLights ParametricHighlights SharpenRadius SharpenDetail SharpenEdgeMasking LuminanceSmoothing ColorNoiseReduction HueAdjustmentRed HueAdjustmentOrange HueAdjustmentYellow SaturationAdjustmentRed SaturationAdjustmentOrange LuminanceAdjustmentOrange GrainAmount PostCropVignetteAmount LensProfileEnable AutoLateralCA".split(" ");
-const C1_KEYS = "Exposure Brightness Contrast Saturation HighlightRecovery ShadowRecovery WhiteBalanceTemperature WhiteBalanceTint Clarity Structure SharpeningAmount SharpeningRadius NoiseReductionLuminance NoiseReductionColor LCCName Rotation CropX CropY CropWidth CropHeight Rating ColorTag".split(" ");
+const DEVELOP =
+  "Exposure2012 Contrast2012 Highlights2012 Shadows2012 Whites2012 Blacks2012 Texture Clarity2012 Dehaze Vibrance Saturation ParametricShadows ParametricDarks ParametricLights ParametricHighlights SharpenRadius SharpenDetail SharpenEdgeMasking LuminanceSmoothing ColorNoiseReduction HueAdjustmentRed HueAdjustmentOrange HueAdjustmentYellow SaturationAdjustmentRed SaturationAdjustmentOrange LuminanceAdjustmentOrange GrainAmount PostCropVignetteAmount LensProfileEnable AutoLateralCA".split(
+    " ",
+  );
+const C1_KEYS =
+  "Exposure Brightness Contrast Saturation HighlightRecovery ShadowRecovery WhiteBalanceTemperature WhiteBalanceTint Clarity Structure SharpeningAmount SharpeningRadius NoiseReductionLuminance NoiseReductionColor LCCName Rotation CropX CropY CropWidth CropHeight Rating ColorTag".split(
+    " ",
+  );
 
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
 const hex = (rng: Rng, words: number) => Array.from({ length: words }, () => rng.u32().toString(16).padStart(8, "0")).join("");
-const signed = (rng: Rng, max: number) => { const v = rng.int(2 * max + 1) - max; return v > 0 ? `+${v}` : String(v); };
+const signed = (rng: Rng, max: number) => {
+  const v = rng.int(2 * max + 1) - max;
+  return v > 0 ? `+${v}` : String(v);
+};
 
 /** An Adobe XMP sidecar of about `size` bytes: develop settings, keywords, an edit history. */
 function xmp(rng: Rng, name: string, when: string, size: number): Buffer {
@@ -55,7 +80,7 @@ function xmp(rng: Rng, name: string, when: string, size: number): Buffer {
   ].join("\n");
   const tail = `\n   </rdf:Seq></xmpMM:History>\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>\n`;
   const events: string[] = [];
-  for (let len = head.length + tail.length; len < size; ) {
+  for (let len = head.length + tail.length; len < size;) {
     const e = `\n    <rdf:li stEvt:action="saved" stEvt:instanceID="xmp.iid:${hex(rng, 4)}" stEvt:when="${when}T${pad(rng.int(24), 2)}:${pad(rng.int(60), 2)}:00+02:00" stEvt:softwareAgent="Adobe Photoshop Lightroom Classic 12.${rng.int(5)} (Windows)" stEvt:changed="/metadata"/>`;
     events.push(e);
     len += e.length;
@@ -70,7 +95,10 @@ function settings(rng: Rng, bytes: ByteStream, size: number): Buffer {
   const text = lines.join("\n");
   const mask = Math.max(0, Math.floor(((size - text.length - 32) * 3) / 4 / 2));
   const fill = Math.max(0, size - text.length - 32 - Math.ceil(mask / 3) * 4);
-  return Buffer.from(`${text}\n<MASK>${bytes.next(mask).toString("base64")}</MASK>\n${"<E K=\"Layer\" V=\"0\"/>\n".repeat(Math.ceil(fill / 21))}</LA></DL></SL>\n`, "utf8").subarray(0, size);
+  return Buffer.from(
+    `${text}\n<MASK>${bytes.next(mask).toString("base64")}</MASK>\n${'<E K="Layer" V="0"/>\n'.repeat(Math.ceil(fill / 21))}</LA></DL></SL>\n`,
+    "utf8",
+  ).subarray(0, size);
 }
 
 /** JPEG framing (SOI, an APP1 "Exif" segment, EOI) around incompressible bytes. */
@@ -104,7 +132,15 @@ function put(w: Writer, file: string, data: Buffer): void {
 }
 
 /** One session folder of `photos` photos; stops early once `budget` files exist. */
-async function writeSession(lib: PhotoLibrary, w: Writer, n: number, photos: number, budget: number, rng: Rng, bytes: ByteStream): Promise<void> {
+async function writeSession(
+  lib: PhotoLibrary,
+  w: Writer,
+  n: number,
+  photos: number,
+  budget: number,
+  rng: Rng,
+  bytes: ByteStream,
+): Promise<void> {
   const day = new Date(Date.UTC(2021, 0, 1) + n * 2.5 * 86_400_000);
   const date = day.toISOString().slice(0, 10);
   const dir = path.join(lib.root, "Photos", date.slice(0, 4), `${date} ${rng.pick(CLIENTS)} ${rng.pick(EVENTS)}`);
@@ -112,7 +148,7 @@ async function writeSession(lib: PhotoLibrary, w: Writer, n: number, photos: num
   const conf = path.join(dir, "CaptureOne", "Settings153");
   const output = path.join(dir, "Output");
   for (const d of [cache, conf, output]) await mkdir(d, { recursive: true });
-  const base = 1000 + (n * 97) % 8000;
+  const base = 1000 + ((n * 97) % 8000);
   for (let i = 0; i < photos && w.files.length < budget; i++) {
     const name = `IMG_${pad(base + i, 4)}`;
     const tag = `${date} ${name}`;
@@ -140,7 +176,16 @@ async function writeSession(lib: PhotoLibrary, w: Writer, n: number, photos: num
 /** Writes a library of exactly `files` files under `root` (replacing it). */
 export async function generateLibrary(root: string, files: number, seed: string): Promise<PhotoLibrary> {
   await rm(root, { recursive: true, force: true });
-  const lib: PhotoLibrary = { root, paths: [path.join(root, "Photos")], fileList: [], bytes: 0, files: 0, small: [], raws: [], sessions: 0 };
+  const lib: PhotoLibrary = {
+    root,
+    paths: [path.join(root, "Photos")],
+    fileList: [],
+    bytes: 0,
+    files: 0,
+    small: [],
+    raws: [],
+    sessions: 0,
+  };
   const rng = new Rng(`${seed}/photos`);
   const bytes = new ByteStream(`${seed}/photos`);
   const w: Writer = { files: lib.fileList, bytes: 0, pending: [] };
@@ -163,13 +208,17 @@ export async function touchLibrary(lib: PhotoLibrary, seed: string): Promise<str
   const picked = new Set<number>();
   while (picked.size < count) picked.add(rng.int(lib.small.length));
   // Contents are made in a fixed order (the random streams are shared), then written in parallel.
-  const rewrites = [...picked].sort((x, y) => x - y).map((i) => {
-    const file = lib.small[i]!;
-    const data = file.endsWith(".xmp") ? xmp(rng, path.basename(file, ".xmp"), "2025-01-01", rng.range(2 * KiB, 8 * KiB))
-      : file.endsWith(".cos") ? settings(rng, bytes, rng.range(1 * KiB, 24 * KiB))
-      : jpeg(rng, bytes, file.endsWith(".jpg") ? rng.range(64 * KiB, 200 * KiB) : rng.range(8 * KiB, 24 * KiB), `touched ${i}`);
-    return { file, data };
-  });
+  const rewrites = [...picked]
+    .sort((x, y) => x - y)
+    .map((i) => {
+      const file = lib.small[i]!;
+      const data = file.endsWith(".xmp")
+        ? xmp(rng, path.basename(file, ".xmp"), "2025-01-01", rng.range(2 * KiB, 8 * KiB))
+        : file.endsWith(".cos")
+          ? settings(rng, bytes, rng.range(1 * KiB, 24 * KiB))
+          : jpeg(rng, bytes, file.endsWith(".jpg") ? rng.range(64 * KiB, 200 * KiB) : rng.range(8 * KiB, 24 * KiB), `touched ${i}`);
+      return { file, data };
+    });
   await mapLimit(rewrites, 16, ({ file, data }) => writeFile(file, data));
   const raws = lib.raws.length ? [...new Set(Array.from({ length: Math.min(3, lib.raws.length) }, () => rng.pick(lib.raws)))] : [];
   for (const file of raws) {

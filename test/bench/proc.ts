@@ -42,10 +42,17 @@ export async function procCpuSec(pid: number): Promise<number | null> {
 /** Resets a process's VmHWM to its current RSS (Linux ≥ 4.0, same user or root), so a long-lived
  * server's peak can be measured per phase. Returns false where not permitted. */
 export async function resetPeakRss(pid: number): Promise<boolean> {
-  return writeFile(`/proc/${pid}/clear_refs`, "5").then(() => true, () => false);
+  return writeFile(`/proc/${pid}/clear_refs`, "5").then(
+    () => true,
+    () => false,
+  );
 }
 
-export function runMeasured(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; sampleMs?: number }): Promise<Measured> {
+export function runMeasured(
+  cmd: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; sampleMs?: number },
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });

@@ -16,7 +16,11 @@ const exec = promisify(execFile);
 
 /** restic's version line, installing the Debian package if missing (apt-get). */
 export async function ensureRestic(log: (line: string) => void, install: boolean): Promise<string | null> {
-  const version = () => exec("restic", ["version"]).then((r) => r.stdout.trim(), () => null);
+  const version = () =>
+    exec("restic", ["version"]).then(
+      (r) => r.stdout.trim(),
+      () => null,
+    );
   const have = await version();
   if (have || !install) return have;
   log("installing restic (apt-get install -y restic)");
@@ -77,7 +81,11 @@ const NO_SERVER = { serverPeakRssMiB: NaN, serverCpuSec: NaN };
 
 export async function resticBackup(r: ResticRepo, store: BlobStore, ds: Dataset): Promise<PhaseResult> {
   const { m, stored } = await measured(r, store, ds.bytes, ["backup", "--json", "--host", "bench-pc", ...ds.paths], r.pcCache);
-  const summary = m.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>).find((o) => o.message_type === "summary");
+  const summary = m.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((o) => o.message_type === "summary");
   return phase(ds.bytes, {
     wallMs: m.wallMs,
     newChunks: Number(summary?.data_blobs ?? NaN),
@@ -91,13 +99,27 @@ export async function resticBackup(r: ResticRepo, store: BlobStore, ds: Dataset)
   });
 }
 
-export async function resticRestore(r: ResticRepo, store: BlobStore, ds: Dataset, expected: Map<string, string>, workDir: string): Promise<PhaseResult> {
+export async function resticRestore(
+  r: ResticRepo,
+  store: BlobStore,
+  ds: Dataset,
+  expected: Map<string, string>,
+  workDir: string,
+): Promise<PhaseResult> {
   const to = await mkdtemp(path.join(workDir, "restic-restore-"));
   try {
     const { m, stored } = await measured(r, store, ds.bytes, ["restore", "latest", "--target", to], r.newPcCache);
     // restic restores absolute paths below the target: <to>/<dataset root>/<relative path>.
     await verifyRestore(expected, path.join(to, ds.root), "restic");
-    return phase(ds.bytes, { wallMs: m.wallMs, sentBytes: 0, newChunks: 0, storedBytes: stored, clientPeakRssMiB: m.peakRssMiB, clientCpuSec: m.cpuSec, ...NO_SERVER });
+    return phase(ds.bytes, {
+      wallMs: m.wallMs,
+      sentBytes: 0,
+      newChunks: 0,
+      storedBytes: stored,
+      clientPeakRssMiB: m.peakRssMiB,
+      clientCpuSec: m.cpuSec,
+      ...NO_SERVER,
+    });
   } finally {
     await rm(to, { recursive: true, force: true });
   }

@@ -66,9 +66,13 @@ export function scenario(name: ScenarioName, s: ScenarioSizes): Scenario {
 }
 
 export function parseScenarios(list: string): ScenarioName[] {
-  const names = list.split(",").map((x) => x.trim()).filter(Boolean);
+  const names = list
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const n of names) {
-    if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`--scenario: unknown "${n}" (one or more of ${SCENARIOS.join(",")})`);
+    if (!(SCENARIOS as readonly string[]).includes(n))
+      throw new Error(`--scenario: unknown "${n}" (one or more of ${SCENARIOS.join(",")})`);
   }
   return [...new Set(names)] as ScenarioName[];
 }

@@ -54,14 +54,21 @@ export function deviceToken(jwtSecret: string, d: SeededDevice): string {
  * (every studio backs up each night), so a studio's rows are spread over the table as in
  * production rather than stored next to each other.
  */
-export async function seedRestorePoints(databaseUrl: string, tag: string, studios: number, days: number): Promise<{ rows: number; ms: number }> {
+export async function seedRestorePoints(
+  databaseUrl: string,
+  tag: string,
+  studios: number,
+  days: number,
+): Promise<{ rows: number; ms: number }> {
   return withClient(databaseUrl, async (c) => {
     const t = performance.now();
     // Integrity columns, where the schema has them: mark seeded points as not due, or the
     // worker's sweeper would spend the measurement verifying 3.65 M fake restore points.
-    const cols = new Set((await c.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_name = 'RestorePoint'`,
-    )).rows.map((r) => r.column_name));
+    const cols = new Set(
+      (
+        await c.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'RestorePoint'`)
+      ).rows.map((r) => r.column_name),
+    );
     const extraCols = cols.has("verifyDueAt") ? `, "verifyDueAt"` : "";
     const extraVals = cols.has("verifyDueAt") ? ", NULL" : "";
     const ref = `'\\x${"ab".repeat(32)}'::bytea`;

@@ -6,7 +6,14 @@ import { open, stat } from "node:fs/promises";
 import { brotliCompress, constants as zc, gzip } from "node:zlib";
 import { promisify } from "node:util";
 import {
-  Chunker, chunkId, compress, decryptChunk, DecryptKeyring, decompress, encryptChunk, newSessionKey,
+  Chunker,
+  chunkId,
+  compress,
+  decryptChunk,
+  DecryptKeyring,
+  decompress,
+  encryptChunk,
+  newSessionKey,
   publicKeyToRaw,
 } from "../../uploader/format/index.ts";
 import type { StudioDataset } from "./dataset.ts";
@@ -15,7 +22,8 @@ import { median, MiB, mbps } from "./stats.ts";
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 /** The codec the format wrote before zstd, at the settings it used (quality 4, 1 MiB window). */
-const brotli4 = (b: Buffer) => brotliAsync(b, { params: { [zc.BROTLI_PARAM_QUALITY]: 4, [zc.BROTLI_PARAM_LGWIN]: 20, [zc.BROTLI_PARAM_SIZE_HINT]: b.length } });
+const brotli4 = (b: Buffer) =>
+  brotliAsync(b, { params: { [zc.BROTLI_PARAM_QUALITY]: 4, [zc.BROTLI_PARAM_LGWIN]: 20, [zc.BROTLI_PARAM_SIZE_HINT]: b.length } });
 
 export interface StageResult {
   name: string;
@@ -39,7 +47,7 @@ async function readFile(file: string, max: number): Promise<Buffer[]> {
   const fh = await open(file, "r");
   const out: Buffer[] = [];
   try {
-    for (let got = 0; got < max; ) {
+    for (let got = 0; got < max;) {
       const buf = Buffer.allocUnsafe(Math.min(MiB, max - got));
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (!bytesRead) break;
@@ -126,33 +134,52 @@ export async function measureStages(ds: StudioDataset, opts: { sampleMiB: number
 
   const alternative = (name: string, pack: (b: Buffer) => Promise<Buffer>): Promise<StageResult> => {
     let packedBytes = 0;
-    return stage(name, dbPlain, async () => {
-      packedBytes = 0;
-      await seq(dbChunks, async (c) => (packedBytes += (await pack(c.plain)).length));
-    }, () => `ratio ${(dbPlain / Math.max(1, packedBytes)).toFixed(2)}`);
+    return stage(
+      name,
+      dbPlain,
+      async () => {
+        packedBytes = 0;
+        await seq(dbChunks, async (c) => (packedBytes += (await pack(c.plain)).length));
+      },
+      () => `ratio ${(dbPlain / Math.max(1, packedBytes)).toFixed(2)}`,
+    );
   };
 
   // One chunk at a time, awaited: the per-core cost even where the call is async (zlib runs on
   // libuv's pool, so overlapping calls would borrow the second core and overstate "per core").
   const pipeline: StageResult[] = [
     await stage("read (page cache, 1 MiB reads)", total, sample.reread),
-    await stage("chunk (FastCDC, format Chunker)", total, () => chunkAll(key, sample), () => `${chunks.length} chunks, avg ${(total / chunks.length / MiB).toFixed(2)} MiB`),
+    await stage(
+      "chunk (FastCDC, format Chunker)",
+      total,
+      () => chunkAll(key, sample),
+      () => `${chunks.length} chunks, avg ${(total / chunks.length / MiB).toFixed(2)} MiB`,
+    ),
     await stage("chunk id (HMAC-SHA256)", total, () => chunks.forEach((c) => chunkId(key, c.plain))),
     await stage("compress (format compress(), tree mix)", total, () => seq(chunks, (c) => compress(c.plain))),
-    await stage("encrypt (AES-256-GCM envelope)", total, () => packed.forEach((p, i) => encryptChunk(session, "bench-studio", ids[i]!, p.codec, p.data))),
+    await stage("encrypt (AES-256-GCM envelope)", total, () =>
+      packed.forEach((p, i) => encryptChunk(session, "bench-studio", ids[i]!, p.codec, p.data)),
+    ),
   ];
   const limit1Core = 1 / pipeline.reduce((s, x) => s + 1 / x.mbps, 0);
   // Context, not part of the backup limit: where compression time goes, the alternative the
   // format's choice is judged against, and the restore side's CPU cost.
   const extras: StageResult[] = [
-    await stage("compress: database chunks only (zstd-3)", dbPlain, () => seq(dbChunks, (c) => compress(c.plain)), () => `ratio ${(dbPlain / Math.max(1, dbPacked)).toFixed(2)}`),
+    await stage(
+      "compress: database chunks only (zstd-3)",
+      dbPlain,
+      () => seq(dbChunks, (c) => compress(c.plain)),
+      () => `ratio ${(dbPlain / Math.max(1, dbPacked)).toFixed(2)}`,
+    ),
     await stage("compress: photo chunks only (probe, stored)", photoPlain, () => seq(photoChunks, (c) => compress(c.plain))),
     await alternative("alternative: brotli q4 on database chunks (format before zstd)", brotli4),
     await alternative("alternative: gzip-1 on database chunks", (b) => gzipAsync(b, { level: 1 })),
-    await stage("restore CPU: decrypt+decompress+id check", total, () => seq(envelopes, async (e, i) => {
-      const { codec, payload } = decryptChunk(keyring, "bench-studio", ids[i]!, e);
-      chunkId(key, await decompress(codec, payload));
-    })),
+    await stage("restore CPU: decrypt+decompress+id check", total, () =>
+      seq(envelopes, async (e, i) => {
+        const { codec, payload } = decryptChunk(keyring, "bench-studio", ids[i]!, e);
+        chunkId(key, await decompress(codec, payload));
+      }),
+    ),
   ];
   return {
     sampleMiB: total / MiB,

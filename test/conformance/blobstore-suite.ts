@@ -5,7 +5,12 @@ import { randomBytes } from "node:crypto";
 import { buffer } from "node:stream/consumers";
 import { after, before, describe, it } from "node:test";
 import {
-  BlobExistsError, BlobNotFoundError, IntegrityError, InvalidKeyError, objectKeyForChunk, type BlobStore,
+  BlobExistsError,
+  BlobNotFoundError,
+  IntegrityError,
+  InvalidKeyError,
+  objectKeyForChunk,
+  type BlobStore,
 } from "../../server/storage/index.ts";
 
 export interface Subject {
@@ -18,16 +23,32 @@ export interface Subject {
 }
 
 export const INVALID_KEYS = [
-  "", "/abs", "a/../b", "..", "a..b", "a//b", "./a", "a/./b", "a/", "a b", "a\\b", "a%2f", "é",
-  "a\0b", "x".repeat(513), `a/${"x".repeat(256)}`,
+  "",
+  "/abs",
+  "a/../b",
+  "..",
+  "a..b",
+  "a//b",
+  "./a",
+  "a/./b",
+  "a/",
+  "a b",
+  "a\\b",
+  "a%2f",
+  "é",
+  "a\0b",
+  "x".repeat(513),
+  `a/${"x".repeat(256)}`,
 ];
 
 /** Runs `tasks` with at most `limit` in flight. */
 export async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+    }),
+  );
 }
 
 async function collect(it: AsyncIterable<{ key: string; size: number }>): Promise<Map<string, number>> {
@@ -64,7 +85,11 @@ export function blobStoreConformance(label: string, factory: () => Promise<Subje
       await store.ping();
     });
 
-    for (const [name, size] of [["small", 1000], ["4 MiB random", 4 * 1024 * 1024], ["empty", 0]] as const) {
+    for (const [name, size] of [
+      ["small", 1000],
+      ["4 MiB random", 4 * 1024 * 1024],
+      ["empty", 0],
+    ] as const) {
       it(`round-trips a ${name} blob (put, read, get, stat)`, async () => {
         const key = `${root}/rt/${size}.bin`;
         const data = randomBytes(size);
@@ -123,8 +148,17 @@ export function blobStoreConformance(label: string, factory: () => Promise<Subje
       await assert.rejects(store.readRange(key, 0, 1), BlobNotFoundError);
       await assert.rejects(store.readRange(key, 1000, 10), BlobNotFoundError);
       const bad: [number, number][] = [
-        [-1, 1], [0.5, 1], [Number.NaN, 1], [Infinity, 1], [2 ** 53, 1],
-        [0, 0], [0, -1], [0, 1.5], [0, Number.NaN], [0, Infinity], [2 ** 53 - 1, 2],
+        [-1, 1],
+        [0.5, 1],
+        [Number.NaN, 1],
+        [Infinity, 1],
+        [2 ** 53, 1],
+        [0, 0],
+        [0, -1],
+        [0, 1.5],
+        [0, Number.NaN],
+        [0, Infinity],
+        [2 ** 53 - 1, 2],
       ];
       // On an absent key: storage would answer BlobNotFoundError, so a RangeError shows the
       // arguments were checked first.
@@ -183,70 +217,71 @@ export function blobStoreConformance(label: string, factory: () => Promise<Subje
       assert.deepEqual(await store.stat(longest), { size: 49 });
     });
 
-    if (o.streams) describe("putStream (stores that write a stream as it arrives)", () => {
-      const putStream = (key: string, source: AsyncIterable<Buffer>, size: number) => {
-        assert.ok(store.putStream, `${label} has putStream`);
-        return store.putStream(key, source, size);
-      };
+    if (o.streams)
+      describe("putStream (stores that write a stream as it arrives)", () => {
+        const putStream = (key: string, source: AsyncIterable<Buffer>, size: number) => {
+          assert.ok(store.putStream, `${label} has putStream`);
+          return store.putStream(key, source, size);
+        };
 
-      /** `data` in pieces of the given sizes, cycled: socket reads, odd and larger than a batch. */
-      async function* piecesOf(data: Buffer, sizes = [65_536, 1, 1_500_000, 4_000]): AsyncGenerator<Buffer> {
-        for (let at = 0, i = 0; at < data.length; i++) {
-          const n = sizes[i % sizes.length]!;
-          yield data.subarray(at, at + n);
-          at += n;
-          await new Promise((r) => setImmediate(r)); // arriving over time, not all at once
-        }
-      }
-
-      it("stores exactly the bytes the source yields, of any piece sizes", async () => {
-        for (const size of [5 * 1024 * 1024 + 7, 1, 0]) {
-          const key = `${root}/stream/${size}.bin`;
-          const data = randomBytes(size);
-          await putStream(key, piecesOf(data), size);
-          assert.ok((await store.read(key)).equals(data), `${size} bytes`);
-          assert.deepEqual(await store.stat(key), { size });
-        }
-      });
-
-      it("stores nothing when the source fails, passing its error on as it is", async () => {
-        const key = `${root}/stream/failed.bin`;
-        const failure = new Error("the client went away");
-        async function* failing(): AsyncGenerator<Buffer> {
-          yield* piecesOf(randomBytes(3 * 1024 * 1024));
-          throw failure;
-        }
-        await assert.rejects(putStream(key, failing(), 4 * 1024 * 1024), (e) => e === failure);
-        assert.equal(await store.stat(key), null);
-        assert.deepEqual([...(await collect(store.list(`${root}/stream/failed`))).keys()], []);
-      });
-
-      it("refuses more or fewer bytes than announced (IntegrityError), storing nothing", async () => {
-        const data = randomBytes(2 * 1024 * 1024);
-        const longer = `${root}/stream/longer.bin`;
-        let pulled = 0;
-        async function* counted(): AsyncGenerator<Buffer> {
-          for await (const p of piecesOf(data)) {
-            pulled += p.length;
-            yield p;
+        /** `data` in pieces of the given sizes, cycled: socket reads, odd and larger than a batch. */
+        async function* piecesOf(data: Buffer, sizes = [65_536, 1, 1_500_000, 4_000]): AsyncGenerator<Buffer> {
+          for (let at = 0, i = 0; at < data.length; i++) {
+            const n = sizes[i % sizes.length]!;
+            yield data.subarray(at, at + n);
+            at += n;
+            await new Promise((r) => setImmediate(r)); // arriving over time, not all at once
           }
         }
-        await assert.rejects(putStream(longer, counted(), 100_000), IntegrityError);
-        assert.ok(pulled < data.length, "it stops reading as soon as the source runs past the size");
-        const shorter = `${root}/stream/shorter.bin`;
-        await assert.rejects(putStream(shorter, piecesOf(data), data.length + 1), IntegrityError);
-        assert.equal(await store.stat(longer), null);
-        assert.equal(await store.stat(shorter), null);
-      });
 
-      it("refuses an existing key (BlobExistsError)", async () => {
-        assert.ok(s.refusesOverwrite, "a store that writes streams refuses overwrites (the local store)");
-        const key = `${root}/stream/once.bin`;
-        await store.put(key, Buffer.from("first"));
-        await assert.rejects(putStream(key, piecesOf(Buffer.from("second")), 6), BlobExistsError);
-        assert.equal((await store.read(key)).toString(), "first", "content unchanged");
+        it("stores exactly the bytes the source yields, of any piece sizes", async () => {
+          for (const size of [5 * 1024 * 1024 + 7, 1, 0]) {
+            const key = `${root}/stream/${size}.bin`;
+            const data = randomBytes(size);
+            await putStream(key, piecesOf(data), size);
+            assert.ok((await store.read(key)).equals(data), `${size} bytes`);
+            assert.deepEqual(await store.stat(key), { size });
+          }
+        });
+
+        it("stores nothing when the source fails, passing its error on as it is", async () => {
+          const key = `${root}/stream/failed.bin`;
+          const failure = new Error("the client went away");
+          async function* failing(): AsyncGenerator<Buffer> {
+            yield* piecesOf(randomBytes(3 * 1024 * 1024));
+            throw failure;
+          }
+          await assert.rejects(putStream(key, failing(), 4 * 1024 * 1024), (e) => e === failure);
+          assert.equal(await store.stat(key), null);
+          assert.deepEqual([...(await collect(store.list(`${root}/stream/failed`))).keys()], []);
+        });
+
+        it("refuses more or fewer bytes than announced (IntegrityError), storing nothing", async () => {
+          const data = randomBytes(2 * 1024 * 1024);
+          const longer = `${root}/stream/longer.bin`;
+          let pulled = 0;
+          async function* counted(): AsyncGenerator<Buffer> {
+            for await (const p of piecesOf(data)) {
+              pulled += p.length;
+              yield p;
+            }
+          }
+          await assert.rejects(putStream(longer, counted(), 100_000), IntegrityError);
+          assert.ok(pulled < data.length, "it stops reading as soon as the source runs past the size");
+          const shorter = `${root}/stream/shorter.bin`;
+          await assert.rejects(putStream(shorter, piecesOf(data), data.length + 1), IntegrityError);
+          assert.equal(await store.stat(longer), null);
+          assert.equal(await store.stat(shorter), null);
+        });
+
+        it("refuses an existing key (BlobExistsError)", async () => {
+          assert.ok(s.refusesOverwrite, "a store that writes streams refuses overwrites (the local store)");
+          const key = `${root}/stream/once.bin`;
+          await store.put(key, Buffer.from("first"));
+          await assert.rejects(putStream(key, piecesOf(Buffer.from("second")), 6), BlobExistsError);
+          assert.equal((await store.read(key)).toString(), "first", "content unchanged");
+        });
       });
-    });
 
     it("refuses to overwrite an existing key", async (t) => {
       if (!s.refusesOverwrite) {

@@ -8,8 +8,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import {
-  createBlobStore, IntegrityError, LocalBlobStore, RetryingStore, S3BlobStore, StorageAuthError, StorageError,
-  StorageUnavailableError, type RetryInfo, type S3Config,
+  createBlobStore,
+  IntegrityError,
+  LocalBlobStore,
+  RetryingStore,
+  S3BlobStore,
+  StorageAuthError,
+  StorageError,
+  StorageUnavailableError,
+  type RetryInfo,
+  type S3Config,
 } from "../../server/storage/index.ts";
 import { requireS3OrSkip, s3ConfigFromEnv, uniqueBucket } from "../support/s3.ts";
 import { freePort } from "../support/server.ts";
@@ -24,12 +32,24 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-blobStoreConformance("local", async () => ({
-  store: new LocalBlobStore(await tempDir()), refusesOverwrite: true, manyKeys: 30,
-}), { streams: true });
-blobStoreConformance("local via createBlobStore (retrying)", async () => ({
-  store: createBlobStore({ kind: "local", dir: await tempDir() }), refusesOverwrite: true, manyKeys: 30,
-}), { streams: true });
+blobStoreConformance(
+  "local",
+  async () => ({
+    store: new LocalBlobStore(await tempDir()),
+    refusesOverwrite: true,
+    manyKeys: 30,
+  }),
+  { streams: true },
+);
+blobStoreConformance(
+  "local via createBlobStore (retrying)",
+  async () => ({
+    store: createBlobStore({ kind: "local", dir: await tempDir() }),
+    refusesOverwrite: true,
+    manyKeys: 30,
+  }),
+  { streams: true },
+);
 
 const s3 = s3ConfigFromEnv(uniqueBucket("conformance"));
 if (s3) {
@@ -40,7 +60,10 @@ if (s3) {
   blobStoreConformance("s3", async () => ({ store: direct, refusesOverwrite, manyKeys: 1100 }));
   const wrapped = new S3BlobStore(s3);
   blobStoreConformance("s3 via RetryingStore", async () => ({
-    store: new RetryingStore(wrapped), refusesOverwrite, manyKeys: 30, close: () => wrapped.close(),
+    store: new RetryingStore(wrapped),
+    refusesOverwrite,
+    manyKeys: 30,
+    close: () => wrapped.close(),
   }));
   after(() => direct.close());
 } else {
@@ -96,8 +119,12 @@ describe("S3 store failure modes", () => {
   it("unreachable endpoint → StorageUnavailableError after the bounded retries", async () => {
     const cfg: S3Config = {
       // Nothing listens on a port just freed: connections are refused.
-      endpoint: `http://127.0.0.1:${await freePort()}`, bucket: "nowhere", region: "us-east-1",
-      accessKeyId: "k", secretAccessKey: "s", forcePathStyle: true,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      bucket: "nowhere",
+      region: "us-east-1",
+      accessKeyId: "k",
+      secretAccessKey: "s",
+      forcePathStyle: true,
     };
     const { store, retries, close } = counted(cfg);
     try {
@@ -118,7 +145,10 @@ describe("S3 store failure modes", () => {
       await store.init();
       const key = `trap/${Date.now()}`;
       const data = Buffer.alloc(300_000, 7);
-      const failure = await store.put(key, data).then(() => null, (e: unknown) => e);
+      const failure = await store.put(key, data).then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (failure === null) assert.ok((await store.read(key)).equals(data), "same bytes, not aws-chunked framing");
       else assert.ok(failure instanceof StorageError, `fails with our error: ${String(failure)}`);
     } finally {
@@ -130,8 +160,12 @@ describe("S3 store failure modes", () => {
     for (const lie of ["size", "etag"] as const) {
       const server = await lyingS3Server(lie);
       const store = new S3BlobStore({
-        endpoint: server.endpoint, bucket: "b", region: "us-east-1", accessKeyId: "k",
-        secretAccessKey: "s", forcePathStyle: true,
+        endpoint: server.endpoint,
+        bucket: "b",
+        region: "us-east-1",
+        accessKeyId: "k",
+        secretAccessKey: "s",
+        forcePathStyle: true,
       });
       try {
         await assert.rejects(store.put("x/y", Buffer.alloc(300_000, 1)), IntegrityError, `lie: ${lie}`);

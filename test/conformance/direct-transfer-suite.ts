@@ -49,7 +49,8 @@ export function directTransferConformance(label: string, factory: () => Promise<
     const root = `conformance-direct/${randomBytes(4).toString("hex")}`;
     let n = 0;
     const fresh = () => `${root}/k${n++}`;
-    const put = async (key: string, data: Buffer, ttlSeconds = 60) => direct.presignPut(key, { size: data.length, sha256: sha256(data), ttlSeconds });
+    const put = async (key: string, data: Buffer, ttlSeconds = 60) =>
+      direct.presignPut(key, { size: data.length, sha256: sha256(data), ttlSeconds });
 
     before(async () => {
       s = await factory();
@@ -78,7 +79,12 @@ export function directTransferConformance(label: string, factory: () => Promise<
       const p = await put(key, data);
       const other = await send("PUT", p.url, p.headers, randomBytes(data.length));
       assert.ok(other.status >= 400 && other.status < 500, `other bytes: ${other.status}`);
-      const longer = await send("PUT", p.url, { ...p.headers, "content-length": String(data.length + 1) }, Buffer.concat([data, Buffer.from("x")]));
+      const longer = await send(
+        "PUT",
+        p.url,
+        { ...p.headers, "content-length": String(data.length + 1) },
+        Buffer.concat([data, Buffer.from("x")]),
+      );
       assert.ok(longer.status >= 400 && longer.status < 500, `a longer body: ${longer.status}`);
       const shorter = await send("PUT", p.url, { ...p.headers, "content-length": String(data.length - 1) }, data.subarray(1));
       assert.ok(shorter.status >= 400 && shorter.status < 500, `a shorter body: ${shorter.status}`);
@@ -150,7 +156,11 @@ export function directTransferConformance(label: string, factory: () => Promise<
 
     it("rejects invalid keys before signing anything", async () => {
       for (const key of INVALID_KEYS) {
-        await assert.rejects(direct.presignPut(key, { size: 1, sha256: sha256(Buffer.from("x")), ttlSeconds: 60 }), InvalidKeyError, `put ${JSON.stringify(key)}`);
+        await assert.rejects(
+          direct.presignPut(key, { size: 1, sha256: sha256(Buffer.from("x")), ttlSeconds: 60 }),
+          InvalidKeyError,
+          `put ${JSON.stringify(key)}`,
+        );
         await assert.rejects(direct.presignGet(key, 60), InvalidKeyError, `get ${JSON.stringify(key)}`);
         await assert.rejects(direct.head(key), InvalidKeyError, `head ${JSON.stringify(key)}`);
       }

@@ -39,8 +39,12 @@ describe("DirectTransfer head failure modes", () => {
 
   it("an unreachable endpoint → StorageUnavailableError", async () => {
     const cfg: S3Config = {
-      endpoint: `http://127.0.0.1:${await freePort()}`, bucket: "nowhere", region: "us-east-1",
-      accessKeyId: "k", secretAccessKey: "s", forcePathStyle: true,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      bucket: "nowhere",
+      region: "us-east-1",
+      accessKeyId: "k",
+      secretAccessKey: "s",
+      forcePathStyle: true,
     };
     const direct = new S3DirectTransfer(cfg); // nothing listens on a port just freed
     try {

@@ -7,8 +7,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  BlobExistsError, BlobNotFoundError, LocalBlobStore, RetryingStore, StorageUnavailableError,
-  type BlobStore, type RetryInfo,
+  BlobExistsError,
+  BlobNotFoundError,
+  LocalBlobStore,
+  RetryingStore,
+  StorageUnavailableError,
+  type BlobStore,
+  type RetryInfo,
 } from "../../server/storage/index.ts";
 
 /** Delegates to `inner`, failing the next `failures` calls of `op` (after running them when `land`). */
@@ -20,16 +25,26 @@ function faulty(inner: BlobStore, op: "put" | "read" | "readRange" | "list", fai
     init: () => inner.init(),
     ping: () => inner.ping(),
     async put(key, data) {
-      if (op === "put" && left > 0) { left--; if (land) await inner.put(key, data); throw fail(); }
+      if (op === "put" && left > 0) {
+        left--;
+        if (land) await inner.put(key, data);
+        throw fail();
+      }
       return inner.put(key, data);
     },
     get: (key) => inner.get(key),
     async read(key) {
-      if (op === "read" && left > 0) { left--; throw fail(); }
+      if (op === "read" && left > 0) {
+        left--;
+        throw fail();
+      }
       return inner.read(key);
     },
     async readRange(key, offset, length) {
-      if (op === "readRange" && left > 0) { left--; throw fail(); }
+      if (op === "readRange" && left > 0) {
+        left--;
+        throw fail();
+      }
       return inner.readRange(key, offset, length);
     },
     stat: (key) => inner.stat(key),
@@ -37,7 +52,10 @@ function faulty(inner: BlobStore, op: "put" | "read" | "readRange" | "list", fai
     async *list(prefix) {
       let n = 0;
       for await (const e of inner.list(prefix)) {
-        if (op === "list" && left > 0 && n++ === 2) { left--; throw fail(); }
+        if (op === "list" && left > 0 && n++ === 2) {
+          left--;
+          throw fail();
+        }
         yield e;
       }
     },
@@ -48,8 +66,7 @@ describe("RetryingStore", () => {
   let dir: string;
   let local: LocalBlobStore;
   let retries: RetryInfo[];
-  const wrap = (inner: BlobStore, attempts = 4) =>
-    new RetryingStore(inner, { attempts, baseDelayMs: 1, onRetry: (r) => retries.push(r) });
+  const wrap = (inner: BlobStore, attempts = 4) => new RetryingStore(inner, { attempts, baseDelayMs: 1, onRetry: (r) => retries.push(r) });
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "datasafe-retry-"));
@@ -62,14 +79,23 @@ describe("RetryingStore", () => {
     retries = [];
     await local.put("r/ok", Buffer.from("hi"));
     assert.equal((await wrap(faulty(local, "read", 2)).read("r/ok")).toString(), "hi");
-    assert.deepEqual(retries.map((r) => r.attempt), [1, 2]);
+    assert.deepEqual(
+      retries.map((r) => r.attempt),
+      [1, 2],
+    );
   });
 
   it("retries readRange like read; rejects bad arguments with RangeError, unretried", async () => {
     retries = [];
     await local.put("r/pack", Buffer.from("0123456789"));
     assert.equal((await wrap(faulty(local, "readRange", 2)).readRange("r/pack", 3, 4)).toString(), "3456");
-    assert.deepEqual(retries.map((r) => [r.op, r.attempt]), [["readRange", 1], ["readRange", 2]]);
+    assert.deepEqual(
+      retries.map((r) => [r.op, r.attempt]),
+      [
+        ["readRange", 1],
+        ["readRange", 2],
+      ],
+    );
     retries = [];
     await assert.rejects(wrap(faulty(local, "readRange", 10), 3).readRange("r/pack", 0, 1), StorageUnavailableError);
     assert.equal(retries.length, 2);
@@ -85,7 +111,10 @@ describe("RetryingStore", () => {
     retries = [];
     await assert.rejects(wrap(faulty(local, "read", 10), 3).read("r/ok"), StorageUnavailableError);
     assert.equal(retries.length, 2);
-    assert.ok(retries.every((r) => r.delayMs >= 0 && r.delayMs <= 4), "full jitter within the cap");
+    assert.ok(
+      retries.every((r) => r.delayMs >= 0 && r.delayMs <= 4),
+      "full jitter within the cap",
+    );
   });
 
   it("never retries permanent errors", async () => {

@@ -12,7 +12,12 @@ import { ROOT } from "../support/server.ts";
 describe("agent configuration and service", { timeout: 60_000 }, () => {
   let dir: string;
   let home: string;
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, HOME: process.env.HOME ?? os.homedir(), DATASAFE_HOME: home, ...extra });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? os.homedir(),
+    DATASAFE_HOME: home,
+    ...extra,
+  });
   const ds = (args: string[], extra?: NodeJS.ProcessEnv) => run("datasafe.js", ["--json", ...args], env(extra));
 
   before(async () => {
@@ -29,7 +34,13 @@ describe("agent configuration and service", { timeout: 60_000 }, () => {
     assert.equal(ok.code, 0, ok.stderr);
     const config = ok.json.config as { sources: unknown; bandwidth: unknown; schedule: string };
     assert.deepEqual(config.sources, [{ path: photos, watch: true }]);
-    assert.deepEqual(config.bandwidth, { limit: null, windows: [{ from: "08:00", to: "18:00", limit: 2_000_000 }, { from: "18:00", to: "08:00", limit: null }] });
+    assert.deepEqual(config.bandwidth, {
+      limit: null,
+      windows: [
+        { from: "08:00", to: "18:00", limit: 2_000_000 },
+        { from: "18:00", to: "08:00", limit: null },
+      ],
+    });
     assert.equal(config.schedule, "0 2 * * *", "daily at night by default");
 
     const cases: Array<[string[], number, RegExp]> = [
@@ -74,14 +85,21 @@ describe("agent configuration and service", { timeout: 60_000 }, () => {
     const other = { DATASAFE_HOME: path.join(dir, "home excludes") };
     const photos = path.join(dir, "Fotos Ausschluss");
     await mkdir(photos);
-    const add = await ds(["config", "add-source", photos, "--exclude", "*.xmp.bak", "--exclude", "/Exports/", "--no-default-excludes"], other);
+    const add = await ds(
+      ["config", "add-source", photos, "--exclude", "*.xmp.bak", "--exclude", "/Exports/", "--no-default-excludes"],
+      other,
+    );
     assert.equal(add.code, 0, add.stderr);
-    assert.deepEqual((add.json.config as { sources: unknown }).sources, [{ path: photos, watch: false, exclude: ["*.xmp.bak", "/Exports/"], defaultExcludes: false }]);
+    assert.deepEqual((add.json.config as { sources: unknown }).sources, [
+      { path: photos, watch: false, exclude: ["*.xmp.bak", "/Exports/"], defaultExcludes: false },
+    ]);
     assert.ok((add.json.defaultExcludes as string[]).includes("* Previews.lrdata/"), "the defaults are listed for the studio to see");
     // Re-adding with only --watch keeps the patterns.
     const watched = await ds(["config", "add-source", photos, "--watch"], other);
     assert.equal(watched.code, 0, watched.stderr);
-    assert.deepEqual((watched.json.config as { sources: unknown }).sources, [{ path: photos, watch: true, exclude: ["*.xmp.bak", "/Exports/"], defaultExcludes: false }]);
+    assert.deepEqual((watched.json.config as { sources: unknown }).sources, [
+      { path: photos, watch: true, exclude: ["*.xmp.bak", "/Exports/"], defaultExcludes: false },
+    ]);
     const off = await ds(["config", "set", "defaultExcludes", "off"], other);
     assert.equal(off.code, 0, off.stderr);
     assert.equal((off.json.config as { defaultExcludes: boolean }).defaultExcludes, false);
@@ -107,14 +125,19 @@ describe("agent configuration and service", { timeout: 60_000 }, () => {
     assert.equal(r.json.file, file);
     const unit = await readFile(file, "utf8");
     const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "";
-    const args = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, "$1").replace(/%%/g, "%").replace(/\$\$/g, "$"));
+    const args = [...exec.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) =>
+      m[1]!.replace(/\\(.)/g, "$1").replace(/%%/g, "%").replace(/\$\$/g, "$"),
+    );
     assert.deepEqual(args, [process.execPath, path.join(ROOT, "bin", "datasafe.js"), "run", "--json"]);
     assert.ok(unit.includes(`Environment="DATASAFE_HOME=${home}"`), unit);
     assert.match(unit, /^Restart=always$/m);
     assert.match(unit, /^WantedBy=/m);
-    assert.deepEqual(r.json.next, process.getuid?.() === 0
-      ? ["systemctl daemon-reload", "systemctl enable --now datasafe-agent.service"]
-      : ["systemctl --user daemon-reload", "systemctl --user enable --now datasafe-agent.service"]);
+    assert.deepEqual(
+      r.json.next,
+      process.getuid?.() === 0
+        ? ["systemctl daemon-reload", "systemctl enable --now datasafe-agent.service"]
+        : ["systemctl --user daemon-reload", "systemctl --user enable --now datasafe-agent.service"],
+    );
 
     const u = await ds(["service", "uninstall"], { DATASAFE_SYSTEMD_DIR: unitDir });
     assert.equal(u.code, 0, u.stderr);

@@ -58,7 +58,12 @@ describe("run history from a real agent", { timeout: 120_000 }, () => {
     const { deviceId } = await loadDeviceState(pc.home);
     await rename(src, `${src} (weg)`); // the folder is gone when the scheduled run starts
     // The schedule last, far enough ahead for the CLI calls and the agent's start.
-    for (const [k, v] of [["heartbeatSeconds", "1"], ["retry.baseSeconds", "3"], ["retry.maxSeconds", "3"], ["schedule", cronIn(8000)]] as const) {
+    for (const [k, v] of [
+      ["heartbeatSeconds", "1"],
+      ["retry.baseSeconds", "3"],
+      ["retry.maxSeconds", "3"],
+      ["schedule", cronIn(8000)],
+    ] as const) {
       const r = await pc.run(["config", "set", k, v]);
       assert.equal(r.code, 0, r.stderr);
     }
@@ -67,7 +72,9 @@ describe("run history from a real agent", { timeout: 120_000 }, () => {
     let done;
     try {
       const failed = await agent.waitFor((l) => l.msg === "backup failed: will retry", 30_000, "the failed first attempt");
-      const failedRun = await eventually("the failed run in the history", 15_000, async () => (await runsOf(deviceId)).find((r) => r.result === "failed"));
+      const failedRun = await eventually("the failed run in the history", 15_000, async () =>
+        (await runsOf(deviceId)).find((r) => r.result === "failed"),
+      );
       assert.equal(failedRun.trigger, "scheduled");
       assert.equal(failedRun.errorCode, failed.errorCode, "the agent's error code, never its message");
       assert.equal(failedRun.startedAt, failed.startedAt);
@@ -82,9 +89,16 @@ describe("run history from a real agent", { timeout: 120_000 }, () => {
     });
     const attempts = agent.lines.filter((l) => l.msg === "backup started").length;
     assert.equal(runs.length, attempts, "one run in the history per attempt, none twice");
-    assert.ok(runs.every((r) => r.trigger === "scheduled" && r.finishedAt !== null), "every attempt ended and was reported so");
+    assert.ok(
+      runs.every((r) => r.trigger === "scheduled" && r.finishedAt !== null),
+      "every attempt ended and was reported so",
+    );
     const ok = runs[0]!;
-    assert.deepEqual([ok.result, ok.restorePointId, ok.errorCode], ["success", done.restorePointId, null], "the newest is the successful retry");
+    assert.deepEqual(
+      [ok.result, ok.restorePointId, ok.errorCode],
+      ["success", done.restorePointId, null],
+      "the newest is the successful retry",
+    );
 
     const manual = await pc.run(["backup", src]);
     assert.equal(manual.code, 0, manual.stderr);
@@ -93,7 +107,9 @@ describe("run history from a real agent", { timeout: 120_000 }, () => {
     assert.deepEqual([after[0]!.trigger, after[0]!.result, after[0]!.restorePointId], ["manual", "success", manual.json.restorePointId]);
 
     const summary = await api(server, "GET", `/v1/studios/${studioId}`, { token: studioOwner.accessToken });
-    const dev = (summary.body.devices as Array<{ id: string; lastRun: { id: string; result: string } | null }>).find((d) => d.id === deviceId);
+    const dev = (summary.body.devices as Array<{ id: string; lastRun: { id: string; result: string } | null }>).find(
+      (d) => d.id === deviceId,
+    );
     assert.equal(dev?.lastRun?.id, after[0]!.id);
   });
 });

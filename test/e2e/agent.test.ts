@@ -17,7 +17,15 @@ const asUser = { unprivileged: true };
 
 interface DeviceView {
   name: string;
-  heartbeat: null | { receivedAt: string; agentVersion: string; os: string; state: string; nextRunAt: string | null; lastResult: string | null; lastRestorePointId: string | null };
+  heartbeat: null | {
+    receivedAt: string;
+    agentVersion: string;
+    os: string;
+    state: string;
+    nextRunAt: string | null;
+    lastResult: string | null;
+    lastRestorePointId: string | null;
+  };
 }
 
 describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
@@ -31,7 +39,12 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   after(async () => server?.stop());
 
   /** An enrolled PC with its agent configured; a schedule `scheduleInMs` ahead is set last (CLI calls take a while). */
-  async function enrolled(name: string, settings: Array<[string, string]>, sources: Array<[string, boolean, string[]?]>, scheduleInMs?: number): Promise<Pc & { fireAt: number }> {
+  async function enrolled(
+    name: string,
+    settings: Array<[string, string]>,
+    sources: Array<[string, boolean, string[]?]>,
+    scheduleInMs?: number,
+  ): Promise<Pc & { fireAt: number }> {
     const pc = await Pc.create(server);
     const e = await pc.run(["enroll", "--token", await token(), "--name", name]);
     assert.equal(e.code, 0, e.stderr);
@@ -85,7 +98,11 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       assert.equal(Math.abs(Date.parse(String(started.nextRunAt)) - fireAt) < 1500, true, `nextRunAt ${String(started.nextRunAt)}`);
 
       // Heartbeats come before any backup, on their own timer.
-      const first = await eventually("first heartbeat", 15_000, async () => (await devices(pc)).find((d) => d.name === "front-desk")?.heartbeat);
+      const first = await eventually(
+        "first heartbeat",
+        15_000,
+        async () => (await devices(pc)).find((d) => d.name === "front-desk")?.heartbeat,
+      );
       assert.equal(first.agentVersion, "0.1.0");
       assert.match(first.os, /^linux /);
       assert.equal(first.lastResult, null);
@@ -103,7 +120,10 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
 
       const list = await pc.run(["list", "--device", "front-desk"]);
       const points = list.json.restorePoints as Array<{ id: string; label: string }>;
-      assert.deepEqual(points.map((p) => [p.id, p.label]), [[done.restorePointId, "nightly"]]);
+      assert.deepEqual(
+        points.map((p) => [p.id, p.label]),
+        [[done.restorePointId, "nightly"]],
+      );
 
       const after = await eventually("a heartbeat with the result", 15_000, async () => {
         const h = (await devices(pc))[0]?.heartbeat;
@@ -130,7 +150,15 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   it("a file written slowly into a watched folder is sent once, only when complete", async () => {
     const watched = path.join(server.dir, "Datenbank Sicherung");
     await mkdir(watched, { recursive: true });
-    const pc = await enrolled("db-pc", [["schedule", "0 3 1 1 *"], ["watch.stableSeconds", "2"], ["watch.pollSeconds", "0.5"]], [[watched, true]]);
+    const pc = await enrolled(
+      "db-pc",
+      [
+        ["schedule", "0 3 1 1 *"],
+        ["watch.stableSeconds", "2"],
+        ["watch.pollSeconds", "0.5"],
+      ],
+      [[watched, true]],
+    );
     const agent = AgentProc.start(pc, asUser);
     try {
       await agent.waitFor((l) => l.msg === "agent started", 20_000, "agent start");
@@ -173,7 +201,15 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await writeFile(path.join(other, "db.bak"), randomBytes(50_000));
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
     const window = `${hhmm(new Date(Date.now() - 3_600_000))}-${hhmm(new Date(Date.now() + 3_600_000))}=1MB`;
-    const pc = await enrolled("photo-pc", [["bandwidth.windows", window], ["parallelUploads", "3"]], [[src, false]], 4000);
+    const pc = await enrolled(
+      "photo-pc",
+      [
+        ["bandwidth.windows", window],
+        ["parallelUploads", "3"],
+      ],
+      [[src, false]],
+      4000,
+    );
     const agent = AgentProc.start(pc, asUser);
     try {
       await agent.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
@@ -186,13 +222,20 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       // the limit plus the fixed costs (scan, worker start, manifest, commit), which a loaded
       // 2-core CI machine stretches to ~2 s.
       assert.ok(rate <= 1_100_000, `rate ${rate} bytes/s`);
-      assert.ok(Number(done.durationMs) <= (Number(done.bytesUploaded) / 1_000_000) * 1000 + 2500, `rate ${rate} bytes/s, ${done.durationMs} ms`);
+      assert.ok(
+        Number(done.durationMs) <= (Number(done.bytesUploaded) / 1_000_000) * 1000 + 2500,
+        `rate ${rate} bytes/s, ${done.durationMs} ms`,
+      );
 
       const b = await interactive;
       assert.equal(b.code, 0, b.stderr);
       assert.match(b.stderr, /another backup is running on this PC; waiting/);
       const points = (await pc.run(["list", "--device", "photo-pc"])).json.restorePoints as Array<{ id: string; label: string | null }>;
-      assert.deepEqual(points.map((p) => p.label), ["before import", null], `the interactive backup committed after the agent's run\n${agent.dump()}`);
+      assert.deepEqual(
+        points.map((p) => p.label),
+        ["before import", null],
+        `the interactive backup committed after the agent's run\n${agent.dump()}`,
+      );
     } finally {
       assert.equal(await agent.stop(), 0, agent.dump());
     }
@@ -203,7 +246,15 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await mkdir(src, { recursive: true });
     const files = [randomBytes(2_000_000), randomBytes(2_000_000), randomBytes(2_000_000)];
     for (const [i, f] of files.entries()) await writeFile(path.join(src, `part ${i}.bin`), f);
-    const pc = await enrolled("killed-pc", [["bandwidth.limit", "1MB"], ["catchUpDelaySeconds", "0"]], [[src, false]], 4000);
+    const pc = await enrolled(
+      "killed-pc",
+      [
+        ["bandwidth.limit", "1MB"],
+        ["catchUpDelaySeconds", "0"],
+      ],
+      [[src, false]],
+      4000,
+    );
     const first = AgentProc.start(pc, asUser);
     await first.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
     const running = await pc.run(["status"]);
@@ -223,8 +274,15 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       assert.equal(done.trigger, "resume");
       assert.equal(done.files, 3);
       assert.ok(Number(done.bytesUploaded) < 5_000_000, `resent ${done.bytesUploaded} bytes of 6000000`);
-      const points = (await pc.run(["list", "--device", "killed-pc"])).json.restorePoints as Array<{ id: string; bytes: number; files: number }>;
-      assert.deepEqual(points.map((p) => [p.id, p.files, p.bytes]), [[done.restorePointId, 3, 6_000_000]]);
+      const points = (await pc.run(["list", "--device", "killed-pc"])).json.restorePoints as Array<{
+        id: string;
+        bytes: number;
+        files: number;
+      }>;
+      assert.deepEqual(
+        points.map((p) => [p.id, p.files, p.bytes]),
+        [[done.restorePointId, 3, 6_000_000]],
+      );
     } finally {
       assert.equal(await second.stop(), 0, second.dump());
     }
@@ -233,7 +291,15 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     const src = path.join(server.dir, "USB Laufwerk");
     await mkdir(src, { recursive: true });
     await writeFile(path.join(src, "studio.bak"), randomBytes(100_000));
-    const pc = await enrolled("retry-pc", [["retry.baseSeconds", "3"], ["retry.maxSeconds", "3"]], [[src, false]], 4000);
+    const pc = await enrolled(
+      "retry-pc",
+      [
+        ["retry.baseSeconds", "3"],
+        ["retry.maxSeconds", "3"],
+      ],
+      [[src, false]],
+      4000,
+    );
     await rename(src, `${src} (unplugged)`); // the drive is gone when the run starts
     const agent = AgentProc.start(pc, asUser);
     try {
@@ -249,7 +315,11 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       const done = await agent.waitFor((l) => l.msg === "backup finished", 30_000, "the retried run");
       assert.equal(done.trigger, "schedule");
       assert.ok(Number(done.attempt) >= 2);
-      assert.equal(agent.lines.filter((l) => l.msg === "backup started").length, Number(done.attempt), "one run at a time, one per attempt");
+      assert.equal(
+        agent.lines.filter((l) => l.msg === "backup started").length,
+        Number(done.attempt),
+        "one run at a time, one per attempt",
+      );
     } finally {
       assert.equal(await agent.stop(), 0, agent.dump());
     }

@@ -43,7 +43,9 @@ for (const store of stores) {
     after(async () => server?.stop());
 
     it("backs up without the passphrase and restores bit-for-bit on another PC", async () => {
-      const b = await pc1.run(["backup", path.join(src, "Photos"), path.join(src, "Database"), "--label", "nightly"], { DATASAFE_PASSPHRASE: "" });
+      const b = await pc1.run(["backup", path.join(src, "Photos"), path.join(src, "Database"), "--label", "nightly"], {
+        DATASAFE_PASSPHRASE: "",
+      });
       assert.equal(b.code, 0, b.stderr);
       firstId = String(b.json.restorePointId);
       assert.equal(b.json.files, 7);
@@ -55,14 +57,20 @@ for (const store of stores) {
       const list = await pc2.run(["list"]);
       assert.equal(list.code, 0, list.stderr);
       const points = list.json.restorePoints as Array<Record<string, unknown>>;
-      assert.deepEqual(points.map((p) => [p.id, p.label, p.deviceName, p.files]), [[firstId, "nightly", "front-desk", 7]]);
+      assert.deepEqual(
+        points.map((p) => [p.id, p.label, p.deviceName, p.files]),
+        [[firstId, "nightly", "front-desk", 7]],
+      );
 
       const to = path.join(server.dir, "restored");
       const r = await pc2.run(["restore", "latest", "--to", to]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.json.restorePointId, firstId);
       assert.equal(r.json.files, 7);
-      assert.ok(store.s3 ? Number(r.json.chunksDirect) > 0 && r.json.chunksRelayed === 0 : r.json.chunksDirect === 0, JSON.stringify(r.json));
+      assert.ok(
+        store.s3 ? Number(r.json.chunksDirect) > 0 && r.json.chunksRelayed === 0 : r.json.chunksDirect === 0,
+        JSON.stringify(r.json),
+      );
       for (const entry of ["Photos", "Database"]) {
         assert.deepEqual(await describeTree(path.join(to, entry)), await describeTree(path.join(src, entry)), entry);
       }

@@ -27,20 +27,33 @@ describe("direct transfer to the bucket", { skip }, () => {
   const session = randomUUID();
 
   const post = async (a: Record<string, string>, url: string, body: unknown) => {
-    const res = await fetch(`${server.url}${url}`, { method: "POST", headers: { ...a, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${url}`, {
+      method: "POST",
+      headers: { ...a, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
   /** A pack of one chunk `id` whose bytes are `body`; `tableSha` lets a test lie about them. */
   const tableOf = (id: string, body: Buffer, tableSha = sha(body)) => [{ id, size: body.length, sha256: tableSha }];
   const grant = async (a: Record<string, string>, id: string, body: Buffer, tableSha?: string) =>
-    (await post(a, "/v1/packs/upload-url", {
-      size: body.length, sha256: sha(body), tableSha256: packTableSha256(tableOf(id, body, tableSha)).toString("hex"), sessionId: session,
-    })).body as Grant;
+    (
+      await post(a, "/v1/packs/upload-url", {
+        size: body.length,
+        sha256: sha(body),
+        tableSha256: packTableSha256(tableOf(id, body, tableSha)).toString("hex"),
+        sessionId: session,
+      })
+    ).body as Grant;
   /** Reports the pack: the HTTP status, and the chunk's own result when the report was taken. */
   const report = async (a: Record<string, string>, id: string, key: string | undefined, body: Buffer, tableSha?: string) => {
     const res = await post(a, "/v1/packs/uploaded", { key, sha256: sha(body), chunks: tableOf(id, body, tableSha) });
-    return { status: res.status, result: (res.body.results as Result[] | undefined)?.[0], code: (res.body.error as { code: string } | undefined)?.code };
+    return {
+      status: res.status,
+      result: (res.body.results as Result[] | undefined)?.[0],
+      code: (res.body.error as { code: string } | undefined)?.code,
+    };
   };
   const putTo = async (g: Grant, body: Buffer, headers = g.headers) =>
     (await fetch(g.url!, { method: "PUT", headers, body: new Uint8Array(body) })).status;
@@ -69,8 +82,16 @@ describe("direct transfer to the bucket", { skip }, () => {
 
     const bySomeoneElse = await report(otherAuth, id, g.key, body);
     assert.equal(bySomeoneElse.status, 403, "another studio cannot claim this studio's object");
-    assert.deepEqual(await report(auth, id, g.key, body), { status: 200, result: { id, stored: true, size: body.length }, code: undefined });
-    assert.deepEqual(await report(auth, id, g.key, body), { status: 200, result: { id, stored: true, size: body.length }, code: undefined }, "a retried report of the same upload is idempotent");
+    assert.deepEqual(await report(auth, id, g.key, body), {
+      status: 200,
+      result: { id, stored: true, size: body.length },
+      code: undefined,
+    });
+    assert.deepEqual(
+      await report(auth, id, g.key, body),
+      { status: 200, result: { id, stored: true, size: body.length }, code: undefined },
+      "a retried report of the same upload is idempotent",
+    );
     // A second upload of a chunk the studio holds (another device raced us): recorded as surplus.
     const again = await grant(auth, id, body);
     assert.equal(again.mode, "direct");
@@ -100,10 +121,22 @@ describe("direct transfer to the bucket", { skip }, () => {
     const good = { size: body.length, sha256: sha(body), tableSha256: sha(body), sessionId: session };
     assert.equal((await post(auth, "/v1/packs/upload-url", { ...good, size: 9 * 1024 * 1024 })).status, 400, "larger than a pack");
     assert.equal((await post(auth, "/v1/packs/upload-url", { ...good, sha256: "zz" })).status, 400);
-    assert.equal((await post(auth, "/v1/packs/upload-url", { ...good, sessionId: undefined })).status, 400, "a grant names its upload session");
-    assert.equal((await post(auth, "/v1/packs/upload-url", { ...good, tableSha256: undefined })).status, 400, "a grant names its table's hash");
+    assert.equal(
+      (await post(auth, "/v1/packs/upload-url", { ...good, sessionId: undefined })).status,
+      400,
+      "a grant names its upload session",
+    );
+    assert.equal(
+      (await post(auth, "/v1/packs/upload-url", { ...good, tableSha256: undefined })).status,
+      400,
+      "a grant names its table's hash",
+    );
     assert.equal((await post(auth, "/v1/chunks/download-urls", { ids: Array.from({ length: 257 }, () => id) })).status, 400);
-    const anonymous = await fetch(`${server.url}/v1/packs/upload-url`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const anonymous = await fetch(`${server.url}/v1/packs/upload-url`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     assert.equal(anonymous.status, 401);
   });
 
@@ -118,16 +151,27 @@ describe("direct transfer to the bucket", { skip }, () => {
     assert.equal((await report(auth, id, g.key, body, "0".repeat(64))).result?.stored, true);
     const rp = randomUUID();
     const refs = await fetch(`${server.url}/v1/restore-points/${rp}/refs/0`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(Buffer.from(id, "hex")),
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      body: new Uint8Array(Buffer.from(id, "hex")),
     });
     assert.equal(refs.status, 204);
-    const commit = await post(auth, `/v1/restore-points/${rp}/commit`, { label: "liar", files: 1, bytes: 3000, rootChunkId: id, refPages: 1, refCount: 1 });
+    const commit = await post(auth, `/v1/restore-points/${rp}/commit`, {
+      label: "liar",
+      files: 1,
+      bytes: 3000,
+      rootChunkId: id,
+      refPages: 1,
+      refCount: 1,
+    });
     assert.equal(commit.status, 201);
     const health = await settled(server, auth);
     assert.equal(health.get(rp)?.health, "damaged");
     const db = await sql(server);
     try {
-      const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [id]);
+      const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [
+        id,
+      ]);
       assert.deepEqual(row.rows[0], { state: "damaged", problem: "checksum" });
     } finally {
       await db.end();
@@ -137,7 +181,10 @@ describe("direct transfer to the bucket", { skip }, () => {
     const repair = await grant(auth, id, body);
     assert.equal(await putTo(repair, body), 200);
     assert.deepEqual((await report(auth, id, repair.key, body)).result, { id, stored: true, size: body.length });
-    await waitFor("the repaired restore point to be verified again", async () => (await healthById(server, auth)).get(rp)?.health === "verified");
+    await waitFor(
+      "the repaired restore point to be verified again",
+      async () => (await healthById(server, auth)).get(rp)?.health === "verified",
+    );
     assert.ok((await healthById(server, auth)).get(rp)?.repairUnconfirmedSince, "repaired, not yet verified by a studio PC");
   });
 

@@ -17,7 +17,8 @@ import { makeSpecialFiles } from "../support/tree.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const latin1 = (s: string) => Buffer.from(s, "latin1");
-const join = (dir: Buffer, name: string | Buffer) => Buffer.concat([dir, Buffer.from("/"), typeof name === "string" ? Buffer.from(name) : name]);
+const join = (dir: Buffer, name: string | Buffer) =>
+  Buffer.concat([dir, Buffer.from("/"), typeof name === "string" ? Buffer.from(name) : name]);
 
 /** Every entry under `root` keyed by its path bytes (latin1): type, mode, mtime (ms), content, link target bytes. */
 async function snapshot(root: string, opts: { dropSpecialBits?: boolean } = {}): Promise<Map<string, string>> {
@@ -27,7 +28,7 @@ async function snapshot(root: string, opts: { dropSpecialBits?: boolean } = {}):
       const p = join(abs, name);
       const r = rel ? `${rel}/${name.toString("latin1")}` : name.toString("latin1");
       const st = await lstat(p);
-      const mode = (st.mode & 0o7777) & (opts.dropSpecialBits ? 0o777 : 0o7777);
+      const mode = st.mode & 0o7777 & (opts.dropSpecialBits ? 0o777 : 0o7777);
       const time = Math.floor(st.mtimeMs);
       if (st.isSymbolicLink()) out.set(r, `link -> ${(await readlink(p, { encoding: "buffer" })).toString("hex")}`);
       else if (st.isFile()) out.set(r, `file ${mode.toString(8)} ${time} ${(await readFile(p)).toString("hex").slice(0, 64)} ${st.size}`);
@@ -64,7 +65,14 @@ describe("every file a disk can hold backs up and restores", () => {
     for (const n of ["con.txt", "a:b", "dot.", "space ", "*?", "A.jpg", "a.jpg", "Readme", "README"]) {
       await writeFile(path.join(share, "windows", n), `${n}\n`);
     }
-    const modes: [string, number][] = [["private", 0o600], ["group", 0o640], ["tool", 0o755], ["read-only", 0o444], ["setuid-tool", 0o4755], ["odd", 0o501]];
+    const modes: [string, number][] = [
+      ["private", 0o600],
+      ["group", 0o640],
+      ["tool", 0o755],
+      ["read-only", 0o444],
+      ["setuid-tool", 0o4755],
+      ["odd", 0o501],
+    ];
     for (const [n, m] of modes) {
       await writeFile(path.join(share, n), n);
       await chmod(path.join(share, n), m);
@@ -73,12 +81,16 @@ describe("every file a disk can hold backs up and restores", () => {
     await link(path.join(share, "big.bin"), path.join(share, "big-hardlink.bin"));
     closeSpecial = await makeSpecialFiles(share);
     const times: [string | Buffer, string][] = [
-      ["private", "1990-05-06T07:08:09.123Z"], ["big.bin", "2020-01-02T03:04:05.678Z"], ["odd", "2037-12-31T23:59:59.999Z"],
-      [latin1("\xff\xfe.txt"), "2001-02-03T04:05:06.007Z"], ["windows/a:b", "2010-10-10T10:10:10.010Z"],
+      ["private", "1990-05-06T07:08:09.123Z"],
+      ["big.bin", "2020-01-02T03:04:05.678Z"],
+      ["odd", "2037-12-31T23:59:59.999Z"],
+      [latin1("\xff\xfe.txt"), "2001-02-03T04:05:06.007Z"],
+      ["windows/a:b", "2010-10-10T10:10:10.010Z"],
     ];
     for (const [n, t] of times) await utimes(join(root, n), new Date(t), new Date(t));
     await lutimes(path.join(share, "relative"), new Date("2015-01-01T00:00:00Z"), new Date("2015-01-01T00:00:00Z"));
-    for (const d of [join(root, latin1("caf\xe9")), join(root, "windows")]) await utimes(d, new Date("2012-12-12T12:12:12.120Z"), new Date("2012-12-12T12:12:12.120Z"));
+    for (const d of [join(root, latin1("caf\xe9")), join(root, "windows")])
+      await utimes(d, new Date("2012-12-12T12:12:12.120Z"), new Date("2012-12-12T12:12:12.120Z"));
     await chmod(join(root, latin1("caf\xe9")), 0o750);
   });
   after(async () => {
@@ -102,7 +114,12 @@ describe("every file a disk can hold backs up and restores", () => {
     const original = await snapshot(share, { dropSpecialBits: true });
     const restored = await snapshot(path.join(to, "Share"));
     assert.deepEqual(restored, original);
-    assert.ok(restored.has(`${"n".repeat(251)}.txt`) && restored.has("\xff\xfe.txt") && restored.has("windows/A.jpg") && restored.has("windows/a.jpg"));
+    assert.ok(
+      restored.has(`${"n".repeat(251)}.txt`) &&
+        restored.has("\xff\xfe.txt") &&
+        restored.has("windows/A.jpg") &&
+        restored.has("windows/a.jpg"),
+    );
     assert.equal(await readFile(path.join(to, "Share", "to-latin1"), "utf8"), "in a Latin-1 folder\n", "the byte target resolves");
     // The hard-linked pair: two files (copies), same bytes.
     const [a, b] = [await lstat(path.join(to, "Share", "big.bin")), await lstat(path.join(to, "Share", "big-hardlink.bin"))];
@@ -112,7 +129,10 @@ describe("every file a disk can hold backs up and restores", () => {
     const one = await pc.run(["restore", "latest", "--to", path.join(server.dir, "one"), "--path", "Share/\ufffd\ufffd.txt"]);
     assert.equal(one.code, 0, one.stderr);
     assert.equal(one.json.files, 1);
-    assert.equal(await readFile(Buffer.concat([Buffer.from(path.join(server.dir, "one", "Share")), latin1("/\xff\xfe.txt")]), "utf8"), "a Latin-1 name\n");
+    assert.equal(
+      await readFile(Buffer.concat([Buffer.from(path.join(server.dir, "one", "Share")), latin1("/\xff\xfe.txt")]), "utf8"),
+      "a Latin-1 name\n",
+    );
   });
 
   it("a restore killed with kill -9 and run again completes and leaves no temporary file", async () => {

@@ -48,7 +48,10 @@ describe("backup exclude patterns", { timeout: 120_000 }, () => {
     const to = path.join(server.dir, "restored");
     const r = await pc2.run(["restore", "latest", "--to", to]);
     assert.equal(r.code, 0, r.stderr);
-    const files = [...(await describeTree(path.join(to, "Fotos Studio")))].filter(([, e]) => e.type === "file").map(([p]) => p).sort();
+    const files = [...(await describeTree(path.join(to, "Fotos Studio")))]
+      .filter(([, e]) => e.type === "file")
+      .map(([p]) => p)
+      .sort();
     assert.deepEqual(files, [
       "2024 Hochzeit/CaptureOne/Settings153/IMG_0001.CR3.cos",
       "2024 Hochzeit/IMG_0001.CR3",
@@ -59,7 +62,11 @@ describe("backup exclude patterns", { timeout: 120_000 }, () => {
   });
 
   it("backs up the caches too with --no-default-excludes, and says what it left out on the human line", async () => {
-    const b = await run("datasafe.js", ["backup", src, "--exclude", "*.xmp.bak", "--no-default-excludes"], pc1.env({ DATASAFE_PASSPHRASE: "" }));
+    const b = await run(
+      "datasafe.js",
+      ["backup", src, "--exclude", "*.xmp.bak", "--no-default-excludes"],
+      pc1.env({ DATASAFE_PASSPHRASE: "" }),
+    );
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stdout, /^restore point \S+: 9 files \(5 unchanged\), 1 excluded, /);
   });

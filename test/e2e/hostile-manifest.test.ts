@@ -65,26 +65,53 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
   });
 
   it("refuses an entry under a file", async () => {
-    await refusedUntouched([{ path: "evil", data: "a file" }, { path: "evil/notes.txt", data: "under a file" }], ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"]);
+    await refusedUntouched(
+      [
+        { path: "evil", data: "a file" },
+        { path: "evil/notes.txt", data: "under a file" },
+      ],
+      ["UNSAFE_MANIFEST", "NOT_AUTHENTIC"],
+    );
   });
 
   // The format layer (decodeEntries) refuses these before restore's own checks see them.
   it("refuses `..`, absolute and duplicate paths", async () => {
     // Targets are server.dir/to-N: `../victim-home` is the victim's folder.
-    await refusedUntouched([{ path: "ok.txt", data: "fine" }, { path: "../victim-home/notes.txt", data: "overwritten" }], ["NOT_AUTHENTIC"]);
+    await refusedUntouched(
+      [
+        { path: "ok.txt", data: "fine" },
+        { path: "../victim-home/notes.txt", data: "overwritten" },
+      ],
+      ["NOT_AUTHENTIC"],
+    );
     await refusedUntouched([{ path: "ok/../../victim-home/.ssh", type: "dir" }], ["NOT_AUTHENTIC"]);
-    await refusedUntouched([{ path: "ok.txt", data: "fine" }, { path: path.join(outside, "notes.txt"), data: "absolute" }], ["NOT_AUTHENTIC"]);
-    await refusedUntouched([{ path: "dup.txt", data: "first" }, { path: "dup.txt", type: "symlink", target: path.join(outside, "notes.txt") }], ["NOT_AUTHENTIC"]);
+    await refusedUntouched(
+      [
+        { path: "ok.txt", data: "fine" },
+        { path: path.join(outside, "notes.txt"), data: "absolute" },
+      ],
+      ["NOT_AUTHENTIC"],
+    );
+    await refusedUntouched(
+      [
+        { path: "dup.txt", data: "first" },
+        { path: "dup.txt", type: "symlink", target: path.join(outside, "notes.txt") },
+      ],
+      ["NOT_AUTHENTIC"],
+    );
   });
 
   it("a second restore into the same folder replaces planted links and ignores planted partial files", async () => {
     const to = target();
     // First restore point: links are legitimate entries, and restore creates them.
-    const first = await restoreCrafted([
-      { path: "Photos", type: "dir" },
-      { path: "Photos/a.jpg", type: "symlink", target: path.join(outside, "notes.txt") },
-      { path: "Photos/sub", type: "symlink", target: path.join(outside, ".ssh") },
-    ], to);
+    const first = await restoreCrafted(
+      [
+        { path: "Photos", type: "dir" },
+        { path: "Photos/a.jpg", type: "symlink", target: path.join(outside, "notes.txt") },
+        { path: "Photos/sub", type: "symlink", target: path.join(outside, ".ssh") },
+      ],
+      to,
+    );
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await readlink(path.join(to, "Photos", "sub")), path.join(outside, ".ssh"));
     // What the old writer opened with "w" (following a link), planted next to the target file.
@@ -110,7 +137,11 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
     assert.equal(await readFile(path.join(to, "Photos", "a.jpg"), "utf8"), "photo a");
     assert.equal(await readFile(path.join(to, "Photos", "b.jpg"), "utf8"), "photo b");
     const names = await readdir(path.join(to, "Photos"));
-    assert.deepEqual(names.filter((x) => x.startsWith(".ds-")), [], "no temporary file left");
+    assert.deepEqual(
+      names.filter((x) => x.startsWith(".ds-")),
+      [],
+      "no temporary file left",
+    );
   });
 
   it("restores every other file when one cannot be written, lists it and exits 5", async () => {
@@ -122,7 +153,10 @@ describe("restore of a hostile manifest stays inside --to", { skip }, () => {
     ];
     const r = await restoreCrafted(entries, to, ["--overwrite"]);
     assert.equal(r.code, 5, r.stderr);
-    assert.deepEqual((r.json.failed as Array<{ path: string; error: string }>).map((f) => f.path), ["Shoot/02.jpg"]);
+    assert.deepEqual(
+      (r.json.failed as Array<{ path: string; error: string }>).map((f) => f.path),
+      ["Shoot/02.jpg"],
+    );
     assert.equal(r.json.files, 3);
     for (const i of [1, 3, 4]) assert.equal(await readFile(path.join(to, "Shoot", `0${i}.jpg`), "utf8"), `photo ${i}`.repeat(1000));
 

@@ -71,8 +71,15 @@ describe("memory stays bounded with a 2 GB file", () => {
     assert.equal(await sha256(path.join(to, "db-backup", "studio-full.bak")), await sha256(path.join(src, "studio-full.bak")));
 
     const mb = (n: number) => `${(n / MB).toFixed(0)} MB`;
-    console.log(`# ${SIZE / MB} MB: backup ${backup.json.durationMs} ms, uploader peak ${mb(backup.peak)}, API peak ${mb(apiBackupPeak)}; restore ${restore.json.durationMs} ms, restorer peak ${mb(restore.peak)}, API peak ${mb(apiRestorePeak)}`);
-    for (const [what, peak] of [["uploader", backup.peak], ["API during backup", apiBackupPeak], ["restorer", restore.peak], ["API during restore", apiRestorePeak]] as const) {
+    console.log(
+      `# ${SIZE / MB} MB: backup ${backup.json.durationMs} ms, uploader peak ${mb(backup.peak)}, API peak ${mb(apiBackupPeak)}; restore ${restore.json.durationMs} ms, restorer peak ${mb(restore.peak)}, API peak ${mb(apiRestorePeak)}`,
+    );
+    for (const [what, peak] of [
+      ["uploader", backup.peak],
+      ["API during backup", apiBackupPeak],
+      ["restorer", restore.peak],
+      ["API during restore", apiRestorePeak],
+    ] as const) {
       assert.ok(peak > 0 && peak < 300 * MB, `${what} peak RSS ${mb(peak)}`);
     }
   });

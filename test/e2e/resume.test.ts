@@ -105,7 +105,10 @@ describe("resume after kill -9", () => {
     assert.equal(r.code, 5, r.stderr);
     assert.equal(r.json.files, 1);
     const skipped = r.json.skipped as Array<{ path: string; error: string }>;
-    assert.deepEqual(skipped.map((s) => s.path), ["partly-readable/locked.db"]);
+    assert.deepEqual(
+      skipped.map((s) => s.path),
+      ["partly-readable/locked.db"],
+    );
     assert.match(skipped[0]!.error, /EACCES/);
   });
 });

@@ -16,10 +16,17 @@ describe("chunk ingest and commit", () => {
 
   const session = randomUUID();
   /** Uploads one chunk as a relayed pack of one: the HTTP status and the chunk's `stored`. */
-  const put = async (id: string, body: Buffer, sha = createHash("sha256").update(body).digest("hex"), type = "application/octet-stream") => {
+  const put = async (
+    id: string,
+    body: Buffer,
+    sha = createHash("sha256").update(body).digest("hex"),
+    type = "application/octet-stream",
+  ) => {
     const head = Buffer.from(JSON.stringify({ sessionId: session, chunks: [{ id, size: body.length, sha256: sha }] }));
     const res = await fetch(`${server.url}/v1/packs`, {
-      method: "PUT", headers: { ...auth, "content-type": type, "x-pack-table-length": String(head.length) }, body: new Uint8Array(Buffer.concat([head, body])),
+      method: "PUT",
+      headers: { ...auth, "content-type": type, "x-pack-table-length": String(head.length) },
+      body: new Uint8Array(Buffer.concat([head, body])),
     });
     const json = (await res.json()) as { results?: Array<{ stored?: boolean }> };
     return { status: res.status, stored: json.results?.[0]?.stored };
@@ -28,7 +35,9 @@ describe("chunk ingest and commit", () => {
     fetch(`${server.url}${url}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
   const refs = (rp: string, page: number, ids: string[]) =>
     fetch(`${server.url}/v1/restore-points/${rp}/refs/${page}`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(Buffer.concat(ids.map((i) => Buffer.from(i, "hex")))),
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      body: new Uint8Array(Buffer.concat(ids.map((i) => Buffer.from(i, "hex")))),
     });
   const id = () => randomBytes(32).toString("hex");
 
@@ -60,18 +69,37 @@ describe("chunk ingest and commit", () => {
     const missing = (await (await post("/v1/chunks/missing", { ids: [a, b], sessionId: session })).json()) as { missing: string[] };
     assert.deepEqual(missing.missing, [b]);
     assert.equal((await put(id(), randomBytes(4 * 1024 * 1024 + 2048))).status, 400, "oversized chunks are refused");
-    assert.equal((await put(id(), randomBytes(100), undefined, "multipart/form-data; boundary=x")).status, 400, "the body must be the pack itself");
+    assert.equal(
+      (await put(id(), randomBytes(100), undefined, "multipart/form-data; boundary=x")).status,
+      400,
+      "the body must be the pack itself",
+    );
     assert.equal((await put(id(), Buffer.alloc(0))).status, 400, "empty chunks are refused");
     const streamed = await fetch(`${server.url}/v1/packs`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": "2" }, body: new Blob([new Uint8Array(100)]).stream(), duplex: "half",
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": "2" },
+      body: new Blob([new Uint8Array(100)]).stream(),
+      duplex: "half",
     } as RequestInit);
     assert.equal(streamed.status, 411, "a body without Content-Length is refused unread");
     assert.equal((await post("/v1/chunks/missing", { ids: ["xyz"], sessionId: session })).status, 400);
-    assert.equal((await post("/v1/chunks/missing", { ids: [a], sessionId: "not-a-uuid" })).status, 400, "the session is a restore point id");
+    assert.equal(
+      (await post("/v1/chunks/missing", { ids: [a], sessionId: "not-a-uuid" })).status,
+      400,
+      "the session is a restore point id",
+    );
     assert.equal((await post("/v1/chunks/missing", { ids: Array.from({ length: 1001 }, id), sessionId: session })).status, 400);
     assert.equal((await post("/v1/chunks/missing", { ids: [a] })).status, 400, "every dedup query names its upload session");
-    for (const [method, url] of [["PUT", `/v1/chunks/${a}`], ["POST", `/v1/chunks/${a}/upload-url`], ["POST", "/v1/chunks/uploaded"]] as const) {
-      const res = await fetch(`${server.url}${url}`, { method, headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(body) });
+    for (const [method, url] of [
+      ["PUT", `/v1/chunks/${a}`],
+      ["POST", `/v1/chunks/${a}/upload-url`],
+      ["POST", "/v1/chunks/uploaded"],
+    ] as const) {
+      const res = await fetch(`${server.url}${url}`, {
+        method,
+        headers: { ...auth, "content-type": "application/octet-stream" },
+        body: new Uint8Array(body),
+      });
       assert.equal(res.status, 404, `the single-chunk upload path is gone: ${method} ${url}`);
     }
   });
@@ -116,13 +144,34 @@ describe("chunk ingest and commit", () => {
     const rp = randomUUID();
     const s = [id(), id()].sort();
     for (const x of s) await put(x, randomBytes(10));
-    assert.equal((await fetch(`${server.url}/v1/restore-points/${rp}/refs/0`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(33),
-    })).status, 400);
+    assert.equal(
+      (
+        await fetch(`${server.url}/v1/restore-points/${rp}/refs/0`, {
+          method: "PUT",
+          headers: { ...auth, "content-type": "application/octet-stream" },
+          body: new Uint8Array(33),
+        })
+      ).status,
+      400,
+    );
     await refs(rp, 0, [...s].reverse());
-    const unsorted = await post(`/v1/restore-points/${rp}/commit`, { label: null, files: 0, bytes: 0, rootChunkId: s[0], refPages: 1, refCount: 2 });
+    const unsorted = await post(`/v1/restore-points/${rp}/commit`, {
+      label: null,
+      files: 0,
+      bytes: 0,
+      rootChunkId: s[0],
+      refPages: 1,
+      refCount: 2,
+    });
     assert.equal(unsorted.status, 400);
-    const incomplete = await post(`/v1/restore-points/${rp}/commit`, { label: null, files: 0, bytes: 0, rootChunkId: s[0], refPages: 2, refCount: 2 });
+    const incomplete = await post(`/v1/restore-points/${rp}/commit`, {
+      label: null,
+      files: 0,
+      bytes: 0,
+      rootChunkId: s[0],
+      refPages: 2,
+      refCount: 2,
+    });
     assert.equal(incomplete.status, 409);
   });
 });

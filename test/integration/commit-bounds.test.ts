@@ -23,12 +23,19 @@ describe("commit bounds", () => {
 
   const putPage = (a: Record<string, string>, rp: string, page: number, body: Buffer) =>
     fetch(`${server.url}/v1/restore-points/${rp}/refs/${page}`, {
-      method: "PUT", headers: { ...a, "content-type": "application/octet-stream" }, body: new Uint8Array(body),
+      method: "PUT",
+      headers: { ...a, "content-type": "application/octet-stream" },
+      body: new Uint8Array(body),
     });
   const commit = (rp: string, body: Record<string, unknown>) =>
-    fetch(`${server.url}/v1/restore-points/${rp}/commit`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${server.url}/v1/restore-points/${rp}/commit`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   const summary = { label: null, files: 1, bytes: 1 };
-  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; missing?: string[]; missingCount?: number } }).error;
+  const errorOf = async (res: Response) =>
+    ((await res.json()) as { error: { code: string; message: string; missing?: string[]; missingCount?: number } }).error;
 
   before(async () => {
     server = await startServer({ role: "api" });
@@ -53,7 +60,9 @@ describe("commit bounds", () => {
     const row = await db.query<{ digest: string; length: number; refCount: number; pending: number }>(
       `SELECT encode(sha256(refs), 'hex') AS digest, octet_length(refs) AS length, "refCount",
               (SELECT count(*)::int FROM "PendingRefPage" WHERE "restorePointId" = $1) AS pending
-       FROM "RestorePoint" WHERE id = $1`, [m.restorePointId]);
+       FROM "RestorePoint" WHERE id = $1`,
+      [m.restorePointId],
+    );
     await db.end();
     assert.deepEqual(row.rows[0], { digest: expected.digest("hex"), length: PAGES * 16384 * 32, refCount: PAGES * 16384, pending: 0 });
   });
@@ -76,11 +85,19 @@ describe("commit bounds", () => {
     const err = await errorOf(refused);
     assert.equal(err.code, "CHUNKS_MISSING");
     assert.equal(err.missingCount, 3000);
-    assert.deepEqual(err.missing, Array.from({ length: 1000 }, (_, i) => seededId(base + i).toString("hex")));
+    assert.deepEqual(
+      err.missing,
+      Array.from({ length: 1000 }, (_, i) => seededId(base + i).toString("hex")),
+    );
 
     const incomplete = await commit(missing, { ...summary, rootChunkId: seededId(1).toString("hex"), refPages: 3, refCount: 3001 });
     assert.equal((await errorOf(incomplete)).code, "REFS_INCOMPLETE");
-    const tooMany = await commit(missing, { ...summary, rootChunkId: seededId(1).toString("hex"), refPages: MAX_REF_PAGES + 1, refCount: 3001 });
+    const tooMany = await commit(missing, {
+      ...summary,
+      rootChunkId: seededId(1).toString("hex"),
+      refPages: MAX_REF_PAGES + 1,
+      refCount: 3001,
+    });
     assert.equal(tooMany.status, 400);
   });
 

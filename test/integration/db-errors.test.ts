@@ -24,7 +24,9 @@ const databaseUrl = `postgresql://${os.userInfo().username}@127.0.0.1:5432/${dbN
  */
 async function terminateOthers(client: pg.Client): Promise<number> {
   await client.query("SELECT pg_stat_clear_snapshot()");
-  const r = await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+  const r = await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
+    dbName,
+  ]);
   return r.rowCount ?? 0;
 }
 
@@ -69,10 +71,16 @@ describe("database errors answered in the vocabulary (real Postgres)", () => {
   it("a unique violation is 409 ALREADY_EXISTS (model and raw queries)", async () => {
     const id = randomUUID();
     await db.studio.create({ data: { id, name: "first", ownerEmail: "a@example.com" } });
-    assert.deepEqual(await answer(() => db.studio.create({ data: { id, name: "second", ownerEmail: "b@example.com" } })),
-      { status: 409, code: "ALREADY_EXISTS", retryAfter: null });
-    assert.deepEqual(await answer(() => db.$executeRaw`INSERT INTO "Studio" (id, name, "ownerEmail") VALUES (${id}::uuid, 'x', 'x')`),
-      { status: 409, code: "ALREADY_EXISTS", retryAfter: null });
+    assert.deepEqual(await answer(() => db.studio.create({ data: { id, name: "second", ownerEmail: "b@example.com" } })), {
+      status: 409,
+      code: "ALREADY_EXISTS",
+      retryAfter: null,
+    });
+    assert.deepEqual(await answer(() => db.$executeRaw`INSERT INTO "Studio" (id, name, "ownerEmail") VALUES (${id}::uuid, 'x', 'x')`), {
+      status: 409,
+      code: "ALREADY_EXISTS",
+      retryAfter: null,
+    });
   });
 
   it("an unreachable database is 503 DATABASE_UNAVAILABLE with Retry-After", async () => {

@@ -17,7 +17,13 @@ import { startServer, type TestServer } from "../support/server.ts";
 const TTL_SECONDS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface State { deviceId: string; accessToken: string; accessTokenExpiresAt?: string; signPrivateKey: string; studioId: string }
+interface State {
+  deviceId: string;
+  accessToken: string;
+  accessTokenExpiresAt?: string;
+  signPrivateKey: string;
+  studioId: string;
+}
 const stateFile = (pc: Pc) => path.join(pc.home, "device.json");
 const readState = async (pc: Pc): Promise<State> => pc.state();
 const writeState = (pc: Pc, s: State) => writeFile(stateFile(pc), JSON.stringify(s));
@@ -36,7 +42,11 @@ describe("device credentials expire, renew and can be revoked", () => {
     return { status: res.status, code: res.ok ? null : ((await res.json()) as { error: { code: string } }).error.code };
   };
   const post = async (route: string, body: unknown) => {
-    const res = await fetch(`${server.url}${route}`, { method: "POST", headers: { "content-type": "application/json", connection: "close" }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", connection: "close" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
   };
 
@@ -68,7 +78,11 @@ describe("device credentials expire, renew and can be revoked", () => {
 
   it("renews on 401 TOKEN_EXPIRED when the PC's clock is wrong or the token predates expiry", async () => {
     // The state says the token is good for a year (a PC clock far behind): the server decides.
-    await writeState(pc1, { ...(await readState(pc1)), accessToken: expiredToken, accessTokenExpiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString() });
+    await writeState(pc1, {
+      ...(await readState(pc1)),
+      accessToken: expiredToken,
+      accessTokenExpiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    });
     await writeFile(path.join(src(), "b.txt"), "more\n");
     const backup = await pc1.run(["backup", src()], { DATASAFE_PASSPHRASE: "" });
     assert.equal(backup.code, 0, backup.stderr);
@@ -100,10 +114,18 @@ describe("device credentials expire, renew and can be revoked", () => {
 
     const fresh = String((await post("/v1/devices/challenge", { deviceId: state.deviceId })).body.nonce);
     const thief = newDeviceSigningKey().privateKey;
-    const wrongKey = await post("/v1/devices/token", { deviceId: state.deviceId, nonce: fresh, signature: sign(null, deviceTokenChallengeBytes(state.deviceId, fresh), thief).toString("base64") });
+    const wrongKey = await post("/v1/devices/token", {
+      deviceId: state.deviceId,
+      nonce: fresh,
+      signature: sign(null, deviceTokenChallengeBytes(state.deviceId, fresh), thief).toString("base64"),
+    });
     assert.deepEqual([wrongKey.status, wrongKey.body.error?.code], [401, "CHALLENGE_INVALID"]);
     const other = await readState(pc2);
-    const otherDevice = await post("/v1/devices/token", { deviceId: other.deviceId, nonce: fresh, signature: sign(null, deviceTokenChallengeBytes(other.deviceId, fresh), privateKeyFromB64(other.signPrivateKey)).toString("base64") });
+    const otherDevice = await post("/v1/devices/token", {
+      deviceId: other.deviceId,
+      nonce: fresh,
+      signature: sign(null, deviceTokenChallengeBytes(other.deviceId, fresh), privateKeyFromB64(other.signPrivateKey)).toString("base64"),
+    });
     assert.deepEqual([otherDevice.status, otherDevice.body.error?.code], [401, "CHALLENGE_INVALID"], "a challenge is bound to its device");
   });
 
@@ -112,7 +134,13 @@ describe("device credentials expire, renew and can be revoked", () => {
     const listed = await admin(server, ["list-devices", "--studio", studioId]);
     assert.equal(listed.code, 0, listed.stderr);
     const rows = listed.json.devices as Array<{ id: string; name: string; revokedAt: string | null }>;
-    assert.deepEqual(rows.map((d) => [d.name, d.revokedAt]), [["pc-1", null], ["pc-2", null]]);
+    assert.deepEqual(
+      rows.map((d) => [d.name, d.revokedAt]),
+      [
+        ["pc-1", null],
+        ["pc-2", null],
+      ],
+    );
 
     assert.equal((await pc2.run(["list"])).code, 0);
     const token = (await readState(pc2)).accessToken;
@@ -133,7 +161,11 @@ describe("device credentials expire, renew and can be revoked", () => {
     assert.equal(later.code, 3);
     assert.equal((later.json.error as { code: string }).code, "UNAUTHENTICATED");
 
-    const after = (await admin(server, ["list-devices", "--studio", studioId])).json.devices as Array<{ id: string; revokedAt: string | null; revokedReason: string | null }>;
+    const after = (await admin(server, ["list-devices", "--studio", studioId])).json.devices as Array<{
+      id: string;
+      revokedAt: string | null;
+      revokedReason: string | null;
+    }>;
     const row = after.find((d) => d.id === victim.deviceId)!;
     assert.equal(row.revokedReason, "PC stolen from the front desk");
     assert.ok(row.revokedAt);

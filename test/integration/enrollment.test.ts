@@ -10,7 +10,14 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { certifyDevice, createStudioKeys, newDeviceSigningKey, unlockWithPassphrase, type Keyset, type StudioSecrets } from "../../uploader/format/index.ts";
+import {
+  certifyDevice,
+  createStudioKeys,
+  newDeviceSigningKey,
+  unlockWithPassphrase,
+  type Keyset,
+  type StudioSecrets,
+} from "../../uploader/format/index.ts";
 import { admin, newStudio, Pc, PASSPHRASE } from "../support/cli.ts";
 import { spawnNode } from "../support/process.ts";
 import { SERVER_NODE_FLAGS, startServer, type TestServer } from "../support/server.ts";
@@ -21,9 +28,15 @@ async function post(server: TestServer, route: string, body: unknown, headers: R
   // A fresh connection each: on a loaded machine a pause between requests (a key derivation)
   // outlasts the server's keep-alive timeout, and a reused socket would be closed under the request.
   const res = await fetch(`${server.url}${route}`, {
-    method: "POST", headers: { "content-type": "application/json", connection: "close", ...headers }, body: JSON.stringify(body),
+    method: "POST",
+    headers: { "content-type": "application/json", connection: "close", ...headers },
+    body: JSON.stringify(body),
   });
-  return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get("retry-after"),
+    body: (await res.json()) as Record<string, unknown> & { error?: { code: string } },
+  };
 }
 
 /** An enrollment request for `deviceName`, its certificate signed with `signer`'s key. */
@@ -61,7 +74,10 @@ describe("enrollment: certificates, tokens, passphrase and server URL", () => {
     const forged = await post(server, "/v1/enrollments", enrollRequest(token, studio.studioId, "thief", another));
     assert.equal(forged.status, 403);
     assert.equal(forged.body.error?.code, "CERTIFICATE_INVALID");
-    const garbage = await post(server, "/v1/enrollments", { ...enrollRequest(token, studio.studioId, "thief", another), certificate: { studioId: studio.studioId, signature: "garbage" } });
+    const garbage = await post(server, "/v1/enrollments", {
+      ...enrollRequest(token, studio.studioId, "thief", another),
+      certificate: { studioId: studio.studioId, signature: "garbage" },
+    });
     assert.equal(garbage.status, 403);
     // A genuine signature, but over another device name than the one enrolled.
     const real = unlockWithPassphrase(lookup.body.keyset as Keyset, PASSPHRASE);
@@ -141,7 +157,8 @@ describe("enrollment rate limit per client address", () => {
   });
   after(async () => server?.stop());
 
-  const lookup = (from?: string) => post(server, "/v1/enrollments/lookup", { token: "dse_not-a-real-token" }, from ? { "x-forwarded-for": from } : {});
+  const lookup = (from?: string) =>
+    post(server, "/v1/enrollments/lookup", { token: "dse_not-a-real-token" }, from ? { "x-forwarded-for": from } : {});
 
   it("answers 429 with Retry-After after the limit; a forged X-Forwarded-For is not believed", async () => {
     for (let i = 0; i < 5; i++) assert.equal((await lookup(`198.51.100.${i}`)).status, 401);
@@ -149,7 +166,11 @@ describe("enrollment rate limit per client address", () => {
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error?.code, "RATE_LIMITED");
     assert.ok(Number(limited.retryAfter) >= 1);
-    assert.equal((await post(server, "/v1/enrollments", { token: "dse_not-a-real-token" })).status, 429, "enroll shares the lookup's limit");
+    assert.equal(
+      (await post(server, "/v1/enrollments", { token: "dse_not-a-real-token" })).status,
+      429,
+      "enroll shares the lookup's limit",
+    );
   });
 
   it("with TRUST_PROXY, each forwarded client address has its own limit", async () => {
@@ -157,8 +178,16 @@ describe("enrollment rate limit per client address", () => {
     for (let i = 0; i < 5; i++) assert.equal((await lookup("203.0.113.7")).status, 401);
     assert.equal((await lookup("203.0.113.7")).status, 429);
     assert.equal((await lookup("203.0.113.8")).status, 401, "another client behind the proxy");
-    for (let i = 0; i < 5; i++) assert.equal((await post(server, "/v1/devices/challenge", { deviceId: crypto.randomUUID() }, { "x-forwarded-for": "203.0.113.9" })).status, 401);
-    assert.equal((await post(server, "/v1/devices/challenge", { deviceId: crypto.randomUUID() }, { "x-forwarded-for": "203.0.113.9" })).status, 429, "token renewal is limited too");
+    for (let i = 0; i < 5; i++)
+      assert.equal(
+        (await post(server, "/v1/devices/challenge", { deviceId: crypto.randomUUID() }, { "x-forwarded-for": "203.0.113.9" })).status,
+        401,
+      );
+    assert.equal(
+      (await post(server, "/v1/devices/challenge", { deviceId: crypto.randomUUID() }, { "x-forwarded-for": "203.0.113.9" })).status,
+      429,
+      "token renewal is limited too",
+    );
   });
 });
 

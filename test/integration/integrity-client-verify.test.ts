@@ -11,7 +11,19 @@ import { after, before, describe, it } from "node:test";
 import type pg from "pg";
 import { REPORT_SIGNING_PREFIX } from "../../protocol/integrity-schemas.ts";
 import { enrolledPcs, type Pc } from "../support/cli.ts";
-import { authOf, blobStoreOf, chunkRow, damage, getJson, healthById, refsOf, settled, sql, waitFor, type HealthView } from "../support/integrity.ts";
+import {
+  authOf,
+  blobStoreOf,
+  chunkRow,
+  damage,
+  getJson,
+  healthById,
+  refsOf,
+  settled,
+  sql,
+  waitFor,
+  type HealthView,
+} from "../support/integrity.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 describe("client verify", () => {
@@ -69,13 +81,24 @@ describe("client verify", () => {
   it("refuses a report not signed with the studio key (a device credential is not enough)", async () => {
     const other = generateKeyPairSync("ed25519");
     const report = JSON.stringify({
-      version: 1, studioId, restorePointId: rp, checkedAt: new Date().toISOString(), subsetPercent: 100, chunksChecked: 1,
-      bytesChecked: 1, ok: false, problems: [{ code: "AUTH_FAILED", chunkId: dataChunks[0] }],
+      version: 1,
+      studioId,
+      restorePointId: rp,
+      checkedAt: new Date().toISOString(),
+      subsetPercent: 100,
+      chunksChecked: 1,
+      bytesChecked: 1,
+      ok: false,
+      problems: [{ code: "AUTH_FAILED", chunkId: dataChunks[0] }],
       damagedChunks: [{ id: dataChunks[0], sha256: "00".repeat(32), code: "AUTH_FAILED" }],
     });
-    const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(report)]), other.privateKey).toString("base64");
+    const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(report)]), other.privateKey).toString(
+      "base64",
+    );
     const res = await fetch(`${server.url}/v1/restore-points/${rp}/client-verification`, {
-      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ report, signature }),
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ report, signature }),
     });
     assert.equal(res.status, 403);
     assert.equal((await chunkRow(db, dataChunks[0]!)).state, "ok");
@@ -87,7 +110,9 @@ describe("client verify", () => {
     const v = await pc.run(["verify", rp]);
     assert.equal(v.code, 1, v.stderr);
     assert.equal(v.json.ok, false);
-    assert.deepEqual(v.json.problems, [{ code: "AUTH_FAILED", chunkId: a.id, message: `chunk ${a.id} failed authentication (AUTH_FAILED)` }]);
+    assert.deepEqual(v.json.problems, [
+      { code: "AUTH_FAILED", chunkId: a.id, message: `chunk ${a.id} failed authentication (AUTH_FAILED)` },
+    ]);
     // The reported bytes differ from the record: the server checks for itself rather than trust.
     await waitFor("the server's re-read", async () => (await chunkRow(db, a.id)).state === "damaged");
     // Marking the chunk and propagating to its restore points are separate steps of the job.
@@ -98,12 +123,20 @@ describe("client verify", () => {
     const [a, b] = [await chunkRow(db, dataChunks[0]!), await chunkRow(db, dataChunks[1]!)];
     // Chunk b's record now names the ciphertext of another id (b's own, re-stored under a's id, so
     // the server's size and checksum comparison still passes).
-    await db.query(`UPDATE "Chunk" c SET "objectKey" = o."objectKey", "offset" = o."offset", size = o.size, sha256 = o.sha256 FROM "Chunk" o WHERE c.id = decode($1, 'hex') AND o.id = decode($2, 'hex')`, [a.id, b.id]);
+    await db.query(
+      `UPDATE "Chunk" c SET "objectKey" = o."objectKey", "offset" = o."offset", size = o.size, sha256 = o.sha256 FROM "Chunk" o WHERE c.id = decode($1, 'hex') AND o.id = decode($2, 'hex')`,
+      [a.id, b.id],
+    );
     await db.query(`UPDATE "Chunk" SET state = 'ok', problem = NULL, "damagedAt" = NULL WHERE id = decode($1, 'hex')`, [a.id]);
     const v = await pc.run(["verify", rp]);
     assert.equal(v.code, 1, v.stderr);
-    assert.deepEqual((v.json.problems as Array<{ code: string; chunkId: string }>).map((p) => [p.code, p.chunkId]), [["AUTH_FAILED", a.id]]);
-    const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [a.id]);
+    assert.deepEqual(
+      (v.json.problems as Array<{ code: string; chunkId: string }>).map((p) => [p.code, p.chunkId]),
+      [["AUTH_FAILED", a.id]],
+    );
+    const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [
+      a.id,
+    ]);
     assert.deepEqual(row.rows[0], { state: "damaged", problem: "client:AUTH_FAILED" });
     assert.equal((await healthById(server, auth)).get(rp)!.health, "damaged");
 

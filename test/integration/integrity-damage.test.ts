@@ -9,9 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type pg from "pg";
 import { admin, enrolledPcs, type Pc } from "../support/cli.ts";
-import {
-  authOf, blobStoreOf, chunkRow, damage, getJson, refsOf, settled, sql, waitFor, type HealthView,
-} from "../support/integrity.ts";
+import { authOf, blobStoreOf, chunkRow, damage, getJson, refsOf, settled, sql, waitFor, type HealthView } from "../support/integrity.ts";
 import { s3SkipReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -20,7 +18,11 @@ const stores = [
   { name: "S3 (Ceph RGW)", s3: true },
 ];
 
-const damagedSet = (h: Map<string, HealthView>) => [...h.values()].filter((r) => r.health === "damaged").map((r) => r.id).sort();
+const damagedSet = (h: Map<string, HealthView>) =>
+  [...h.values()]
+    .filter((r) => r.health === "damaged")
+    .map((r) => r.id)
+    .sort();
 
 for (const store of stores) {
   const skip = store.s3 ? s3SkipReason() : false;
@@ -41,7 +43,10 @@ for (const store of stores) {
     const rootOf = async (id: string) => (await getJson<{ rootChunkId: string }>(server, auth, `/v1/restore-points/${id}`)).rootChunkId;
 
     before(async () => {
-      server = await startServer({ s3: store.s3, env: { REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`, SWEEP_INTERVAL_SECONDS: "0.5" } });
+      server = await startServer({
+        s3: store.s3,
+        env: { REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`, SWEEP_INTERVAL_SECONDS: "0.5" },
+      });
       const enrolled = await enrolledPcs(server, 1);
       studioId = enrolled.studioId;
       pc = enrolled.pcs[0]!;
@@ -50,14 +55,21 @@ for (const store of stores) {
       // Files below the smallest chunk (a file's 16 KiB head chunk) are one chunk each, so x.bin
       // is one chunk shared by the backups of A and B.
       const x = randomBytes(12_000);
-      for (const [name, files] of Object.entries({ A: { "x.bin": x }, B: { "x.bin": x, "y.bin": randomBytes(12_000) }, C: { "z.bin": randomBytes(12_000) } })) {
+      for (const [name, files] of Object.entries({
+        A: { "x.bin": x },
+        B: { "x.bin": x, "y.bin": randomBytes(12_000) },
+        C: { "z.bin": randomBytes(12_000) },
+      })) {
         dirs[name] = path.join(server.dir, "src", name);
         await mkdir(dirs[name], { recursive: true });
         for (const [f, data] of Object.entries(files)) await writeFile(path.join(dirs[name], f), data);
       }
       for (const d of ["A", "B", "C", "C"]) rp.push(await backup(dirs[d]!));
       const h = await settled(server, auth);
-      assert.deepEqual([...h.values()].map((r) => r.health), ["verified", "verified", "verified", "verified"]);
+      assert.deepEqual(
+        [...h.values()].map((r) => r.health),
+        ["verified", "verified", "verified", "verified"],
+      );
     });
     after(async () => {
       await db?.end();
@@ -74,7 +86,15 @@ for (const store of stores) {
 
       const v = await admin(server, ["verify", "--studio", studioId, "--wait"]);
       assert.equal(v.code, 1, v.stderr + v.stdout); // damage found
-      assert.deepEqual(Object.keys(v.json).sort(), ["bytesChecked", "chunksChecked", "damaged", "damagedRestorePoints", "restorePoints", "studioId", "verified"]);
+      assert.deepEqual(Object.keys(v.json).sort(), [
+        "bytesChecked",
+        "chunksChecked",
+        "damaged",
+        "damagedRestorePoints",
+        "restorePoints",
+        "studioId",
+        "verified",
+      ]);
       assert.equal(v.json.studioId, studioId);
       assert.equal(v.json.restorePoints, 4);
       assert.equal(v.json.damaged, 2);
@@ -88,10 +108,20 @@ for (const store of stores) {
       assert.deepEqual(damagedSet(h), [rp[0], rp[1]].sort());
       assert.equal(h.get(rp[0]!)!.damagedChunks, 1);
       assert.equal((await chunkRow(db, x.id)).state, "damaged");
-      const summary = await getJson<{ latestVerified: { id: string } | null; damagedRestorePoints: number; openAlerts: Array<{ kind: string; restorePointId: string }> }>(server, auth, "/v1/studio");
+      const summary = await getJson<{
+        latestVerified: { id: string } | null;
+        damagedRestorePoints: number;
+        openAlerts: Array<{ kind: string; restorePointId: string }>;
+      }>(server, auth, "/v1/studio");
       assert.equal(summary.latestVerified?.id, rp[3]);
       assert.equal(summary.damagedRestorePoints, 2);
-      assert.deepEqual(summary.openAlerts.map((a) => [a.kind, a.restorePointId]).sort(), [["restore_point_damaged", rp[0]], ["restore_point_damaged", rp[1]]].sort());
+      assert.deepEqual(
+        summary.openAlerts.map((a) => [a.kind, a.restorePointId]).sort(),
+        [
+          ["restore_point_damaged", rp[0]],
+          ["restore_point_damaged", rp[1]],
+        ].sort(),
+      );
     });
 
     it("a truncated and a deleted blob are found by the workers (queued verify) and mark only their points", async () => {
@@ -106,9 +136,15 @@ for (const store of stores) {
         const s = await settled(server, auth);
         return damagedSet(s).length === 4 ? s : null;
       });
-      assert.deepEqual([2, 3].map((i) => h.get(rp[i]!)!.damagedChunks), [1, 1]);
+      assert.deepEqual(
+        [2, 3].map((i) => h.get(rp[i]!)!.damagedChunks),
+        [1, 1],
+      );
       const problems = await db.query<{ problem: string }>(`SELECT problem FROM "Chunk" WHERE state = 'damaged' ORDER BY problem`);
-      assert.deepEqual(problems.rows.map((r) => r.problem), ["checksum", "missing", "size"]);
+      assert.deepEqual(
+        problems.rows.map((r) => r.problem),
+        ["checksum", "missing", "size"],
+      );
     });
 
     it("the next backup re-uploads the damaged chunk under a new key and its points become verified", async () => {
@@ -129,7 +165,10 @@ for (const store of stores) {
       assert.deepEqual(damagedSet(h), [rp[2], rp[3]].sort(), "unique manifest roots cannot be re-sent: those stay damaged");
       assert.equal(h.get(String(b.json.restorePointId))!.health, "verified");
       const open = await db.query<{ rp: string }>(`SELECT "restorePointId" AS rp FROM "Alert" WHERE "resolvedAt" IS NULL ORDER BY 1`);
-      assert.deepEqual(open.rows.map((r) => r.rp), [rp[2], rp[3]].sort());
+      assert.deepEqual(
+        open.rows.map((r) => r.rp),
+        [rp[2], rp[3]].sort(),
+      );
     });
   });
 }

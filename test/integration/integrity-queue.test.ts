@@ -33,14 +33,18 @@ describe("integrity jobs: Redis loss and worker death", () => {
   // FLUSHDB on this file's own database index only (see the header).
   const flushdb = async () => ((await queue.client) as unknown as { flushdb(): Promise<string> }).flushdb();
   const health = async (id: string) => (await healthById(server, auth)).get(id)?.health;
-  const allVerified = (ids: string[]) => waitFor(`${ids.length} restore points verified`, async () => {
-    const h = await healthById(server, auth);
-    return ids.every((id) => h.get(id)?.health === "verified");
-  });
+  const allVerified = (ids: string[]) =>
+    waitFor(`${ids.length} restore points verified`, async () => {
+      const h = await healthById(server, auth);
+      return ids.every((id) => h.get(id)?.health === "verified");
+    });
 
   before(async () => {
     // The API alone: jobs wait in Redis until a test starts a worker process.
-    server = await startServer({ role: "api", env: { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, SWEEP_INTERVAL_SECONDS: "0.5", JOB_LOCK_SECONDS: "2" } });
+    server = await startServer({
+      role: "api",
+      env: { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, SWEEP_INTERVAL_SECONDS: "0.5", JOB_LOCK_SECONDS: "2" },
+    });
     queue = new Queue("integrity", { connection: redisConnection(redisUrl), prefix });
     const studio = await newStudio(server);
     pc = await Pc.create(server);

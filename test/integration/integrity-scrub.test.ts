@@ -20,13 +20,21 @@ describe("scrub and metrics", () => {
   let rp: string;
 
   const verifiedAt = async () =>
-    new Map((await db.query<{ id: string; v: Date }>(`SELECT encode(id, 'hex') AS id, "verifiedAt" AS v FROM "Chunk"`)).rows.map((r) => [r.id, r.v.getTime()]));
+    new Map(
+      (await db.query<{ id: string; v: Date }>(`SELECT encode(id, 'hex') AS id, "verifiedAt" AS v FROM "Chunk"`)).rows.map((r) => [
+        r.id,
+        r.v.getTime(),
+      ]),
+    );
 
   before(async () => {
     server = await startServer({
       env: {
-        REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`, SWEEP_INTERVAL_SECONDS: "0.3",
-        SCRUB_INTERVAL_MINUTES: "0.02", SCRUB_PERIOD_DAYS: "0.001", METRICS_TOKEN,
+        REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`,
+        SWEEP_INTERVAL_SECONDS: "0.3",
+        SCRUB_INTERVAL_MINUTES: "0.02",
+        SCRUB_PERIOD_DAYS: "0.001",
+        METRICS_TOKEN,
       },
     });
     const studio = await newStudio(server);
@@ -53,24 +61,38 @@ describe("scrub and metrics", () => {
       SELECT id, row_number() OVER (ORDER BY id) AS rank FROM "Chunk") o WHERE c.id = o.id`);
     const before = await verifiedAt();
     const oldest = [...before.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
-    const after = await waitFor("two chunks re-read", async () => {
-      const now = await verifiedAt();
-      return [...now].filter(([id, t]) => t > before.get(id)!).length >= 2 ? now : null;
-    }, 20_000);
+    const after = await waitFor(
+      "two chunks re-read",
+      async () => {
+        const now = await verifiedAt();
+        return [...now].filter(([id, t]) => t > before.get(id)!).length >= 2 ? now : null;
+      },
+      20_000,
+    );
     const reread = oldest.filter((id) => after.get(id)! > before.get(id)!);
     assert.ok(reread.length < oldest.length, "a run reads a share, not everything");
     assert.deepEqual(reread, oldest.slice(0, reread.length), "oldest first");
   });
 
   it("reads everything that is overdue and finds a flipped byte nobody asked about", async () => {
-    const [victim] = (await db.query<{ id: string; objectKey: string; offset: number | null; size: number }>(`SELECT encode(id, 'hex') AS id, "objectKey", "offset", size FROM "Chunk" ORDER BY id LIMIT 1`)).rows;
+    const [victim] = (
+      await db.query<{ id: string; objectKey: string; offset: number | null; size: number }>(
+        `SELECT encode(id, 'hex') AS id, "objectKey", "offset", size FROM "Chunk" ORDER BY id LIMIT 1`,
+      )
+    ).rows;
     await damage(blobStoreOf(server), victim!, "flip");
     const t0 = Date.now();
     await db.query(`UPDATE "Chunk" SET "verifiedAt" = now() - interval '1 day'`);
     // A damaged chunk keeps its last good verification time; every other one is re-read.
-    await waitFor("every overdue chunk re-read", async () => [...(await verifiedAt())].every(([id, t]) => id === victim!.id || t >= t0 - 1000), 20_000);
+    await waitFor(
+      "every overdue chunk re-read",
+      async () => [...(await verifiedAt())].every(([id, t]) => id === victim!.id || t >= t0 - 1000),
+      20_000,
+    );
     await waitFor("the point damaged", async () => (await healthById(server, auth)).get(rp)!.health === "damaged");
-    const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [victim!.id]);
+    const row = await db.query<{ state: string; problem: string }>(`SELECT state, problem FROM "Chunk" WHERE id = decode($1, 'hex')`, [
+      victim!.id,
+    ]);
     assert.deepEqual(row.rows[0], { state: "damaged", problem: "checksum" });
   });
 

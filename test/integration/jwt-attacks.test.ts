@@ -53,11 +53,18 @@ describe("JWT attacks on every authenticated route: 0 accepted", () => {
   /** Every route of an audience, with its path parameters filled in with ids of the victim's studio. */
   function routesOf(kind: "device" | "people"): Array<{ name: string; spec: RouteSpec; path: string }> {
     return Object.entries(routes as Record<string, RouteSpec>)
-      .filter(([, s]) => (kind === "device" ? s.audience.includes("device") : s.audience.some((a) => a === "owner" || a === "support" || a === "admin")))
+      .filter(([, s]) =>
+        kind === "device" ? s.audience.includes("device") : s.audience.some((a) => a === "owner" || a === "support" || a === "admin"),
+      )
       .map(([name, spec]) => ({
-        name, spec,
-        path: spec.path.replace(":studioId", studioId).replace(":deviceId", deviceId).replace(":userId", person.userId)
-          .replace(":page", "0").replace(":id", randomUUID()),
+        name,
+        spec,
+        path: spec.path
+          .replace(":studioId", studioId)
+          .replace(":deviceId", deviceId)
+          .replace(":userId", person.userId)
+          .replace(":page", "0")
+          .replace(":id", randomUUID()),
       }));
   }
 
@@ -82,10 +89,23 @@ describe("JWT attacks on every authenticated route: 0 accepted", () => {
   /** A 15-minute lifetime unless the payload sets its own `exp`. */
   const lifetime = (payload: Record<string, unknown>): jwt.SignOptions => (payload.exp === undefined ? { expiresIn: 900 } : {});
   const userSign = (payload: Record<string, unknown>, opts: jwt.SignOptions = {}) =>
-    jwt.sign(payload, userKey.privateKey, { algorithm: "ES256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, ...lifetime(payload), ...opts });
+    jwt.sign(payload, userKey.privateKey, {
+      algorithm: "ES256",
+      keyid: userKey.kid,
+      issuer: TOKEN_ISSUER,
+      audience: USER_TOKEN_AUDIENCE,
+      ...lifetime(payload),
+      ...opts,
+    });
   const deviceClaims = () => ({ sub: deviceId, sid: studioId, typ: "device" });
   const deviceSign = (payload: Record<string, unknown>, opts: jwt.SignOptions = {}) =>
-    jwt.sign(payload, deviceSecret, { algorithm: "HS256", issuer: TOKEN_ISSUER, audience: DEVICE_TOKEN_AUDIENCE, ...lifetime(payload), ...opts });
+    jwt.sign(payload, deviceSecret, {
+      algorithm: "HS256",
+      issuer: TOKEN_ISSUER,
+      audience: DEVICE_TOKEN_AUDIENCE,
+      ...lifetime(payload),
+      ...opts,
+    });
 
   it("the genuine credentials pass (the attacks below fail for their forgery, not for the request)", async () => {
     assert.equal((await api(server, "GET", "/v1/me", { token: userSign(userClaims()) })).status, 200);
@@ -100,16 +120,51 @@ describe("JWT attacks on every authenticated route: 0 accepted", () => {
     const pem = userKey.publicKey.export({ type: "spki", format: "pem" });
     const attacks: Record<string, string> = {
       "alg none": unsigned({ alg: "none", typ: "JWT", kid: userKey.kid }, { ...claims, iss: TOKEN_ISSUER, aud: USER_TOKEN_AUDIENCE, exp }),
-      "HS256 with the public key as secret": jwt.sign(claims, createSecretKey(Buffer.from(pem)), { algorithm: "HS256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, expiresIn: 900 }),
-      "HS256 with the device secret": jwt.sign(claims, deviceSecret, { algorithm: "HS256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, expiresIn: 900 }),
-      "ES256 with another key, same kid": jwt.sign(claims, attacker.privateKey, { algorithm: "ES256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, expiresIn: 900 }),
-      "RS256 with another key": jwt.sign(claims, rsa.privateKey, { algorithm: "RS256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, expiresIn: 900 }),
-      "unknown kid": jwt.sign(claims, attacker.privateKey, { algorithm: "ES256", keyid: "attacker", issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, expiresIn: 900 }),
+      "HS256 with the public key as secret": jwt.sign(claims, createSecretKey(Buffer.from(pem)), {
+        algorithm: "HS256",
+        keyid: userKey.kid,
+        issuer: TOKEN_ISSUER,
+        audience: USER_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
+      "HS256 with the device secret": jwt.sign(claims, deviceSecret, {
+        algorithm: "HS256",
+        keyid: userKey.kid,
+        issuer: TOKEN_ISSUER,
+        audience: USER_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
+      "ES256 with another key, same kid": jwt.sign(claims, attacker.privateKey, {
+        algorithm: "ES256",
+        keyid: userKey.kid,
+        issuer: TOKEN_ISSUER,
+        audience: USER_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
+      "RS256 with another key": jwt.sign(claims, rsa.privateKey, {
+        algorithm: "RS256",
+        keyid: userKey.kid,
+        issuer: TOKEN_ISSUER,
+        audience: USER_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
+      "unknown kid": jwt.sign(claims, attacker.privateKey, {
+        algorithm: "ES256",
+        keyid: "attacker",
+        issuer: TOKEN_ISSUER,
+        audience: USER_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
       expired: userSign({ ...claims, iat: now() - 2000, exp: now() - 60 }),
       "not yet valid": userSign({ ...claims, nbf: now() + 600 }),
       "wrong issuer": userSign(claims, { issuer: "someone-else" }),
       "wrong audience": userSign(claims, { audience: DEVICE_TOKEN_AUDIENCE }),
-      "no expiry": jwt.sign(claims, userKey.privateKey, { algorithm: "ES256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE }),
+      "no expiry": jwt.sign(claims, userKey.privateKey, {
+        algorithm: "ES256",
+        keyid: userKey.kid,
+        issuer: TOKEN_ISSUER,
+        audience: USER_TOKEN_AUDIENCE,
+      }),
       "another session id": userSign({ ...claims, sid: randomUUID() }),
       "a device token": deviceToken,
       "a device-typed claim set under the user key": userSign(deviceClaims()),
@@ -123,8 +178,19 @@ describe("JWT attacks on every authenticated route: 0 accepted", () => {
     const claims = deviceClaims();
     const attacks: Record<string, string> = {
       "alg none": unsigned({ alg: "none", typ: "JWT" }, { ...claims, iss: TOKEN_ISSUER, aud: DEVICE_TOKEN_AUDIENCE, exp: now() + 900 }),
-      "HS256 with a wrong secret": jwt.sign(claims, createSecretKey(Buffer.from("x".repeat(64))), { algorithm: "HS256", issuer: TOKEN_ISSUER, audience: DEVICE_TOKEN_AUDIENCE, expiresIn: 900 }),
-      "ES256 with the user key": jwt.sign(claims, userKey.privateKey, { algorithm: "ES256", keyid: userKey.kid, issuer: TOKEN_ISSUER, audience: DEVICE_TOKEN_AUDIENCE, expiresIn: 900 }),
+      "HS256 with a wrong secret": jwt.sign(claims, createSecretKey(Buffer.from("x".repeat(64))), {
+        algorithm: "HS256",
+        issuer: TOKEN_ISSUER,
+        audience: DEVICE_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
+      "ES256 with the user key": jwt.sign(claims, userKey.privateKey, {
+        algorithm: "ES256",
+        keyid: userKey.kid,
+        issuer: TOKEN_ISSUER,
+        audience: DEVICE_TOKEN_AUDIENCE,
+        expiresIn: 900,
+      }),
       expired: deviceSign({ ...claims, iat: now() - 2000, exp: now() - 60 }),
       "not yet valid": deviceSign({ ...claims, nbf: now() + 600 }),
       "wrong issuer": deviceSign(claims, { issuer: "someone-else" }),
@@ -142,7 +208,11 @@ describe("JWT attacks on every authenticated route: 0 accepted", () => {
     assert.equal((await api(server, "GET", "/v1/me", { token: s.accessToken })).status, 200);
     assert.equal((await api(server, "POST", "/v1/auth/logout", { token: s.accessToken })).status, 204);
     assert.deepEqual(await accepted("people", s.accessToken), []);
-    assert.equal((await api(server, "POST", "/v1/auth/refresh", { body: { refreshToken: s.refreshToken } })).status, 401, "logout ends the refresh token too");
+    assert.equal(
+      (await api(server, "POST", "/v1/auth/refresh", { body: { refreshToken: s.refreshToken } })).status,
+      401,
+      "logout ends the refresh token too",
+    );
 
     const spare = await Pc.create(server);
     const studio = { token: async () => String((await admin(server, ["enrollment-token", "--studio", studioId])).json.token) };
@@ -163,8 +233,16 @@ describe("JWT attacks on every authenticated route: 0 accepted", () => {
 
     const replay = await api(server, "POST", "/v1/auth/refresh", { body: { refreshToken: first.refreshToken } });
     assert.equal(replay.status, 401);
-    assert.equal((await api(server, "POST", "/v1/auth/refresh", { body: { refreshToken: second.refreshToken } })).status, 401, "the newest refresh token of the family is dead too");
+    assert.equal(
+      (await api(server, "POST", "/v1/auth/refresh", { body: { refreshToken: second.refreshToken } })).status,
+      401,
+      "the newest refresh token of the family is dead too",
+    );
     assert.deepEqual(await accepted("people", second.accessToken), [], "and so is its access token");
-    assert.equal((await api(server, "GET", "/v1/me", { token: person.accessToken })).status, 200, "another sign-in of the same person is untouched");
+    assert.equal(
+      (await api(server, "GET", "/v1/me", { token: person.accessToken })).status,
+      200,
+      "another sign-in of the same person is untouched",
+    );
   });
 });

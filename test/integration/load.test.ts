@@ -34,10 +34,11 @@ describe("fifty concurrent uploaders", () => {
     const ctx = { config: { jwtSecret: secret, deviceTokenTtlSeconds: 3600 } } as Ctx;
     for (let i = 0; i < UPLOADERS; i++) {
       const id = randomUUID();
-      await db.query(
-        `INSERT INTO "Device" (id, "studioId", name, "signPublicKey", certificate) VALUES ($1, $2, $3, 'k', '{}')`,
-        [id, studioId, `pc-${i}`],
-      );
+      await db.query(`INSERT INTO "Device" (id, "studioId", name, "signPublicKey", certificate) VALUES ($1, $2, $3, 'k', '{}')`, [
+        id,
+        studioId,
+        `pc-${i}`,
+      ]);
       // Each PC with its own connections, as separate processes would have.
       clients.push(new ApiClient(server.url, issueDeviceToken(ctx, { id, studioId }).accessToken, new BulkAgents()));
     }
@@ -59,9 +60,14 @@ describe("fifty concurrent uploaders", () => {
           const table = pack.map((id, i) => ({ id, size: MB, sha256: createHash("sha256").update(datas[i]!).digest("hex") }));
           return (await client.sendPack(table, datas, session)).recorded;
         };
-        const packs = Array.from({ length: CHUNKS_EACH / CHUNKS_PER_PACK }, (_, i) => ids.slice(i * CHUNKS_PER_PACK, (i + 1) * CHUNKS_PER_PACK));
+        const packs = Array.from({ length: CHUNKS_EACH / CHUNKS_PER_PACK }, (_, i) =>
+          ids.slice(i * CHUNKS_PER_PACK, (i + 1) * CHUNKS_PER_PACK),
+        );
         const results = (await Promise.all(packs.map(send))).flat();
-        assert.ok(results.every((r) => "stored" in r && r.stored), JSON.stringify(results));
+        assert.ok(
+          results.every((r) => "stored" in r && r.stored),
+          JSON.stringify(results),
+        );
         assert.deepEqual(await client.missing(ids, session), []);
       }),
     );
@@ -70,7 +76,9 @@ describe("fifty concurrent uploaders", () => {
     const peak = rss.stop();
     const seconds = (Date.now() - started) / 1000;
     const summary = [...statuses].map(([s, n]) => `${s}x${n}`).join(" ");
-    console.log(`# ${UPLOADERS * CHUNKS_EACH} chunks of 1 MiB in ${seconds.toFixed(1)} s, API peak RSS ${(peak / MB).toFixed(0)} MB, statuses ${summary}`);
+    console.log(
+      `# ${UPLOADERS * CHUNKS_EACH} chunks of 1 MiB in ${seconds.toFixed(1)} s, API peak RSS ${(peak / MB).toFixed(0)} MB, statuses ${summary}`,
+    );
     // Each pack: the grant question (answered "relay": the local store), then the relayed pack.
     const packs = (UPLOADERS * CHUNKS_EACH) / CHUNKS_PER_PACK;
     assert.equal(statuses.get("200"), 2 * packs + UPLOADERS, "every pack, its grant question and every dedup query answered once");

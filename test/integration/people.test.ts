@@ -21,7 +21,9 @@ describe("people, roles and the audit log", () => {
   let db: pg.Client;
 
   const actions = async (studio?: string): Promise<string[]> =>
-    (await db.query<{ action: string }>(`SELECT action FROM "AuditEvent" ${studio ? `WHERE "studioId" = '${studio}'` : ""} ORDER BY id`)).rows.map((r) => r.action);
+    (
+      await db.query<{ action: string }>(`SELECT action FROM "AuditEvent" ${studio ? `WHERE "studioId" = '${studio}'` : ""} ORDER BY id`)
+    ).rows.map((r) => r.action);
 
   before(async () => {
     server = await startServer({ role: "api" });
@@ -36,7 +38,11 @@ describe("people, roles and the audit log", () => {
     assert.equal(noPassword.status, 400, "an account without a password must choose one");
     const userId = await acceptLink(server, link);
     ownerP = { email: "owner@acme.test", password: PASSWORD, userId, ...(await signIn(server, "owner@acme.test")) };
-    assert.equal((await api(server, "POST", "/v1/auth/invitations/accept", { body: { token: linkToken(link), password: PASSWORD } })).status, 401, "a link works once");
+    assert.equal(
+      (await api(server, "POST", "/v1/auth/invitations/accept", { body: { token: linkToken(link), password: PASSWORD } })).status,
+      401,
+      "a link works once",
+    );
     support = await staff(server, "support@datasafe.test", "support");
     adminP = await staff(server, "admin@datasafe.test", "admin");
   });
@@ -47,23 +53,40 @@ describe("people, roles and the audit log", () => {
 
   it("an owner sees their studio; /v1/me lists it", async () => {
     const me = await api(server, "GET", "/v1/me", { token: ownerP.accessToken });
-    assert.deepEqual(me.body, { userId: ownerP.userId, email: "owner@acme.test", role: "owner", studios: [{ id: studioId, name: "Acme Photo" }] });
+    assert.deepEqual(me.body, {
+      userId: ownerP.userId,
+      email: "owner@acme.test",
+      role: "owner",
+      studios: [{ id: studioId, name: "Acme Photo" }],
+    });
   });
 
   it("support cannot hand out the first device's token; the owner can; support's revocation needs a reason", async () => {
     const bySupport = await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: support.accessToken, body: {} });
     assert.equal(bySupport.status, 403);
-    const byOwner = await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: ownerP.accessToken, body: { ttlSeconds: 600 } });
+    const byOwner = await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, {
+      token: ownerP.accessToken,
+      body: { ttlSeconds: 600 },
+    });
     assert.equal(byOwner.status, 201);
     const pc = await Pc.create(server);
     assert.equal((await pc.run(["enroll", "--token", byOwner.body.token as string, "--name", "front-desk"])).code, 0);
     const deviceId = (JSON.parse(readFileSync(path.join(pc.home, "device.json"), "utf8")) as { deviceId: string }).deviceId;
     // With keys in place, support may issue tokens.
-    assert.equal((await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: support.accessToken, body: {} })).status, 201);
+    assert.equal(
+      (await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: support.accessToken, body: {} })).status,
+      201,
+    );
 
-    const noReason = await api(server, "POST", `/v1/studios/${studioId}/devices/${deviceId}/revoke`, { token: support.accessToken, body: {} });
+    const noReason = await api(server, "POST", `/v1/studios/${studioId}/devices/${deviceId}/revoke`, {
+      token: support.accessToken,
+      body: {},
+    });
     assert.equal(noReason.status, 400);
-    const revoked = await api(server, "POST", `/v1/studios/${studioId}/devices/${deviceId}/revoke`, { token: support.accessToken, body: { reason: "caller says the PC was sold" } });
+    const revoked = await api(server, "POST", `/v1/studios/${studioId}/devices/${deviceId}/revoke`, {
+      token: support.accessToken,
+      body: { reason: "caller says the PC was sold" },
+    });
     assert.equal(revoked.status, 200);
     assert.equal(revoked.body.alreadyRevoked, false);
 
@@ -71,8 +94,11 @@ describe("people, roles and the audit log", () => {
     const log = await api(server, "GET", `/v1/studios/${studioId}/audit`, { token: ownerP.accessToken });
     const events = log.body.events as Array<{ action: string; actorLabel: string; actorRole: string; details: unknown }>;
     const revocation = events.find((e) => e.action === "device.revoked");
-    assert.deepEqual(revocation && { by: revocation.actorLabel, role: revocation.actorRole, details: revocation.details },
-      { by: "support@datasafe.test", role: "support", details: { name: "front-desk", reason: "caller says the PC was sold" } });
+    assert.deepEqual(revocation && { by: revocation.actorLabel, role: revocation.actorRole, details: revocation.details }, {
+      by: "support@datasafe.test",
+      role: "support",
+      details: { name: "front-desk", reason: "caller says the PC was sold" },
+    });
     assert.equal((await api(server, "GET", `/v1/studios/${studioId}`, { token: support.accessToken })).status, 200);
     const after = (await api(server, "GET", `/v1/studios/${studioId}/audit`, { token: ownerP.accessToken })).body.events as typeof events;
     assert.ok(after.some((e) => e.action === "support.lookup" && e.actorLabel === "support@datasafe.test"));
@@ -80,15 +106,20 @@ describe("people, roles and the audit log", () => {
 
   it("support finds a studio by any part of its name, owner e-mail, id or device name, in any case", async () => {
     const find = async (q: string) =>
-      ((await api(server, "GET", `/v1/support/studios?q=${encodeURIComponent(q)}`, { token: support.accessToken })).body.studios as Array<{ id: string }> ?? []).map((s) => s.id);
-    for (const q of ["acme", "ME PHO", "OWNER@acme", studioId.slice(9, 18).toUpperCase(), "FRONT-D"]) assert.deepEqual(await find(q), [studioId], q);
+      (
+        ((await api(server, "GET", `/v1/support/studios?q=${encodeURIComponent(q)}`, { token: support.accessToken })).body
+          .studios as Array<{ id: string }>) ?? []
+      ).map((s) => s.id);
+    for (const q of ["acme", "ME PHO", "OWNER@acme", studioId.slice(9, 18).toUpperCase(), "FRONT-D"])
+      assert.deepEqual(await find(q), [studioId], q);
     assert.deepEqual(await find("%"), [], "wildcards are matched as themselves");
     assert.deepEqual(await find("no such studio"), []);
     assert.equal((await api(server, "GET", "/v1/support/studios?q=acme", { token: ownerP.accessToken })).status, 403);
   });
 
   it("the studio summary: latest restore point, devices, storage used as a counter equal to the stored chunks", async () => {
-    const token = (await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: ownerP.accessToken, body: {} })).body.token as string;
+    const token = (await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { token: ownerP.accessToken, body: {} })).body
+      .token as string;
     const pc = await Pc.create(server);
     assert.equal((await pc.run(["enroll", "--token", token, "--name", "office"])).code, 0);
     const src = path.join(server.dir, "summary-files");
@@ -99,7 +130,13 @@ describe("people, roles and the audit log", () => {
     assert.equal(backup.code, 0, backup.stderr);
     const summary = await api(server, "GET", `/v1/studios/${studioId}`, { token: support.accessToken });
     assert.equal(summary.status, 200);
-    const b = summary.body as { storedBytes: number; latest: { id: string; files: number }; devices: Array<{ name: string }>; secondsSinceLastBackup: number; hasKeys: boolean };
+    const b = summary.body as {
+      storedBytes: number;
+      latest: { id: string; files: number };
+      devices: Array<{ name: string }>;
+      secondsSinceLastBackup: number;
+      hasKeys: boolean;
+    };
     const stored = await db.query<{ n: string }>(`SELECT coalesce(sum(size), 0)::text AS n FROM "Chunk" WHERE "studioId" = $1`, [studioId]);
     assert.ok(b.storedBytes > 0);
     assert.equal(b.storedBytes, Number(stored.rows[0]!.n));
@@ -112,7 +149,9 @@ describe("people, roles and the audit log", () => {
 
   it("cookies for the web app: HttpOnly, Secure, SameSite=Strict, and CSRF on every change", async () => {
     const res = await fetch(`${server.url}/v1/auth/sign-in`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: ownerP.email, password: PASSWORD, mode: "cookie" }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: ownerP.email, password: PASSWORD, mode: "cookie" }),
     });
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;
@@ -130,29 +169,50 @@ describe("people, roles and the audit log", () => {
     const forged = await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { headers: { cookie: jar }, body: {} });
     assert.equal(forged.status, 403);
     assert.equal((forged.body.error as { code: string }).code, "CSRF_FAILED");
-    const ok = await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, { headers: { cookie: jar, "x-csrf-token": body.csrfToken as string }, body: {} });
+    const ok = await api(server, "POST", `/v1/studios/${studioId}/enrollment-tokens`, {
+      headers: { cookie: jar, "x-csrf-token": body.csrfToken as string },
+      body: {},
+    });
     assert.equal(ok.status, 201);
-    assert.equal((await api(server, "POST", "/v1/auth/refresh", { headers: { cookie: jar }, body: {} })).status, 403, "refresh by cookie needs the CSRF token too");
-    const refreshed = await api(server, "POST", "/v1/auth/refresh", { headers: { cookie: jar, "x-csrf-token": body.csrfToken as string }, body: {} });
+    assert.equal(
+      (await api(server, "POST", "/v1/auth/refresh", { headers: { cookie: jar }, body: {} })).status,
+      403,
+      "refresh by cookie needs the CSRF token too",
+    );
+    const refreshed = await api(server, "POST", "/v1/auth/refresh", {
+      headers: { cookie: jar, "x-csrf-token": body.csrfToken as string },
+      body: {},
+    });
     assert.equal(refreshed.status, 200);
   });
 
   it("a role change ends the person's sessions; a reset link sets a new password and ends them too", async () => {
-    const changed = await api(server, "PUT", `/v1/admin/users/${support.userId}/role`, { token: adminP.accessToken, body: { role: "admin" } });
+    const changed = await api(server, "PUT", `/v1/admin/users/${support.userId}/role`, {
+      token: adminP.accessToken,
+      body: { role: "admin" },
+    });
     assert.equal(changed.status, 200);
     assert.deepEqual(changed.body, { userId: support.userId, role: "admin", sessionsRevoked: 1 });
     assert.equal((await api(server, "GET", "/v1/me", { token: support.accessToken })).status, 401);
-    assert.equal((await api(server, "PUT", `/v1/admin/users/${support.userId}/role`, { token: ownerP.accessToken, body: { role: null } })).status, 403);
+    assert.equal(
+      (await api(server, "PUT", `/v1/admin/users/${support.userId}/role`, { token: ownerP.accessToken, body: { role: null } })).status,
+      403,
+    );
 
     const reset = await admin(server, ["reset-password", "--email", ownerP.email]);
     assert.equal(reset.code, 0, reset.stderr);
-    const r = await api(server, "POST", "/v1/auth/password-reset", { body: { token: linkToken(reset.json.link as string), password: "a brand new long password" } });
+    const r = await api(server, "POST", "/v1/auth/password-reset", {
+      body: { token: linkToken(reset.json.link as string), password: "a brand new long password" },
+    });
     assert.equal(r.status, 200);
     assert.equal((await api(server, "GET", "/v1/me", { token: ownerP.accessToken })).status, 401);
     assert.equal((await api(server, "POST", "/v1/auth/sign-in", { body: { email: ownerP.email, password: PASSWORD } })).status, 401);
     Object.assign(ownerP, await signIn(server, ownerP.email, "a brand new long password"), { password: "a brand new long password" });
 
-    const pw = await api(server, "POST", "/v1/me/password", { token: ownerP.accessToken, body: { currentPassword: "a brand new long password", newPassword: PASSWORD } });
+    const pw = await api(server, "POST", "/v1/me/password", {
+      token: ownerP.accessToken,
+      body: { currentPassword: "a brand new long password", newPassword: PASSWORD },
+    });
     assert.equal(pw.status, 204);
     assert.equal((await api(server, "GET", "/v1/me", { token: ownerP.accessToken })).status, 200, "the session that changed it stays");
   });
@@ -165,10 +225,22 @@ describe("people, roles and the audit log", () => {
     await api(server, "POST", "/v1/auth/logout", { token: ownerP.accessToken });
     const all = new Set(await actions());
     for (const action of [
-      "studio.created", "invitation.created", "invitation.accepted", "sign-in", "sign-in.failed", "support.lookup",
-      "enrollment-token.created", "device.enrolled", "device.revoked", "role.changed", "session.revoked",
-      "password-reset.created", "password.changed", "refresh-token.reused",
-    ]) assert.ok(all.has(action), `no audit row for ${action}`);
+      "studio.created",
+      "invitation.created",
+      "invitation.accepted",
+      "sign-in",
+      "sign-in.failed",
+      "support.lookup",
+      "enrollment-token.created",
+      "device.enrolled",
+      "device.revoked",
+      "role.changed",
+      "session.revoked",
+      "password-reset.created",
+      "password.changed",
+      "refresh-token.reused",
+    ])
+      assert.ok(all.has(action), `no audit row for ${action}`);
 
     const cli = await admin(server, ["audit", "--studio", studioId]);
     assert.equal(cli.code, 0, cli.stderr);

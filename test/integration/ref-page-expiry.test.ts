@@ -18,7 +18,9 @@ describe("abandoned reference pages", () => {
 
   const putPage = (rp: string, page: number) =>
     fetch(`${server.url}/v1/restore-points/${rp}/refs/${page}`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: new Uint8Array(seededId(page + 1)),
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      body: new Uint8Array(seededId(page + 1)),
     });
   const pendingOf = async (rp: string) =>
     (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "PendingRefPage" WHERE "restorePointId" = $1`, [rp])).rows[0]!.n;
@@ -38,14 +40,19 @@ describe("abandoned reference pages", () => {
     const abandoned = randomUUID();
     const recent = randomUUID();
     for (const rp of [abandoned, recent]) for (let p = 0; p < 3; p++) assert.equal((await putPage(rp, p)).status, 204);
-    await db.query(`UPDATE "PendingRefPage" SET "createdAt" = "createdAt" - interval '7 days 1 minute' WHERE "restorePointId" = $1`, [abandoned]);
-    await db.query(`UPDATE "PendingRefPage" SET "createdAt" = "createdAt" - interval '6 days 23 hours' WHERE "restorePointId" = $1`, [recent]);
+    await db.query(`UPDATE "PendingRefPage" SET "createdAt" = "createdAt" - interval '7 days 1 minute' WHERE "restorePointId" = $1`, [
+      abandoned,
+    ]);
+    await db.query(`UPDATE "PendingRefPage" SET "createdAt" = "createdAt" - interval '6 days 23 hours' WHERE "restorePointId" = $1`, [
+      recent,
+    ]);
 
     await waitFor("the abandoned pages to expire", async () => (await pendingOf(abandoned)) === 0, 30_000);
     assert.equal(await pendingOf(recent), 3, "pages younger than the limit are kept");
 
     const commit = await fetch(`${server.url}/v1/restore-points/${abandoned}/commit`, {
-      method: "POST", headers: { ...auth, "content-type": "application/json" },
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
       body: JSON.stringify({ label: null, files: 1, bytes: 1, rootChunkId: seededId(1).toString("hex"), refPages: 3, refCount: 3 }),
     });
     assert.equal(commit.status, 409);

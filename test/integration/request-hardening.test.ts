@@ -27,7 +27,11 @@ describe("hostile requests (production mode)", () => {
   it("answers 400 to deeply nested JSON, where the enrollment's schema check used to overflow the stack (500)", async () => {
     for (const depth of [10_000, 100_000]) {
       const enroll = `{"token":"dse_aaaaaaaaaaaaaaaa","deviceName":"pc","signPublicKey":"k","certificate":{"a":${nested(depth)}}}`;
-      for (const [path, body] of [["/v1/enrollments", enroll], ["/v1/enrollments/lookup", nested(depth)], ["/v1/enrollments/lookup", `{"token":${nested(depth)}}`]] as const) {
+      for (const [path, body] of [
+        ["/v1/enrollments", enroll],
+        ["/v1/enrollments/lookup", nested(depth)],
+        ["/v1/enrollments/lookup", `{"token":${nested(depth)}}`],
+      ] as const) {
         const res = await post(path, body);
         assert.equal(res.status, 400, `${path} depth ${depth}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error.code, "VALIDATION_FAILED");
@@ -53,7 +57,10 @@ describe("hostile requests (production mode)", () => {
   });
 
   it("serves /metrics only with its bearer token", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong-token-of-some-length" }, { authorization: METRICS_TOKEN }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: "Bearer wrong-token-of-some-length" }, { authorization: METRICS_TOKEN }] as Record<
+      string,
+      string
+    >[]) {
       const res = await fetch(`${server.url}/metrics`, { headers });
       assert.equal(res.status, 401);
       assert.equal(((await res.json()) as ErrorBody).error.code, "UNAUTHENTICATED");

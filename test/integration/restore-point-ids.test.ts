@@ -27,8 +27,14 @@ describe("restore-point ids across studios", () => {
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
   };
   const page = (...ns: number[]) => Buffer.concat(ns.map(seededId));
-  const commitBody = (root: number, refPages: number, refCount: number) =>
-    ({ label: null, files: 1, bytes: 1, rootChunkId: seededId(root).toString("hex"), refPages, refCount });
+  const commitBody = (root: number, refPages: number, refCount: number) => ({
+    label: null,
+    files: 1,
+    bytes: 1,
+    rootChunkId: seededId(root).toString("hex"),
+    refPages,
+    refCount,
+  });
 
   before(async () => {
     server = await startServer({ role: "api" });
@@ -71,7 +77,11 @@ describe("restore-point ids across studios", () => {
     assert.equal(onB.status, 409);
     assert.deepEqual(onB, ownTaken);
     assert.equal((onB.body as { error: { code: string } }).error.code, "ALREADY_COMMITTED");
-    assert.deepEqual(await call(a, "PUT", `/v1/restore-points/${fresh}/refs/0`, page(3, 4)), ownTaken, "pages of a taken id: the same answer");
+    assert.deepEqual(
+      await call(a, "PUT", `/v1/restore-points/${fresh}/refs/0`, page(3, 4)),
+      ownTaken,
+      "pages of a taken id: the same answer",
+    );
 
     // B's restore point is untouched, and B's retried commit is still idempotent.
     const seen = await call(b, "GET", `/v1/restore-points/${taken}`);
@@ -93,6 +103,10 @@ describe("restore-point ids across studios", () => {
     const stolen = await call(a2, "PUT", `/v1/restore-points/${rp}/refs/0`, page(7));
     assert.equal(stolen.status, 409);
     assert.equal((stolen.body as { error: { code: string } }).error.code, "ALREADY_COMMITTED");
-    assert.equal((await call(a, "POST", `/v1/restore-points/${rp}/commit`, commitBody(5, 1, 2))).status, 201, "the owner's commit is intact");
+    assert.equal(
+      (await call(a, "POST", `/v1/restore-points/${rp}/commit`, commitBody(5, 1, 2))).status,
+      201,
+      "the owner's commit is intact",
+    );
   });
 });

@@ -60,8 +60,16 @@ interface Fixture {
 const hex = (b: Buffer) => b.toString("hex");
 const relayedPack = () => {
   const data = randomBytes(100);
-  const head = Buffer.from(JSON.stringify({ sessionId: randomUUID(), chunks: [{ id: hex(randomBytes(32)), size: data.length, sha256: createHash("sha256").update(data).digest("hex") }] }));
-  return { bytes: Buffer.concat([head, data]), headers: { "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) } };
+  const head = Buffer.from(
+    JSON.stringify({
+      sessionId: randomUUID(),
+      chunks: [{ id: hex(randomBytes(32)), size: data.length, sha256: createHash("sha256").update(data).digest("hex") }],
+    }),
+  );
+  return {
+    bytes: Buffer.concat([head, data]),
+    headers: { "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) },
+  };
 };
 const TOTP_IN_FORCE: Outcome = { status: 409, code: "TOTP_ALREADY_ENABLED" };
 const unknownLink = () => `dsl_${randomBytes(32).toString("base64url")}`;
@@ -70,31 +78,57 @@ const FIXTURES: Record<RouteName, Fixture> = {
   healthz: { request: () => ({ path: "/healthz" }) },
   readyz: { request: () => ({ path: "/readyz" }) },
   metrics: { request: () => ({ path: "/metrics" }) },
-  enrollmentLookup: { request: () => ({ path: "/v1/enrollments/lookup", body: { token: "dse_not-a-token-at-all" } }), everyone: { status: 401, code: "TOKEN_INVALID" } },
+  enrollmentLookup: {
+    request: () => ({ path: "/v1/enrollments/lookup", body: { token: "dse_not-a-token-at-all" } }),
+    everyone: { status: 401, code: "TOKEN_INVALID" },
+  },
   enroll: {
-    request: () => ({ path: "/v1/enrollments", body: { token: "dse_not-a-token-at-all", deviceName: "x", signPublicKey: "AAAA", certificate: {} } }),
+    request: () => ({
+      path: "/v1/enrollments",
+      body: { token: "dse_not-a-token-at-all", deviceName: "x", signPublicKey: "AAAA", certificate: {} },
+    }),
     everyone: { status: 401, code: "TOKEN_INVALID" },
   },
   deviceChallenge: { request: (ids) => ({ path: "/v1/devices/challenge", body: { deviceId: ids.deviceId } }) },
   deviceToken: {
-    request: (ids) => ({ path: "/v1/devices/token", body: { deviceId: ids.deviceId, nonce: "A".repeat(32), signature: `${"A".repeat(86)}==` } }),
+    request: (ids) => ({
+      path: "/v1/devices/token",
+      body: { deviceId: ids.deviceId, nonce: "A".repeat(32), signature: `${"A".repeat(86)}==` },
+    }),
     everyone: { status: 401, code: "CHALLENGE_INVALID" },
   },
-  chunksMissing: { request: (ids) => ({ path: "/v1/chunks/missing", body: { ids: [ids.rootChunkId], sessionId: randomUUID() } }), other: { status: 200 } },
+  chunksMissing: {
+    request: (ids) => ({ path: "/v1/chunks/missing", body: { ids: [ids.rootChunkId], sessionId: randomUUID() } }),
+    other: { status: 200 },
+  },
   chunkDownloadUrls: { request: (ids) => ({ path: "/v1/chunks/download-urls", body: { ids: [ids.rootChunkId] } }), other: { status: 200 } },
   chunkGet: { request: (ids) => ({ path: `/v1/chunks/${ids.rootChunkId}` }) },
   packPut: { request: () => ({ path: "/v1/packs", raw: relayedPack() }), other: { status: 200 } },
   packUploadUrl: {
-    request: () => ({ path: "/v1/packs/upload-url", body: { size: 100, sha256: hex(randomBytes(32)), tableSha256: hex(randomBytes(32)), sessionId: randomUUID() } }),
+    request: () => ({
+      path: "/v1/packs/upload-url",
+      body: { size: 100, sha256: hex(randomBytes(32)), tableSha256: hex(randomBytes(32)), sessionId: randomUUID() },
+    }),
     other: { status: 200 },
   },
   packUploaded: {
-    request: () => ({ path: "/v1/packs/uploaded", body: { key: "packs/none", sha256: hex(randomBytes(32)), chunks: [{ id: hex(randomBytes(32)), size: 1, sha256: hex(randomBytes(32)) }] } }),
-    own: { status: 409, code: "DIRECT_TRANSFER_DISABLED" }, other: { status: 409, code: "DIRECT_TRANSFER_DISABLED" },
+    request: () => ({
+      path: "/v1/packs/uploaded",
+      body: {
+        key: "packs/none",
+        sha256: hex(randomBytes(32)),
+        chunks: [{ id: hex(randomBytes(32)), size: 1, sha256: hex(randomBytes(32)) }],
+      },
+    }),
+    own: { status: 409, code: "DIRECT_TRANSFER_DISABLED" },
+    other: { status: 409, code: "DIRECT_TRANSFER_DISABLED" },
   },
   keyset: { request: () => ({ path: "/v1/keyset" }), other: { status: 200 } },
   refPagePut: {
-    request: (ids) => ({ path: `/v1/restore-points/${randomUUID()}/refs/0`, raw: { bytes: Buffer.from(ids.rootChunkId, "hex"), headers: { "content-type": "application/octet-stream" } } }),
+    request: (ids) => ({
+      path: `/v1/restore-points/${randomUUID()}/refs/0`,
+      raw: { bytes: Buffer.from(ids.rootChunkId, "hex"), headers: { "content-type": "application/octet-stream" } },
+    }),
     other: { status: 204 },
   },
   restorePointCommit: {
@@ -104,11 +138,16 @@ const FIXTURES: Record<RouteName, Fixture> = {
       const id = randomUUID();
       if (as.deviceOf) {
         const put = await fetch(`${server.url}/v1/restore-points/${id}/refs/0`, {
-          method: "PUT", headers: { authorization: `Bearer ${as.token}`, "content-type": "application/octet-stream" }, body: new Uint8Array(Buffer.from(ids.rootChunkId, "hex")),
+          method: "PUT",
+          headers: { authorization: `Bearer ${as.token}`, "content-type": "application/octet-stream" },
+          body: new Uint8Array(Buffer.from(ids.rootChunkId, "hex")),
         });
         assert.equal(put.status, 204);
       }
-      return { path: `/v1/restore-points/${id}/commit`, body: { files: 1, bytes: 1, rootChunkId: ids.rootChunkId, refPages: 1, refCount: 1 } };
+      return {
+        path: `/v1/restore-points/${id}/commit`,
+        body: { files: 1, bytes: 1, rootChunkId: ids.rootChunkId, refPages: 1, refCount: 1 },
+      };
     },
     other: { status: 409, code: "CHUNKS_MISSING" },
   },
@@ -117,12 +156,19 @@ const FIXTURES: Record<RouteName, Fixture> = {
   // No report is signed with the studio key here, so the answer is the signature's refusal; it
   // comes before the id is looked up, in either studio.
   clientVerification: {
-    request: (ids) => ({ path: `/v1/restore-points/${ids.restorePointId}/client-verification`, body: { report: "{}", signature: `${"A".repeat(86)}==` } }),
-    own: { status: 403, code: "FORBIDDEN" }, other: { status: 403, code: "FORBIDDEN" },
+    request: (ids) => ({
+      path: `/v1/restore-points/${ids.restorePointId}/client-verification`,
+      body: { report: "{}", signature: `${"A".repeat(86)}==` },
+    }),
+    own: { status: 403, code: "FORBIDDEN" },
+    other: { status: 403, code: "FORBIDDEN" },
   },
   deviceStudio: { request: () => ({ path: "/v1/studio" }), other: { status: 200 } },
   heartbeat: {
-    request: () => ({ path: "/v1/heartbeats", body: { agentVersion: "1.0.0", os: "linux", state: "idle", nextRunAt: null, lastRun: null, lastSuccessAt: null } }),
+    request: () => ({
+      path: "/v1/heartbeats",
+      body: { agentVersion: "1.0.0", os: "linux", state: "idle", nextRunAt: null, lastRun: null, lastSuccessAt: null },
+    }),
     other: { status: 200 },
   },
   deviceList: { request: () => ({ path: "/v1/devices" }), other: { status: 200 } },
@@ -130,14 +176,33 @@ const FIXTURES: Record<RouteName, Fixture> = {
   runReport: {
     request: (ids) => ({
       path: `/v1/runs/${randomUUID()}`,
-      body: { trigger: "manual", startedAt: new Date(Date.now() - 60_000).toISOString(), finishedAt: new Date().toISOString(), result: "success", errorCode: null, restorePointId: ids.restorePointId },
+      body: {
+        trigger: "manual",
+        startedAt: new Date(Date.now() - 60_000).toISOString(),
+        finishedAt: new Date().toISOString(),
+        result: "success",
+        errorCode: null,
+        restorePointId: ids.restorePointId,
+      },
     }),
   },
 
-  signIn: { request: () => ({ path: "/v1/auth/sign-in", body: { email: "owner-a@matrix.test", password: "not the password" } }), everyone: { status: 401, code: "INVALID_CREDENTIALS" } },
-  refresh: { request: () => ({ path: "/v1/auth/refresh", body: { refreshToken: `dsr_${randomBytes(32).toString("base64url")}` } }), everyone: { status: 401, code: "UNAUTHENTICATED" } },
-  acceptInvitation: { request: () => ({ path: "/v1/auth/invitations/accept", body: { token: unknownLink(), password: "a new long password" } }), everyone: { status: 401, code: "LINK_INVALID" } },
-  resetPassword: { request: () => ({ path: "/v1/auth/password-reset", body: { token: unknownLink(), password: "a new long password" } }), everyone: { status: 401, code: "LINK_INVALID" } },
+  signIn: {
+    request: () => ({ path: "/v1/auth/sign-in", body: { email: "owner-a@matrix.test", password: "not the password" } }),
+    everyone: { status: 401, code: "INVALID_CREDENTIALS" },
+  },
+  refresh: {
+    request: () => ({ path: "/v1/auth/refresh", body: { refreshToken: `dsr_${randomBytes(32).toString("base64url")}` } }),
+    everyone: { status: 401, code: "UNAUTHENTICATED" },
+  },
+  acceptInvitation: {
+    request: () => ({ path: "/v1/auth/invitations/accept", body: { token: unknownLink(), password: "a new long password" } }),
+    everyone: { status: 401, code: "LINK_INVALID" },
+  },
+  resetPassword: {
+    request: () => ({ path: "/v1/auth/password-reset", body: { token: unknownLink(), password: "a new long password" } }),
+    everyone: { status: 401, code: "LINK_INVALID" },
+  },
 
   logout: { request: () => ({ path: "/v1/auth/logout" }), freshSession: true },
   me: { request: () => ({ path: "/v1/me" }) },
@@ -146,9 +211,13 @@ const FIXTURES: Record<RouteName, Fixture> = {
   totpBegin: { request: () => ({ path: "/v1/me/totp" }), byKind: { support: TOTP_IN_FORCE, admin: TOTP_IN_FORCE } },
   totpConfirm: {
     request: () => ({ path: "/v1/me/totp/confirm", body: { code: "000000" } }),
-    own: { status: 400, code: "VALIDATION_FAILED" }, byKind: { support: TOTP_IN_FORCE, admin: TOTP_IN_FORCE },
+    own: { status: 400, code: "VALIDATION_FAILED" },
+    byKind: { support: TOTP_IN_FORCE, admin: TOTP_IN_FORCE },
   },
-  changePassword: { request: () => ({ path: "/v1/me/password", body: { currentPassword: PASSWORD, newPassword: PASSWORD } }), freshSession: true },
+  changePassword: {
+    request: () => ({ path: "/v1/me/password", body: { currentPassword: PASSWORD, newPassword: PASSWORD } }),
+    freshSession: true,
+  },
 
   studioSummary: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}` }) },
   studioRestorePoints: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/restore-points` }) },
@@ -157,16 +226,19 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioEnrollmentToken: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/enrollment-tokens`, body: {} }) },
   studioSupportAccess: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/support-access` }) },
   studioDeviceRuns: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.deviceId}/runs` }) },
-  studioDeviceRevoke: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }) },
+  studioDeviceRevoke: {
+    request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }),
+  },
 
   supportSearch: { request: (ids) => ({ path: `/v1/support/studios?q=${ids.studioId.slice(0, 8)}` }) },
 
-  adminCreateStudio: { request: () => ({ path: "/v1/admin/studios", body: { name: "Matrix Studio", ownerEmail: `o-${randomUUID()}@matrix.test` } }) },
+  adminCreateStudio: {
+    request: () => ({ path: "/v1/admin/studios", body: { name: "Matrix Studio", ownerEmail: `o-${randomUUID()}@matrix.test` } }),
+  },
   adminCreateUser: { request: () => ({ path: "/v1/admin/users", body: { email: `s-${randomUUID()}@matrix.test`, role: "support" } }) },
   adminSetRole: { request: (ids) => ({ path: `/v1/admin/users/${ids.userId}/role`, body: { role: null } }) },
   adminAudit: { request: () => ({ path: "/v1/admin/audit" }) },
 };
-
 
 let server: TestServer;
 
@@ -184,7 +256,7 @@ function expected(spec: RouteSpec, fx: Fixture, caller: Caller, target: Tenant):
   if (a.includes("anonymous")) return fx.everyone ?? { status: spec.status };
   if (a.includes("device")) {
     if (kind !== "device") return { status: 401 };
-    return tenantOf(caller) === target ? fx.own ?? { status: spec.status } : fx.other ?? { status: 404, code: "NOT_FOUND" };
+    return tenantOf(caller) === target ? (fx.own ?? { status: spec.status }) : (fx.other ?? { status: 404, code: "NOT_FOUND" });
   }
   if (kind === "anonymous" || kind === "device") return { status: 401 };
   if (!a.includes(kind)) return { status: 403, code: "FORBIDDEN" };
@@ -218,8 +290,12 @@ describe("route matrix: every route, every kind of caller, both tenants", () => 
       const rp = await api(server, "GET", `/v1/restore-points/${restorePointId}`, { token: state.accessToken });
       const target = await admin(server, ["invite-owner", "--studio", studio.studioId, "--email", `target-${t.toLowerCase()}@matrix.test`]);
       ids[t] = {
-        studioId: studio.studioId, deviceId: state.deviceId, spareDeviceId: spareState.deviceId, restorePointId,
-        rootChunkId: rp.body.rootChunkId as string, userId: target.json.userId as string,
+        studioId: studio.studioId,
+        deviceId: state.deviceId,
+        spareDeviceId: spareState.deviceId,
+        restorePointId,
+        rootChunkId: rp.body.rootChunkId as string,
+        userId: target.json.userId as string,
       };
     }
     people.ownerA = await owner(server, ids.A.studioId, "owner-a@matrix.test");
@@ -271,7 +347,8 @@ describe("route matrix: every route, every kind of caller, both tenants", () => 
             if (want.code && code !== want.code) failures.push(`${label}: code ${code}, expected ${want.code}`);
           } else if (spec.response instanceof z.ZodType) {
             const parsed = spec.response.safeParse(JSON.parse(text));
-            if (!parsed.success) failures.push(`${label}: answer does not match the declared schema: ${parsed.error.message.slice(0, 300)}`);
+            if (!parsed.success)
+              failures.push(`${label}: answer does not match the declared schema: ${parsed.error.message.slice(0, 300)}`);
           }
           if (fx.freshSession && kind !== "anonymous" && kind !== "device") {
             // The call may have ended every other session of the caller: sign in again.
@@ -285,7 +362,10 @@ describe("route matrix: every route, every kind of caller, both tenants", () => 
   }
 
   it("the chunk answered to studio B's device stays unknown to it (no existence leak through dedup)", async () => {
-    const r = await api(server, "POST", "/v1/chunks/missing", { token: deviceTokens.B, body: { ids: [ids.A.rootChunkId], sessionId: randomUUID() } });
+    const r = await api(server, "POST", "/v1/chunks/missing", {
+      token: deviceTokens.B,
+      body: { ids: [ids.A.rootChunkId], sessionId: randomUUID() },
+    });
     assert.deepEqual(r.body.missing, [ids.A.rootChunkId]);
   });
 });

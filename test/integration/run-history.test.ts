@@ -52,7 +52,14 @@ describe("run history", { timeout: 120_000 }, () => {
     const b = await pc.run(["backup", src]);
     assert.equal(b.code, 0, b.stderr);
     const state = await loadDeviceState(pc.home);
-    return { studioId: studio.studioId, pc, state, deviceId: state.deviceId, restorePointId: String(b.json.restorePointId), owner: await owner(server, studio.studioId, email) };
+    return {
+      studioId: studio.studioId,
+      pc,
+      state,
+      deviceId: state.deviceId,
+      restorePointId: String(b.json.restorePointId),
+      owner: await owner(server, studio.studioId, email),
+    };
   }
 
   const put = (t: Tenant, runId: string, body: unknown) => api(server, "PUT", `/v1/runs/${runId}`, { token: t.state.accessToken, body });
@@ -62,8 +69,18 @@ describe("run history", { timeout: 120_000 }, () => {
   };
   const finished = (t: Tenant, startedAt: Date, over: Partial<RunReportBody> = {}): RunReportBody => ({
     ...endReport({
-      trigger: "schedule", startedAt: startedAt.toISOString(), finishedAt: new Date(startedAt.getTime() + 60_000).toISOString(), result: "ok",
-      restorePointId: t.restorePointId, files: 1, bytesRead: 10, bytesUploaded: 10, durationMs: 60_000, skipped: 0, errorCode: null, error: null,
+      trigger: "schedule",
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date(startedAt.getTime() + 60_000).toISOString(),
+      result: "ok",
+      restorePointId: t.restorePointId,
+      files: 1,
+      bytesRead: 10,
+      bytesUploaded: 10,
+      durationMs: 60_000,
+      skipped: 0,
+      errorCode: null,
+      error: null,
     }),
     ...over,
   });
@@ -92,24 +109,46 @@ describe("run history", { timeout: 120_000 }, () => {
     assert.ok(started, "the start is recorded");
     assert.deepEqual([started.trigger, started.result, started.finishedAt], ["watched", null, null]);
 
-    await reporter.report(runId, endReport({
-      trigger: "watch", startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), result: "ok", restorePointId: A.restorePointId,
-      files: 3, bytesRead: 300, bytesUploaded: 100, durationMs: 5000, skipped: 1, errorCode: null, error: "kept on the PC",
-    }));
+    await reporter.report(
+      runId,
+      endReport({
+        trigger: "watch",
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        result: "ok",
+        restorePointId: A.restorePointId,
+        files: 3,
+        bytesRead: 300,
+        bytesUploaded: 100,
+        durationMs: 5000,
+        skipped: 1,
+        errorCode: null,
+        error: "kept on the PC",
+      }),
+    );
     assert.equal(reporter.pending, 0);
     r = await runsOf(support, A.studioId, A.deviceId);
     assert.equal(r.status, 200);
     const done = r.runs!.filter((x) => x.id === runId);
     assert.equal(done.length, 1, "one row per run id");
     assert.deepEqual(
-      { trigger: done[0]!.trigger, result: done[0]!.result, errorCode: done[0]!.errorCode, restorePointId: done[0]!.restorePointId, files: done[0]!.files, skipped: done[0]!.skipped },
+      {
+        trigger: done[0]!.trigger,
+        result: done[0]!.result,
+        errorCode: done[0]!.errorCode,
+        restorePointId: done[0]!.restorePointId,
+        files: done[0]!.files,
+        skipped: done[0]!.skipped,
+      },
       { trigger: "watched", result: "partial", errorCode: null, restorePointId: A.restorePointId, files: 3, skipped: 1 },
     );
     assert.equal(JSON.stringify(r.runs).includes("kept on the PC"), false, "error messages stay on the PC");
 
     const summary = await api(server, "GET", `/v1/studios/${A.studioId}`, { token: A.owner.accessToken });
     assert.equal(summary.status, 200);
-    const dev = (summary.body.devices as Array<{ id: string; lastRun: { id: string; result: string; errorCode: string | null } | null }>).find((d) => d.id === A.deviceId);
+    const dev = (
+      summary.body.devices as Array<{ id: string; lastRun: { id: string; result: string; errorCode: string | null } | null }>
+    ).find((d) => d.id === A.deviceId);
     assert.deepEqual(dev?.lastRun && { id: dev.lastRun.id, result: dev.lastRun.result }, { id: runId, result: "partial" });
     reporter.stop();
   });
@@ -130,8 +169,13 @@ describe("run history", { timeout: 120_000 }, () => {
     assert.equal(rows.rows[0].n, 1);
 
     const summary = await api(server, "GET", `/v1/studios/${A.studioId}`, { token: support.accessToken });
-    const dev = (summary.body.devices as Array<{ id: string; lastRun: { result: string; errorCode: string | null } | null }>).find((d) => d.id === A.deviceId);
-    assert.deepEqual(dev?.lastRun && { result: dev.lastRun.result, errorCode: dev.lastRun.errorCode }, { result: "failed", errorCode: "SOURCE_MISSING" });
+    const dev = (summary.body.devices as Array<{ id: string; lastRun: { result: string; errorCode: string | null } | null }>).find(
+      (d) => d.id === A.deviceId,
+    );
+    assert.deepEqual(dev?.lastRun && { result: dev.lastRun.result, errorCode: dev.lastRun.errorCode }, {
+      result: "failed",
+      errorCode: "SOURCE_MISSING",
+    });
   });
 
   it("reports are validated and bounded", async () => {
@@ -171,21 +215,29 @@ describe("run history", { timeout: 120_000 }, () => {
     const mine = await runsOf(B.owner, B.studioId, B.deviceId);
     assert.equal(mine.status, 200);
     // B's own report and the `datasafe backup` of the set-up (a manual run); nothing of A's.
-    assert.deepEqual(mine.runs!.map((x) => [x.deviceId, x.trigger, x.restorePointId]), [
-      [B.deviceId, "scheduled", B.restorePointId], [B.deviceId, "manual", B.restorePointId],
-    ]);
+    assert.deepEqual(
+      mine.runs!.map((x) => [x.deviceId, x.trigger, x.restorePointId]),
+      [
+        [B.deviceId, "scheduled", B.restorePointId],
+        [B.deviceId, "manual", B.restorePointId],
+      ],
+    );
   });
 
   it("since= limits to runs started from then on, newest first", async () => {
     const t0 = Date.now() - 3 * DAY_MS;
     const ids = [randomUUID(), randomUUID(), randomUUID()];
-    for (let i = 0; i < 3; i++) assert.equal((await put(B, ids[i]!, finished(B, new Date(t0 + i * DAY_MS), { restorePointId: null }))).status, 200);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await put(B, ids[i]!, finished(B, new Date(t0 + i * DAY_MS), { restorePointId: null }))).status, 200);
     const r = await runsOf(B.owner, B.studioId, B.deviceId, `?since=${encodeURIComponent(new Date(t0 + DAY_MS / 2).toISOString())}`);
     assert.equal(r.status, 200);
     const got = r.runs!.map((x) => x.id).filter((id) => (ids as string[]).includes(id));
     assert.deepEqual(got, [ids[2], ids[1]]);
     const sorted = r.runs!.map((x) => Date.parse(x.startedAt));
-    assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a));
+    assert.deepEqual(
+      sorted,
+      [...sorted].sort((a, b) => b - a),
+    );
   });
 
   it("an unreachable server leaves reports in the outbox, sent in order once it answers", async () => {
@@ -207,10 +259,18 @@ describe("run history", { timeout: 120_000 }, () => {
   it("runs started more than 400 days ago are swept, younger ones kept", async () => {
     const old = randomUUID();
     const young = randomUUID();
-    for (const id of [old, young]) assert.equal((await put(A, id, finished(A, new Date(Date.now() - (RUN_HISTORY_DAYS - 2) * DAY_MS), { restorePointId: null }))).status, 200);
+    for (const id of [old, young])
+      assert.equal(
+        (await put(A, id, finished(A, new Date(Date.now() - (RUN_HISTORY_DAYS - 2) * DAY_MS), { restorePointId: null }))).status,
+        200,
+      );
     // Both started 398 days ago; the old one is moved 3 days further back (the API refuses such a start).
-    await db.query(`UPDATE "DeviceRun" SET "startedAt" = "startedAt" - interval '3 days', "finishedAt" = "finishedAt" - interval '3 days' WHERE id = $1`, [old]);
-    const count = async (id: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "DeviceRun" WHERE id = $1`, [id])).rows[0]!.n;
+    await db.query(
+      `UPDATE "DeviceRun" SET "startedAt" = "startedAt" - interval '3 days', "finishedAt" = "finishedAt" - interval '3 days' WHERE id = $1`,
+      [old],
+    );
+    const count = async (id: string) =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "DeviceRun" WHERE id = $1`, [id])).rows[0]!.n;
     await waitFor("the old run to be swept", async () => (await count(old)) === 0, 30_000);
     assert.equal(await count(young), 1, "a run younger than the history's length is kept");
   });

@@ -52,7 +52,15 @@ describe("metadata at scale", () => {
       assert.ok(page.length <= 512 * 1024, "each request stays small");
       await api.putRefPage(rp, pages++, page);
     }
-    const view = await api.commit(rp, { label: "200k", files: 1, bytes: REFS * 1048576, rootChunkId: ids[0]!, refPages: pages, refCount: REFS, skipped: 0 });
+    const view = await api.commit(rp, {
+      label: "200k",
+      files: 1,
+      bytes: REFS * 1048576,
+      rootChunkId: ids[0]!,
+      refPages: pages,
+      refCount: REFS,
+      skipped: 0,
+    });
     const ms = Date.now() - started;
     assert.equal(view.refCount, REFS);
     console.log(`# committed ${REFS} references in ${pages} pages in ${ms} ms`);

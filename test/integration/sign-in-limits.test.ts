@@ -43,7 +43,10 @@ describe("sign-in limits", () => {
     assert.deepEqual(answers.slice(PER_ACCOUNT - 1), Array(30 - PER_ACCOUNT + 1).fill(429));
     assert.ok(retryAfter && Number(retryAfter) > 0);
     // Even the right password is refused now: the limit does not depend on the guess.
-    const right = await api(server, "POST", "/v1/auth/sign-in", { headers: attacker, body: { email: victim.email, password: victim.password } });
+    const right = await api(server, "POST", "/v1/auth/sign-in", {
+      headers: attacker,
+      body: { email: victim.email, password: victim.password },
+    });
     assert.equal(right.status, 429);
 
     // The victim's existing session is untouched: its access token works and its refresh rotates.
@@ -54,7 +57,10 @@ describe("sign-in limits", () => {
 
     const db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
-    const failed = await db.query(`SELECT count(*)::int AS n FROM "AuditEvent" WHERE action = 'sign-in.failed' AND "actorLabel" = $1 AND address = '203.0.113.7'`, [victim.email]);
+    const failed = await db.query(
+      `SELECT count(*)::int AS n FROM "AuditEvent" WHERE action = 'sign-in.failed' AND "actorLabel" = $1 AND address = '203.0.113.7'`,
+      [victim.email],
+    );
     await db.end();
     assert.equal(failed.rows[0].n, PER_ACCOUNT - 1, "every guess that was checked is in the audit log");
   });
@@ -63,7 +69,14 @@ describe("sign-in limits", () => {
     const from = { "x-forwarded-for": "203.0.113.99" };
     const statuses: number[] = [];
     for (let i = 0; i < PER_ADDRESS + 3; i++) {
-      statuses.push((await api(server, "POST", "/v1/auth/sign-in", { headers: from, body: { email: `spray-${i}@limits.test`, password: "password123456" } })).status);
+      statuses.push(
+        (
+          await api(server, "POST", "/v1/auth/sign-in", {
+            headers: from,
+            body: { email: `spray-${i}@limits.test`, password: "password123456" },
+          })
+        ).status,
+      );
     }
     assert.deepEqual(statuses.slice(0, PER_ADDRESS), Array(PER_ADDRESS).fill(401));
     assert.deepEqual(statuses.slice(PER_ADDRESS), [429, 429, 429]);
@@ -71,12 +84,21 @@ describe("sign-in limits", () => {
 
   it("the answer does not tell whether an address has an account", async () => {
     const from = { "x-forwarded-for": "203.0.113.50" };
-    const known = await api(server, "POST", "/v1/auth/sign-in", { headers: from, body: { email: "victim@limits.test", password: "wrong password" } });
-    const unknown = await api(server, "POST", "/v1/auth/sign-in", { headers: from, body: { email: "nobody@limits.test", password: "wrong password" } });
+    const known = await api(server, "POST", "/v1/auth/sign-in", {
+      headers: from,
+      body: { email: "victim@limits.test", password: "wrong password" },
+    });
+    const unknown = await api(server, "POST", "/v1/auth/sign-in", {
+      headers: from,
+      body: { email: "nobody@limits.test", password: "wrong password" },
+    });
     // (the victim's account is locked from the first test: compare a fresh known one)
     const studio = await newStudio(server, "Other");
     const other = await owner(server, studio.studioId, "other@limits.test");
-    const knownFresh = await api(server, "POST", "/v1/auth/sign-in", { headers: from, body: { email: other.email, password: "wrong password" } });
+    const knownFresh = await api(server, "POST", "/v1/auth/sign-in", {
+      headers: from,
+      body: { email: other.email, password: "wrong password" },
+    });
     assert.equal(known.status, 429);
     assert.equal(unknown.status, 401);
     assert.deepEqual(knownFresh.body, unknown.body);
@@ -84,7 +106,14 @@ describe("sign-in limits", () => {
     // An unknown address is limited exactly like a known one.
     const statuses: number[] = [];
     for (let i = 0; i < PER_ACCOUNT + 1; i++) {
-      statuses.push((await api(server, "POST", "/v1/auth/sign-in", { headers: { "x-forwarded-for": `203.0.113.${60 + i}` }, body: { email: "ghost@limits.test", password: "x" } })).status);
+      statuses.push(
+        (
+          await api(server, "POST", "/v1/auth/sign-in", {
+            headers: { "x-forwarded-for": `203.0.113.${60 + i}` },
+            body: { email: "ghost@limits.test", password: "x" },
+          })
+        ).status,
+      );
     }
     assert.deepEqual(statuses, [...Array(PER_ACCOUNT).fill(401), 429]);
   });

@@ -16,7 +16,19 @@ import { after, before, describe, it } from "node:test";
 import type pg from "pg";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
 import { admin, enrolledPcs, type Pc } from "../support/cli.ts";
-import { authOf, blobStoreOf, chunkRow, damage, getJson, healthById, refsOf, settled, sql, waitFor, type HealthView } from "../support/integrity.ts";
+import {
+  authOf,
+  blobStoreOf,
+  chunkRow,
+  damage,
+  getJson,
+  healthById,
+  refsOf,
+  settled,
+  sql,
+  waitFor,
+  type HealthView,
+} from "../support/integrity.ts";
 import { s3SkipReason } from "../support/s3.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 import { describeTree, makeStudioTree } from "../support/tree.ts";
@@ -42,7 +54,11 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
   const points: Record<string, string> = {};
 
   const post = async (a: Auth, url: string, body: unknown) => {
-    const res = await fetch(`${server.url}${url}`, { method: "POST", headers: { ...a, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${url}`, {
+      method: "POST",
+      headers: { ...a, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as { results?: Result[]; error?: { code: string }; [k: string]: unknown } };
   };
   const backup = async (pc: Pc, dir: string) => {
@@ -62,15 +78,22 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
     const datas = Array.from({ length: n }, (_, i) => randomBytes(1000 + i));
     const table = datas.map((d) => ({ id: randomBytes(32).toString("hex"), size: d.length, sha256: sha(d) }));
     const pack = Buffer.concat(datas);
-    const g = await post(a, "/v1/packs/upload-url", { size: pack.length, sha256: sha(pack), tableSha256: packTableSha256(table).toString("hex"), sessionId: randomUUID() });
+    const g = await post(a, "/v1/packs/upload-url", {
+      size: pack.length,
+      sha256: sha(pack),
+      tableSha256: packTableSha256(table).toString("hex"),
+      sessionId: randomUUID(),
+    });
     assert.equal(g.status, 200, JSON.stringify(g.body));
     const grant = g.body as unknown as { mode: string; key: string; url: string; headers: Record<string, string> };
     assert.equal(grant.mode, "direct");
     assert.equal((await fetch(grant.url, { method: "PUT", headers: grant.headers, body: new Uint8Array(pack) })).status, 200);
     return { key: grant.key, pack, table };
   };
-  const report = (a: Auth, key: string, pack: Buffer, table: Row[]) => post(a, "/v1/packs/uploaded", { key, sha256: sha(pack), chunks: table });
-  const missing = async (a: Auth, ids: string[]) => (await post(a, "/v1/chunks/missing", { ids, sessionId: randomUUID() })).body.missing as string[];
+  const report = (a: Auth, key: string, pack: Buffer, table: Row[]) =>
+    post(a, "/v1/packs/uploaded", { key, sha256: sha(pack), chunks: table });
+  const missing = async (a: Auth, ids: string[]) =>
+    (await post(a, "/v1/chunks/missing", { ids, sessionId: randomUUID() })).body.missing as string[];
 
   before(async () => {
     server = await startServer({
@@ -136,10 +159,20 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
     const { key, pack, table } = await grantedPack(victimAuth);
     const stolen = await report(thiefAuth, key, pack, table);
     assert.equal(stolen.status, 403, JSON.stringify(stolen.body));
-    assert.deepEqual(await missing(victimAuth, table.map((c) => c.id)), table.map((c) => c.id), "nothing recorded");
+    assert.deepEqual(
+      await missing(
+        victimAuth,
+        table.map((c) => c.id),
+      ),
+      table.map((c) => c.id),
+      "nothing recorded",
+    );
     const mine = await report(victimAuth, key, pack, table);
     assert.equal(mine.status, 200, JSON.stringify(mine.body));
-    assert.deepEqual(mine.body.results, table.map((c) => ({ id: c.id, stored: true, size: c.size })));
+    assert.deepEqual(
+      mine.body.results,
+      table.map((c) => ({ id: c.id, stored: true, size: c.size })),
+    );
     const again = await report(victimAuth, key, pack, table);
     assert.deepEqual(again.body.results, mine.body.results, "a retried report of the completed upload answers the same");
     assert.equal((await report(thiefAuth, key, pack, table)).status, 403, "not even once it is stored");
@@ -158,7 +191,14 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
       assert.equal(r.status, 422, `${what}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error?.code, "INTEGRITY_MISMATCH", what);
     }
-    assert.deepEqual(await missing(victimAuth, table.map((c) => c.id)), table.map((c) => c.id), "nothing recorded");
+    assert.deepEqual(
+      await missing(
+        victimAuth,
+        table.map((c) => c.id),
+      ),
+      table.map((c) => c.id),
+      "nothing recorded",
+    );
     assert.equal((await report(victimAuth, key, pack, table)).status, 200, "the granted table is taken");
   });
 
@@ -169,7 +209,13 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
     const late = await report(victimAuth, key, pack, table);
     assert.equal(late.status, 409, JSON.stringify(late.body));
     assert.equal(late.body.error?.code, "GRANT_EXPIRED");
-    assert.deepEqual(await missing(victimAuth, table.map((c) => c.id)), table.map((c) => c.id));
+    assert.deepEqual(
+      await missing(
+        victimAuth,
+        table.map((c) => c.id),
+      ),
+      table.map((c) => c.id),
+    );
     const rec = await db.query<{ state: string }>(`SELECT state::text FROM "Upload" WHERE "objectKey" = $1`, [key]);
     assert.equal(rec.rows[0]?.state, "granted", "left for garbage collection");
     assert.ok(await blobStoreOf(server).stat(key), "the object is not deleted by the request either");
@@ -182,7 +228,9 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
     const id = randomBytes(32).toString("hex");
     const head = Buffer.from(JSON.stringify({ sessionId: randomUUID(), chunks: [{ id, size: data.length, sha256: sha(data) }] }));
     const put = await fetch(`${server.url}/v1/packs`, {
-      method: "PUT", headers: { ...victimAuth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) }, body: new Uint8Array(Buffer.concat([head, data])),
+      method: "PUT",
+      headers: { ...victimAuth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) },
+      body: new Uint8Array(Buffer.concat([head, data])),
     });
     assert.equal(put.status, 200, await put.text());
     const held = http.get(`${server.url}/v1/chunks/${id}`, { headers: victimAuth });
@@ -192,7 +240,10 @@ describe("a stolen device credential cannot destroy packs (issue 15)", { skip },
     try {
       const [over, other] = await Promise.all([
         fetch(`${server.url}/v1/chunks/${id}`, { headers: victimAuth }),
-        fetch(`${server.url}/v1/chunks/${id}`, { headers: thiefAuth }).then(async (r) => ({ status: r.status, data: Buffer.from(await r.arrayBuffer()) })),
+        fetch(`${server.url}/v1/chunks/${id}`, { headers: thiefAuth }).then(async (r) => ({
+          status: r.status,
+          data: Buffer.from(await r.arrayBuffer()),
+        })),
       ]);
       assert.equal(over.status, 429, "a second download of the same device waits, then is turned away");
       assert.equal(over.headers.get("retry-after"), "1");

@@ -21,7 +21,11 @@ describe("owners see support's looks", () => {
   const get = (who: Person, path: string) => api(server, "GET", path, { token: who.accessToken });
   const looks = async (who: Person, studioId: string, query = "") => {
     const r = await get(who, `/v1/studios/${studioId}/support-access${query}`);
-    return { status: r.status, code: (r.body.error as { code?: string } | undefined)?.code, looks: r.body.looks as SupportLookView[] | undefined };
+    return {
+      status: r.status,
+      code: (r.body.error as { code?: string } | undefined)?.code,
+      looks: r.body.looks as SupportLookView[] | undefined,
+    };
   };
 
   before(async () => {
@@ -48,18 +52,24 @@ describe("owners see support's looks", () => {
 
     const r = await looks(ownerA, a);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.looks!.map((l) => [l.email, l.role, l.what]), [
-      ["admin@looks.test", "admin", "GET /v1/studios/:studioId/audit"],
-      ["support@looks.test", "support", "GET /v1/studios/:studioId/devices"],
-      ["support@looks.test", "support", "GET /v1/studios/:studioId"],
-    ]);
+    assert.deepEqual(
+      r.looks!.map((l) => [l.email, l.role, l.what]),
+      [
+        ["admin@looks.test", "admin", "GET /v1/studios/:studioId/audit"],
+        ["support@looks.test", "support", "GET /v1/studios/:studioId/devices"],
+        ["support@looks.test", "support", "GET /v1/studios/:studioId"],
+      ],
+    );
     assert.equal(r.looks![2]!.summary, "the studio's summary: latest and verified restore points, devices, storage, alerts");
     for (const l of r.looks!) {
       assert.ok(Date.parse(l.at) >= t0 - 1000 && Date.parse(l.at) <= Date.now() + 1000, "the time of the look");
       assert.equal("address" in l, false, "staff's addresses stay with us");
     }
     const since = await looks(ownerA, a, `?since=${encodeURIComponent(r.looks![0]!.at)}`);
-    assert.deepEqual(since.looks!.map((l) => l.what), ["GET /v1/studios/:studioId/audit"]);
+    assert.deepEqual(
+      since.looks!.map((l) => l.what),
+      ["GET /v1/studios/:studioId/audit"],
+    );
   });
 
   it("another studio's owner gets 404, support 403; an admin reads it (and is itself a look)", async () => {
@@ -69,6 +79,9 @@ describe("owners see support's looks", () => {
     assert.equal(byAdmin.status, 200);
     assert.equal(byAdmin.looks![0]!.what, "GET /v1/studios/:studioId/support-access");
     const bOwn = await looks(ownerB, b);
-    assert.deepEqual(bOwn.looks!.map((l) => l.email), ["support@looks.test"]);
+    assert.deepEqual(
+      bOwn.looks!.map((l) => l.email),
+      ["support@looks.test"],
+    );
   });
 });

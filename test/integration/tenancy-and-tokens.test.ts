@@ -35,7 +35,9 @@ describe("tenancy, tokens and enrollment", () => {
     const backup = await a.run(["backup", src]);
     assert.equal(backup.code, 0, backup.stderr);
     aPoint = String(backup.json.restorePointId);
-    const rp = (await (await fetch(`${server.url}/v1/restore-points/${aPoint}`, { headers: { authorization: `Bearer ${await token(a)}` } })).json()) as { rootChunkId: string };
+    const rp = (await (
+      await fetch(`${server.url}/v1/restore-points/${aPoint}`, { headers: { authorization: `Bearer ${await token(a)}` } })
+    ).json()) as { rootChunkId: string };
     aChunk = rp.rootChunkId;
   });
   after(async () => server?.stop());
@@ -46,9 +48,13 @@ describe("tenancy, tokens and enrollment", () => {
     const auth = { authorization: `Bearer ${await token(b)}` };
     assert.equal((await fetch(`${server.url}/v1/restore-points/${aPoint}`, { headers: auth })).status, 404);
     assert.equal((await fetch(`${server.url}/v1/chunks/${aChunk}`, { headers: auth })).status, 404);
-    const missing = (await (await fetch(`${server.url}/v1/chunks/missing`, {
-      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ ids: [aChunk], sessionId: randomUUID() }),
-    })).json()) as { missing: string[] };
+    const missing = (await (
+      await fetch(`${server.url}/v1/chunks/missing`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ ids: [aChunk], sessionId: randomUUID() }),
+      })
+    ).json()) as { missing: string[] };
     assert.deepEqual(missing.missing, [aChunk], "dedup answers never reveal another studio's chunks");
     const restore = await b.run(["restore", aPoint, "--to", path.join(server.dir, "b-out")]);
     assert.equal(restore.code, 4);
@@ -67,9 +73,16 @@ describe("tenancy, tokens and enrollment", () => {
     // Re-uploading an existing id (in a relayed pack, the only upload path) is answered "already
     // stored" and changes nothing.
     const forged = Buffer.from("forged content");
-    const head = Buffer.from(JSON.stringify({ sessionId: randomUUID(), chunks: [{ id: aChunk, size: forged.length, sha256: createHash("sha256").update(forged).digest("hex") }] }));
+    const head = Buffer.from(
+      JSON.stringify({
+        sessionId: randomUUID(),
+        chunks: [{ id: aChunk, size: forged.length, sha256: createHash("sha256").update(forged).digest("hex") }],
+      }),
+    );
     const res = await fetch(`${server.url}/v1/packs`, {
-      method: "PUT", headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) }, body: new Uint8Array(Buffer.concat([head, forged])),
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream", "x-pack-table-length": String(head.length) },
+      body: new Uint8Array(Buffer.concat([head, forged])),
     });
     assert.equal(res.status, 200);
     const size = (await (await fetch(`${server.url}/v1/chunks/${aChunk}`, { headers: auth })).arrayBuffer()).byteLength;
@@ -146,7 +159,10 @@ describe("tenancy, tokens and enrollment", () => {
     const db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
     // A hostile server answers for `aPoint` with the (authentic) manifest of `other`.
-    await db.query(`UPDATE "RestorePoint" SET "rootChunkId" = (SELECT "rootChunkId" FROM "RestorePoint" WHERE id = $1) WHERE id = $2`, [other, aPoint]);
+    await db.query(`UPDATE "RestorePoint" SET "rootChunkId" = (SELECT "rootChunkId" FROM "RestorePoint" WHERE id = $1) WHERE id = $2`, [
+      other,
+      aPoint,
+    ]);
     await db.end();
     const r = await a.run(["restore", aPoint, "--to", path.join(server.dir, "swapped")]);
     assert.equal(r.code, 1);

@@ -16,7 +16,8 @@ describe("TOTP second factor", () => {
   let secret: Buffer;
   let recoveryCodes: string[];
 
-  const signIn = (extra: Record<string, string> = {}) => api(server, "POST", "/v1/auth/sign-in", { body: { email: support.email, password: PASSWORD, ...extra } });
+  const signIn = (extra: Record<string, string> = {}) =>
+    api(server, "POST", "/v1/auth/sign-in", { body: { email: support.email, password: PASSWORD, ...extra } });
   const codeAt = (offsetSteps: number) => totp(secret, new Date(Date.now() + offsetSteps * TOTP_STEP_SECONDS * 1000));
   const errorCode = (r: { body: Record<string, unknown> }) => (r.body.error as { code: string }).code;
 
@@ -44,7 +45,10 @@ describe("TOTP second factor", () => {
     assert.match(String(again.body.otpauthUri), /^otpauth:\/\/totp\/DataSafe:support%40totp\.test\?secret=[A-Z2-7]+&issuer=DataSafe/);
     assert.equal((await signIn()).status, 200, "not in force before confirmation");
 
-    const stale = await api(server, "POST", "/v1/me/totp/confirm", { token: support.accessToken, body: { code: totp(fromBase32(String(first.body.secret)), new Date()) } });
+    const stale = await api(server, "POST", "/v1/me/totp/confirm", {
+      token: support.accessToken,
+      body: { code: totp(fromBase32(String(first.body.secret)), new Date()) },
+    });
     assert.equal(stale.status, 400, "a code of the replaced secret");
     const ok = await api(server, "POST", "/v1/me/totp/confirm", { token: support.accessToken, body: { code: codeAt(0) } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
@@ -74,8 +78,14 @@ describe("TOTP second factor", () => {
     const wrongCode = String((Number(codeAt(0)) + 1) % 1_000_000).padStart(6, "0");
     const wrong = await signIn({ totp: wrongCode === codeAt(-1) || wrongCode === codeAt(1) ? "000000" : wrongCode });
     assert.deepEqual([wrong.status, errorCode(wrong)], [401, "INVALID_CREDENTIALS"]);
-    const badPassword = await api(server, "POST", "/v1/auth/sign-in", { body: { email: support.email, password: "not the password", totp: codeAt(1) } });
-    assert.deepEqual([badPassword.status, errorCode(badPassword)], [401, "INVALID_CREDENTIALS"], "a code does not stand in for the password");
+    const badPassword = await api(server, "POST", "/v1/auth/sign-in", {
+      body: { email: support.email, password: "not the password", totp: codeAt(1) },
+    });
+    assert.deepEqual(
+      [badPassword.status, errorCode(badPassword)],
+      [401, "INVALID_CREDENTIALS"],
+      "a code does not stand in for the password",
+    );
 
     // The code confirmed at enrollment was spent: the next step's code (one step of drift) works once.
     const next = codeAt(1);
@@ -100,7 +110,9 @@ describe("TOTP second factor", () => {
     const log = await api(server, "GET", "/v1/admin/audit?limit=50", { token: admin.accessToken });
     const events = log.body.events as Array<{ action: string; actorId: string | null; details: unknown }>;
     assert.deepEqual(events.find((e) => e.action === "recovery-code.used" && e.actorId === support.userId)?.details, { left: 9 });
-    assert.ok(events.some((e) => e.action === "sign-in.failed" && (e.details as { secondFactor?: string } | null)?.secondFactor === "wrong"));
+    assert.ok(
+      events.some((e) => e.action === "sign-in.failed" && (e.details as { secondFactor?: string } | null)?.secondFactor === "wrong"),
+    );
   });
 
   it("the operator's reset-totp removes the factor and ends the sessions; the person enrolls again", async () => {
@@ -118,7 +130,10 @@ describe("TOTP second factor", () => {
     try {
       const left = await db.query(`SELECT 1 FROM "UserRecoveryCode" WHERE "userId" = $1`, [support.userId]);
       assert.equal(left.rows.length, 0, "the old recovery codes are gone");
-      assert.equal((await db.query(`SELECT 1 FROM "AuditEvent" WHERE action = 'totp.reset' AND target = $1`, [support.userId])).rows.length, 1);
+      assert.equal(
+        (await db.query(`SELECT 1 FROM "AuditEvent" WHERE action = 'totp.reset' AND target = $1`, [support.userId])).rows.length,
+        1,
+      );
     } finally {
       await db.end();
     }

@@ -67,8 +67,12 @@ export class AgentProc {
   }
 }
 
-export async function readAgentStatus(pc: Pc): Promise<Record<string, unknown> & { progress: { bytesDone: number; bytesTotal: number } | null }> {
-  return JSON.parse(await readFile(path.join(pc.home, "status.json"), "utf8")) as Record<string, unknown> & { progress: { bytesDone: number; bytesTotal: number } | null };
+export async function readAgentStatus(
+  pc: Pc,
+): Promise<Record<string, unknown> & { progress: { bytesDone: number; bytesTotal: number } | null }> {
+  return JSON.parse(await readFile(path.join(pc.home, "status.json"), "utf8")) as Record<string, unknown> & {
+    progress: { bytesDone: number; bytesTotal: number } | null;
+  };
 }
 
 /** A six-field cron expression (seconds first) firing once a day, `inMs` from now. */

@@ -33,7 +33,8 @@ const ERRNO = new Set([...Object.keys(os.constants.errno), "ELOCKED"]);
  * A `code` (or `errorCode`) compared with an all-capitals literal, or given one: `{ code: "X" }`,
  * `code = "X"` (a member access before `:` is a ternary's, `a ? e.code : "X"`, and not matched).
  */
-export const COMPARED = /(?:\bcode|\berrorCode)\s*[!=]==?\s*"([A-Z][A-Z_]*[A-Z])"|(?<![.\w])(?:code|errorCode)\s*(?::|=(?!=))\s*"([A-Z][A-Z_]*[A-Z])"/g;
+export const COMPARED =
+  /(?:\bcode|\berrorCode)\s*[!=]==?\s*"([A-Z][A-Z_]*[A-Z])"|(?<![.\w])(?:code|errorCode)\s*(?::|=(?!=))\s*"([A-Z][A-Z_]*[A-Z])"/g;
 export const COMPARED_REVERSED = /"([A-Z][A-Z_]*[A-Z])"\s*[!=]==?\s*[\w.?]*\bcode\b/g;
 
 export function codeUses(file: string, source: string, rules: readonly CodeRule[]): CodeUse[] {

@@ -36,8 +36,12 @@ export async function startInProcess(o: { s3?: boolean; env?: Record<string, str
     const s3 = s3ConfigFromEnv(`inproc-${randomBytes(4).toString("hex")}`);
     if (!s3) throw new Error("S3 requested but S3_ENDPOINT is not set");
     Object.assign(env, {
-      S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_REGION: s3.region, S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: s3.bucket,
+      S3_REGION: s3.region,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
     });
   }
   const runtime = await createRuntime(loadConfig(env, { dotenv: false }), "datasafe-test");

@@ -46,10 +46,14 @@ export async function healthById(server: TestServer, auth: Record<string, string
 
 /** Waits until no restore point of the studio is pending; returns health by id. */
 export async function settled(server: TestServer, auth: Record<string, string>, timeoutMs = 30_000): Promise<Map<string, HealthView>> {
-  return waitFor("verification to settle", async () => {
-    const h = await healthById(server, auth);
-    return [...h.values()].every((r) => r.health !== "pending") ? h : null;
-  }, timeoutMs);
+  return waitFor(
+    "verification to settle",
+    async () => {
+      const h = await healthById(server, auth);
+      return [...h.values()].every((r) => r.health !== "pending") ? h : null;
+    },
+    timeoutMs,
+  );
 }
 
 export async function sql(server: TestServer): Promise<pg.Client> {
@@ -68,7 +72,10 @@ export interface ChunkRow {
 }
 
 export async function chunkRow(db: pg.Client, id: string): Promise<ChunkRow> {
-  const r = await db.query<ChunkRow>(`SELECT encode(id, 'hex') AS id, "objectKey", "offset", size, state FROM "Chunk" WHERE id = decode($1, 'hex')`, [id]);
+  const r = await db.query<ChunkRow>(
+    `SELECT encode(id, 'hex') AS id, "objectKey", "offset", size, state FROM "Chunk" WHERE id = decode($1, 'hex')`,
+    [id],
+  );
   if (!r.rows[0]) throw new Error(`no chunk ${id}`);
   return r.rows[0];
 }
@@ -108,7 +115,10 @@ export async function damage(store: BlobStore, chunk: Pick<ChunkRow, "objectKey"
 }
 
 /** A worker process (role "worker") with the server's configuration plus `env`. */
-export function startWorkerProcess(server: TestServer, env: Record<string, string> = {}): { proc: ChildProcess; logs(): string; exited: Promise<NodeJS.Signals | number | null> } {
+export function startWorkerProcess(
+  server: TestServer,
+  env: Record<string, string> = {},
+): { proc: ChildProcess; logs(): string; exited: Promise<NodeJS.Signals | number | null> } {
   const p = spawnNode(["--import", "tsx", "server/main.ts", "worker"], { env: { ...server.env, ...env } });
   return { proc: p.proc, logs: p.output, exited: p.closed.then(({ code, signal }) => signal ?? code) };
 }

@@ -21,11 +21,20 @@ export function linkToken(link: string): string {
   return m[1]!;
 }
 
-export async function api(server: TestServer, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function api(
+  server: TestServer,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${server.url}${path}`, { method, headers, ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }) });
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+  });
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {
@@ -59,7 +68,11 @@ async function secondFactorOf(email: string): Promise<Record<string, string>> {
   return { totp: totp(f.secret, new Date(f.lastStep * TOTP_STEP_SECONDS * 1000)) };
 }
 
-export async function signIn(server: TestServer, email: string, password: string = PASSWORD): Promise<{ accessToken: string; refreshToken: string }> {
+export async function signIn(
+  server: TestServer,
+  email: string,
+  password: string = PASSWORD,
+): Promise<{ accessToken: string; refreshToken: string }> {
   const r = await api(server, "POST", "/v1/auth/sign-in", { body: { email, password, ...(await secondFactorOf(email)) } });
   if (r.status !== 200) throw new Error(`sign-in of ${email} failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { accessToken: r.body.accessToken as string, refreshToken: r.body.refreshToken as string };
@@ -71,7 +84,12 @@ async function signedIn(server: TestServer, email: string, link: string): Promis
 }
 
 /** A staff account, signed in with its second factor enrolled (unless `secondFactor: false`). */
-export async function staff(server: TestServer, email: string, role: "support" | "admin", o: { secondFactor?: boolean } = {}): Promise<Person> {
+export async function staff(
+  server: TestServer,
+  email: string,
+  role: "support" | "admin",
+  o: { secondFactor?: boolean } = {},
+): Promise<Person> {
   const r = await admin(server, ["create-user", "--email", email, "--role", role]);
   if (r.code !== 0) throw new Error(`create-user failed: ${r.stderr}`);
   const person = await signedIn(server, email, r.json.link as string);

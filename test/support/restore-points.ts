@@ -16,11 +16,21 @@ export function chunkIds(n: number): string[] {
 /** Chunk rows for `ids` in the writer's studio, as if one pack held them (no object is written). */
 export async function storeChunkRows(ctx: Ctx, who: Writer, ids: readonly string[]): Promise<void> {
   const key = objectKeyForPack(who.studioId);
-  await insertChunkRows(ctx, who.studioId, ids.map((idHex, i) => ({ idHex, size: 100, sha256Hex: randomBytes(32).toString("hex"), objectKey: key, offset: i * 100 })));
+  await insertChunkRows(
+    ctx,
+    who.studioId,
+    ids.map((idHex, i) => ({ idHex, size: 100, sha256Hex: randomBytes(32).toString("hex"), objectKey: key, offset: i * 100 })),
+  );
 }
 
 /** Sends `ids` (sorted) as reference pages of `perPage` ids each; the number of pages sent. */
-export async function sendRefPages(ctx: Ctx, who: Writer, restorePointId: string, ids: readonly string[], perPage = ids.length): Promise<number> {
+export async function sendRefPages(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  ids: readonly string[],
+  perPage = ids.length,
+): Promise<number> {
   let pages = 0;
   for (let i = 0; i < ids.length; i += perPage) {
     await putRefPage(ctx, who, restorePointId, pages++, Buffer.concat(ids.slice(i, i + perPage).map((id) => Buffer.from(id, "hex"))));
@@ -34,7 +44,12 @@ export function commitOf(ids: readonly string[], pages: number, o: Partial<Commi
 }
 
 /** Stores `n` chunks and commits a restore point referencing them all; its references. */
-export async function committedRestorePoint(ctx: Ctx, who: Writer, restorePointId: string, o: { n?: number; label?: string } = {}): Promise<string[]> {
+export async function committedRestorePoint(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  o: { n?: number; label?: string } = {},
+): Promise<string[]> {
   const ids = chunkIds(o.n ?? 3);
   await storeChunkRows(ctx, who, ids);
   const pages = await sendRefPages(ctx, who, restorePointId, ids);

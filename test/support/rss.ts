@@ -5,7 +5,10 @@ export class RssSampler {
   peakBytes = 0;
   private timer: NodeJS.Timeout;
 
-  constructor(readonly pid: number, everyMs = 50) {
+  constructor(
+    readonly pid: number,
+    everyMs = 50,
+  ) {
     this.timer = setInterval(() => void this.sample(), everyMs);
   }
 

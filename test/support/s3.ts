@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
 import type { S3Config } from "../../server/storage/index.ts";
 
-const HOW_TO = "start one with: set -a; eval \"$(test/support/ceph-rgw.sh start /tmp/datasafe-rgw)\"; set +a";
+const HOW_TO = 'start one with: set -a; eval "$(test/support/ceph-rgw.sh start /tmp/datasafe-rgw)"; set +a';
 
 /** A unique bucket name (S3 rules: 3-63 chars, lowercase, digits, "-"). */
 export function uniqueBucket(prefix = "test"): string {

@@ -29,7 +29,12 @@ export interface TestDevice {
 export async function newTestStudio(ctx: Ctx, name = "Acme Photo"): Promise<TestStudio> {
   const { studioId } = await createStudioWithOwner(ctx, OPERATOR, { name, ownerEmail: "owner@acme.test" });
   const { keyset, secrets } = createStudioKeys("correct horse battery staple", CHEAP_SCRYPT);
-  return { studioId, secrets, keyset, token: async () => (await createEnrollmentToken(ctx, OPERATOR, { studioId, ttlMs: 3_600_000 })).token };
+  return {
+    studioId,
+    secrets,
+    keyset,
+    token: async () => (await createEnrollmentToken(ctx, OPERATOR, { studioId, ttlMs: 3_600_000 })).token,
+  };
 }
 
 /**
@@ -39,13 +44,22 @@ export async function newTestStudio(ctx: Ctx, name = "Acme Photo"): Promise<Test
 export function enrollmentRequest(token: string, studioId: string, deviceName: string, signer: StudioSecrets, keyset?: Keyset): EnrollBody {
   const signing = newDeviceSigningKey();
   const certificate = certifyDevice(signer, { studioId, deviceName, signPublicKey: signing.publicKey, issuedAt: new Date().toISOString() });
-  return enrollBody.parse({ token, deviceName, signPublicKey: signing.publicKey.toString("base64"), certificate, ...(keyset ? { keyset } : {}) });
+  return enrollBody.parse({
+    token,
+    deviceName,
+    signPublicKey: signing.publicKey.toString("base64"),
+    certificate,
+    ...(keyset ? { keyset } : {}),
+  });
 }
 
 /** Enrolls a device as the uploader does: the studio's first brings its keyset. */
 export async function enrollTestDevice(ctx: Ctx, studio: TestStudio, deviceName = "front-desk"): Promise<TestDevice> {
   const token = await studio.token();
   const found = await lookupEnrollment(ctx, token);
-  const r = await enrollDevice(ctx, enrollmentRequest(token, studio.studioId, deviceName, studio.secrets, found.keyset === null ? studio.keyset : undefined));
+  const r = await enrollDevice(
+    ctx,
+    enrollmentRequest(token, studio.studioId, deviceName, studio.secrets, found.keyset === null ? studio.keyset : undefined),
+  );
   return { studioId: r.studioId, deviceId: r.deviceId, deviceName: r.deviceName, accessToken: r.accessToken };
 }

@@ -34,7 +34,11 @@ export async function makeStudioTree(root: string, opts: { dbBytes?: number; pho
   await chmod(path.join(root, "Photos", "notes with spaces é.txt"), 0o640);
   await writeFile(path.join(root, "Database", "run.sh"), "#!/bin/sh\necho hi\n", { mode: 0o755 });
   await symlink("../Database/studio.bak", path.join(root, "Photos", "latest-db"));
-  await utimes(path.join(root, "Photos", "2024", "IMG_1000.jpg"), new Date("2020-01-02T03:04:05.678Z"), new Date("2020-01-02T03:04:05.678Z"));
+  await utimes(
+    path.join(root, "Photos", "2024", "IMG_1000.jpg"),
+    new Date("2020-01-02T03:04:05.678Z"),
+    new Date("2020-01-02T03:04:05.678Z"),
+  );
 }
 
 export interface TreeEntry {
@@ -52,7 +56,14 @@ export async function describeTree(root: string): Promise<Map<string, TreeEntry>
     // Milliseconds are the format's precision (FORMAT.md): compare at that precision.
     const base = { mode: st.mode & 0o7777, mtimeMs: Math.floor(st.mtimeMs) };
     if (st.isSymbolicLink()) out.set(rel, { type: "symlink", ...base, mode: 0, mtimeMs: 0, target: await readlink(abs) });
-    else if (st.isFile()) out.set(rel, { type: "file", ...base, sha256: createHash("sha256").update(await readFile(abs)).digest("hex") });
+    else if (st.isFile())
+      out.set(rel, {
+        type: "file",
+        ...base,
+        sha256: createHash("sha256")
+          .update(await readFile(abs))
+          .digest("hex"),
+      });
     else if (st.isDirectory()) {
       out.set(rel, { type: "dir", ...base });
       for (const name of await readdir(abs)) await walk(path.join(abs, name), rel ? `${rel}/${name}` : name);

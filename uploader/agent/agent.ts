@@ -65,23 +65,40 @@ export class Agent {
     const { config, log } = this.o;
     const previous = await readStatus(this.o.home);
     this.status = {
-      version: 1, pid: process.pid, agentVersion: AGENT_VERSION, startedAt: iso(this.startedAt), updatedAt: iso(this.startedAt),
-      state: "idle", nextRunAt: null, coveredUntil: previous?.coveredUntil ?? iso(this.startedAt), retry: null, progress: null,
-      lastRun: previous?.lastRun ?? null, lastSuccessAt: previous?.lastSuccessAt ?? null,
+      version: 1,
+      pid: process.pid,
+      agentVersion: AGENT_VERSION,
+      startedAt: iso(this.startedAt),
+      updatedAt: iso(this.startedAt),
+      state: "idle",
+      nextRunAt: null,
+      coveredUntil: previous?.coveredUntil ?? iso(this.startedAt),
+      retry: null,
+      progress: null,
+      lastRun: previous?.lastRun ?? null,
+      lastSuccessAt: previous?.lastSuccessAt ?? null,
     };
     if (previous?.progress || previous?.retry) {
       this.job = { trigger: "resume", attempt: 1, notBefore: this.startedAt + config.catchUpDelaySeconds * 1000 };
       log.info("the previous agent stopped before its backup completed: resuming it", { at: iso(this.job.notBefore) });
     }
     this.runs = new RunReporter({ state: this.o.state, log, retryMs: config.heartbeatSeconds * 1000 });
-    this.heartbeats = startHeartbeats({ state: this.o.state, intervalMs: config.heartbeatSeconds * 1000, body: () => this.heartbeat(), log });
+    this.heartbeats = startHeartbeats({
+      state: this.o.state,
+      intervalMs: config.heartbeatSeconds * 1000,
+      body: () => this.heartbeat(),
+      log,
+    });
     if (this.watcher) {
       await this.watcher.poll(); // baseline
       this.watchTimer = setInterval(() => void this.pollWatch(), config.watch.pollSeconds * 1000);
     }
     log.info("agent started", {
-      version: AGENT_VERSION, schedule: config.schedule, sources: config.sources.map((s) => s.path),
-      watched: config.sources.filter((s) => s.watch).map((s) => s.path), nextRunAt: this.nextRunAt()?.toISOString() ?? null,
+      version: AGENT_VERSION,
+      schedule: config.schedule,
+      sources: config.sources.map((s) => s.path),
+      watched: config.sources.filter((s) => s.watch).map((s) => s.path),
+      nextRunAt: this.nextRunAt()?.toISOString() ?? null,
     });
     while (!this.stopped) {
       const now = Date.now();
@@ -116,8 +133,16 @@ export class Agent {
     const slot = nextSlot(this.o.config.schedule, new Date(this.status.coveredUntil));
     if (!slot || slot.getTime() > now) return;
     const missed = slot.getTime() < this.startedAt;
-    this.job = { trigger: missed ? "catch-up" : "schedule", attempt: 1, notBefore: missed ? this.startedAt + this.o.config.catchUpDelaySeconds * 1000 : now };
-    if (missed) this.o.log.info("a scheduled run was missed while the agent was not running: catching up once", { missed: slot.toISOString(), at: iso(this.job.notBefore) });
+    this.job = {
+      trigger: missed ? "catch-up" : "schedule",
+      attempt: 1,
+      notBefore: missed ? this.startedAt + this.o.config.catchUpDelaySeconds * 1000 : now,
+    };
+    if (missed)
+      this.o.log.info("a scheduled run was missed while the agent was not running: catching up once", {
+        missed: slot.toISOString(),
+        at: iso(this.job.notBefore),
+      });
   }
 
   private nextRunAt(): Date | null {

@@ -22,7 +22,10 @@ const pattern = z.string().superRefine((p, ctx) => {
 });
 
 const source = z.strictObject({
-  path: z.string().min(1).refine((p) => path.isAbsolute(p), "must be an absolute path"),
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => path.isAbsolute(p), "must be an absolute path"),
   /** Also back up soon after a file here changes and is complete (watcher.ts). */
   watch: z.boolean().default(false),
   /** gitignore-style patterns relative to this source (backup/excludes.ts), after the defaults. */
@@ -39,10 +42,13 @@ export const agentConfigSchema = z
     sources: z.array(source).default([]),
     /** Leave out DEFAULT_EXCLUDES (caches, OS files) of every source that does not say otherwise. */
     defaultExcludes: z.boolean().default(true),
-    schedule: z.string().default(DEFAULT_SCHEDULE).superRefine((v, ctx) => {
-      const problem = cronProblem(v);
-      if (problem) ctx.addIssue({ code: "custom", message: `not a valid cron expression (${problem})` });
-    }),
+    schedule: z
+      .string()
+      .default(DEFAULT_SCHEDULE)
+      .superRefine((v, ctx) => {
+        const problem = cronProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: `not a valid cron expression (${problem})` });
+      }),
     /** Label of scheduled and watch-triggered restore points. */
     label: z.string().max(200).nullable().default(null),
     /** Kept for the server's retention policy (not applied by the agent itself). */
@@ -116,7 +122,9 @@ export function validateConfig(value: unknown, where: string): AgentConfig {
   throw configError(
     where,
     parsed.error.issues.flatMap((i) =>
-      i.code === "unrecognized_keys" ? i.keys.map((k) => `${fieldName([...i.path, k])}: unknown field`) : [`${fieldName(i.path)}: ${i.message}`],
+      i.code === "unrecognized_keys"
+        ? i.keys.map((k) => `${fieldName([...i.path, k])}: unknown field`)
+        : [`${fieldName(i.path)}: ${i.message}`],
     ),
   );
 }

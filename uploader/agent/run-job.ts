@@ -38,8 +38,18 @@ export const isPermanent = (code: string) => PERMANENT.has(code);
 export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number): Promise<RunRecord> {
   const base = { trigger, attempt, startedAt: new Date().toISOString() };
   const finish = (fields: Partial<RunRecord>): RunRecord => ({
-    ...base, finishedAt: new Date().toISOString(), result: "failed", restorePointId: null, files: 0, bytesRead: 0, bytesUploaded: 0,
-    durationMs: Date.now() - Date.parse(base.startedAt), skipped: 0, errorCode: null, error: null, ...fields,
+    ...base,
+    finishedAt: new Date().toISOString(),
+    result: "failed",
+    restorePointId: null,
+    files: 0,
+    bytesRead: 0,
+    bytesUploaded: 0,
+    durationMs: Date.now() - Date.parse(base.startedAt),
+    skipped: 0,
+    errorCode: null,
+    error: null,
+    ...fields,
   });
   if (ctx.config.sources.length === 0) {
     return finish({ errorCode: "NO_SOURCES", error: "no sources configured: run `datasafe config add-source FOLDER`" });
@@ -74,8 +84,13 @@ export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number)
     for (const s of r.skipped.slice(0, 100)) ctx.log.warn("file skipped", { path: s.path, error: s.error });
     if (r.excluded) ctx.log.info("left out by exclude patterns", { excluded: r.excluded });
     return finish({
-      result: "ok", restorePointId: r.restorePointId, files: r.files, bytesRead: r.bytesRead, bytesUploaded: r.bytesUploaded,
-      durationMs: r.durationMs, skipped: r.skipped.length,
+      result: "ok",
+      restorePointId: r.restorePointId,
+      files: r.files,
+      bytesRead: r.bytesRead,
+      bytesUploaded: r.bytesUploaded,
+      durationMs: r.durationMs,
+      skipped: r.skipped.length,
     });
   } catch (err) {
     return finish({ errorCode: errorCode(err), error: (err as Error).message });

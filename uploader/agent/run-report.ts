@@ -30,22 +30,37 @@ export function runTrigger(t: Trigger | "manual"): RunTrigger {
 
 export function startReport(trigger: Trigger | "manual", startedAt: Date): RunReportBody {
   return {
-    trigger: runTrigger(trigger), startedAt: startedAt.toISOString(), finishedAt: null, result: null, errorCode: null, restorePointId: null,
-    files: null, bytesRead: null, bytesUploaded: null, skipped: null,
+    trigger: runTrigger(trigger),
+    startedAt: startedAt.toISOString(),
+    finishedAt: null,
+    result: null,
+    errorCode: null,
+    restorePointId: null,
+    files: null,
+    bytesRead: null,
+    bytesUploaded: null,
+    skipped: null,
   };
 }
 
 /** `partial`: the restore point exists but lacks files that could not be read. */
 export function endReport(rec: Omit<RunRecord, "trigger" | "attempt"> & { trigger: Trigger | "manual" }): RunReportBody {
   return {
-    trigger: runTrigger(rec.trigger), startedAt: rec.startedAt, finishedAt: rec.finishedAt,
+    trigger: runTrigger(rec.trigger),
+    startedAt: rec.startedAt,
+    finishedAt: rec.finishedAt,
     result: rec.result === "failed" ? "failed" : rec.skipped > 0 ? "partial" : "success",
-    errorCode: rec.errorCode, restorePointId: rec.restorePointId,
-    files: rec.files, bytesRead: rec.bytesRead, bytesUploaded: rec.bytesUploaded, skipped: rec.skipped,
+    errorCode: rec.errorCode,
+    restorePointId: rec.restorePointId,
+    files: rec.files,
+    bytesRead: rec.bytesRead,
+    bytesUploaded: rec.bytesUploaded,
+    skipped: rec.skipped,
   };
 }
 
-const permanent = (err: unknown) => err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 408, 429].includes(err.status);
+const permanent = (err: unknown) =>
+  err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 408, 429].includes(err.status);
 
 export class RunReporter {
   readonly #outbox = new Map<string, RunReportBody>();
@@ -93,7 +108,14 @@ export class RunReporter {
       try {
         // Renews an expired token (credentials.ts) and reads the renewed one.
         await deviceCredentials(state).call(() =>
-          jsonCall("PUT", new URL(`v1/runs/${runId}`, base).toString(), { authorization: `Bearer ${state.accessToken}` }, body, ONE_ATTEMPT));
+          jsonCall(
+            "PUT",
+            new URL(`v1/runs/${runId}`, base).toString(),
+            { authorization: `Bearer ${state.accessToken}` },
+            body,
+            ONE_ATTEMPT,
+          ),
+        );
       } catch (err) {
         if (permanent(err)) {
           log.warn("run report refused by the server: dropped", { runId, error: (err as Error).message });
@@ -123,11 +145,21 @@ export async function reportManualRun(
   outcome: { restorePointId: string; files: number; bytesRead: number; bytesUploaded: number; skipped: number } | { errorCode: string },
 ): Promise<void> {
   const warn = (msg: string) => process.stderr.write(`datasafe: ${msg}\n`);
-  const log: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, close: async () => undefined };
+  const log: Log = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    close: async () => undefined,
+  };
   const reporter = new RunReporter({ state, log });
   const finishedAt = new Date();
   const body = endReport({
-    trigger: "manual", startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), error: null,
+    trigger: "manual",
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    error: null,
     ...("errorCode" in outcome
       ? { result: "failed", errorCode: outcome.errorCode, restorePointId: null, files: 0, bytesRead: 0, bytesUploaded: 0, skipped: 0 }
       : { result: "ok", errorCode: null, ...outcome }),

@@ -20,7 +20,13 @@ const run = promisify(execFile);
 /** cmd.exe: `set "NAME=value"` keeps spaces; "%" must be doubled in a batch file. */
 export function wrapperCmd(o: { node: string; script: string; home: string }): string {
   const q = (s: string) => `"${s.replace(/%/g, "%%")}"`;
-  return ["@echo off", "chcp 65001 >nul", `set "DATASAFE_HOME=${o.home.replace(/%/g, "%%")}"`, `${q(o.node)} ${q(o.script)} run --json`, ""].join("\r\n");
+  return [
+    "@echo off",
+    "chcp 65001 >nul",
+    `set "DATASAFE_HOME=${o.home.replace(/%/g, "%%")}"`,
+    `${q(o.node)} ${q(o.script)} run --json`,
+    "",
+  ].join("\r\n");
 }
 
 export async function installWindowsTask(o: { node: string; script: string; home: string }): Promise<string> {

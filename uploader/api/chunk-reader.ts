@@ -175,23 +175,26 @@ export class ChunkReader {
       }
     }
     const asked = Date.now();
-    const done = this.api.downloadUrls(ids).then(
-      (answer) => {
-        if (!answer.direct) this.direct = false;
-        // Use a URL for at most half its life: a slow restore never hands S3 an expired one.
-        const until = asked + (answer.ttlSeconds * 1000) / 2;
-        for (const id of ids) {
-          const url = answer.urls[id];
-          const range = answer.ranges?.[id];
-          this.urls.set(id, url ? { url, until, ...(range ? { range } : {}) } : null);
-        }
-      },
-      () => {
-        for (const id of ids) this.urls.set(id, null); // the API relay will report the error
-      },
-    ).finally(() => {
-      for (const id of ids) this.pending.delete(id);
-    });
+    const done = this.api
+      .downloadUrls(ids)
+      .then(
+        (answer) => {
+          if (!answer.direct) this.direct = false;
+          // Use a URL for at most half its life: a slow restore never hands S3 an expired one.
+          const until = asked + (answer.ttlSeconds * 1000) / 2;
+          for (const id of ids) {
+            const url = answer.urls[id];
+            const range = answer.ranges?.[id];
+            this.urls.set(id, url ? { url, until, ...(range ? { range } : {}) } : null);
+          }
+        },
+        () => {
+          for (const id of ids) this.urls.set(id, null); // the API relay will report the error
+        },
+      )
+      .finally(() => {
+        for (const id of ids) this.pending.delete(id);
+      });
     for (const id of ids) this.pending.set(id, done);
   }
 }

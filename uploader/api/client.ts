@@ -74,7 +74,13 @@ export class ApiClient {
     return this.json("POST", "v1/enrollments/lookup", { token });
   }
 
-  enroll(body: { token: string; deviceName: string; signPublicKey: string; certificate: unknown; keyset?: unknown }): Promise<EnrollResult> {
+  enroll(body: {
+    token: string;
+    deviceName: string;
+    signPublicKey: string;
+    certificate: unknown;
+    keyset?: unknown;
+  }): Promise<EnrollResult> {
     return this.json("POST", "v1/enrollments", body);
   }
 
@@ -119,7 +125,11 @@ export class ApiClient {
       const grant = await this.json<UploadGrant>("POST", "v1/packs/upload-url", { size, sha256, tableSha256, sessionId });
       if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelopes))) {
         this.transfers.directChunks += table.length;
-        const recorded = this.json<{ results: UploadedResult[] }>("POST", "v1/packs/uploaded", { key: grant.key, sha256, chunks: table }).then((r) => r.results);
+        const recorded = this.json<{ results: UploadedResult[] }>("POST", "v1/packs/uploaded", {
+          key: grant.key,
+          sha256,
+          chunks: table,
+        }).then((r) => r.results);
         recorded.catch(() => undefined); // the caller observes it; no unhandled rejection meanwhile
         return { recorded };
       }
@@ -127,11 +137,12 @@ export class ApiClient {
       if (grant.mode === "relay") this.direct = false;
     }
     const head = Buffer.from(JSON.stringify({ sessionId, chunks: table }));
-    const headers = () => this.headers({
-      "content-type": "application/octet-stream",
-      "content-length": String(head.length + size),
-      "x-pack-table-length": String(head.length),
-    });
+    const headers = () =>
+      this.headers({
+        "content-type": "application/octet-stream",
+        "content-length": String(head.length + size),
+        "x-pack-table-length": String(head.length),
+      });
     const body = await this.authed(() => bulkPut(this.url("v1/packs"), headers(), [head, ...envelopes], DEFAULT_RETRY, this.agents));
     return { recorded: Promise.resolve((JSON.parse(body.toString("utf8")) as { results: UploadedResult[] }).results) };
   }
@@ -155,10 +166,22 @@ export class ApiClient {
   }
 
   async putRefPage(restorePointId: string, page: number, ids: Buffer): Promise<void> {
-    await this.authed(() => httpCall("PUT", this.url(`v1/restore-points/${restorePointId}/refs/${page}`), this.headers({ "content-type": "application/octet-stream" }), ids, DEFAULT_RETRY, this.agents));
+    await this.authed(() =>
+      httpCall(
+        "PUT",
+        this.url(`v1/restore-points/${restorePointId}/refs/${page}`),
+        this.headers({ "content-type": "application/octet-stream" }),
+        ids,
+        DEFAULT_RETRY,
+        this.agents,
+      ),
+    );
   }
 
-  commit(restorePointId: string, body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number; skipped: number }): Promise<RestorePointView> {
+  commit(
+    restorePointId: string,
+    body: { label: string | null; files: number; bytes: number; rootChunkId: string; refPages: number; refCount: number; skipped: number },
+  ): Promise<RestorePointView> {
     return this.json("POST", `v1/restore-points/${restorePointId}/commit`, body);
   }
 

@@ -33,7 +33,9 @@ export interface Credentials {
 function lifetimeMs(token: string): number | null {
   try {
     const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { iat?: unknown; exp?: unknown };
-    return typeof claims.exp === "number" && typeof claims.iat === "number" && claims.exp > claims.iat ? (claims.exp - claims.iat) * 1000 : null;
+    return typeof claims.exp === "number" && typeof claims.iat === "number" && claims.exp > claims.iat
+      ? (claims.exp - claims.iat) * 1000
+      : null;
   } catch {
     return null;
   }

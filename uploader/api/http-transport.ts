@@ -52,7 +52,12 @@ function responseError(status: number, body: string, contentType: string | undef
       }
     })();
     const { code, message, ...details } = parsed;
-    err = new ApiError(status, typeof code === "string" && code ? remoteCode(code) : "HTTP_ERROR", message ?? `server answered ${status}`, details);
+    err = new ApiError(
+      status,
+      typeof code === "string" && code ? remoteCode(code) : "HTTP_ERROR",
+      message ?? `server answered ${status}`,
+      details,
+    );
   } else {
     const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1];
     const message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] || `storage answered ${status}${code ? ` ${code}` : ""}`;
@@ -72,7 +77,14 @@ export type Body = Buffer | readonly Buffer[];
  * `maxBytes`: a success's body announced or grown beyond it is refused before it is held; an
  * error's body is read up to MAX_ERROR_BODY_BYTES, then the connection is dropped.
  */
-function once(agents: BulkAgents, method: Method, url: string, headers: Record<string, string>, body: Body | undefined, maxBytes: number): Promise<Buffer> {
+function once(
+  agents: BulkAgents,
+  method: Method,
+  url: string,
+  headers: Record<string, string>,
+  body: Body | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
   const agent = agents[u.protocol as keyof typeof agents];
@@ -81,7 +93,13 @@ function once(agents: BulkAgents, method: Method, url: string, headers: Record<s
     const req = mod.request(u, { method, headers, agent }, (res) => {
       const status = res.statusCode ?? 0;
       const length = Number(res.headers["content-length"]);
-      const failed = () => responseError(status, Buffer.concat(parts).toString("utf8"), res.headers["content-type"], res.headers["retry-after"] as string | undefined);
+      const failed = () =>
+        responseError(
+          status,
+          Buffer.concat(parts).toString("utf8"),
+          res.headers["content-type"],
+          res.headers["retry-after"] as string | undefined,
+        );
       const tooLarge = () => req.destroy(tooLargeError(u.pathname, maxBytes));
       if (status < 300 && length > maxBytes) return tooLarge();
       // The body into one buffer of the announced size (no concat), else collected.
@@ -152,7 +170,12 @@ export function bulkPut(url: string, headers: Record<string, string>, body: Body
  * ApiError, like every call here).
  */
 export function httpCall(
-  method: Method, url: string, headers: Record<string, string>, body: Buffer | undefined, policy: RetryPolicy, agents = shared,
+  method: Method,
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  policy: RetryPolicy,
+  agents = shared,
   maxBytes = MAX_JSON_RESPONSE_BYTES,
 ): Promise<Buffer> {
   const all = body ? { ...headers, "content-length": String(body.length) } : headers;
@@ -165,7 +188,14 @@ export function getEnvelope(url: string, headers: Record<string, string>, policy
 }
 
 /** An API call: `body` (if any) sent as JSON, the answer parsed as JSON. */
-export async function jsonCall<T>(method: Method, url: string, headers: Record<string, string>, body: unknown, policy: RetryPolicy, agents = shared): Promise<T> {
+export async function jsonCall<T>(
+  method: Method,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  policy: RetryPolicy,
+  agents = shared,
+): Promise<T> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const res = await httpCall(method, url, payload ? { ...headers, "content-type": "application/json" } : headers, payload, policy, agents);
   return JSON.parse(res.toString("utf8")) as T;

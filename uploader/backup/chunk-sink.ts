@@ -34,7 +34,12 @@ export interface SinkOptions {
  * ids (small files' chunks: few queries), or fewer when the memory bound is reached first (large
  * files' chunks: ~16 per query).
  */
-export const DEFAULT_SINK_OPTIONS: SinkOptions = { concurrency: 4, packBytes: MAX_PACK_BYTES, batchSize: 256, maxBufferedBytes: 16 * 1024 * 1024 };
+export const DEFAULT_SINK_OPTIONS: SinkOptions = {
+  concurrency: 4,
+  packBytes: MAX_PACK_BYTES,
+  batchSize: 256,
+  maxBufferedBytes: 16 * 1024 * 1024,
+};
 
 export interface SinkStats {
   chunksTotal: number;
@@ -172,7 +177,10 @@ export class ChunkSink {
     stored.catch(() => undefined);
     this.seen.set(hex, stored);
     // Once stored, one shared promise stands for it: a run references every chunk it met.
-    stored.then(() => this.seen.set(hex, STORED), () => undefined);
+    stored.then(
+      () => this.seen.set(hex, STORED),
+      () => undefined,
+    );
     if (this.batch.length >= this.opts.batchSize || this.memory.contended) this.dispatch();
     return stored;
   }
@@ -205,7 +213,14 @@ export class ChunkSink {
     let queued!: () => void;
     this.queued = new Promise<void>((resolve) => (queued = resolve));
     try {
-      await this.queue(batch, this.api.missing(batch.map((p) => p.hex), this.sessionId), previous);
+      await this.queue(
+        batch,
+        this.api.missing(
+          batch.map((p) => p.hex),
+          this.sessionId,
+        ),
+        previous,
+      );
     } finally {
       queued();
     }
@@ -248,10 +263,14 @@ export class ChunkSink {
         }
       });
       this.packing = added.catch(() => undefined);
-      this.track(added.finally(() => this.sealing.release()).catch((err: unknown) => {
-        for (const p of group) p.reject(err);
-        throw err;
-      }));
+      this.track(
+        added
+          .finally(() => this.sealing.release())
+          .catch((err: unknown) => {
+            for (const p of group) p.reject(err);
+            throw err;
+          }),
+      );
     }
   }
 
@@ -281,7 +300,8 @@ export class ChunkSink {
       sent
         .then(({ recorded }) => recorded)
         .then((results) => {
-          if (results.length !== chunks.length) throw new ApiError(502, "BAD_RESPONSE", `${results.length} results for a pack of ${chunks.length} chunks`);
+          if (results.length !== chunks.length)
+            throw new ApiError(502, "BAD_RESPONSE", `${results.length} results for a pack of ${chunks.length} chunks`);
           results.forEach((r, i) => {
             const c = chunks[i]!;
             if ("error" in r) return c.reject(new ApiError(r.status, remoteCode(r.error.code), r.error.message));

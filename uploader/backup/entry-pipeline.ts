@@ -61,7 +61,10 @@ type Base = Pick<ManifestEntry, "path" | "pathBytes" | "mode" | "mtimeMs">;
  * Resolves once every entry was emitted; `journaled()` resolves once the files whose chunks are
  * stored were journaled (call it after the sink's flush(): the last pack goes then).
  */
-export async function runEntryPipeline(scanned: AsyncIterable<ScannedEntry> | Iterable<ScannedEntry>, d: PipelineDeps): Promise<PipelineCounts & { journaled(): Promise<void> }> {
+export async function runEntryPipeline(
+  scanned: AsyncIterable<ScannedEntry> | Iterable<ScannedEntry>,
+  d: PipelineDeps,
+): Promise<PipelineCounts & { journaled(): Promise<void> }> {
   const counts: PipelineCounts = { stats: { files: 0, dirs: 0, symlinks: 0, bytes: 0 }, bytesRead: 0, filesUnchanged: 0 };
   const journaling = new Set<Promise<void>>();
   const held: Step[] = [];
@@ -83,7 +86,12 @@ export async function runEntryPipeline(scanned: AsyncIterable<ScannedEntry> | It
   };
 
   for await (const e of scanned) {
-    const base: Base = { path: e.path, ...(e.pathBytes ? { pathBytes: e.pathBytes } : {}), mode: e.stat.mode & 0o7777, mtimeMs: Math.trunc(e.stat.mtimeMs) };
+    const base: Base = {
+      path: e.path,
+      ...(e.pathBytes ? { pathBytes: e.pathBytes } : {}),
+      mode: e.stat.mode & 0o7777,
+      mtimeMs: Math.trunc(e.stat.mtimeMs),
+    };
     if (e.type === "dir") {
       counts.stats.dirs++;
       held.push({ kind: "done", entry: { ...base, type: "dir" } });
@@ -168,7 +176,10 @@ async function finish(step: Step, d: PipelineDeps, counts: PipelineCounts, journ
   const chunks = await Promise.all(added.map((c) => c.hex));
   // Journal the file once all its chunks are stored: a killed run resumes after it.
   const journaled: Promise<void> = Promise.all(added.map((c) => c.stored))
-    .then(() => d.cache.record(e.key, e.stat, chunks), () => undefined)
+    .then(
+      () => d.cache.record(e.key, e.stat, chunks),
+      () => undefined,
+    )
     .finally(() => journaling.delete(journaled));
   journaling.add(journaled);
   return { ...base, type: "file", size, chunks };

@@ -4,8 +4,16 @@
 // (certified by the studio key) and sent as one chunk.
 import { createHash } from "node:crypto";
 import {
-  Chunker, chunkerParamsFor, encodeRoot, EntryEncoder, MAX_CHUNK_SIZE, MAX_SKIPPED_IN_ROOT, privateKeyFromB64, signRoot,
-  type ManifestEntry, type ManifestStats,
+  Chunker,
+  chunkerParamsFor,
+  encodeRoot,
+  EntryEncoder,
+  MAX_CHUNK_SIZE,
+  MAX_SKIPPED_IN_ROOT,
+  privateKeyFromB64,
+  signRoot,
+  type ManifestEntry,
+  type ManifestStats,
 } from "../format/index.ts";
 import { CliError } from "../errors.ts";
 import type { Skipped } from "../scanner.ts";
@@ -28,7 +36,10 @@ export class ManifestWriter {
   private lines: string[] = [];
   private pending = 0;
 
-  constructor(private readonly sink: ChunkSink, private readonly state: DeviceState) {
+  constructor(
+    private readonly sink: ChunkSink,
+    private readonly state: DeviceState,
+  ) {
     this.chunker = new Chunker(Buffer.from(state.chunkerKey, "base64"), chunkerParamsFor(state.chunking));
   }
 

@@ -61,7 +61,10 @@ export class Packer {
 
   private empty(): FilledPack {
     const pack: FilledPack = {
-      table: [], envelopes: [], chunks: [], bytes: 0,
+      table: [],
+      envelopes: [],
+      chunks: [],
+      bytes: 0,
       release: () => {
         this.held.release(pack.bytes);
         pack.envelopes = [];

@@ -29,7 +29,12 @@ export interface ReadFile {
   chunks: AddedChunk[];
 }
 
-export async function readFileChunks(abs: string | Buffer, pool: CryptoPool, sink: ChunkSink, onBytes: (n: number) => void): Promise<ReadFile> {
+export async function readFileChunks(
+  abs: string | Buffer,
+  pool: CryptoPool,
+  sink: ChunkSink,
+  onBytes: (n: number) => void,
+): Promise<ReadFile> {
   const chunks: AddedChunk[] = [];
   const stream = pool.chunkStream();
   const ahead: Array<Promise<IdentifiedChunk[]>> = [];

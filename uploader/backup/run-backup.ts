@@ -91,13 +91,22 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
 
   try {
     const { stats, bytesRead, filesUnchanged, journaled } = await runEntryPipeline(scanned, {
-      pool, sink, cache, progress: o.progress, skipped, emit: (e) => manifest.add(e),
+      pool,
+      sink,
+      cache,
+      progress: o.progress,
+      skipped,
+      emit: (e) => manifest.add(e),
     });
     const written = await manifest.finish({ restorePointId, stats, skipped, label: o.label });
     await sink.flush();
     await journaled();
     const committed = await commitRestorePoint(api, sink.ids(), {
-      ...written, label: o.label, files: stats.files, bytes: stats.bytes, skipped: skipped.length,
+      ...written,
+      label: o.label,
+      files: stats.files,
+      bytes: stats.bytes,
+      skipped: skipped.length,
     });
     await cache.commit(found.roots);
     return {

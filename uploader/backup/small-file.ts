@@ -14,8 +14,7 @@ import { Chunker, chunkId, type ChunkerParams } from "../format/index.ts";
 export const SMALL_FILE_MAX = 1024 * 1024;
 
 export type SmallFileRead<B = Buffer> =
-  | { size: number; chunks: Array<{ id: B; plain: B }> }
-  | { error: { code?: string; message: string } };
+  { size: number; chunks: Array<{ id: B; plain: B }> } | { error: { code?: string; message: string } };
 
 /** `chunker`: a Chunker for these params, reset (finish() resets it), reused across files. */
 export function readSmallFile(abs: string | Buffer, idKey: Buffer, params: ChunkerParams, chunker: () => Chunker): SmallFileRead {

@@ -36,13 +36,19 @@ export async function backup(o: BackupCommandOptions): Promise<BackupResult> {
     throw err;
   });
   await reportManualRun(state, startedAt, {
-    restorePointId: r.restorePointId, files: r.files, bytesRead: r.bytesRead, bytesUploaded: r.bytesUploaded, skipped: r.skipped.length,
+    restorePointId: r.restorePointId,
+    files: r.files,
+    bytesRead: r.bytesRead,
+    bytesUploaded: r.bytesUploaded,
+    skipped: r.skipped.length,
   });
   return r;
 }
 
 export function describeBackup(r: BackupResult): string {
-  const skipped = r.skipped.length ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}` : "";
+  const skipped = r.skipped.length
+    ? `\n${r.skipped.length} skipped (not readable):\n${r.skipped.map((s) => `  ${s.path}: ${s.error}`).join("\n")}`
+    : "";
   // FIFOs, sockets and devices hold no data: counted, never a reason for exit 5.
   const special = r.special ? `, ${r.special} special files (FIFOs, sockets, devices) not backed up` : "";
   const excluded = r.excluded ? `, ${r.excluded} excluded` : "";

@@ -6,16 +6,30 @@ import { mb } from "../output.ts";
 import { loadDeviceState } from "../state.ts";
 
 /** What the command prints: only the fields a person choosing a restore point needs. */
-export type ListedRestorePoint = Pick<RestorePointView, "id" | "createdAt" | "label" | "files" | "bytes" | "deviceName" | "health" | "verifiedAt">;
+export type ListedRestorePoint = Pick<
+  RestorePointView,
+  "id" | "createdAt" | "label" | "files" | "bytes" | "deviceName" | "health" | "verifiedAt"
+>;
 
 export async function listRestorePoints(o: { home: string; device?: string }): Promise<{ restorePoints: ListedRestorePoint[] }> {
   const state = await loadDeviceState(o.home);
   const rows = await new ApiClient(state.server, deviceCredentials(state)).listRestorePoints(o.device);
-  const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }) => ({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }));
+  const restorePoints = rows.map(({ id, createdAt, label, files, bytes, deviceName, health, verifiedAt }) => ({
+    id,
+    createdAt,
+    label,
+    files,
+    bytes,
+    deviceName,
+    health,
+    verifiedAt,
+  }));
   return { restorePoints };
 }
 
 export function describeRestorePoints(r: { restorePoints: ListedRestorePoint[] }): string {
   if (!r.restorePoints.length) return "no restore points yet";
-  return r.restorePoints.map((p) => `${p.id}  ${p.createdAt}  ${p.deviceName}  ${p.files} files  ${mb(p.bytes)}  ${p.health}${p.label ? `  "${p.label}"` : ""}`).join("\n");
+  return r.restorePoints
+    .map((p) => `${p.id}  ${p.createdAt}  ${p.deviceName}  ${p.files} files  ${mb(p.bytes)}  ${p.health}${p.label ? `  "${p.label}"` : ""}`)
+    .join("\n");
 }

@@ -19,8 +19,14 @@ export interface RestoreCommandOptions {
 export async function restore(o: RestoreCommandOptions): Promise<RestoreResult> {
   const state = await loadDeviceState(o.home);
   return runRestore({
-    state, passphrase: await o.passphrase(), id: o.id, to: o.to, paths: o.paths, overwrite: o.overwrite,
-    keepSpecialBits: o.keepSpecialBits, progress: o.progress,
+    state,
+    passphrase: await o.passphrase(),
+    id: o.id,
+    to: o.to,
+    paths: o.paths,
+    overwrite: o.overwrite,
+    keepSpecialBits: o.keepSpecialBits,
+    progress: o.progress,
   });
 }
 
@@ -29,6 +35,8 @@ export function describeRestore(r: RestoreResult): string {
   // Not a failure: every file is there, under a name this target can hold (FORMAT.md §6).
   const shown = r.mapped.slice(0, 50).map((m) => `  ${m.path} -> ${m.restoredAs}`);
   if (r.mapped.length > shown.length) shown.push(`  (and ${r.mapped.length - shown.length} more: --json lists them all)`);
-  const mapped = r.mapped.length ? `\n${r.mapped.length} names this target cannot hold, restored under another name (FORMAT.md §6):\n${shown.join("\n")}` : "";
+  const mapped = r.mapped.length
+    ? `\n${r.mapped.length} names this target cannot hold, restored under another name (FORMAT.md §6):\n${shown.join("\n")}`
+    : "";
   return `restored ${r.files} files (${mb(r.bytes)}) from ${r.restorePointId} in ${(r.durationMs / 1000).toFixed(1)} s${mapped}${failed}`;
 }

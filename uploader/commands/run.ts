@@ -11,7 +11,8 @@ export async function runAgent(o: { home: string; json: boolean; verbose: boolea
   const config = await loadConfig(o.home);
   const state = await loadDeviceState(o.home);
   const log = createAgentLog({ home: o.home, json: o.json, verbose: o.verbose });
-  if (config.sources.length === 0) log.warn("no sources configured yet: add one with `datasafe config add-source FOLDER`, then restart the agent");
+  if (config.sources.length === 0)
+    log.warn("no sources configured yet: add one with `datasafe config add-source FOLDER`, then restart the agent");
   const agent = new Agent({ home: o.home, config, state, log });
   let stopping = false;
   const stop = async (signal: string) => {

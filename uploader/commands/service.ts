@@ -50,7 +50,10 @@ export async function installService(o: { home: string; systemdDir: string | und
   const w = where(o.systemdDir);
   await mkdir(w.dir, { recursive: true });
   const file = path.join(w.dir, UNIT_NAME);
-  await writeFile(file, systemdUnit({ node: process.execPath, script: SCRIPT, home: o.home, user: w.system ? os.userInfo().username : undefined }));
+  await writeFile(
+    file,
+    systemdUnit({ node: process.execPath, script: SCRIPT, home: o.home, user: w.system ? os.userInfo().username : undefined }),
+  );
   const user = w.system ? "" : "--user ";
   const next = [`systemctl ${user}daemon-reload`, `systemctl ${user}enable --now ${UNIT_NAME}`];
   if (!w.called) return { kind: "systemd", file, next };

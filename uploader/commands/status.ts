@@ -27,7 +27,17 @@ function alive(pid: number): boolean {
 export async function agentStatus(home: string): Promise<StatusView> {
   const s = await readStatus(home);
   if (!s) {
-    return { agent: "never ran", pid: null, state: null, nextRunAt: null, lastRun: null, lastSuccessAt: null, retry: null, progress: null, updatedAt: null };
+    return {
+      agent: "never ran",
+      pid: null,
+      state: null,
+      nextRunAt: null,
+      lastRun: null,
+      lastSuccessAt: null,
+      retry: null,
+      progress: null,
+      updatedAt: null,
+    };
   }
   const up = s.state !== "stopped" && alive(s.pid);
   return {
@@ -50,7 +60,9 @@ export function describeStatus(v: StatusView): string {
   const lines = [`agent: ${v.agent}${v.pid ? ` (pid ${v.pid}, ${v.state})` : ""}`];
   if (v.progress) {
     const pct = v.progress.bytesTotal ? Math.floor((100 * v.progress.bytesDone) / v.progress.bytesTotal) : 0;
-    lines.push(`backing up (${v.progress.trigger}) since ${local(v.progress.startedAt)}: ${mb(v.progress.bytesDone)} of ${mb(v.progress.bytesTotal)} read (${pct}%)`);
+    lines.push(
+      `backing up (${v.progress.trigger}) since ${local(v.progress.startedAt)}: ${mb(v.progress.bytesDone)} of ${mb(v.progress.bytesTotal)} read (${pct}%)`,
+    );
   }
   if (v.retry) lines.push(`retrying (attempt ${v.retry.attempt}) at ${local(v.retry.at)}`);
   lines.push(`next run: ${local(v.nextRunAt)}`);

@@ -68,7 +68,12 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
       const chunks = f.chunks ?? [];
       if (!chunks.every((c) => sizes.has(c))) continue; // not (fully) checked, or already reported
       const total = chunks.reduce((n, c) => n + sizes.get(c)!, 0);
-      if (total !== f.size) result.problems.push({ code: "SIZE_MISMATCH", path: f.path, message: `${f.path}: chunks hold ${total} bytes, the manifest says ${f.size}` });
+      if (total !== f.size)
+        result.problems.push({
+          code: "SIZE_MISMATCH",
+          path: f.path,
+          message: `${f.path}: chunks hold ${total} bytes, the manifest says ${f.size}`,
+        });
     }
   } catch (err) {
     if (!hasCode(err, "NOT_AUTHENTIC")) throw err;
@@ -104,41 +109,57 @@ const DOWNLOAD_RETRY: RetryPolicy = { attempts: 3, baseMs: 250, capMs: 2000 };
 
 /** Downloads and authenticates chunks; returns the plaintext size of each good one. */
 async function checkChunks(
-  api: ApiClient, state: DeviceState, secrets: StudioSecrets, ids: string[], parallel: number, result: VerifyResult, damaged: Damaged[],
+  api: ApiClient,
+  state: DeviceState,
+  secrets: StudioSecrets,
+  ids: string[],
+  parallel: number,
+  result: VerifyResult,
+  damaged: Damaged[],
 ): Promise<Map<string, number>> {
   const keyring = new DecryptKeyring(secrets);
   const sizes = new Map<string, number>();
   const slots = new Semaphore(parallel);
-  await Promise.all(ids.map(async (hex) => {
-    await slots.acquire();
-    try {
-      let envelope: Buffer;
+  await Promise.all(
+    ids.map(async (hex) => {
+      await slots.acquire();
       try {
-        envelope = await api.getChunk(hex, DOWNLOAD_RETRY);
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        result.problems.push({ code: err.code, chunkId: hex, message: `chunk ${hex} could not be downloaded: ${err.message}` });
-        damaged.push({ id: hex, sha256: null, code: err.code.replace(/[^A-Z0-9_]/g, "_").slice(0, 64) || "DOWNLOAD_FAILED" });
-        return;
+        let envelope: Buffer;
+        try {
+          envelope = await api.getChunk(hex, DOWNLOAD_RETRY);
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          result.problems.push({ code: err.code, chunkId: hex, message: `chunk ${hex} could not be downloaded: ${err.message}` });
+          damaged.push({ id: hex, sha256: null, code: err.code.replace(/[^A-Z0-9_]/g, "_").slice(0, 64) || "DOWNLOAD_FAILED" });
+          return;
+        }
+        result.chunksChecked++;
+        try {
+          const plain = await openChunk(keyring, secrets.chunkIdKey, state.studioId, hexToId(hex), envelope);
+          sizes.set(hex, plain.length);
+          result.bytesChecked += plain.length;
+        } catch (err) {
+          const code = err instanceof FormatError ? err.code : "NOT_AUTHENTIC";
+          result.problems.push({ code, chunkId: hex, message: `chunk ${hex} failed authentication (${code})` });
+          damaged.push({ id: hex, sha256: createHash("sha256").update(envelope).digest("hex"), code });
+        }
+      } finally {
+        slots.release();
       }
-      result.chunksChecked++;
-      try {
-        const plain = await openChunk(keyring, secrets.chunkIdKey, state.studioId, hexToId(hex), envelope);
-        sizes.set(hex, plain.length);
-        result.bytesChecked += plain.length;
-      } catch (err) {
-        const code = err instanceof FormatError ? err.code : "NOT_AUTHENTIC";
-        result.problems.push({ code, chunkId: hex, message: `chunk ${hex} failed authentication (${code})` });
-        damaged.push({ id: hex, sha256: createHash("sha256").update(envelope).digest("hex"), code });
-      }
-    } finally {
-      slots.release();
-    }
-  }));
+    }),
+  );
   return sizes;
 }
 
-async function report(api: ApiClient, state: DeviceState, secrets: StudioSecrets, restorePointId: string, subsetPercent: number, r: VerifyResult, damaged: Damaged[]): Promise<void> {
+async function report(
+  api: ApiClient,
+  state: DeviceState,
+  secrets: StudioSecrets,
+  restorePointId: string,
+  subsetPercent: number,
+  r: VerifyResult,
+  damaged: Damaged[],
+): Promise<void> {
   const body: ClientReport = {
     version: 1,
     studioId: state.studioId,
@@ -152,6 +173,8 @@ async function report(api: ApiClient, state: DeviceState, secrets: StudioSecrets
     damagedChunks: damaged.slice(0, MAX_REPORTED_CHUNKS),
   };
   const text = JSON.stringify(body);
-  const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString("base64");
+  const signature = sign(null, Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(text)]), secrets.signPrivateKey).toString(
+    "base64",
+  );
   await api.reportClientVerification(restorePointId, { report: text, signature });
 }

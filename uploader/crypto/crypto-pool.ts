@@ -10,7 +10,14 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { KeyObject } from "node:crypto";
 import {
-  Chunker, chunkId, DecryptKeyring, FormatError, openChunk, type ChunkerParams, type FormatErrorCode, type SessionKey,
+  Chunker,
+  chunkId,
+  DecryptKeyring,
+  FormatError,
+  openChunk,
+  type ChunkerParams,
+  type FormatErrorCode,
+  type SessionKey,
 } from "../format/index.ts";
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
 import { seal, type Sealed } from "./seal.ts";
@@ -138,9 +145,9 @@ export class CryptoPool {
     this.ready = known
       ? Promise.resolve()
       : (keys as Promise<PoolKeys>).then((k) => {
-        this.init = k;
-        for (const w of this.workers) w.postMessage({ op: "keys", init: workerInit(k) });
-      });
+          this.init = k;
+          for (const w of this.workers) w.postMessage({ op: "keys", init: workerInit(k) });
+        });
     this.ready.catch(() => undefined); // observed by open()
   }
 
@@ -207,7 +214,10 @@ export class CryptoPool {
     const send = async (piece: Buffer | null): Promise<IdentifiedChunk[]> => {
       const u = piece && owned(piece);
       const res = await this.call({ op: "chunk", seq: this.seq++, stream, piece: u }, u ? [u.buffer as ArrayBuffer] : [], worker);
-      return res.chunks!.map((c) => ({ id: Buffer.from(c.id), plain: Buffer.from(c.plain.buffer, c.plain.byteOffset, c.plain.byteLength) }));
+      return res.chunks!.map((c) => ({
+        id: Buffer.from(c.id),
+        plain: Buffer.from(c.plain.buffer, c.plain.byteOffset, c.plain.byteLength),
+      }));
     };
     return {
       push: (piece) => send(piece),
@@ -228,8 +238,13 @@ export class CryptoPool {
       const chunker = this.inThreadChunker;
       return paths.map((p) => readSmallFile(p, this.keys.idKey, keys.params, () => chunker));
     }
-    const res = await this.call({ op: "readFiles", seq: this.seq++, paths: paths.map((p) => (typeof p === "string" ? p : new Uint8Array(p))) }, []);
-    return res.files!.map((f) => ("chunks" in f ? { size: f.size, chunks: f.chunks.map((c) => ({ id: Buffer.from(c.id), plain: view(c.plain) })) } : f));
+    const res = await this.call(
+      { op: "readFiles", seq: this.seq++, paths: paths.map((p) => (typeof p === "string" ? p : new Uint8Array(p))) },
+      [],
+    );
+    return res.files!.map((f) =>
+      "chunks" in f ? { size: f.size, chunks: f.chunks.map((c) => ({ id: Buffer.from(c.id), plain: view(c.plain) })) } : f,
+    );
   }
 
   /** seal() for several chunks in one message; each plaintext is consumed. */
@@ -240,7 +255,9 @@ export class CryptoPool {
       return Promise.all(items.map((it) => seal(session, studioId, it.id, it.plain)));
     }
     const owned_ = items.map((it) => ({ id: new Uint8Array(it.id), plain: owned(it.plain) }));
-    const res = await this.call({ op: "sealMany", seq: this.seq++, items: owned_ }, [...new Set(owned_.map((it) => it.plain.buffer as ArrayBuffer))]);
+    const res = await this.call({ op: "sealMany", seq: this.seq++, items: owned_ }, [
+      ...new Set(owned_.map((it) => it.plain.buffer as ArrayBuffer)),
+    ]);
     return res.sealed!.map((s) => ({ envelope: view(s.envelope), sha256: s.sha256 }));
   }
 
@@ -279,7 +296,12 @@ export class CryptoPool {
       return plains;
     }
     const u = owned(data);
-    const req = { op: "open" as const, seq: this.seq++, data: u, parts: parts.map((p) => ({ id: new Uint8Array(p.id), offset: p.offset, size: p.size })) };
+    const req = {
+      op: "open" as const,
+      seq: this.seq++,
+      data: u,
+      parts: parts.map((p) => ({ id: new Uint8Array(p.id), offset: p.offset, size: p.size })),
+    };
     const res = await this.call(req, [u.buffer as ArrayBuffer]);
     return res.plains!.map((p) => {
       this.fromWorkers.add(p.buffer as ArrayBuffer);

@@ -4,9 +4,7 @@
 // downloads and writes.
 import type { KeyObject } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
-import {
-  Chunker, chunkId, DecryptKeyring, FormatError, openChunk, type ChunkerParams, type SessionKey,
-} from "../format/index.ts";
+import { Chunker, chunkId, DecryptKeyring, FormatError, openChunk, type ChunkerParams, type SessionKey } from "../format/index.ts";
 import { seal } from "./seal.ts";
 import { readSmallFile, type SmallFileRead } from "../backup/small-file.ts";
 
@@ -35,17 +33,17 @@ export type WorkerRequest =
 
 export type WorkerResponse =
   | {
-    seq: number;
-    ok: true;
-    id?: Uint8Array;
-    plain?: Uint8Array;
-    envelope?: Uint8Array;
-    sha256?: string;
-    chunks?: Array<{ id: Uint8Array; plain: Uint8Array }>;
-    plains?: Uint8Array[];
-    sealed?: Array<{ envelope: Uint8Array; sha256: string }>;
-    files?: Array<SmallFileRead<Uint8Array>>;
-  }
+      seq: number;
+      ok: true;
+      id?: Uint8Array;
+      plain?: Uint8Array;
+      envelope?: Uint8Array;
+      sha256?: string;
+      chunks?: Array<{ id: Uint8Array; plain: Uint8Array }>;
+      plains?: Uint8Array[];
+      sealed?: Array<{ envelope: Uint8Array; sha256: string }>;
+      files?: Array<SmallFileRead<Uint8Array>>;
+    }
   /** `code`: a FormatError's code, so that the caller can tell damage from other failures. */
   | { seq: number; ok: false; error: string; code?: string };
 
@@ -85,18 +83,22 @@ parentPort!.on("message", (msg: WorkerRequest | { op: "keys"; init: WorkerInit }
   void handle(msg).then(
     (res) => {
       const transfer = [
-        res.plain?.buffer, res.envelope?.buffer, ...(res.chunks ?? []).map((c) => c.plain.buffer), ...(res.plains ?? []).map((p) => p.buffer),
+        res.plain?.buffer,
+        res.envelope?.buffer,
+        ...(res.chunks ?? []).map((c) => c.plain.buffer),
+        ...(res.plains ?? []).map((p) => p.buffer),
         ...(res.sealed ?? []).map((s) => s.envelope.buffer),
         ...(res.files ?? []).flatMap((f) => ("chunks" in f ? f.chunks.map((c) => c.plain.buffer) : [])),
       ].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
       parentPort!.postMessage(res, transfer);
     },
-    (err: unknown) => parentPort!.postMessage({
-      seq: msg.seq,
-      ok: false,
-      error: String((err as Error)?.message ?? err),
-      ...(err instanceof FormatError ? { code: err.code } : {}),
-    }),
+    (err: unknown) =>
+      parentPort!.postMessage({
+        seq: msg.seq,
+        ok: false,
+        error: String((err as Error)?.message ?? err),
+        ...(err instanceof FormatError ? { code: err.code } : {}),
+      }),
   );
 });
 
@@ -108,8 +110,15 @@ async function handle(msg: WorkerRequest): Promise<WorkerResponse & { ok: true }
     const { chunker } = init;
     if (!chunker) throw new Error("this pool was started without a chunker key");
     const files = msg.paths.map((p) => {
-      const read = readSmallFile(typeof p === "string" ? p : view(p), idKey, chunker.params, () => (fileChunker ??= new Chunker(chunker.key, chunker.params)));
-      return "chunks" in read ? { size: read.size, chunks: read.chunks.map((c) => ({ id: new Uint8Array(c.id), plain: whole(c.plain) })) } : read;
+      const read = readSmallFile(
+        typeof p === "string" ? p : view(p),
+        idKey,
+        chunker.params,
+        () => (fileChunker ??= new Chunker(chunker.key, chunker.params)),
+      );
+      return "chunks" in read
+        ? { size: read.size, chunks: read.chunks.map((c) => ({ id: new Uint8Array(c.id), plain: whole(c.plain) })) }
+        : read;
     });
     return { seq: msg.seq, ok: true, files };
   }
@@ -158,7 +167,8 @@ function chunkPiece({ init, idKey }: Keys, stream: number, piece: Uint8Array | n
  * others: those are copied.
  */
 function own(b: Buffer): Uint8Array {
-  if (b.buffer instanceof ArrayBuffer && b.buffer.byteLength - b.byteLength <= 1) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (b.buffer instanceof ArrayBuffer && b.buffer.byteLength - b.byteLength <= 1)
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   return whole(b);
 }
 

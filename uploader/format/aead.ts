@@ -1,8 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { compress, decompress } from "./compress.ts";
 import {
-  CHUNK_ID_SIZE, ENVELOPE_MAGIC, ENVELOPE_OVERHEAD, EPHEMERAL_KEY_SIZE, FORMAT_VERSION, MAX_CHUNK_SIZE,
-  NONCE_SIZE, TAG_SIZE,
+  CHUNK_ID_SIZE,
+  ENVELOPE_MAGIC,
+  ENVELOPE_OVERHEAD,
+  EPHEMERAL_KEY_SIZE,
+  FORMAT_VERSION,
+  MAX_CHUNK_SIZE,
+  NONCE_SIZE,
+  TAG_SIZE,
 } from "./constants.ts";
 import { FormatError } from "./errors.ts";
 import { chunkId } from "./ids.ts";
@@ -101,12 +107,7 @@ export interface SealedChunk {
 }
 
 /** id -> compress -> encrypt, the uploader's per-chunk step. */
-export async function sealChunk(
-  session: SessionKey,
-  idKey: Uint8Array,
-  studioId: string,
-  plaintext: Buffer,
-): Promise<SealedChunk> {
+export async function sealChunk(session: SessionKey, idKey: Uint8Array, studioId: string, plaintext: Buffer): Promise<SealedChunk> {
   const id = chunkId(idKey, plaintext);
   const { codec, data } = await compress(plaintext);
   return { id, envelope: encryptChunk(session, studioId, id, codec, data), codec, plainSize: plaintext.length };

@@ -106,9 +106,15 @@ export function chunkerMasks(avg: number): { maskS: number; maskL: number } {
 function validateParams(p: ChunkBounds): void {
   const bits = Math.log2(p.avg);
   const ok =
-    Number.isInteger(bits) && bits >= 6 && bits <= 28 &&
-    Number.isInteger(p.min) && Number.isInteger(p.max) &&
-    p.min > 0 && p.min < p.avg && p.avg < p.max && p.max <= 1 << 30;
+    Number.isInteger(bits) &&
+    bits >= 6 &&
+    bits <= 28 &&
+    Number.isInteger(p.min) &&
+    Number.isInteger(p.max) &&
+    p.min > 0 &&
+    p.min < p.avg &&
+    p.avg < p.max &&
+    p.max <= 1 << 30;
   if (!ok) throw new FormatError("BAD_ARGUMENT", "chunker params need 0 < min < avg < max, avg a power of two");
 }
 

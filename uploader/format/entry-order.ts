@@ -38,7 +38,10 @@ export class EntryOrderCheck {
     }
     if (e.pathBytes) this.unitOrder = false;
     if (!this.byteOrder && !this.unitOrder) {
-      fail(e, `it is not strictly after ${JSON.stringify(prev ? (prev.text ?? bytesOf(prev).toString()) : "")} (canonical order; no duplicates)`);
+      fail(
+        e,
+        `it is not strictly after ${JSON.stringify(prev ? (prev.text ?? bytesOf(prev).toString()) : "")} (canonical order; no duplicates)`,
+      );
     }
     this.open.length = depth - 1;
     this.open.push({ text: name.text, bytes: name.bytes, dir: e.type === "dir" });

@@ -1,5 +1,12 @@
 import {
-  createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, randomBytes, scrypt, scryptSync, type KeyObject,
+  createCipheriv,
+  createDecipheriv,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  scrypt,
+  scryptSync,
+  type KeyObject,
   type ScryptOptions,
 } from "node:crypto";
 import { FORMAT_VERSION, NONCE_SIZE, TAG_SIZE } from "./constants.ts";
@@ -49,7 +56,11 @@ const SECRETS_SIZE = 1 + 4 * 32;
 
 function serializeSecrets(s: StudioSecrets): Buffer {
   return Buffer.concat([
-    Buffer.of(FORMAT_VERSION), privateKeyToRaw(s.boxPrivateKey), privateKeyToRaw(s.signPrivateKey), s.chunkIdKey, s.chunkerKey,
+    Buffer.of(FORMAT_VERSION),
+    privateKeyToRaw(s.boxPrivateKey),
+    privateKeyToRaw(s.signPrivateKey),
+    s.chunkIdKey,
+    s.chunkerKey,
   ]);
 }
 
@@ -57,8 +68,12 @@ function secretsFromParts(box: Buffer, sign: Buffer, chunkIdKey: Buffer, chunker
   const boxPrivateKey = privateKeyFromRaw("x25519", box);
   const signPrivateKey = privateKeyFromRaw("ed25519", sign);
   return {
-    boxPrivateKey, signPrivateKey, chunkIdKey, chunkerKey,
-    boxPublicKey: publicKeyToRaw(boxPrivateKey), signPublicKey: publicKeyToRaw(signPrivateKey),
+    boxPrivateKey,
+    signPrivateKey,
+    chunkIdKey,
+    chunkerKey,
+    boxPublicKey: publicKeyToRaw(boxPrivateKey),
+    signPublicKey: publicKeyToRaw(signPrivateKey),
   };
 }
 
@@ -81,11 +96,22 @@ function keysetAad(boxPublicKey: Buffer, signPublicKey: Buffer): Buffer {
 export const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
 
 function checkScrypt({ N, r, p }: ScryptParams): void {
-  const ok = Number.isInteger(Math.log2(N)) && N >= 2 && N <= 2 ** 20 && Number.isInteger(r) && r >= 1 && r <= 32
-    && Number.isInteger(p) && p >= 1 && p <= 16;
+  const ok =
+    Number.isInteger(Math.log2(N)) &&
+    N >= 2 &&
+    N <= 2 ** 20 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= 32 &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= 16;
   if (!ok) throw new FormatError("BAD_KEYSET", "scrypt parameters out of range");
   if (128 * N * r > MAX_SCRYPT_MEMORY) {
-    throw new FormatError("BAD_KEYSET", `the keyset's scrypt parameters (N=${N}, r=${r}) need ${(128 * N * r) / 2 ** 20} MiB, over the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB this format allows: refused before deriving`);
+    throw new FormatError(
+      "BAD_KEYSET",
+      `the keyset's scrypt parameters (N=${N}, r=${r}) need ${(128 * N * r) / 2 ** 20} MiB, over the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB this format allows: refused before deriving`,
+    );
   }
 }
 
@@ -227,6 +253,11 @@ export function unlockWithRecoveryKey(keyset: Keyset, recoveryKey: string): Stud
 }
 
 /** For test vectors and re-wrapping tools: rebuild secrets from their raw parts. */
-export function studioSecretsFromRaw(raw: { boxPrivateKey: Buffer; signPrivateKey: Buffer; chunkIdKey: Buffer; chunkerKey: Buffer }): StudioSecrets {
+export function studioSecretsFromRaw(raw: {
+  boxPrivateKey: Buffer;
+  signPrivateKey: Buffer;
+  chunkIdKey: Buffer;
+  chunkerKey: Buffer;
+}): StudioSecrets {
   return secretsFromParts(raw.boxPrivateKey, raw.signPrivateKey, raw.chunkIdKey, raw.chunkerKey);
 }

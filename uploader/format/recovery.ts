@@ -28,11 +28,7 @@ export function formatRecoveryKey(bytes: Uint8Array): string {
 }
 
 export function parseRecoveryKey(text: string): Buffer {
-  const clean = text
-    .toUpperCase()
-    .replace(/[\s-]/g, "")
-    .replace(/O/g, "0")
-    .replace(/[IL]/g, "1");
+  const clean = text.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
   if (clean.length !== SYMBOLS) throw new FormatError("BAD_RECOVERY_KEY", `expected ${SYMBOLS} symbols`);
   const out = Buffer.alloc(RECOVERY_BYTES);
   let acc = 0;

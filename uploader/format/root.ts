@@ -53,7 +53,9 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(v);
   }
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+  const keys = Object.keys(v)
+    .filter((k) => v[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
 }
 
@@ -123,8 +125,7 @@ export function decodeRoot(buf: Uint8Array): ManifestRoot {
 const fail = (msg: string): never => {
   throw new FormatError("BAD_ROOT", msg);
 };
-const str = (v: unknown, what: string): string =>
-  typeof v === "string" && v.length > 0 ? v : fail(`${what} must be a non-empty string`);
+const str = (v: unknown, what: string): string => (typeof v === "string" && v.length > 0 ? v : fail(`${what} must be a non-empty string`));
 const uint = (v: unknown, what: string): number =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : fail(`${what} must be a non-negative integer`);
 const obj = (v: unknown, what: string): Record<string, unknown> =>

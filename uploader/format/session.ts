@@ -36,9 +36,7 @@ function agree(privateKey: KeyObject, publicKey: KeyObject): Buffer {
  */
 export function newSessionKey(studioBoxPublicKeyRaw: Buffer, ephemeralPrivateKeyRaw?: Buffer): SessionKey {
   const studioPub = publicKeyFromRaw("x25519", studioBoxPublicKeyRaw);
-  const ephPriv = ephemeralPrivateKeyRaw
-    ? privateKeyFromRaw("x25519", ephemeralPrivateKeyRaw)
-    : generateKeyPairSync("x25519").privateKey;
+  const ephPriv = ephemeralPrivateKeyRaw ? privateKeyFromRaw("x25519", ephemeralPrivateKeyRaw) : generateKeyPairSync("x25519").privateKey;
   const ephemeralPublicKey = publicKeyToRaw(ephPriv);
   const shared = agree(ephPriv, studioPub);
   return { ephemeralPublicKey, key: deriveKey(shared, ephemeralPublicKey, Buffer.from(studioBoxPublicKeyRaw)) };

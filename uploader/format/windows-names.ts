@@ -15,7 +15,12 @@
 
 const FORBIDDEN = new Set([0x22, 0x2a, 0x3a, 0x3c, 0x3e, 0x3f, 0x5c, 0x7c]); // " * : < > ? \ |
 const RESERVED = new Set([
-  "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+  "CON",
+  "PRN",
+  "AUX",
+  "NUL",
+  "CONIN$",
+  "CONOUT$",
   ...[..."0123456789\u00b9\u00b2\u00b3"].flatMap((d) => [`COM${d}`, `LPT${d}`]),
 ]);
 const PERCENT = 0x25;
@@ -54,7 +59,7 @@ function isReserved(text: string): boolean {
 export function windowsSafeName(name: Uint8Array): string {
   const text = Buffer.from(name).toString("utf8");
   let out = "";
-  for (let i = 0; i < name.length; ) {
+  for (let i = 0; i < name.length;) {
     const n = utf8Length(name, i);
     const c = name[i]!;
     if (n === 0) out += hex2(c);

@@ -164,7 +164,10 @@ export class FileWriter {
       // Left open because the caller stopped early: close and remove it once its writes settled.
       const cur = this.current;
       this.current = null;
-      this.track(cur.file, this.abandon(cur).catch(() => undefined));
+      this.track(
+        cur.file,
+        this.abandon(cur).catch(() => undefined),
+      );
     }
     for (;;) {
       if (this.running.size) await Promise.allSettled([...this.running]);
@@ -267,9 +270,11 @@ export class FileWriter {
   }
 
   private track(file: FileToWrite, p: Promise<void>): void {
-    const tracked: Promise<void> = p.catch((err: unknown) => {
-      this.failed.push({ file, err });
-    }).finally(() => this.running.delete(tracked));
+    const tracked: Promise<void> = p
+      .catch((err: unknown) => {
+        this.failed.push({ file, err });
+      })
+      .finally(() => this.running.delete(tracked));
     this.running.add(tracked);
   }
 

@@ -6,8 +6,15 @@ import { ChunkReader } from "../api/chunk-reader.ts";
 import type { ApiClient, RestorePointView } from "../api/client.ts";
 import { CryptoPool } from "../crypto/crypto-pool.ts";
 import {
-  decodeEntries, decodeRoot, FormatError, hexToId, verifyBody, verifyRoot,
-  type ManifestEntry, type ManifestRoot, type StudioSecrets,
+  decodeEntries,
+  decodeRoot,
+  FormatError,
+  hexToId,
+  verifyBody,
+  verifyRoot,
+  type ManifestEntry,
+  type ManifestRoot,
+  type StudioSecrets,
 } from "../format/index.ts";
 import { unlockAsync } from "../studio-keys.ts";
 import { CliError } from "../errors.ts";
@@ -41,7 +48,11 @@ export function damaged(err: unknown, what: string): CliError {
 
 /** `workers`: how many threads open chunks (0: the calling thread does). */
 export async function openRestorePoint(
-  api: ApiClient, state: DeviceState, passphrase: string, idOrLatest: string, opts: { workers?: number } = {},
+  api: ApiClient,
+  state: DeviceState,
+  passphrase: string,
+  idOrLatest: string,
+  opts: { workers?: number } = {},
 ): Promise<OpenedRestorePoint> {
   const workers = opts.workers ?? 0;
   const [view, keyset] = await Promise.all([api.getRestorePoint(idOrLatest), api.keyset()]);
@@ -58,11 +69,20 @@ export async function openRestorePoint(
     return secrets;
   });
   const pool = new CryptoPool(
-    unlocked.then((s) => ({ idKey: s.chunkIdKey, studioId: state.studioId, box: { privateKey: s.boxPrivateKey, publicKey: s.boxPublicKey } })),
+    unlocked.then((s) => ({
+      idKey: s.chunkIdKey,
+      studioId: state.studioId,
+      box: { privateKey: s.boxPrivateKey, publicKey: s.boxPublicKey },
+    })),
     workers,
   );
   try {
-    const reader = new ChunkReader(api, (data, parts) => pool.open(data, parts.map((p) => ({ ...p, id: hexToId(p.hex) }))));
+    const reader = new ChunkReader(api, (data, parts) =>
+      pool.open(
+        data,
+        parts.map((p) => ({ ...p, id: hexToId(p.hex) })),
+      ),
+    );
     const authentic = async <T>(what: string, work: Promise<T>): Promise<T> => {
       try {
         return await work;
@@ -77,8 +97,13 @@ export async function openRestorePoint(
     const fetchChunk = (hex: string): Promise<Buffer> => authentic(`chunk ${hex}`, reader.get(hex));
     return {
       ...(await readManifest(view, state, secrets, root, fetchChunk)),
-      view, secrets, fetchChunk, planFetches: (ids) => reader.plan(ids), fetches: reader.stats,
-      recycle: (plain) => pool.recycle(plain), close: () => pool.close(),
+      view,
+      secrets,
+      fetchChunk,
+      planFetches: (ids) => reader.plan(ids),
+      fetches: reader.stats,
+      recycle: (plain) => pool.recycle(plain),
+      close: () => pool.close(),
     };
   } catch (err) {
     await pool.close();
@@ -87,8 +112,11 @@ export async function openRestorePoint(
 }
 
 async function readManifest(
-  view: RestorePointView, state: DeviceState, secrets: StudioSecrets,
-  rootChunk: Promise<Buffer>, fetchChunk: (hex: string) => Promise<Buffer>,
+  view: RestorePointView,
+  state: DeviceState,
+  secrets: StudioSecrets,
+  rootChunk: Promise<Buffer>,
+  fetchChunk: (hex: string) => Promise<Buffer>,
 ): Promise<{ root: ManifestRoot; entries: ManifestEntry[] }> {
   let root: ManifestRoot;
   try {

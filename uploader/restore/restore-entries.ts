@@ -118,11 +118,18 @@ export async function restoreEntries(src: RestoreSource, o: RestoreEntriesOption
   }
   if (empty) for (const e of selected) todo.push(e);
   if (conflicts.length) {
-    throw new CliError("TARGET_EXISTS", `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`, { conflicts: conflicts.slice(0, 100) });
+    throw new CliError(
+      "TARGET_EXISTS",
+      `${conflicts.length} entries are in the way in ${to} (use --overwrite): ${conflicts.slice(0, 5).join(", ")}`,
+      { conflicts: conflicts.slice(0, 100) },
+    );
   }
 
   const files = todo.filter((e) => e.type === "file");
-  o.progress.start(files.reduce((n, e) => n + (e.size ?? 0), 0), "restoring");
+  o.progress.start(
+    files.reduce((n, e) => n + (e.size ?? 0), 0),
+    "restoring",
+  );
   for (const d of todo) {
     if (d.type !== "dir") continue;
     const segs = names.segments(d);
@@ -174,7 +181,12 @@ function mappedIn(all: MappedName[], selected: ManifestEntry[]): MappedName[] {
 }
 
 async function writeFiles(
-  src: RestoreSource, files: ManifestEntry[], tree: TargetTree, names: TargetNames, o: RestoreEntriesOptions, mode: (m: number) => number,
+  src: RestoreSource,
+  files: ManifestEntry[],
+  tree: TargetTree,
+  names: TargetNames,
+  o: RestoreEntriesOptions,
+  mode: (m: number) => number,
 ): Promise<Omit<RestoredEntries, "mapped">> {
   const order = files.flatMap((f) => f.chunks ?? []);
   // A chunk's expected size: its file's size shared by its chunks (exact for one-chunk files).
@@ -185,7 +197,10 @@ async function writeFiles(
   const chunks = orderedPrefetch(order, src.fetchChunk, { parallel: o.parallel ?? 16, sizes, maxBytes: 16 * 1024 * 1024 });
   // Up to 8 MiB of writes in flight; files synced in batches in the background (file-writer.ts).
   const writer = new FileWriter({
-    maxWriteBytes: 8 * 1024 * 1024, sparse: o.sparse ?? true, onWritten: (plain) => src.recycle(plain), syncFilesystems: filesystemSync(),
+    maxWriteBytes: 8 * 1024 * 1024,
+    sparse: o.sparse ?? true,
+    onWritten: (plain) => src.recycle(plain),
+    syncFilesystems: filesystemSync(),
   });
   // Each file carries its entry, for the report: nothing is kept per file once it is written.
   type Tagged = FileToWrite & { entry: ManifestEntry };

@@ -49,12 +49,20 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const rp = await openRestorePoint(api, o.state, o.passphrase, o.id, { workers: defaultPoolSize() });
   try {
     const r = await restoreEntries(rp, {
-      to: o.to, paths: o.paths, overwrite: o.overwrite, keepSpecialBits: Boolean(o.keepSpecialBits),
-      progress: o.progress, parallel: o.parallel, probe: o.probe,
+      to: o.to,
+      paths: o.paths,
+      overwrite: o.overwrite,
+      keepSpecialBits: Boolean(o.keepSpecialBits),
+      progress: o.progress,
+      parallel: o.parallel,
+      probe: o.probe,
     });
     return {
-      restorePointId: rp.view.id, ...r,
-      chunksDirect: rp.fetches.direct, chunksRelayed: rp.fetches.relay, durationMs: Date.now() - started,
+      restorePointId: rp.view.id,
+      ...r,
+      chunksDirect: rp.fetches.direct,
+      chunksRelayed: rp.fetches.relay,
+      durationMs: Date.now() - started,
     };
   } finally {
     await rp.close();

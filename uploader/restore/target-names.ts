@@ -73,7 +73,10 @@ export class TargetNames {
   private readonly folds: boolean;
   readonly mapped: MappedName[] = [];
 
-  constructor(entries: Iterable<ManifestEntry>, private readonly traits: TargetTraits) {
+  constructor(
+    entries: Iterable<ManifestEntry>,
+    private readonly traits: TargetTraits,
+  ) {
     this.folds = traits.caseInsensitive || traits.normalizationInsensitive;
     if (!this.folds && !traits.windows) return;
     for (const e of entries) this.segments(e);

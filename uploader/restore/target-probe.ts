@@ -10,10 +10,14 @@ import { tempName } from "./temp-name.ts";
 
 export type ProbeTarget = (dir: string) => Promise<TargetTraits>;
 
-const exists = (p: string) => lstat(p).then(() => true, (err: NodeJS.ErrnoException) => {
-  if (err.code === "ENOENT" || err.code === "ENOTDIR") return false;
-  throw err;
-});
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") return false;
+      throw err;
+    },
+  );
 
 /** What the platform's usual filesystem does (NTFS, APFS), when the target cannot be probed. */
 const platformDefault = (): TargetTraits => ({

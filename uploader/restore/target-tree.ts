@@ -19,14 +19,21 @@ import { isTempName } from "./temp-name.ts";
 
 export class BlockedError extends Error {
   readonly code = "BLOCKED";
-  constructor(readonly at: string, what: string) {
+  constructor(
+    readonly at: string,
+    what: string,
+  ) {
     super(`${JSON.stringify(Buffer.from(at, "latin1").toString("utf8"))} is ${what}, not a folder`);
     this.name = "BlockedError";
   }
 }
 
 /** The first `depth` segments as a map key (latin1: one char per byte). */
-const key = (segs: readonly Buffer[], depth: number) => segs.slice(0, depth).map((s) => s.toString("latin1")).join("/");
+const key = (segs: readonly Buffer[], depth: number) =>
+  segs
+    .slice(0, depth)
+    .map((s) => s.toString("latin1"))
+    .join("/");
 
 const kindOf = (st: Stats) => (st.isSymbolicLink() ? "a symlink" : st.isFile() ? "a file" : "not a folder");
 
@@ -52,7 +59,10 @@ export class TargetTree {
   private lastDir: { key: string; abs: Buffer } | null = null;
 
   /** `root`: the target, a real directory (its own path may hold links the user chose). */
-  constructor(readonly root: Buffer, private readonly opts: { overwrite: boolean }) {}
+  constructor(
+    readonly root: Buffer,
+    private readonly opts: { overwrite: boolean },
+  ) {}
 
   abs(segs: readonly Buffer[]): Buffer {
     return joinBytes(this.root, ...segs);

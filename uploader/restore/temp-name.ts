@@ -21,7 +21,6 @@ export function tempName(): string {
   return out;
 }
 
-
 /** The exact names tempName() gives (`name` as bytes), and the probe's (target-probe.ts). */
 const TEMP = /^\.ds-[a-z2-7]{12}(?:-\xc3\xa9)?$/;
 

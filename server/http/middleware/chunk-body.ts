@@ -31,7 +31,8 @@ export function releaseChunkBody(req: Request): void {
  * refused before a byte of it is read.
  */
 export function declaredLength(req: Request, maxBytes: number, what: string): number {
-  if (!req.is("application/octet-stream")) throw errors.validation(`the body must be the ${what}, with Content-Type: application/octet-stream`);
+  if (!req.is("application/octet-stream"))
+    throw errors.validation(`the body must be the ${what}, with Content-Type: application/octet-stream`);
   const header = req.headers["content-length"];
   const declared = header === undefined ? NaN : Number(header);
   if (!Number.isSafeInteger(declared) || declared < 0) throw errors.lengthRequired();

@@ -15,7 +15,10 @@ export function cookie(req: Request, name: string): string | undefined {
 
 const base = { httpOnly: true, secure: true, sameSite: "strict", path: "/" } as const;
 
-export function setSessionCookies(res: Response, s: { accessToken: string; refreshToken: string; csrfToken: string; sessionExpiresAt: string }): void {
+export function setSessionCookies(
+  res: Response,
+  s: { accessToken: string; refreshToken: string; csrfToken: string; sessionExpiresAt: string },
+): void {
   const sessionMs = Math.max(0, new Date(s.sessionExpiresAt).getTime() - Date.now());
   res.cookie(ACCESS_COOKIE, s.accessToken, { ...base, maxAge: ACCESS_TOKEN_TTL_SECONDS * 1000 });
   res.cookie(REFRESH_COOKIE, s.refreshToken, { ...base, maxAge: sessionMs });

@@ -26,7 +26,8 @@ export function jsonDepthExceeds(buf: Uint8Array, limit: number): boolean {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i]!;
     if (inString) {
-      if (c === BACKSLASH) i++; // the escaped byte cannot end the string
+      if (c === BACKSLASH)
+        i++; // the escaped byte cannot end the string
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
     else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {

@@ -26,7 +26,11 @@ export function requestLog(log: Logger): RequestHandler {
       const level = status >= 500 ? "error" : aborted || (status >= 400 && status !== 429) ? "warn" : "debug";
       if (!log.isLevelEnabled(level)) return;
       log[level](
-        { req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: status }, responseTime: Math.round(performance.now() - start) },
+        {
+          req: { id, method: req.method, url: req.originalUrl },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - start),
+        },
         aborted ? "request aborted" : "request completed",
       );
     };

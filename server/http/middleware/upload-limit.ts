@@ -104,7 +104,7 @@ function createLimiter(limits: UploadLimits, onBusy: () => void): (sizeOf: (req:
     // Hand freed room to waiters in arrival order, skipping devices still at their own cap; the
     // first that does not fit the process budget stops the round, so small uploads cannot keep
     // overtaking a large one.
-    for (let i = 0; i < waiting.length; ) {
+    for (let i = 0; i < waiting.length;) {
       const w = waiting[i]!;
       if (!fitsDevice(w.deviceId)) {
         i++;
@@ -117,35 +117,44 @@ function createLimiter(limits: UploadLimits, onBusy: () => void): (sizeOf: (req:
     }
   };
 
-  const limit = (sizeOf: (req: Request) => number): RequestHandler => async (req, res, next) => {
-    const id = device(res).deviceId;
-    const size = sizeOf(req);
-    if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
-    else {
-      const busy = () => {
-        onBusy();
-        return errors.busy(1);
+  const limit =
+    (sizeOf: (req: Request) => number): RequestHandler =>
+    async (req, res, next) => {
+      const id = device(res).deviceId;
+      const size = sizeOf(req);
+      if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
+      else {
+        const busy = () => {
+          onBusy();
+          return errors.busy(1);
+        };
+        if (waiting.length >= maxWaiting) throw busy();
+        const granted = await new Promise<boolean>((resolve) => {
+          const w: Waiter = {
+            deviceId: id,
+            bytes: size,
+            grant: () => {
+              clearTimeout(timer);
+              resolve(true);
+            },
+          };
+          const timer = setTimeout(() => {
+            waiting.splice(waiting.indexOf(w), 1);
+            resolve(false);
+          }, maxWaitMs);
+          waiting.push(w);
+        });
+        if (!granted) throw busy();
+      }
+      let released = false;
+      const done = () => {
+        if (released) return;
+        released = true;
+        release(id, size);
       };
-      if (waiting.length >= maxWaiting) throw busy();
-      const granted = await new Promise<boolean>((resolve) => {
-        const w: Waiter = { deviceId: id, bytes: size, grant: () => { clearTimeout(timer); resolve(true); } };
-        const timer = setTimeout(() => {
-          waiting.splice(waiting.indexOf(w), 1);
-          resolve(false);
-        }, maxWaitMs);
-        waiting.push(w);
-      });
-      if (!granted) throw busy();
-    }
-    let released = false;
-    const done = () => {
-      if (released) return;
-      released = true;
-      release(id, size);
+      res.on("finish", done);
+      res.on("close", done);
+      next();
     };
-    res.on("finish", done);
-    res.on("close", done);
-    next();
-  };
   return limit;
 }

@@ -38,7 +38,12 @@ export function requireUser(ctx: Ctx, spec: RouteSpec): RequestHandler {
     const credential = accessToken(req);
     if (!credential) throw errors.unauthenticated();
     const who = await authenticateUser(ctx, credential.token);
-    if (credential.via === "cookie" && req.method !== "GET" && req.method !== "HEAD" && !csrfMatches(ctx, who.sessionId, req.get(CSRF_HEADER))) {
+    if (
+      credential.via === "cookie" &&
+      req.method !== "GET" &&
+      req.method !== "HEAD" &&
+      !csrfMatches(ctx, who.sessionId, req.get(CSRF_HEADER))
+    ) {
       throw errors.csrfFailed();
     }
     if (!spec.audience.includes(who.role)) throw errors.forbidden("your role may not do this");
@@ -50,8 +55,14 @@ export function requireUser(ctx: Ctx, spec: RouteSpec): RequestHandler {
       if (who.role === "owner") {
         if (!who.studioIds.has(studioId)) throw errors.notFound("studio");
       } else {
-        if (!UUID.test(studioId) || !(await ctx.db.studio.findUnique({ where: { id: studioId }, select: { id: true } }))) throw errors.notFound("studio");
-        if (req.method === "GET") await audit(ctx.db, actorOf(req, who), { action: "support.lookup", studioId, target: `${req.method} ${String(req.route?.path)}` });
+        if (!UUID.test(studioId) || !(await ctx.db.studio.findUnique({ where: { id: studioId }, select: { id: true } })))
+          throw errors.notFound("studio");
+        if (req.method === "GET")
+          await audit(ctx.db, actorOf(req, who), {
+            action: "support.lookup",
+            studioId,
+            target: `${req.method} ${String(req.route?.path)}`,
+          });
       }
     }
     res.locals.user = who;

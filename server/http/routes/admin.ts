@@ -23,6 +23,12 @@ export function adminRoutes(mount: Mount, ctx: Ctx): void {
 
   mount("adminAudit", async (req, res) => {
     const q = adminAuditQuery.parse(req.query);
-    res.json({ events: await listAudit(ctx, { limit: q.limit, ...(q.studioId ? { studioId: q.studioId } : {}), ...(q.since ? { since: new Date(q.since) } : {}) }) });
+    res.json({
+      events: await listAudit(ctx, {
+        limit: q.limit,
+        ...(q.studioId ? { studioId: q.studioId } : {}),
+        ...(q.since ? { since: new Date(q.since) } : {}),
+      }),
+    });
   });
 }

@@ -16,7 +16,11 @@ export function chunkRoutes(mount: Mount, ctx: Ctx, downloads: RequestHandler): 
   // lease per session on the chunks answered present here.
   mount("chunksMissing", async (req, res) => {
     const { ids } = missingBody.parse(req.body);
-    const missing = await absentIds(ctx, device(res).studioId, ids.map((h) => Buffer.from(h, "hex")));
+    const missing = await absentIds(
+      ctx,
+      device(res).studioId,
+      ids.map((h) => Buffer.from(h, "hex")),
+    );
     res.json({ missing: missing.map((m) => m.toString("hex")) });
   });
 

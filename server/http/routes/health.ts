@@ -18,7 +18,10 @@ export function healthRoutes(mount: Mount, ctx: Ctx, redisPing: Probe): void {
     const checks: Record<string, "ok" | "down"> = {};
     await Promise.all(
       Object.entries(probes).map(async ([name, probe]) => {
-        checks[name] = await withTimeout(probe(), 3000).then(() => "ok" as const, () => "down" as const);
+        checks[name] = await withTimeout(probe(), 3000).then(
+          () => "ok" as const,
+          () => "down" as const,
+        );
       }),
     );
     const ready = Object.values(checks).every((c) => c === "ok");

@@ -26,10 +26,18 @@ function presentSummary(s: StudioSummary): StudioSummaryView {
     restorePoints: s.restorePoints,
     latest: s.latest && { id: s.latest.id, createdAt: s.latest.createdAt.toISOString(), health: s.latest.health },
     latestVerified: s.latestVerified && {
-      id: s.latestVerified.id, createdAt: s.latestVerified.createdAt.toISOString(), verifiedAt: s.latestVerified.verifiedAt?.toISOString() ?? null,
+      id: s.latestVerified.id,
+      createdAt: s.latestVerified.createdAt.toISOString(),
+      verifiedAt: s.latestVerified.verifiedAt?.toISOString() ?? null,
     },
     damagedRestorePoints: s.damaged,
     pendingRestorePoints: s.pending,
-    openAlerts: s.openAlerts.map((a) => ({ id: a.id, kind: a.kind, restorePointId: a.restorePointId, createdAt: a.createdAt.toISOString(), details: a.details })),
+    openAlerts: s.openAlerts.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      restorePointId: a.restorePointId,
+      createdAt: a.createdAt.toISOString(),
+      details: a.details,
+    })),
   };
 }

@@ -9,11 +9,16 @@ import { JOB_STATES as STATES, queueCounts, type IntegrityQueue } from "../../jo
 import { registry } from "../../metrics.ts";
 import type { Mount } from "../route-table.ts";
 
-
 export function metricsRoutes(mount: Mount, ctx: Ctx, queue: IntegrityQueue): void {
   const expected = ctx.config.metricsToken ? digest(`Bearer ${ctx.config.metricsToken}`) : null;
-  const jobs = registry.getSingleMetric("datasafe_queue_jobs") as Gauge<"queue" | "state"> | undefined
-    ?? new Gauge({ name: "datasafe_queue_jobs", help: "Jobs in the integrity queue by state", labelNames: ["queue", "state"], registers: [registry] });
+  const jobs =
+    (registry.getSingleMetric("datasafe_queue_jobs") as Gauge<"queue" | "state"> | undefined) ??
+    new Gauge({
+      name: "datasafe_queue_jobs",
+      help: "Jobs in the integrity queue by state",
+      labelNames: ["queue", "state"],
+      registers: [registry],
+    });
   mount("metrics", async (req, res) => {
     if (expected && !timingSafeEqual(digest(req.get("authorization") ?? ""), expected)) throw errors.unauthenticated();
     const counts = await queueCounts(queue).catch(() => null); // Redis down: serve the rest

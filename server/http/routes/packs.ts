@@ -79,9 +79,17 @@ export function packRoutes(mount: Mount, ctx: Ctx, uploads: UploadLimiter): void
   }
   mount("packUploadUrl", async (req, res) => {
     const body = packUploadUrlBody.parse(req.body);
-    res.json(await grantPackUpload(ctx, { ...who(res), sessionId: body.sessionId }, {
-      size: body.size, sha256: Buffer.from(body.sha256, "hex"), tableSha256: Buffer.from(body.tableSha256, "hex"),
-    }));
+    res.json(
+      await grantPackUpload(
+        ctx,
+        { ...who(res), sessionId: body.sessionId },
+        {
+          size: body.size,
+          sha256: Buffer.from(body.sha256, "hex"),
+          tableSha256: Buffer.from(body.tableSha256, "hex"),
+        },
+      ),
+    );
   });
   mount("packUploaded", async (req, res) => {
     const report = packUploadedBody.parse(req.body);

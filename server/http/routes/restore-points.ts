@@ -12,20 +12,21 @@ import { commitBody, listQuery, restorePointIdParam } from "../../../protocol/sc
 import { MAX_REF_PAGES, MAX_REFS_PER_PAGE } from "../../../protocol/limits.ts";
 import type { Mount } from "../route-table.ts";
 
-const pageParam = z.coerce.number().int().min(0).max(MAX_REF_PAGES - 1);
+const pageParam = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_REF_PAGES - 1);
 const idOrLatest = z.union([z.literal("latest"), restorePointIdParam]);
 
 export function restorePointRoutes(mount: Mount, ctx: Ctx): void {
-  mount("refPagePut",
-    express.raw({ type: "application/octet-stream", limit: MAX_REFS_PER_PAGE * 32 }),
-    async (req, res) => {
-      const id = restorePointIdParam.parse(req.params.id);
-      const page = pageParam.parse(req.params.page);
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      await putRefPage(ctx, device(res), id, page, body);
-      res.status(204).end();
-    },
-  );
+  mount("refPagePut", express.raw({ type: "application/octet-stream", limit: MAX_REFS_PER_PAGE * 32 }), async (req, res) => {
+    const id = restorePointIdParam.parse(req.params.id);
+    const page = pageParam.parse(req.params.page);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    await putRefPage(ctx, device(res), id, page, body);
+    res.status(204).end();
+  });
 
   mount("restorePointCommit", async (req, res) => {
     const id = restorePointIdParam.parse(req.params.id);

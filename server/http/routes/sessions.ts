@@ -23,7 +23,11 @@ function answer(s: IssuedSession, mode: "bearer" | "cookie") {
 export function sessionRoutes(mount: Mount, ctx: Ctx): void {
   mount("signIn", async (req, res) => {
     const body = signInBody.parse(req.body);
-    const s = await signIn(ctx, { email: body.email, password: body.password, totp: body.totp, recoveryCode: body.recoveryCode }, client(req));
+    const s = await signIn(
+      ctx,
+      { email: body.email, password: body.password, totp: body.totp, recoveryCode: body.recoveryCode },
+      client(req),
+    );
     if (body.mode === "cookie") setSessionCookies(res, s);
     res.json(answer(s, body.mode));
   });

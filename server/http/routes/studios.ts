@@ -3,7 +3,12 @@
 // owner, support and admin; middleware/user-auth.ts has already checked that an owner belongs to
 // `:studioId` (else 404) and recorded staff's looks, so every handler here is scoped by it.
 import {
-  auditQuery, enrollmentTokenBody, revokeDeviceBody, studioDeviceParams, studioIdParams, studioRestorePointsQuery,
+  auditQuery,
+  enrollmentTokenBody,
+  revokeDeviceBody,
+  studioDeviceParams,
+  studioIdParams,
+  studioRestorePointsQuery,
 } from "../../../protocol/people.ts";
 import type { Ctx } from "../../context.ts";
 import { listAudit } from "../../services/audit.ts";

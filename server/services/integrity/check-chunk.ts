@@ -78,7 +78,10 @@ function judge(row: ChunkRecord, data: Buffer): CheckResult {
  * the order of `rows`. Same verdicts as checkChunk() on each row, and the same errors propagate.
  */
 export async function checkChunks<R extends ChunkRecord>(
-  store: CheckStore, rows: readonly R[], modeOf: (row: R) => CheckMode, parallel: number,
+  store: CheckStore,
+  rows: readonly R[],
+  modeOf: (row: R) => CheckMode,
+  parallel: number,
 ): Promise<Array<{ row: R; result: CheckResult }>> {
   const results = new Array<CheckResult>(rows.length);
   const units: number[][] = [];
@@ -97,8 +100,12 @@ export async function checkChunks<R extends ChunkRecord>(
       const r = rows[i]!;
       const first = run.length ? rows[run[0]!]! : null;
       const last = run.length ? rows[run.at(-1)!]! : null;
-      const fits = first && last && r.offset! >= last.offset! + last.size && r.offset! - (last.offset! + last.size) <= MAX_GAP_BYTES
-        && r.offset! + r.size - first.offset! <= MAX_SPAN_BYTES;
+      const fits =
+        first &&
+        last &&
+        r.offset! >= last.offset! + last.size &&
+        r.offset! - (last.offset! + last.size) <= MAX_GAP_BYTES &&
+        r.offset! + r.size - first.offset! <= MAX_SPAN_BYTES;
       if (run.length && !fits) {
         units.push(run);
         run = [];

@@ -17,7 +17,17 @@ export async function chunkRows(ctx: Ctx, studioId: string, ids: readonly Buffer
   if (!ids.length) return [];
   const hex = ids.map((b) => b.toString("hex"));
   // Hex out: Prisma 6.19's JS engine cannot deserialize a raw bytea result column.
-  const rows = await ctx.db.$queryRaw<Array<{ id: string; size: number; sha256: string; objectKey: string; offset: number | null; state: ChunkRow["state"]; verifiedAt: Date | null }>>`
+  const rows = await ctx.db.$queryRaw<
+    Array<{
+      id: string;
+      size: number;
+      sha256: string;
+      objectKey: string;
+      offset: number | null;
+      state: ChunkRow["state"];
+      verifiedAt: Date | null;
+    }>
+  >`
     SELECT encode(c.id, 'hex') AS id, c.size, encode(c.sha256, 'hex') AS sha256, c."objectKey", c."offset", c.state::text AS state, c."verifiedAt"
     FROM unnest(${hex}::text[]) AS w(hex)
     JOIN "Chunk" c ON c."studioId" = ${studioId}::uuid AND c.id = decode(w.hex, 'hex')`;

@@ -11,9 +11,7 @@
 import type { Ctx } from "../../context.ts";
 import { bytes, type Prisma } from "../../db.ts";
 import { errors } from "../../errors.ts";
-import {
-  clientReport, REPORT_SIGNING_PREFIX, type ClientReport, type ClientReportResult,
-} from "../../../protocol/integrity-schemas.ts";
+import { clientReport, REPORT_SIGNING_PREFIX, type ClientReport, type ClientReportResult } from "../../../protocol/integrity-schemas.ts";
 import { metrics } from "../../metrics.ts";
 import { propagateDamage } from "./propagate.ts";
 import { requestVerification } from "./request.ts";
@@ -33,7 +31,8 @@ export async function recordClientVerification(
   const key = studioSignPublicKey(studio?.keyset);
   if (!key) throw errors.conflict("KEYSET_MISSING", "the studio has no keys yet");
   const message = Buffer.concat([Buffer.from(REPORT_SIGNING_PREFIX), Buffer.from(body.report, "utf8")]);
-  if (!verifyEd25519(key, message, Buffer.from(body.signature, "base64"))) throw errors.forbidden("the report is not signed with the studio key");
+  if (!verifyEd25519(key, message, Buffer.from(body.signature, "base64")))
+    throw errors.forbidden("the report is not signed with the studio key");
   const report = parseReport(body.report);
   if (report.studioId !== who.studioId || report.restorePointId !== restorePointId) {
     throw errors.validation("the report names another studio or restore point");
@@ -43,15 +42,23 @@ export async function recordClientVerification(
   if (age > MAX_AGE_MS || age < -MAX_FUTURE_MS) throw errors.validation("the report is too old or from the future");
 
   const summary = {
-    checkedAt: report.checkedAt, deviceId: who.deviceId, subsetPercent: report.subsetPercent, chunksChecked: report.chunksChecked,
-    bytesChecked: report.bytesChecked, ok: report.ok, problems: report.problems.slice(0, 50),
+    checkedAt: report.checkedAt,
+    deviceId: who.deviceId,
+    subsetPercent: report.subsetPercent,
+    chunksChecked: report.chunksChecked,
+    bytesChecked: report.bytesChecked,
+    ok: report.ok,
+    problems: report.problems.slice(0, 50),
   } satisfies Prisma.InputJsonValue;
   // Only a newer report replaces the recorded one.
   const recorded = await ctx.db.restorePoint.updateMany({
     where: { id: restorePointId, studioId: who.studioId, OR: [{ clientVerifiedAt: null }, { clientVerifiedAt: { lt: checkedAt } }] },
     data: { clientVerifiedAt: checkedAt, clientVerifyOk: report.ok, clientVerify: summary },
   });
-  if (recorded.count === 0 && !(await ctx.db.restorePoint.findFirst({ where: { id: restorePointId, studioId: who.studioId }, select: { id: true } }))) {
+  if (
+    recorded.count === 0 &&
+    !(await ctx.db.restorePoint.findFirst({ where: { id: restorePointId, studioId: who.studioId }, select: { id: true } }))
+  ) {
     throw errors.notFound("restore point");
   }
 
@@ -79,12 +86,19 @@ export async function recordClientVerification(
       continue;
     }
     // Different bytes than recorded (or none received): force a re-read by the server.
-    const reset = await ctx.db.chunk.updateMany({ where: { studioId: who.studioId, id, state: { not: "damaged" } }, data: { verifiedAt: null } });
+    const reset = await ctx.db.chunk.updateMany({
+      where: { studioId: who.studioId, id, state: { not: "damaged" } },
+      data: { verifiedAt: null },
+    });
     recheck += reset.count;
   }
   if (newly.length) await propagateDamage(ctx, who.studioId, newly);
   if (recheck) await requestVerification(ctx, who.studioId, [restorePointId]);
-  if (!report.ok) ctx.log.warn({ studioId: who.studioId, restorePointId, problems: report.problems.length, markedDamaged: newly.length, recheck }, "client verify found problems");
+  if (!report.ok)
+    ctx.log.warn(
+      { studioId: who.studioId, restorePointId, problems: report.problems.length, markedDamaged: newly.length, recheck },
+      "client verify found problems",
+    );
   return { recorded: recorded.count === 1, markedDamaged: newly.length, recheck };
 }
 

@@ -15,7 +15,12 @@ import { enqueueDue, markDue } from "./request.ts";
 export const MAX_LISTED_DAMAGED = 100;
 const CLOCK_SKEW_MS = 3_600_000;
 
-export async function propagateDamage(ctx: Ctx, studioId: string, newly: readonly Buffer[], opts: { except?: string } = {}): Promise<string[]> {
+export async function propagateDamage(
+  ctx: Ctx,
+  studioId: string,
+  newly: readonly Buffer[],
+  opts: { except?: string } = {},
+): Promise<string[]> {
   if (!newly.length) return [];
   const first = await ctx.db.chunk.findFirst({
     where: { studioId, id: { in: newly.map((b) => bytes(b)) } },
@@ -43,5 +48,8 @@ export async function recordDamaged(ctx: Ctx, studioId: string, restorePointId: 
     await ctx.db.restorePoint.update({ where: { id: restorePointId }, data });
     await enqueueDue(ctx, await markDue(ctx.db, studioId, [restorePointId]));
   }
-  await raiseDamageAlert(ctx, studioId, restorePointId, { damagedChunks: list.length, chunkIds: list.slice(0, 20).map((b) => b.toString("hex")) });
+  await raiseDamageAlert(ctx, studioId, restorePointId, {
+    damagedChunks: list.length,
+    chunkIds: list.slice(0, 20).map((b) => b.toString("hex")),
+  });
 }

@@ -49,8 +49,15 @@ export async function switchDamagedChunk(ctx: Ctx, r: Switch): Promise<{ stored:
   const switched = await ctx.db.chunk.updateMany({
     where: { studioId: r.studioId, id: bytes(r.id), objectKey: r.oldObjectKey, state: "damaged" },
     data: {
-      objectKey, offset: r.offset, size: r.size, sha256: bytes(r.sha256),
-      state: "unverified", problem: null, damagedAt: null, verifiedAt: null, checkedAt: null,
+      objectKey,
+      offset: r.offset,
+      size: r.size,
+      sha256: bytes(r.sha256),
+      state: "unverified",
+      problem: null,
+      damagedAt: null,
+      verifiedAt: null,
+      checkedAt: null,
     },
   });
   // A lost race: the new object's bytes stay, surplus, until garbage collection.

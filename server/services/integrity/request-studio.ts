@@ -5,10 +5,17 @@ import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { requestVerification } from "./request.ts";
 
-export async function requestStudioVerification(ctx: Ctx, studioId: string): Promise<{ studioId: string; restorePoints: number; queued: true }> {
+export async function requestStudioVerification(
+  ctx: Ctx,
+  studioId: string,
+): Promise<{ studioId: string; restorePoints: number; queued: true }> {
   if (!(await ctx.db.studio.findUnique({ where: { id: studioId }, select: { id: true } }))) throw errors.notFound("studio");
   await ctx.db.chunk.updateMany({ where: { studioId, state: { not: "damaged" } }, data: { verifiedAt: null } });
   const points = await ctx.db.restorePoint.findMany({ where: { studioId }, select: { id: true } });
-  await requestVerification(ctx, studioId, points.map((p) => p.id));
+  await requestVerification(
+    ctx,
+    studioId,
+    points.map((p) => p.id),
+  );
   return { studioId, restorePoints: points.length, queued: true };
 }

@@ -12,7 +12,11 @@ export async function studioSummary(ctx: Ctx, studioId: string) {
     ctx.db.restorePoint.count({ where: { studioId, health: "damaged" } }),
     ctx.db.restorePoint.count({ where: { studioId, health: "pending" } }),
     ctx.db.restorePoint.findFirst({ where: { studioId }, ...newest, select: { id: true, createdAt: true, health: true } }),
-    ctx.db.restorePoint.findFirst({ where: { studioId, health: "verified" }, ...newest, select: { id: true, createdAt: true, verifiedAt: true } }),
+    ctx.db.restorePoint.findFirst({
+      where: { studioId, health: "verified" },
+      ...newest,
+      select: { id: true, createdAt: true, verifiedAt: true },
+    }),
     ctx.db.alert.findMany({ where: { studioId, resolvedAt: null }, orderBy: { createdAt: "desc" }, take: 100 }),
   ]);
   return { studio, restorePoints, damaged, pending, latest, latestVerified, openAlerts };

@@ -85,7 +85,11 @@ export async function verifyRestorePoint(ctx: Ctx, job: VerifyJobInput): Promise
   outcome.damaged = damaged.map((b) => b.toString("hex"));
   if (written.count === 0) return { ...outcome, status: "superseded" };
   if (ok) await resolveDamageAlert(ctx, job.studioId, job.restorePointId);
-  else await raiseDamageAlert(ctx, job.studioId, job.restorePointId, { damagedChunks: damaged.length, chunkIds: outcome.damaged.slice(0, 20) });
+  else
+    await raiseDamageAlert(ctx, job.studioId, job.restorePointId, {
+      damagedChunks: damaged.length,
+      chunkIds: outcome.damaged.slice(0, 20),
+    });
   ctx.log[ok ? "info" : "error"]({ ...outcome, damaged: outcome.damaged.slice(0, 20) }, "restore point verified");
   return { ...outcome, status: ok ? "verified" : "damaged" };
 }

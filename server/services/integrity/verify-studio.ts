@@ -24,7 +24,15 @@ export interface StudioVerifyReport {
 
 export async function verifyStudio(ctx: Ctx, studioId: string): Promise<StudioVerifyReport> {
   if (!(await ctx.db.studio.findUnique({ where: { id: studioId }, select: { id: true } }))) throw errors.notFound("studio");
-  const report: StudioVerifyReport = { studioId, restorePoints: 0, verified: 0, damaged: 0, damagedRestorePoints: [], chunksChecked: 0, bytesChecked: 0 };
+  const report: StudioVerifyReport = {
+    studioId,
+    restorePoints: 0,
+    verified: 0,
+    damaged: 0,
+    damagedRestorePoints: [],
+    chunksChecked: 0,
+    bytesChecked: 0,
+  };
   let cursor: Uint8Array<ArrayBuffer> | undefined;
   for (;;) {
     const rows = await ctx.db.chunk.findMany({

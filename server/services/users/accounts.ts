@@ -45,7 +45,8 @@ export async function createStaffUser(ctx: Ctx, actor: Actor, input: { email: st
       return link;
     });
   } catch (err) {
-    if (translateDbError(err)?.code === "ALREADY_EXISTS") throw errors.conflict("USER_EXISTS", "an account with this e-mail address exists; change its role instead");
+    if (translateDbError(err)?.code === "ALREADY_EXISTS")
+      throw errors.conflict("USER_EXISTS", "an account with this e-mail address exists; change its role instead");
     throw err;
   }
 }
@@ -57,14 +58,23 @@ export async function inviteOwner(ctx: Ctx, actor: Actor, input: { studioId: str
     if (!studio) throw errors.notFound("studio");
     const user = await tx.user.upsert({ where: { email: input.email }, create: { email: input.email }, update: {} });
     const link = await issueLink(ctx, tx, "invitation", user.id, studio.id);
-    await audit(tx, actor, { action: "invitation.created", studioId: studio.id, target: user.id, details: { email: input.email, role: "owner" } });
+    await audit(tx, actor, {
+      action: "invitation.created",
+      studioId: studio.id,
+      target: user.id,
+      details: { email: input.email, role: "owner" },
+    });
     return link;
   };
   return "$transaction" in db ? db.$transaction(run) : run(db);
 }
 
 /** A studio and its owner's invitation (the studio's contact address is the owner's). */
-export async function createStudioWithOwner(ctx: Ctx, actor: Actor, input: { name: string; ownerEmail: string }): Promise<{ studioId: string; invitation: Link }> {
+export async function createStudioWithOwner(
+  ctx: Ctx,
+  actor: Actor,
+  input: { name: string; ownerEmail: string },
+): Promise<{ studioId: string; invitation: Link }> {
   return ctx.db.$transaction(async (tx) => {
     const studio = await tx.studio.create({ data: { name: input.name, ownerEmail: input.ownerEmail } });
     await audit(tx, actor, { action: "studio.created", studioId: studio.id, target: studio.id, details: { name: input.name } });
@@ -86,7 +96,10 @@ export async function passwordResetLink(ctx: Ctx, actor: Actor, email: string): 
 async function consumeLink(tx: Tx, kind: "invitation" | "reset", token: string) {
   const row = await tx.userLinkToken.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
   if (!row || row.kind !== kind) throw errors.linkInvalid();
-  const used = await tx.userLinkToken.updateMany({ where: { id: row.id, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
+  const used = await tx.userLinkToken.updateMany({
+    where: { id: row.id, usedAt: null, expiresAt: { gt: new Date() } },
+    data: { usedAt: new Date() },
+  });
   if (used.count !== 1) throw errors.linkInvalid();
   return row;
 }
@@ -95,7 +108,11 @@ async function consumeLink(tx: Tx, kind: "invitation" | "reset", token: string) 
  * Accepts an invitation: sets the password if the account has none (then one is required), and
  * adds the studio membership of an owner's invitation.
  */
-export async function acceptInvitation(ctx: Ctx, input: { token: string; password?: string | undefined }, client: Client): Promise<{ userId: string; email: string }> {
+export async function acceptInvitation(
+  ctx: Ctx,
+  input: { token: string; password?: string | undefined },
+  client: Client,
+): Promise<{ userId: string; email: string }> {
   await takeAttempt(ctx, "link", input.token, client);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return ctx.db.$transaction(async (tx) => {
@@ -115,7 +132,11 @@ export async function acceptInvitation(ctx: Ctx, input: { token: string; passwor
   });
 }
 
-export async function resetPassword(ctx: Ctx, input: { token: string; password: string }, client: Client): Promise<{ userId: string; email: string }> {
+export async function resetPassword(
+  ctx: Ctx,
+  input: { token: string; password: string },
+  client: Client,
+): Promise<{ userId: string; email: string }> {
   await takeAttempt(ctx, "link", input.token, client);
   const passwordHash = await hashPassword(input.password);
   return ctx.db.$transaction(async (tx) => {

@@ -21,7 +21,9 @@ function derive(password: string, salt: Buffer, k: ScryptParams): Promise<Buffer
   const N = 2 ** k.log2N;
   return new Promise((resolve, reject) => {
     // maxmem: scrypt needs 128 * N * r bytes; Node's default cap (32 MiB) is exactly that at 2^15.
-    scrypt(password.normalize("NFC"), salt, KEY_BYTES, { N, r: k.r, p: k.p, maxmem: 256 * N * k.r }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password.normalize("NFC"), salt, KEY_BYTES, { N, r: k.r, p: k.p, maxmem: 256 * N * k.r }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 

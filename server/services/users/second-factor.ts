@@ -16,7 +16,10 @@ import { base32, newRecoveryCodes, newTotpSecret, otpauthUri, recoveryCodeHash, 
 
 export async function beginTotp(ctx: Ctx, who: UserPrincipal): Promise<{ secret: string; otpauthUri: string }> {
   const secret = newTotpSecret();
-  const n = await ctx.db.user.updateMany({ where: { id: who.userId, totpEnabledAt: null }, data: { totpSecret: bytes(secret), totpLastStep: null } });
+  const n = await ctx.db.user.updateMany({
+    where: { id: who.userId, totpEnabledAt: null },
+    data: { totpSecret: bytes(secret), totpLastStep: null },
+  });
   if (n.count !== 1) throw errors.conflict("TOTP_ALREADY_ENABLED", "a second factor is already in force for this account");
   return { secret: base32(secret), otpauthUri: otpauthUri(secret, who.email) };
 }
@@ -29,7 +32,10 @@ export async function confirmTotp(ctx: Ctx, actor: Actor, who: UserPrincipal, co
   if (step === null) throw errors.validation("the code does not match: check the authenticator app's clock and try the current code");
   const codes = newRecoveryCodes();
   await ctx.db.$transaction(async (tx) => {
-    const n = await tx.user.updateMany({ where: { id: who.userId, totpEnabledAt: null, totpSecret: user.totpSecret }, data: { totpEnabledAt: now, totpLastStep: step } });
+    const n = await tx.user.updateMany({
+      where: { id: who.userId, totpEnabledAt: null, totpSecret: user.totpSecret },
+      data: { totpEnabledAt: now, totpLastStep: step },
+    });
     if (n.count !== 1) throw errors.conflict("TOTP_ALREADY_ENABLED", "a second factor is already in force for this account");
     await tx.userRecoveryCode.deleteMany({ where: { userId: who.userId } });
     await tx.userRecoveryCode.createMany({ data: codes.map((c) => ({ userId: who.userId, codeHash: bytes(recoveryCodeHash(c)) })) });
@@ -47,17 +53,27 @@ export interface SecondFactor {
  * Whether the sign-in's second factor holds, for a person whose TOTP is in force; spends the
  * code. "missing": neither was given (the client should ask for one).
  */
-export async function checkSecondFactor(ctx: Ctx, user: { id: string; totpSecret: Uint8Array | null; totpLastStep: number | null }, f: SecondFactor, actor: Actor, now = new Date()): Promise<"ok" | "missing" | "wrong"> {
+export async function checkSecondFactor(
+  ctx: Ctx,
+  user: { id: string; totpSecret: Uint8Array | null; totpLastStep: number | null },
+  f: SecondFactor,
+  actor: Actor,
+  now = new Date(),
+): Promise<"ok" | "missing" | "wrong"> {
   if (f.totp) {
     const step = user.totpSecret && verifyTotp(Buffer.from(user.totpSecret), f.totp, now, user.totpLastStep);
     if (step === null || !user.totpSecret) return "wrong";
     const n = await ctx.db.user.updateMany({
-      where: { id: user.id, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] }, data: { totpLastStep: step },
+      where: { id: user.id, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+      data: { totpLastStep: step },
     });
     return n.count === 1 ? "ok" : "wrong";
   }
   if (f.recoveryCode) {
-    const n = await ctx.db.userRecoveryCode.updateMany({ where: { userId: user.id, codeHash: bytes(recoveryCodeHash(f.recoveryCode)), usedAt: null }, data: { usedAt: now } });
+    const n = await ctx.db.userRecoveryCode.updateMany({
+      where: { userId: user.id, codeHash: bytes(recoveryCodeHash(f.recoveryCode)), usedAt: null },
+      data: { usedAt: now },
+    });
     if (n.count !== 1) return "wrong";
     const left = await ctx.db.userRecoveryCode.count({ where: { userId: user.id, usedAt: null } });
     await audit(ctx.db, actor, { action: "recovery-code.used", target: user.id, details: { left } });

@@ -71,7 +71,11 @@ function signAccess(ctx: Ctx, userId: string, sessionId: string): { token: strin
   const { kid, privateKey } = tokenKeys(ctx.config).signing;
   const iat = Math.floor(Date.now() / 1000);
   const token = jwt.sign({ sub: userId, sid: sessionId, typ: "user", iat }, privateKey, {
-    algorithm: "ES256", keyid: kid, issuer: TOKEN_ISSUER, audience: USER_TOKEN_AUDIENCE, expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    algorithm: "ES256",
+    keyid: kid,
+    issuer: TOKEN_ISSUER,
+    audience: USER_TOKEN_AUDIENCE,
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
   });
   return { token, expiresAt: new Date((iat + ACCESS_TOKEN_TTL_SECONDS) * 1000).toISOString() };
 }
@@ -87,16 +91,25 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string 
   const user = await ctx.db.user.findUnique({ where: { email: input.email } });
   const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
   if (!user || !ok) {
-    await audit(ctx.db, { id: user?.id ?? null, role: "anonymous", label: input.email, address: client.address }, {
-      action: "sign-in.failed", target: user?.id ?? null,
-    });
+    await audit(
+      ctx.db,
+      { id: user?.id ?? null, role: "anonymous", label: input.email, address: client.address },
+      {
+        action: "sign-in.failed",
+        target: user?.id ?? null,
+      },
+    );
     throw errors.invalidCredentials();
   }
   if (user.totpEnabledAt) {
     const actor: Actor = { id: user.id, role: roleOf(user), label: user.email, address: client.address };
     const second = await checkSecondFactor(ctx, user, input, actor);
     if (second !== "ok") {
-      await audit(ctx.db, { ...actor, role: "anonymous", label: input.email }, { action: "sign-in.failed", target: user.id, details: { secondFactor: second } });
+      await audit(
+        ctx.db,
+        { ...actor, role: "anonymous", label: input.email },
+        { action: "sign-in.failed", target: user.id, details: { secondFactor: second } },
+      );
       throw second === "missing" ? errors.secondFactorRequired() : errors.invalidCredentials();
     }
   }
@@ -106,11 +119,19 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string 
   const expiresAt = new Date(Date.now() + ctx.config.sessionTtlMs);
   const session = await ctx.db.userSession.create({ data: { userId: user.id, expiresAt, address: client.address } });
   const refreshToken = await newRefreshToken(ctx.db, session.id, expiresAt);
-  await audit(ctx.db, { id: user.id, role: roleOf(user), label: user.email, address: client.address }, { action: "sign-in", target: session.id });
+  await audit(
+    ctx.db,
+    { id: user.id, role: roleOf(user), label: user.email, address: client.address },
+    { action: "sign-in", target: session.id },
+  );
   const access = signAccess(ctx, user.id, session.id);
   return {
-    sessionId: session.id, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken,
-    sessionExpiresAt: expiresAt.toISOString(), csrfToken: csrfToken(ctx, session.id),
+    sessionId: session.id,
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken,
+    sessionExpiresAt: expiresAt.toISOString(),
+    csrfToken: csrfToken(ctx, session.id),
   };
 }
 
@@ -122,12 +143,17 @@ export async function sessionOfRefreshToken(ctx: Ctx, token: string): Promise<st
 
 export async function refresh(ctx: Ctx, token: string, address: string | null): Promise<IssuedSession> {
   const now = new Date();
-  const row = await ctx.db.refreshToken.findUnique({ where: { tokenHash: sha256(token) }, include: { session: { include: { user: true } } } });
+  const row = await ctx.db.refreshToken.findUnique({
+    where: { tokenHash: sha256(token) },
+    include: { session: { include: { user: true } } },
+  });
   if (!row) throw errors.unauthenticated();
   const { session } = row;
   const actor: Actor = { id: session.userId, role: roleOf(session.user), label: session.user.email, address };
   if (session.revokedAt || session.expiresAt <= now) throw errors.unauthenticated();
-  const claimed = row.usedAt ? 0 : (await ctx.db.refreshToken.updateMany({ where: { tokenHash: row.tokenHash, usedAt: null }, data: { usedAt: now } })).count;
+  const claimed = row.usedAt
+    ? 0
+    : (await ctx.db.refreshToken.updateMany({ where: { tokenHash: row.tokenHash, usedAt: null }, data: { usedAt: now } })).count;
   if (claimed !== 1) {
     await revokeSession(ctx, actor, session.id, "refresh token reused");
     await audit(ctx.db, actor, { action: "refresh-token.reused", target: session.id });
@@ -136,20 +162,31 @@ export async function refresh(ctx: Ctx, token: string, address: string | null): 
   const refreshToken = await newRefreshToken(ctx.db, session.id, session.expiresAt);
   const access = signAccess(ctx, session.userId, session.id);
   return {
-    sessionId: session.id, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken,
-    sessionExpiresAt: session.expiresAt.toISOString(), csrfToken: csrfToken(ctx, session.id),
+    sessionId: session.id,
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken,
+    sessionExpiresAt: session.expiresAt.toISOString(),
+    csrfToken: csrfToken(ctx, session.id),
   };
 }
 
 /** Revokes one session (if not already); audited. */
 export async function revokeSession(ctx: Ctx, actor: Actor, sessionId: string, reason: string): Promise<void> {
-  const done = await ctx.db.userSession.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date(), revokedReason: reason } });
+  const done = await ctx.db.userSession.updateMany({
+    where: { id: sessionId, revokedAt: null },
+    data: { revokedAt: new Date(), revokedReason: reason },
+  });
   if (done.count) await audit(ctx.db, actor, { action: "session.revoked", target: sessionId, details: { reason } });
 }
 
 /** Revokes every open session of a person but `except`; audited with the count. */
 export async function revokeUserSessions(
-  db: Pick<Ctx["db"], "userSession" | "auditEvent">, actor: Actor, userId: string, reason: string, except?: string,
+  db: Pick<Ctx["db"], "userSession" | "auditEvent">,
+  actor: Actor,
+  userId: string,
+  reason: string,
+  except?: string,
 ): Promise<number> {
   const done = await db.userSession.updateMany({
     where: { userId, revokedAt: null, ...(except ? { id: { not: except } } : {}) },
@@ -187,13 +224,21 @@ export async function authenticateUser(ctx: Ctx, token: string): Promise<UserPri
   if (!session || session.userId !== claims.sub || session.revokedAt || session.expiresAt <= new Date()) throw errors.unauthenticated();
   const { user } = session;
   return {
-    userId: user.id, email: user.email, role: roleOf(user), sessionId: session.id,
+    userId: user.id,
+    email: user.email,
+    role: roleOf(user),
+    sessionId: session.id,
     studioIds: new Set(user.memberships.map((m) => m.studioId)),
     totpEnabled: user.totpEnabledAt !== null,
   };
 }
 
-export async function changePassword(ctx: Ctx, who: UserPrincipal, input: { currentPassword: string; newPassword: string }, client: Client): Promise<void> {
+export async function changePassword(
+  ctx: Ctx,
+  who: UserPrincipal,
+  input: { currentPassword: string; newPassword: string },
+  client: Client,
+): Promise<void> {
   await takeAttempt(ctx, "sign-in", who.email, client);
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: who.userId } });
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw errors.invalidCredentials();

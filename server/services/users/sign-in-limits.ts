@@ -9,7 +9,8 @@ import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 
 // Invitation and reset links are limited the same way (scope "link", the account being the link).
-const key = (scope: string, kind: string, value: string) => `${scope}:${kind}:${createHash("sha256").update(value).digest("base64url").slice(0, 22)}`;
+const key = (scope: string, kind: string, value: string) =>
+  `${scope}:${kind}:${createHash("sha256").update(value).digest("base64url").slice(0, 22)}`;
 
 /** Where a request came from: its address as logged, and the key it is counted under (an IPv6 /64). */
 export interface Client {

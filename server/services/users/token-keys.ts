@@ -28,7 +28,9 @@ function readKeys(dir: string): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith(".pem")).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith(".pem"))
+      .sort();
   } catch {
     /* no directory: no keys */
   }

@@ -81,7 +81,13 @@ export function verifyTotp(secret: Buffer, code: string, now: Date, lastStep: nu
 /** The otpauth:// URI an authenticator app reads (usually from a QR code). */
 export function otpauthUri(secret: Buffer, account: string, issuer = "DataSafe"): string {
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
-  const q = new URLSearchParams({ secret: base32(secret), issuer, algorithm: "SHA1", digits: String(TOTP_DIGITS), period: String(TOTP_STEP_SECONDS) });
+  const q = new URLSearchParams({
+    secret: base32(secret),
+    issuer,
+    algorithm: "SHA1",
+    digits: String(TOTP_DIGITS),
+    period: String(TOTP_STEP_SECONDS),
+  });
   return `otpauth://totp/${label}?${q.toString()}`;
 }
 

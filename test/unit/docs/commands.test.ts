@@ -32,7 +32,9 @@ async function helpOf(bin: string, words: string[]): Promise<string> {
 async function commandTree(bin: string, words: string[] = []): Promise<CommandNode> {
   const help = await helpOf(bin, words);
   const options = new Set(section(help, "Options:").flatMap((l) => [...l.split(/ {2,}/)[0]!.matchAll(/--[\w-]+/g)].map((m) => m[0])));
-  const names = section(help, "Commands:").map((l) => l.split(" ")[0]!).filter((n) => n !== "help");
+  const names = section(help, "Commands:")
+    .map((l) => l.split(" ")[0]!)
+    .filter((n) => n !== "help");
   const children = await Promise.all(names.map(async (n) => [n, await commandTree(bin, [...words, n])] as const));
   return { options, commands: new Map(children) };
 }
@@ -59,7 +61,8 @@ function shownLines(markdown: string): string[] {
 }
 
 const DOCS = async () => [
-  "README.md", "uploader/format/FORMAT.md",
+  "README.md",
+  "uploader/format/FORMAT.md",
   ...(await readdir(path.join(ROOT, "docs"))).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
 ];
 

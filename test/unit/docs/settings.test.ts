@@ -32,7 +32,12 @@ describe("docs/configuration.md", () => {
   it("lists exactly the environment variables the server and the uploader read", async () => {
     const documented = await tableNames("docs/configuration.md");
     assert.equal(documented.length, new Set(documented).size, "each setting listed once");
-    const read = new Set([...SERVER_SETTINGS, ...(await envReadIn("server")), ...(await envReadIn("uploader")), ...(await envReadIn("protocol"))]);
+    const read = new Set([
+      ...SERVER_SETTINGS,
+      ...(await envReadIn("server")),
+      ...(await envReadIn("uploader")),
+      ...(await envReadIn("protocol")),
+    ]);
     assert.ok(SERVER_SETTINGS.length > 25 && read.has("DATASAFE_HOME"), "the programs' settings were found");
     assert.deepEqual(sorted(documented), sorted(read));
   });

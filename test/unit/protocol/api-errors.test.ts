@@ -20,16 +20,21 @@ describe("server error catalogue (protocol/api-errors.ts)", () => {
     assert.deepEqual(uses.filter((u) => !u.known).map(describeUse), []);
     // The scan sees the call sites (a pattern that matched nothing would pass vacuously).
     for (const rule of ["new AppError", "errors.conflict", "code compared or set"]) {
-      assert.ok(uses.some((u) => u.rule === rule), `no use found for ${rule}`);
+      assert.ok(
+        uses.some((u) => u.rule === rule),
+        `no use found for ${rule}`,
+      );
     }
   });
 
   it("the scan flags a code the catalogue lacks", () => {
     const src = `throw errors.conflict("NOT_A_CODE", "x");\nif (e.code === "ALSO_NOT") return;\nif (e.code === "ENOENT") return;`;
-    assert.deepEqual(codeUses("sample.ts", src, rules).filter((u) => !u.known).map(describeUse), [
-      'sample.ts:1: errors.conflict "NOT_A_CODE"',
-      'sample.ts:2: code compared or set "ALSO_NOT"',
-    ]);
+    assert.deepEqual(
+      codeUses("sample.ts", src, rules)
+        .filter((u) => !u.known)
+        .map(describeUse),
+      ['sample.ts:1: errors.conflict "NOT_A_CODE"', 'sample.ts:2: code compared or set "ALSO_NOT"'],
+    );
   });
 
   it("documents each code in one line, and its factory answers the catalogue's status", () => {

@@ -26,7 +26,10 @@ function refused(fn: () => void, code: string): void {
 describe("device certificate (protocol)", () => {
   it("joins the fields under the domain prefix, and refuses fields that would make the join ambiguous", () => {
     const bytes = deviceCertificateBytes(VECTOR);
-    assert.equal(Buffer.from(bytes!).toString("utf8"), `${DEVICE_CERT_PREFIX}studio-test\nfront-desk\n${VECTOR.signPublicKey}\n2025-01-01T00:00:00.000Z`);
+    assert.equal(
+      Buffer.from(bytes!).toString("utf8"),
+      `${DEVICE_CERT_PREFIX}studio-test\nfront-desk\n${VECTOR.signPublicKey}\n2025-01-01T00:00:00.000Z`,
+    );
     assert.equal(deviceCertificateBytes({ ...VECTOR, deviceName: "a\nb" }), null);
     assert.equal(deviceCertificateBytes({ ...VECTOR, studioId: "" }), null);
     assert.equal(deviceCertificateBytes({ ...VECTOR, issuedAt: "x\0" }), null);

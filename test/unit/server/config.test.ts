@@ -22,7 +22,10 @@ describe("server configuration", () => {
 
   it("lists every problem in one error", () => {
     try {
-      loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", S3_ENDPOINT: "http://127.0.0.1:9000", NODE_ENV: "production" }, { dotenv: false });
+      loadConfig(
+        { PORT: "http", DATABASE_URL: "mysql://x", S3_ENDPOINT: "http://127.0.0.1:9000", NODE_ENV: "production" },
+        { dotenv: false },
+      );
       assert.fail("expected a ConfigError");
     } catch (err) {
       assert.ok(err instanceof ConfigError);
@@ -47,11 +50,14 @@ describe("server configuration", () => {
 
   it("refuses to start in production without a METRICS_TOKEN (an open /metrics)", () => {
     const base = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40) };
-    assert.throws(() => loadConfig(base, { dotenv: false }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.deepEqual(err.problems, ["METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)"]);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig(base, { dotenv: false }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(err.problems, ["METRICS_TOKEN: required when NODE_ENV=production (GET /metrics would be open to anyone)"]);
+        return true;
+      },
+    );
     assert.equal(loadConfig({ ...base, METRICS_TOKEN: "m".repeat(16) }, { dotenv: false }).metricsToken, "m".repeat(16));
     // Outside production it stays optional (a developer's machine).
     assert.equal(loadConfig({ DATA_DIR: os.tmpdir(), JWT_SECRET: "j".repeat(40) }, { dotenv: false }).metricsToken, null);
@@ -61,8 +67,10 @@ describe("server configuration", () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "cfg-"));
     await mkdir(dataDir, { recursive: true });
     await writeFile(path.join(dataDir, "jwt-secret"), "too-short-secret\n");
-    assert.throws(() => loadConfig({ DATA_DIR: dataDir }, { dotenv: false }), (err: unknown) =>
-      err instanceof ConfigError && /jwt-secret holds fewer than 32 bytes/.test(err.message));
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dataDir }, { dotenv: false }),
+      (err: unknown) => err instanceof ConfigError && /jwt-secret holds fewer than 32 bytes/.test(err.message),
+    );
     await writeFile(path.join(dataDir, "jwt-secret"), "x".repeat(32));
     assert.equal(loadConfig({ DATA_DIR: dataDir }, { dotenv: false }).jwtSecret, "x".repeat(32));
   });

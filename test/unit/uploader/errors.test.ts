@@ -33,18 +33,26 @@ describe("uploader error catalogue (uploader/errors.ts)", () => {
     const uses = scan(sourceFiles("uploader"), rules);
     assert.deepEqual(uses.filter((u) => !u.known).map(describeUse), []);
     for (const rule of ["new CliError", "new ApiError", "new FormatError", "hasCode", "code compared or set", "code set"]) {
-      assert.ok(uses.some((u) => u.rule === rule), `no use found for ${rule}`);
+      assert.ok(
+        uses.some((u) => u.rule === rule),
+        `no use found for ${rule}`,
+      );
     }
     assert.ok(uses.filter((u) => u.rule === "new CliError").length >= 22, "the scan sees every CliError");
   });
 
   it("the scan flags a code no catalogue lists", () => {
-    const src = [`throw new CliError("MADE_UP", "x");`, `if (hasCode(err, "ALSO_MADE_UP")) return;`, `new ApiError(502, "NOPE", "m");`].join("\n");
-    assert.deepEqual(codeUses("sample.ts", src, rules).filter((u) => !u.known).map(describeUse), [
-      'sample.ts:1: new CliError "MADE_UP"',
-      'sample.ts:3: new ApiError "NOPE"',
-      'sample.ts:2: hasCode "ALSO_MADE_UP"',
-    ]);
+    const src = [
+      `throw new CliError("MADE_UP", "x");`,
+      `if (hasCode(err, "ALSO_MADE_UP")) return;`,
+      `new ApiError(502, "NOPE", "m");`,
+    ].join("\n");
+    assert.deepEqual(
+      codeUses("sample.ts", src, rules)
+        .filter((u) => !u.known)
+        .map(describeUse),
+      ['sample.ts:1: new CliError "MADE_UP"', 'sample.ts:3: new ApiError "NOPE"', 'sample.ts:2: hasCode "ALSO_MADE_UP"'],
+    );
   });
 
   it("documents each code in one line, and derives each exit from the catalogue", () => {
@@ -63,11 +71,24 @@ describe("uploader error catalogue (uploader/errors.ts)", () => {
   });
 
   it("reports a FormatError with its own code (not INTERNAL), a wrong secret as an authentication failure", () => {
-    assert.deepEqual(failureOf(new FormatError("TRUNCATED", "envelope truncated")), { code: "TRUNCATED", message: "TRUNCATED: envelope truncated", exit: 1 });
+    assert.deepEqual(failureOf(new FormatError("TRUNCATED", "envelope truncated")), {
+      code: "TRUNCATED",
+      message: "TRUNCATED: envelope truncated",
+      exit: 1,
+    });
     assert.equal(failureOf(new FormatError("BAD_PASSPHRASE", "wrong passphrase")).exit, EXIT.auth);
     assert.equal(failureOf(new FormatError("BAD_RECOVERY_KEY")).exit, EXIT.auth);
-    assert.deepEqual(failureOf(new CliError("TARGET_EXISTS", "in the way", { conflicts: ["a"] })), { code: "TARGET_EXISTS", message: "in the way", details: { conflicts: ["a"] }, exit: 1 });
-    assert.deepEqual(failureOf(new CommanderError(1, "commander.unknownOption", "error: unknown option '--x'")), { code: "USAGE", message: "unknown option '--x'", exit: 2 });
+    assert.deepEqual(failureOf(new CliError("TARGET_EXISTS", "in the way", { conflicts: ["a"] })), {
+      code: "TARGET_EXISTS",
+      message: "in the way",
+      details: { conflicts: ["a"] },
+      exit: 1,
+    });
+    assert.deepEqual(failureOf(new CommanderError(1, "commander.unknownOption", "error: unknown option '--x'")), {
+      code: "USAGE",
+      message: "unknown option '--x'",
+      exit: 2,
+    });
     assert.deepEqual(failureOf(new TypeError("boom")), { code: "INTERNAL", message: "boom", exit: 1 });
   });
 });

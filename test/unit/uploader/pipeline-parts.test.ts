@@ -51,8 +51,14 @@ describe("selectEntries", () => {
   const e = (p: string): ManifestEntry => ({ path: p, type: "file", mode: 0o644, mtimeMs: 0, size: 0, chunks: [] });
   const all = ["Photos/2024/a.jpg", "Photos/2024b/x.jpg", "Photos/b.jpg", "DB/x.bak"].map(e);
   it("selects an entry and everything below it, not siblings sharing a prefix", () => {
-    assert.deepEqual(selectEntries(all, ["Photos/2024"]).map((x) => x.path), ["Photos/2024/a.jpg"]);
-    assert.deepEqual(selectEntries(all, ["/DB/", "Photos\\b.jpg"]).map((x) => x.path), ["Photos/b.jpg", "DB/x.bak"]);
+    assert.deepEqual(
+      selectEntries(all, ["Photos/2024"]).map((x) => x.path),
+      ["Photos/2024/a.jpg"],
+    );
+    assert.deepEqual(
+      selectEntries(all, ["/DB/", "Photos\\b.jpg"]).map((x) => x.path),
+      ["Photos/b.jpg", "DB/x.bak"],
+    );
     assert.equal(selectEntries(all, []).length, 4);
   });
   it("reports a path that matches nothing", () => {

@@ -43,24 +43,31 @@ describe("scanner", () => {
     const r = await scan([path.join(dir, "Share")]);
     assert.deepEqual(r.skipped, []);
     assert.equal(r.special, 2);
-    assert.deepEqual(r.entries.map((e) => [e.pathBytes ?? Buffer.from(e.path), e.type]), [
-      [latin1("Share"), "dir"],
-      [latin1("Share/a"), "file"],
-      [latin1("Share/a-hardlink"), "file"],
-      [latin1("Share/caf\xe9"), "dir"],
-      [latin1("Share/caf\xe9/menu.txt"), "file"],
-      [latin1("Share/link"), "symlink"],
-      [Buffer.from("Share/\uff01.txt"), "file"], // EF BC 81 before F0 9F 98 80, unlike "\uff01" < "\u{1f600}"
-      [Buffer.from("Share/\u{1f600}.txt"), "file"],
-      [latin1("Share/\xff\xfe"), "file"],
-    ]);
+    assert.deepEqual(
+      r.entries.map((e) => [e.pathBytes ?? Buffer.from(e.path), e.type]),
+      [
+        [latin1("Share"), "dir"],
+        [latin1("Share/a"), "file"],
+        [latin1("Share/a-hardlink"), "file"],
+        [latin1("Share/caf\xe9"), "dir"],
+        [latin1("Share/caf\xe9/menu.txt"), "file"],
+        [latin1("Share/link"), "symlink"],
+        [Buffer.from("Share/\uff01.txt"), "file"], // EF BC 81 before F0 9F 98 80, unlike "\uff01" < "\u{1f600}"
+        [Buffer.from("Share/\u{1f600}.txt"), "file"],
+        [latin1("Share/\xff\xfe"), "file"],
+      ],
+    );
     const order = new EntryOrderCheck();
-    for (const e of r.entries) order.accept({ path: e.path, ...(e.pathBytes ? { pathBytes: e.pathBytes } : {}), type: e.type, mode: 0, mtimeMs: 0 });
+    for (const e of r.entries)
+      order.accept({ path: e.path, ...(e.pathBytes ? { pathBytes: e.pathBytes } : {}), type: e.type, mode: 0, mtimeMs: 0 });
     const ff = r.entries.at(-1)!;
     assert.ok(Buffer.isBuffer(ff.abs));
     assert.equal(await readFile(ff.abs, "utf8"), "latin-1 name"); // opened by its bytes
     assert.equal(ff.path, "Share/\ufffd\ufffd");
-    assert.deepEqual(entryPathBytes({ path: ff.path, pathBytes: ff.pathBytes!, type: "file", mode: 0, mtimeMs: 0 }), latin1("Share/\xff\xfe"));
+    assert.deepEqual(
+      entryPathBytes({ path: ff.path, pathBytes: ff.pathBytes!, type: "file", mode: 0, mtimeMs: 0 }),
+      latin1("Share/\xff\xfe"),
+    );
     // Cache keys stay unique and under their root (the cache keeps only keys under a root it scanned).
     const keys = r.entries.map((e) => e.key);
     assert.equal(new Set(keys).size, keys.length);

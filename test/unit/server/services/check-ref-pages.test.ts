@@ -35,9 +35,15 @@ describe("check-ref-pages service", () => {
     assert.equal(pages, 3);
     const checked = await checkRefPages(s.ctx, device, id, pages, root(ids));
     const pageHashes = [ids.slice(0, 4), ids.slice(4, 8), ids.slice(8)].map((p) =>
-      createHash("sha256").update(Buffer.concat(p.map((x) => Buffer.from(x, "hex")))).digest());
+      createHash("sha256")
+        .update(Buffer.concat(p.map((x) => Buffer.from(x, "hex"))))
+        .digest(),
+    );
     assert.deepEqual(checked, {
-      count: 10, rootListed: true, missing: [], missingCount: 0,
+      count: 10,
+      rootListed: true,
+      missing: [],
+      missingCount: 0,
       digest: createHash("sha256").update(Buffer.concat(pageHashes)).digest(),
     });
     assert.equal((await checkRefPages(s.ctx, device, id, pages, Buffer.alloc(32, 0xff))).rootListed, false);
@@ -46,7 +52,10 @@ describe("check-ref-pages service", () => {
   it("lists chunks the studio does not hold, and damaged ones, as missing", async () => {
     const ids = chunkIds(6);
     await storeChunkRows(s.ctx, device, ids.slice(0, 4));
-    await s.ctx.db.chunk.updateMany({ where: { studioId: device.studioId, id: bytes(Buffer.from(ids[1]!, "hex")) }, data: { state: "damaged" } });
+    await s.ctx.db.chunk.updateMany({
+      where: { studioId: device.studioId, id: bytes(Buffer.from(ids[1]!, "hex")) },
+      data: { state: "damaged" },
+    });
     const id = randomUUID();
     const pages = await sendRefPages(s.ctx, device, id, ids, 3);
     const checked = await checkRefPages(s.ctx, device, id, pages, root(ids));
@@ -70,7 +79,11 @@ describe("check-ref-pages service", () => {
     await assert.rejects(checkRefPages(s.ctx, device, unsorted, 1, root(ids)), { code: "VALIDATION_FAILED" });
     const repeated = randomUUID();
     const pages = await sendRefPages(s.ctx, device, repeated, [ids[0]!, ids[1]!, ids[1]!, ids[2]!], 2);
-    await assert.rejects(checkRefPages(s.ctx, device, repeated, pages, root(ids)), { code: "VALIDATION_FAILED" }, "the same id ends one page and starts the next");
+    await assert.rejects(
+      checkRefPages(s.ctx, device, repeated, pages, root(ids)),
+      { code: "VALIDATION_FAILED" },
+      "the same id ends one page and starts the next",
+    );
   });
 
   it("sees only the writer's own pages: a missing page is REFS_INCOMPLETE", async () => {
@@ -79,7 +92,11 @@ describe("check-ref-pages service", () => {
     const id = randomUUID();
     const pages = await sendRefPages(s.ctx, device, id, ids, 2);
     await assert.rejects(checkRefPages(s.ctx, device, id, pages + 1, root(ids)), { code: "REFS_INCOMPLETE" }, "one page more than sent");
-    await assert.rejects(checkRefPages(s.ctx, sameStudio, id, pages, root(ids)), { code: "REFS_INCOMPLETE" }, "another device of the studio");
+    await assert.rejects(
+      checkRefPages(s.ctx, sameStudio, id, pages, root(ids)),
+      { code: "REFS_INCOMPLETE" },
+      "another device of the studio",
+    );
     await assert.rejects(checkRefPages(s.ctx, otherStudio, id, pages, root(ids)), { code: "REFS_INCOMPLETE" }, "another studio");
   });
 });

@@ -28,7 +28,10 @@ describe("commit-restore-point service", () => {
     const id = randomUUID();
     const pages = await sendRefPages(s.ctx, device, id, ids, 3);
     const before = s.verifyRequests.length;
-    assert.deepEqual(await commitRestorePoint(s.ctx, device, id, commitOf(ids, pages, { label: "before import", files: 3, bytes: 700 })), { restorePointId: id, created: true });
+    assert.deepEqual(await commitRestorePoint(s.ctx, device, id, commitOf(ids, pages, { label: "before import", files: 3, bytes: 700 })), {
+      restorePointId: id,
+      created: true,
+    });
 
     const row = await s.ctx.db.restorePoint.findUniqueOrThrow({ where: { id } });
     assert.equal(Buffer.from(row.refs).toString("hex"), ids.join(""), "refs: the pages concatenated in page order");
@@ -39,7 +42,11 @@ describe("commit-restore-point service", () => {
     assert.equal(await pending(id), 0, "the pages are gone");
     assert.deepEqual(s.verifyRequests.slice(before), [{ studioId: device.studioId, restorePointId: id }]);
 
-    assert.deepEqual(await commitRestorePoint(s.ctx, device, id, commitOf(ids, pages)), { restorePointId: id, created: false }, "a retry after success");
+    assert.deepEqual(
+      await commitRestorePoint(s.ctx, device, id, commitOf(ids, pages)),
+      { restorePointId: id, created: false },
+      "a retry after success",
+    );
     assert.equal(s.verifyRequests.length, before + 1, "no second verification");
   });
 
@@ -48,11 +55,14 @@ describe("commit-restore-point service", () => {
     await storeChunkRows(s.ctx, device, ids.slice(0, 2));
     const id = randomUUID();
     const pages = await sendRefPages(s.ctx, device, id, ids);
-    await assert.rejects(commitRestorePoint(s.ctx, device, id, commitOf(ids, pages)), (err: { code: string; details?: { missing: string[]; missingCount: number } }) => {
-      assert.equal(err.code, "CHUNKS_MISSING");
-      assert.deepEqual(err.details, { missing: ids.slice(2), missingCount: 2 });
-      return true;
-    });
+    await assert.rejects(
+      commitRestorePoint(s.ctx, device, id, commitOf(ids, pages)),
+      (err: { code: string; details?: { missing: string[]; missingCount: number } }) => {
+        assert.equal(err.code, "CHUNKS_MISSING");
+        assert.deepEqual(err.details, { missing: ids.slice(2), missingCount: 2 });
+        return true;
+      },
+    );
     assert.equal(await pending(id), 1);
     await storeChunkRows(s.ctx, device, ids.slice(2));
     assert.equal((await commitRestorePoint(s.ctx, device, id, commitOf(ids, pages))).created, true);
@@ -65,7 +75,11 @@ describe("commit-restore-point service", () => {
     const pages = await sendRefPages(s.ctx, device, id, ids, 2);
     await assert.rejects(commitRestorePoint(s.ctx, device, id, commitOf(ids, pages + 1)), { code: "REFS_INCOMPLETE" });
     await assert.rejects(commitRestorePoint(s.ctx, device, id, commitOf(ids, pages, { refCount: 5 })), { code: "VALIDATION_FAILED" });
-    await assert.rejects(commitRestorePoint(s.ctx, device, id, commitOf(ids, pages, { rootChunkId: chunkIds(1)[0]! })), { code: "VALIDATION_FAILED" }, "the root must be referenced");
+    await assert.rejects(
+      commitRestorePoint(s.ctx, device, id, commitOf(ids, pages, { rootChunkId: chunkIds(1)[0]! })),
+      { code: "VALIDATION_FAILED" },
+      "the root must be referenced",
+    );
     assert.equal(await s.ctx.db.restorePoint.count({ where: { id } }), 0);
     assert.equal(await pending(id), pages, "nothing was consumed");
   });
@@ -75,13 +89,25 @@ describe("commit-restore-point service", () => {
     await committedRestorePoint(s.ctx, device, taken);
     const ids = chunkIds(2);
     await storeChunkRows(s.ctx, device, ids);
-    await assert.rejects(commitRestorePoint(s.ctx, device, taken, commitOf(ids, 1)), { code: "ALREADY_COMMITTED" }, "same studio, another root");
+    await assert.rejects(
+      commitRestorePoint(s.ctx, device, taken, commitOf(ids, 1)),
+      { code: "ALREADY_COMMITTED" },
+      "same studio, another root",
+    );
 
     const theirs = chunkIds(2);
     await storeChunkRows(s.ctx, otherStudio, theirs);
     const pages = await sendRefPages(s.ctx, otherStudio, taken, theirs);
-    await assert.rejects(commitRestorePoint(s.ctx, otherStudio, taken, commitOf(theirs, pages)), { code: "ALREADY_COMMITTED" }, "another studio learns only that the id is taken");
-    assert.equal(await s.ctx.db.pendingRefPage.count({ where: { restorePointId: taken, studioId: otherStudio.studioId } }), 0, "its pages are dropped");
+    await assert.rejects(
+      commitRestorePoint(s.ctx, otherStudio, taken, commitOf(theirs, pages)),
+      { code: "ALREADY_COMMITTED" },
+      "another studio learns only that the id is taken",
+    );
+    assert.equal(
+      await s.ctx.db.pendingRefPage.count({ where: { restorePointId: taken, studioId: otherStudio.studioId } }),
+      0,
+      "its pages are dropped",
+    );
     const row = await s.ctx.db.restorePoint.findUniqueOrThrow({ where: { id: taken } });
     assert.equal(row.studioId, device.studioId, "the restore point is untouched");
   });

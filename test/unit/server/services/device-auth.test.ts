@@ -10,7 +10,12 @@ describe("device authentication cache", () => {
     let now = 0;
     const rows = new Map<string, Row>([["d1", { id: "d1", studioId: "s1", name: "pc", revokedAt: null }]]);
     let reads = 0;
-    const cache = new DeviceCache(async (id) => (reads++, rows.get(id) ?? null), 5000, 100, () => now);
+    const cache = new DeviceCache(
+      async (id) => (reads++, rows.get(id) ?? null),
+      5000,
+      100,
+      () => now,
+    );
     assert.equal((await cache.get("d1"))?.revokedAt, null);
     rows.set("d1", { ...rows.get("d1")!, revokedAt: new Date() });
     now = 4999;
@@ -24,12 +29,16 @@ describe("device authentication cache", () => {
   it("shares one read among concurrent requests, forgets failed reads, and stays bounded (LRU)", async () => {
     let reads = 0;
     let fail = true;
-    const cache = new DeviceCache(async (id) => {
-      reads++;
-      await new Promise((r) => setTimeout(r, 5));
-      if (fail && id === "x") throw new Error("db down");
-      return { id, studioId: "s", name: "n", revokedAt: null };
-    }, 60_000, 3);
+    const cache = new DeviceCache(
+      async (id) => {
+        reads++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (fail && id === "x") throw new Error("db down");
+        return { id, studioId: "s", name: "n", revokedAt: null };
+      },
+      60_000,
+      3,
+    );
     await Promise.all([cache.get("a"), cache.get("a"), cache.get("a")]);
     assert.equal(reads, 1);
     await assert.rejects(cache.get("x"));
@@ -54,7 +63,8 @@ describe("device authentication cache", () => {
       db: { device: { findUnique: async () => (reads++, row) } },
     } as unknown as Ctx;
     const token = issueDeviceToken(ctx, { id: row.id, studioId: row.studioId }).accessToken;
-    for (let i = 0; i < 5; i++) assert.deepEqual(await authenticateDevice(ctx, token), { deviceId: "dev-1", studioId: "studio-1", deviceName: "front desk" });
+    for (let i = 0; i < 5; i++)
+      assert.deepEqual(await authenticateDevice(ctx, token), { deviceId: "dev-1", studioId: "studio-1", deviceName: "front desk" });
     assert.equal(reads, 1);
     await assert.rejects(authenticateDevice(ctx, `${token}x`), "the signature is still checked on every request");
     assert.ok(DEVICE_CACHE_TTL_MS <= 5000);

@@ -41,13 +41,17 @@ describe("enrollment service", () => {
     const studio = await newTestStudio(s.ctx);
     const token = await studio.token();
     await enrollDevice(s.ctx, enrollmentRequest(token, studio.studioId, "front-desk", studio.secrets, studio.keyset));
-    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(token, studio.studioId, "again", studio.secrets)), { code: "TOKEN_INVALID" });
+    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(token, studio.studioId, "again", studio.secrets)), {
+      code: "TOKEN_INVALID",
+    });
     await assert.rejects(lookupEnrollment(s.ctx, token), { code: "TOKEN_INVALID" });
 
     const expiring = (await createEnrollmentToken(s.ctx, OPERATOR, { studioId: studio.studioId, ttlMs: 1 })).token;
     await new Promise((r) => setTimeout(r, 20));
     await assert.rejects(lookupEnrollment(s.ctx, expiring), { code: "TOKEN_INVALID" });
-    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(expiring, studio.studioId, "late", studio.secrets)), { code: "TOKEN_INVALID" });
+    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(expiring, studio.studioId, "late", studio.secrets)), {
+      code: "TOKEN_INVALID",
+    });
     await assert.rejects(lookupEnrollment(s.ctx, "dse_never-issued"), { code: "TOKEN_INVALID" });
     assert.equal(await devices(studio.studioId), 1);
   });
@@ -57,7 +61,9 @@ describe("enrollment service", () => {
     await enrollTestDevice(s.ctx, studio);
     const token = await studio.token();
     const stranger = createStudioKeys("another studio's passphrase", CHEAP_SCRYPT).secrets;
-    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(token, studio.studioId, "intruder", stranger)), { code: "CERTIFICATE_INVALID" });
+    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(token, studio.studioId, "intruder", stranger)), {
+      code: "CERTIFICATE_INVALID",
+    });
     const forOther = enrollmentRequest(token, studio.studioId, "renamed", studio.secrets);
     await assert.rejects(enrollDevice(s.ctx, { ...forOther, deviceName: "not-the-certified-name" }), { code: "CERTIFICATE_INVALID" });
     assert.equal(await devices(studio.studioId), 1);
@@ -70,14 +76,18 @@ describe("enrollment service", () => {
     const [a, b] = [await studio.token(), await studio.token()];
     const theirs = createStudioKeys("the other first device's passphrase", CHEAP_SCRYPT);
     await enrollDevice(s.ctx, enrollmentRequest(a, studio.studioId, "first", studio.secrets, studio.keyset));
-    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(b, studio.studioId, "also-first", theirs.secrets, theirs.keyset)), { code: "KEYSET_EXISTS" });
+    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(b, studio.studioId, "also-first", theirs.secrets, theirs.keyset)), {
+      code: "KEYSET_EXISTS",
+    });
     assert.deepEqual((await getKeyset(s.ctx, studio.studioId)).keyset, studio.keyset, "the keys are the winner's");
     assert.deepEqual((await lookupEnrollment(s.ctx, b)).keyset, studio.keyset, "the loser's token still looks up, now with the keys");
   });
 
   it("a later device cannot enroll before the studio has keys", async () => {
     const studio = await newTestStudio(s.ctx);
-    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(await studio.token(), studio.studioId, "early", studio.secrets)), { code: "KEYSET_MISSING" });
+    await assert.rejects(enrollDevice(s.ctx, enrollmentRequest(await studio.token(), studio.studioId, "early", studio.secrets)), {
+      code: "KEYSET_MISSING",
+    });
     assert.equal(await devices(studio.studioId), 0);
   });
 });

@@ -23,7 +23,11 @@ describe("restore-points service (reading)", () => {
     frontDesk = await enrollTestDevice(s.ctx, studio, "front-desk");
     office = await enrollTestDevice(s.ctx, studio, "office");
     stranger = await enrollTestDevice(s.ctx, await newTestStudio(s.ctx, "Other Studio"), "front-desk");
-    for (const [who, label] of [[frontDesk, "monday"], [office, "tuesday"], [frontDesk, "wednesday"]] as const) {
+    for (const [who, label] of [
+      [frontDesk, "monday"],
+      [office, "tuesday"],
+      [frontDesk, "wednesday"],
+    ] as const) {
       const id = randomUUID();
       const committed = await committedRestorePoint(s.ctx, who, id, { label });
       if (label === "wednesday") refs = committed;
@@ -36,8 +40,18 @@ describe("restore-points service (reading)", () => {
 
   it("lists the studio's restore points newest first, every device's, with its name", async () => {
     const rows = await listRestorePoints(s.ctx, frontDesk.studioId, { limit: 100 });
-    assert.deepEqual(rows.map((r) => r.id), [...ids].reverse());
-    assert.deepEqual(rows.map((r) => [r.label, r.device.name]), [["wednesday", "front-desk"], ["tuesday", "office"], ["monday", "front-desk"]]);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [...ids].reverse(),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.label, r.device.name]),
+      [
+        ["wednesday", "front-desk"],
+        ["tuesday", "office"],
+        ["monday", "front-desk"],
+      ],
+    );
     const newest = rows[0]!;
     assert.equal(newest.refCount, 3);
     assert.equal(newest.rootChunkId.toString("hex"), refs[0]);
@@ -47,9 +61,15 @@ describe("restore-points service (reading)", () => {
   });
 
   it("filters by device name and honours the limit", async () => {
-    assert.deepEqual((await listRestorePoints(s.ctx, frontDesk.studioId, { deviceName: "front-desk", limit: 100 })).map((r) => r.label), ["wednesday", "monday"]);
-    assert.deepEqual((await listRestorePoints(s.ctx, frontDesk.studioId, { deviceName: "nobody", limit: 100 })), []);
-    assert.deepEqual((await listRestorePoints(s.ctx, frontDesk.studioId, { limit: 2 })).map((r) => r.label), ["wednesday", "tuesday"]);
+    assert.deepEqual(
+      (await listRestorePoints(s.ctx, frontDesk.studioId, { deviceName: "front-desk", limit: 100 })).map((r) => r.label),
+      ["wednesday", "monday"],
+    );
+    assert.deepEqual(await listRestorePoints(s.ctx, frontDesk.studioId, { deviceName: "nobody", limit: 100 }), []);
+    assert.deepEqual(
+      (await listRestorePoints(s.ctx, frontDesk.studioId, { limit: 2 })).map((r) => r.label),
+      ["wednesday", "tuesday"],
+    );
   });
 
   it("reads one by id or `latest`; another studio's id is not found", async () => {

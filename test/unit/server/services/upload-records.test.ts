@@ -4,7 +4,13 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf, type NewUpload } from "../../../../server/services/upload-records.ts";
+import {
+  insertGrant,
+  insertStoredWithChunks,
+  markStoredWithChunks,
+  uploadOf,
+  type NewUpload,
+} from "../../../../server/services/upload-records.ts";
 import { objectKeyForPack } from "../../../../server/storage/index.ts";
 import { startInProcess, type InProcess } from "../../../support/in-process.ts";
 import { enrollTestDevice, newTestStudio, type TestDevice } from "../../../support/studio.ts";
@@ -19,8 +25,14 @@ describe("upload records service", () => {
   let device: TestDevice;
   let other: TestDevice;
   const upload = (key: string, who = device): NewUpload => ({
-    objectKey: key, studioId: who.studioId, deviceId: who.deviceId, sessionId: randomUUID(), size: 300,
-    sha256Hex: hex(32), tableSha256Hex: hex(32), expiresAt: null,
+    objectKey: key,
+    studioId: who.studioId,
+    deviceId: who.deviceId,
+    sessionId: randomUUID(),
+    size: 300,
+    sha256Hex: hex(32),
+    tableSha256Hex: hex(32),
+    expiresAt: null,
   });
   const chunkCount = (key: string) => s.ctx.db.chunk.count({ where: { objectKey: key } });
 
@@ -40,7 +52,11 @@ describe("upload records service", () => {
     assert.deepEqual(await uploadOf(s.ctx, key), { ...recorded, state: "granted", expired: false });
     const rows = rowsOf(key, 3);
 
-    assert.equal((await markStoredWithChunks(s.ctx, { objectKey: key, deviceId: other.deviceId, studioId: other.studioId }, rows)).size, 0, "another device of the studio");
+    assert.equal(
+      (await markStoredWithChunks(s.ctx, { objectKey: key, deviceId: other.deviceId, studioId: other.studioId }, rows)).size,
+      0,
+      "another device of the studio",
+    );
     assert.equal((await uploadOf(s.ctx, key))!.state, "granted");
     assert.equal(await chunkCount(key), 0, "no row claimed by a refused report");
 
@@ -49,7 +65,11 @@ describe("upload records service", () => {
     assert.equal((await uploadOf(s.ctx, key))!.state, "stored");
     assert.equal(await chunkCount(key), 3);
 
-    assert.equal((await markStoredWithChunks(s.ctx, { objectKey: key, deviceId: device.deviceId, studioId: device.studioId }, rows)).size, 0, "a repeated report claims nothing");
+    assert.equal(
+      (await markStoredWithChunks(s.ctx, { objectKey: key, deviceId: device.deviceId, studioId: device.studioId }, rows)).size,
+      0,
+      "a repeated report claims nothing",
+    );
     assert.equal(await chunkCount(key), 3);
   });
 
@@ -57,7 +77,10 @@ describe("upload records service", () => {
     const key = objectKeyForPack(device.studioId);
     await insertGrant(s.ctx, { ...upload(key), expiresAt: new Date(Date.now() - 1000) });
     assert.equal((await uploadOf(s.ctx, key))!.expired, true);
-    assert.equal((await markStoredWithChunks(s.ctx, { objectKey: key, deviceId: device.deviceId, studioId: device.studioId }, rowsOf(key, 2))).size, 0);
+    assert.equal(
+      (await markStoredWithChunks(s.ctx, { objectKey: key, deviceId: device.deviceId, studioId: device.studioId }, rowsOf(key, 2))).size,
+      0,
+    );
     assert.equal((await uploadOf(s.ctx, key))!.state, "granted");
     assert.equal(await chunkCount(key), 0);
   });

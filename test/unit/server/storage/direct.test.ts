@@ -6,14 +6,36 @@ import { endpointFor, S3DirectTransfer } from "../../../../server/storage/direct
 
 describe("direct transfer endpoints", () => {
   it("puts the bucket in the path or in the host name as configured", () => {
-    assert.deepEqual(endpointFor("http://127.0.0.1:7480", "b1", "us-east-1", true), { protocol: "http:", hostname: "127.0.0.1", port: 7480, prefix: "/b1/" });
-    assert.deepEqual(endpointFor(undefined, "b1", "eu-west-3", false), { protocol: "https:", hostname: "b1.s3.eu-west-3.amazonaws.com", port: undefined, prefix: "/" });
-    assert.deepEqual(endpointFor(undefined, "my.bucket", "eu-west-3", false), { protocol: "https:", hostname: "s3.eu-west-3.amazonaws.com", port: undefined, prefix: "/my.bucket/" });
+    assert.deepEqual(endpointFor("http://127.0.0.1:7480", "b1", "us-east-1", true), {
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      port: 7480,
+      prefix: "/b1/",
+    });
+    assert.deepEqual(endpointFor(undefined, "b1", "eu-west-3", false), {
+      protocol: "https:",
+      hostname: "b1.s3.eu-west-3.amazonaws.com",
+      port: undefined,
+      prefix: "/",
+    });
+    assert.deepEqual(endpointFor(undefined, "my.bucket", "eu-west-3", false), {
+      protocol: "https:",
+      hostname: "s3.eu-west-3.amazonaws.com",
+      port: undefined,
+      prefix: "/my.bucket/",
+    });
   });
 
   it("signs URLs for the public endpoint with the size, SHA-256 and no-overwrite headers, and no secret", async () => {
     const d = new S3DirectTransfer(
-      { endpoint: "http://10.0.0.5:9000", bucket: "datasafe", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "s3cr3t-value", forcePathStyle: true },
+      {
+        endpoint: "http://10.0.0.5:9000",
+        bucket: "datasafe",
+        region: "us-east-1",
+        accessKeyId: "AKID",
+        secretAccessKey: "s3cr3t-value",
+        forcePathStyle: true,
+      },
       "https://s3.example.com",
     );
     try {

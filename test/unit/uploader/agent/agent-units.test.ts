@@ -29,7 +29,13 @@ describe("agent building blocks", () => {
   });
 
   it("picks the window of the local time of day, wrapping midnight", () => {
-    const bw = { limit: 5_000_000, windows: [{ from: "08:00", to: "18:00", limit: 2_000_000 }, { from: "22:00", to: "06:00", limit: null }] };
+    const bw = {
+      limit: 5_000_000,
+      windows: [
+        { from: "08:00", to: "18:00", limit: 2_000_000 },
+        { from: "22:00", to: "06:00", limit: null },
+      ],
+    };
     assert.equal(rateAt(bw, at("07:59")), 5_000_000);
     assert.equal(rateAt(bw, at("08:00")), 2_000_000);
     assert.equal(rateAt(bw, at("17:59")), 2_000_000);
@@ -49,7 +55,10 @@ describe("agent building blocks", () => {
       return realSetTimeout(fn, 0);
     }) as typeof setTimeout;
     try {
-      const throttle = createThrottle(() => 1_000_000, () => now);
+      const throttle = createThrottle(
+        () => 1_000_000,
+        () => now,
+      );
       await Promise.all([throttle(500_000), throttle(500_000), throttle(1_000_000)]);
       assert.deepEqual(waits, [500, 1000, 2000]);
       now = 10_000; // idle long after: no debt, no credit beyond one chunk's time
@@ -60,7 +69,6 @@ describe("agent building blocks", () => {
       globalThis.setTimeout = realSetTimeout;
     }
   });
-
 
   it("escapes systemd command-line arguments", () => {
     assert.equal(execArg('/srv/Studio "A" 100%/$HOME\\x'), '"/srv/Studio \\"A\\" 100%%/$$HOME\\\\x"');

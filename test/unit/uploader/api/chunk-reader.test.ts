@@ -126,14 +126,26 @@ describe("ChunkReader", () => {
     } satisfies ChunkSource;
 
     assert.deepEqual(await readAll(new ChunkReader(api, asIs), all), all);
-    assert.deepEqual(gets.map((g) => [g.url, g.offset, g.size]), [0, 1, 2, 3].map((p) => [`http://bucket/pack-${p}`, 0, 320]), "one GET per pack");
+    assert.deepEqual(
+      gets.map((g) => [g.url, g.offset, g.size]),
+      [0, 1, 2, 3].map((p) => [`http://bucket/pack-${p}`, 0, 320]),
+      "one GET per pack",
+    );
 
     // Out of pack order, a repeat, and a pack whose GET fails: still every chunk, right.
     gets.length = 0;
     failPack = 2;
     const order = [all[3]!, all[4]!, all[0]!, all[1]!, all[1]!, ...all.slice(10, 15), all[5]!];
     assert.deepEqual(await readAll(new ChunkReader(api, asIs), order), order);
-    assert.deepEqual(gets.map((g) => [g.offset, g.size]), [[192, 128], [0, 128], [0, 64]], "runs of neighbours only (the repeat shares its read)");
+    assert.deepEqual(
+      gets.map((g) => [g.offset, g.size]),
+      [
+        [192, 128],
+        [0, 128],
+        [0, 64],
+      ],
+      "runs of neighbours only (the repeat shares its read)",
+    );
     assert.equal(relay, 5, "the failed pack's chunks through the API");
 
     // Each download is opened whole; one that does not open is read again through the API, chunk by chunk.

@@ -55,7 +55,14 @@ describe("uploader against a hostile server", () => {
       if (path === "/v1/chunks/download-urls") {
         // A presigned URL with a range of 2 GiB for one chunk.
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ direct: true, ttlSeconds: 3600, urls: { [ID]: `${base}/bucket/pack` }, ranges: { [ID]: { offset: 0, size: 2 ** 31 } } }));
+        return res.end(
+          JSON.stringify({
+            direct: true,
+            ttlSeconds: 3600,
+            urls: { [ID]: `${base}/bucket/pack` },
+            ranges: { [ID]: { offset: 0, size: 2 ** 31 } },
+          }),
+        );
       }
       if (path === "/bucket/pack") {
         const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");

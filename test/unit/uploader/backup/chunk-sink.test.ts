@@ -31,7 +31,12 @@ describe("ChunkSink", () => {
     };
     const pool = new CryptoPool(poolKeys, 2);
     try {
-      const sink = new ChunkSink(api, pool, randomUUID(), { concurrency: 4, packBytes: 40_000, batchSize: 4, maxBufferedBytes: 1024 * 1024 });
+      const sink = new ChunkSink(api, pool, randomUUID(), {
+        concurrency: 4,
+        packBytes: 40_000,
+        batchSize: 4,
+        maxBufferedBytes: 1024 * 1024,
+      });
       const added = [];
       // As files are read: ids computed with the chunking (readFileChunks), chunks in file order.
       for (let i = 0; i < 24; i++) added.push(await sink.addIdentified(randomBytes(32), randomBytes(5_000 + 100 * i)));

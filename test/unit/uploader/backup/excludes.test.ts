@@ -48,7 +48,10 @@ describe("exclude patterns", () => {
       // Case-sensitive, as in git.
       ["Shoot/thumbs.DB", false],
     ];
-    assert.deepEqual(out(ex, excluded), excluded.map(([p]) => p));
+    assert.deepEqual(
+      out(ex, excluded),
+      excluded.map(([p]) => p),
+    );
     assert.deepEqual(out(ex, kept), []);
     assert.deepEqual(out(new Excluder({ defaults: false, patterns: [] }), excluded), [], "--no-default-excludes");
   });
@@ -56,8 +59,17 @@ describe("exclude patterns", () => {
   it("anchors patterns with a slash to the source root, re-includes with !, and matches ** across folders", () => {
     const ex = new Excluder({ defaults: true, patterns: ["/Exports/", "Jobs/tmp", "*.xmp.bak", "!Thumbs.db", "raw/**/*.log"] });
     const cases: Array<[string, boolean]> = [
-      ["Exports", true], ["A/Exports", true], ["Jobs/tmp", true], ["A/Jobs/tmp", true], ["x.xmp.bak", false], ["A/B/x.xmp.bak", false],
-      ["A/Thumbs.db", false], ["raw/a/b/c.log", false], ["raw/c.log", false], ["a/raw/c.log", false], ["A/.DS_Store", false],
+      ["Exports", true],
+      ["A/Exports", true],
+      ["Jobs/tmp", true],
+      ["A/Jobs/tmp", true],
+      ["x.xmp.bak", false],
+      ["A/B/x.xmp.bak", false],
+      ["A/Thumbs.db", false],
+      ["raw/a/b/c.log", false],
+      ["raw/c.log", false],
+      ["a/raw/c.log", false],
+      ["A/.DS_Store", false],
     ];
     assert.deepEqual(out(ex, cases), ["Exports", "Jobs/tmp", "x.xmp.bak", "A/B/x.xmp.bak", "raw/a/b/c.log", "raw/c.log", "A/.DS_Store"]);
     // A name that is not UTF-8 matches through its display form.
@@ -71,7 +83,14 @@ describe("exclude patterns", () => {
     assert.throws(() => checkPatterns(["a".repeat(501)], "--exclude"), /longer than 500/);
     assert.throws(() => checkPatterns(["a\nb"], "--exclude"), /control character/);
     assert.throws(() => checkPatterns(["#x"], "--exclude"), /starts with #/);
-    assert.throws(() => checkPatterns(Array.from({ length: MAX_PATTERNS + 1 }, (_, i) => `p${i}`), "x"), /at most 200/);
+    assert.throws(
+      () =>
+        checkPatterns(
+          Array.from({ length: MAX_PATTERNS + 1 }, (_, i) => `p${i}`),
+          "x",
+        ),
+      /at most 200/,
+    );
     assert.doesNotThrow(() => checkPatterns([...DEFAULT_EXCLUDES], "defaults"));
   });
 });
@@ -81,9 +100,18 @@ describe("scanner with exclude patterns", () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "scan-exclude-"));
     const files = [
-      "Photos/Cat.lrcat", "Photos/Cat Previews.lrdata/0/A/a.lrprev", "Photos/Cat Previews.lrdata/0/B/b.lrprev", "Photos/Cat Previews.lrdata/root-pixels.db",
-      "Photos/Shoot/IMG_1.CR3", "Photos/Shoot/IMG_1.xmp", "Photos/Shoot/IMG_1.xmp.bak", "Photos/Shoot/Thumbs.db", "Photos/Exports/web.jpg",
-      "Docs/Exports/keep.pdf", "Docs/Thumbs.db", "Docs/caf\xe9.xmp.bak",
+      "Photos/Cat.lrcat",
+      "Photos/Cat Previews.lrdata/0/A/a.lrprev",
+      "Photos/Cat Previews.lrdata/0/B/b.lrprev",
+      "Photos/Cat Previews.lrdata/root-pixels.db",
+      "Photos/Shoot/IMG_1.CR3",
+      "Photos/Shoot/IMG_1.xmp",
+      "Photos/Shoot/IMG_1.xmp.bak",
+      "Photos/Shoot/Thumbs.db",
+      "Photos/Exports/web.jpg",
+      "Docs/Exports/keep.pdf",
+      "Docs/Thumbs.db",
+      "Docs/caf\xe9.xmp.bak",
     ];
     for (const f of files) {
       const bytes = Buffer.from(path.join(dir, f), "latin1");
@@ -94,14 +122,27 @@ describe("scanner with exclude patterns", () => {
   after(async () => rm(dir, { recursive: true, force: true }));
 
   it("applies each source's own spec relative to its root and does not descend into an excluded folder", async () => {
-    const r = await scan([path.join(dir, "Photos"), path.join(dir, "Docs")], [
-      { defaults: true, patterns: ["*.xmp.bak", "/Exports/"] },
-      { defaults: false, patterns: ["*.xmp.bak"] },
-    ]);
-    assert.deepEqual(r.entries.map((e) => e.path), [
-      "Docs", "Docs/Exports", "Docs/Exports/keep.pdf", "Docs/Thumbs.db",
-      "Photos", "Photos/Cat.lrcat", "Photos/Shoot", "Photos/Shoot/IMG_1.CR3", "Photos/Shoot/IMG_1.xmp",
-    ]);
+    const r = await scan(
+      [path.join(dir, "Photos"), path.join(dir, "Docs")],
+      [
+        { defaults: true, patterns: ["*.xmp.bak", "/Exports/"] },
+        { defaults: false, patterns: ["*.xmp.bak"] },
+      ],
+    );
+    assert.deepEqual(
+      r.entries.map((e) => e.path),
+      [
+        "Docs",
+        "Docs/Exports",
+        "Docs/Exports/keep.pdf",
+        "Docs/Thumbs.db",
+        "Photos",
+        "Photos/Cat.lrcat",
+        "Photos/Shoot",
+        "Photos/Shoot/IMG_1.CR3",
+        "Photos/Shoot/IMG_1.xmp",
+      ],
+    );
     // Docs: the latin-1 .xmp.bak; Photos: the previews folder (once, not its 3 files), Exports, .xmp.bak, Thumbs.db.
     assert.equal(r.excluded, 5);
     assert.deepEqual(r.skipped, []);
@@ -110,8 +151,14 @@ describe("scanner with exclude patterns", () => {
   it("uses the defaults when no spec is given, and never excludes a source itself", async () => {
     const r = await scan([path.join(dir, "Photos", "Cat Previews.lrdata"), path.join(dir, "Docs", "Thumbs.db")]);
     assert.deepEqual(r.entries.map((e) => e.path).sort(), [
-      "Cat Previews.lrdata", "Cat Previews.lrdata/0", "Cat Previews.lrdata/0/A", "Cat Previews.lrdata/0/A/a.lrprev",
-      "Cat Previews.lrdata/0/B", "Cat Previews.lrdata/0/B/b.lrprev", "Cat Previews.lrdata/root-pixels.db", "Thumbs.db",
+      "Cat Previews.lrdata",
+      "Cat Previews.lrdata/0",
+      "Cat Previews.lrdata/0/A",
+      "Cat Previews.lrdata/0/A/a.lrprev",
+      "Cat Previews.lrdata/0/B",
+      "Cat Previews.lrdata/0/B/b.lrprev",
+      "Cat Previews.lrdata/root-pixels.db",
+      "Thumbs.db",
     ]);
     assert.equal(r.excluded, 0);
   });

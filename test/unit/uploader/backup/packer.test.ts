@@ -16,22 +16,45 @@ describe("Packer", () => {
     await add(p, 2, 30);
     assert.equal(sent.length, 0, "90 of 100 bytes: still filling");
     await add(p, 3, 20); // would make 110
-    assert.deepEqual(sent.map((s) => s.table.map((t) => t.size)), [[60, 30]]);
+    assert.deepEqual(
+      sent.map((s) => s.table.map((t) => t.size)),
+      [[60, 30]],
+    );
     await add(p, 4, 80); // 20 + 80 = 100: full
-    assert.deepEqual(sent.map((s) => s.table.map((t) => t.size)), [[60, 30], [20, 80]]);
+    assert.deepEqual(
+      sent.map((s) => s.table.map((t) => t.size)),
+      [
+        [60, 30],
+        [20, 80],
+      ],
+    );
     await add(p, 5, 250); // larger than a pack: alone
     await add(p, 6, 5);
-    assert.deepEqual(sent.at(-1)!.table.map((t) => t.size), [250]);
+    assert.deepEqual(
+      sent.at(-1)!.table.map((t) => t.size),
+      [250],
+    );
     assert.equal(p.close(), true);
     assert.equal(p.close(), false, "nothing left");
-    assert.deepEqual(sent.map((s) => [s.bytes, s.envelopes.length, s.chunks.length]), [[90, 2, 2], [100, 2, 2], [250, 1, 1], [5, 1, 1]]);
+    assert.deepEqual(
+      sent.map((s) => [s.bytes, s.envelopes.length, s.chunks.length]),
+      [
+        [90, 2, 2],
+        [100, 2, 2],
+        [250, 1, 1],
+        [5, 1, 1],
+      ],
+    );
   });
 
   it("caps the chunks per pack", async () => {
     const sent: FilledPack[] = [];
     const p = new Packer(1 << 30, 1 << 31, (pack) => sent.push(pack));
     for (let i = 0; i < MAX_CHUNKS_PER_PACK + 1; i++) await add(p, i, 1);
-    assert.deepEqual(sent.map((s) => s.table.length), [MAX_CHUNKS_PER_PACK]);
+    assert.deepEqual(
+      sent.map((s) => s.table.length),
+      [MAX_CHUNKS_PER_PACK],
+    );
   });
 
   it("holds at most maxHeldBytes of envelopes: add() waits until a sent pack is released", async () => {

@@ -45,7 +45,10 @@ describe("readFileChunks", () => {
       const expected = [...c.push(data), c.finish()!].map((p) => ({ id: chunkId(secrets.chunkIdKey, p).toString("hex"), size: p.length }));
       assert.equal(read.size, data.length);
       assert.deepEqual(added, expected);
-      assert.deepEqual(await Promise.all(read.chunks.map((x) => x.hex)), expected.map((e) => e.id));
+      assert.deepEqual(
+        await Promise.all(read.chunks.map((x) => x.hex)),
+        expected.map((e) => e.id),
+      );
     } finally {
       await pool.close();
     }
@@ -55,11 +58,17 @@ describe("readFileChunks", () => {
     const pool = new CryptoPool(poolKeys, 2);
     try {
       const { sink } = recordingSink();
-      await assert.rejects(readFileChunks(path.join(dir, "gone.jpg"), pool, sink, () => undefined), (e: unknown) => !(e instanceof PipelineError) && (e as NodeJS.ErrnoException).code === "ENOENT");
+      await assert.rejects(
+        readFileChunks(path.join(dir, "gone.jpg"), pool, sink, () => undefined),
+        (e: unknown) => !(e instanceof PipelineError) && (e as NodeJS.ErrnoException).code === "ENOENT",
+      );
       // Stands in for a worker crash: the pool can no longer chunk anything.
       const workers = (pool as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers;
       await Promise.all(workers.map((w) => w.terminate()));
-      await assert.rejects(readFileChunks(file, pool, sink, () => undefined), PipelineError);
+      await assert.rejects(
+        readFileChunks(file, pool, sink, () => undefined),
+        PipelineError,
+      );
     } finally {
       await pool.close();
     }

@@ -8,9 +8,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { CryptoPool, type PoolKeys } from "../../../../uploader/crypto/crypto-pool.ts";
 import { poolKeys, secrets, STUDIO } from "../../../support/pool-keys.ts";
-import {
-  Chunker, chunkId, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, openChunk,
-} from "../../../../uploader/format/index.ts";
+import { Chunker, chunkId, DecryptKeyring, FormatError, HEAD_CHUNKER_PARAMS, openChunk } from "../../../../uploader/format/index.ts";
 
 /** Reference: the format's Chunker and chunkId on this thread. */
 function expectedChunks(data: Buffer): Array<{ id: string; plain: Buffer }> {
@@ -32,19 +30,24 @@ function pieces(data: Buffer): Buffer[] {
   return out;
 }
 
-for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as const) {
+for (const [name, size] of [
+  ["worker threads", 2],
+  ["in-thread fallback", 0],
+] as const) {
   describe(`CryptoPool (${name})`, () => {
     const pool = new CryptoPool(poolKeys, size);
     after(() => pool.close());
 
     it("chunks interleaved streams exactly like the Chunker, with the same ids", async () => {
       const files = [randomBytes(9 * 1024 * 1024), randomBytes(100), Buffer.alloc(0), randomBytes(5 * 1024 * 1024 + 17)];
-      const results = await Promise.all(files.map(async (data) => {
-        const stream = pool.chunkStream();
-        const pending = pieces(data).map((p) => stream.push(p)); // several in flight, in order
-        const got = (await Promise.all([...pending, stream.finish()])).flat();
-        return got.map((c) => ({ id: c.id.toString("hex"), plain: c.plain }));
-      }));
+      const results = await Promise.all(
+        files.map(async (data) => {
+          const stream = pool.chunkStream();
+          const pending = pieces(data).map((p) => stream.push(p)); // several in flight, in order
+          const got = (await Promise.all([...pending, stream.finish()])).flat();
+          return got.map((c) => ({ id: c.id.toString("hex"), plain: c.plain }));
+        }),
+      );
       results.forEach((got, i) => assert.deepEqual(got, expectedChunks(files[i]!)));
     });
 
@@ -66,7 +69,11 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
         got.forEach((r, i) => {
           assert.ok("chunks" in r, `f${i}`);
           assert.equal(r.size, files[i]!.data.length);
-          assert.deepEqual(r.chunks.map((c) => ({ id: c.id.toString("hex"), plain: c.plain })), expectedChunks(files[i]!.data), `f${i}`);
+          assert.deepEqual(
+            r.chunks.map((c) => ({ id: c.id.toString("hex"), plain: c.plain })),
+            expectedChunks(files[i]!.data),
+            `f${i}`,
+          );
         });
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -99,15 +106,21 @@ for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as
     it("opens the envelopes of one download like openChunk, and reports damage as a FormatError", async () => {
       // Compressible, incompressible, smaller than Node's pooled-buffer size, and empty.
       const plains = [Buffer.from("row ".repeat(300_000)), randomBytes(700_000), randomBytes(100), Buffer.alloc(0)];
-      const sealed = await Promise.all(plains.map(async (p) => {
-        const id = chunkId(secrets.chunkIdKey, p);
-        return { id, envelope: (await pool.seal(id, Buffer.from(p))).envelope };
-      }));
+      const sealed = await Promise.all(
+        plains.map(async (p) => {
+          const id = chunkId(secrets.chunkIdKey, p);
+          return { id, envelope: (await pool.seal(id, Buffer.from(p))).envelope };
+        }),
+      );
       const download = () => Buffer.concat(sealed.map((s) => s.envelope));
       let offset = 0;
       const parts = sealed.map((s) => ({ id: s.id, offset: (offset += s.envelope.length) - s.envelope.length, size: s.envelope.length }));
       assert.deepEqual(await pool.open(download(), parts), plains);
-      assert.deepEqual(await pool.open(download().subarray(parts[2]!.offset, parts[2]!.offset + parts[2]!.size), [{ ...parts[2]!, offset: 0 }]), [plains[2]], "a slice of a larger buffer");
+      assert.deepEqual(
+        await pool.open(download().subarray(parts[2]!.offset, parts[2]!.offset + parts[2]!.size), [{ ...parts[2]!, offset: 0 }]),
+        [plains[2]],
+        "a slice of a larger buffer",
+      );
 
       const damaged = download();
       damaged[parts[1]!.offset + 200]! ^= 1;
@@ -128,7 +141,10 @@ describe("CryptoPool started before its keys are known", () => {
     return { plain, part: { id, offset: 0, size: envelope.length }, download: envelope };
   }
 
-  for (const [name, size] of [["worker threads", 2], ["in-thread fallback", 0]] as const) {
+  for (const [name, size] of [
+    ["worker threads", 2],
+    ["in-thread fallback", 0],
+  ] as const) {
     it(`opens once the keys arrive, and fails open() when they never do (${name})`, async () => {
       const c = await sealedChunk();
       let give!: (k: PoolKeys) => void;

@@ -2,8 +2,19 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import {
-  CODEC_NONE, CODEC_ZSTD, DecryptKeyring, ENVELOPE_OVERHEAD, FormatError, MAX_CIPHERTEXT_SIZE, chunkId,
-  createStudioKeys, decryptChunk, encryptChunk, newSessionKey, openChunk, sealChunk,
+  CODEC_NONE,
+  CODEC_ZSTD,
+  DecryptKeyring,
+  ENVELOPE_OVERHEAD,
+  FormatError,
+  MAX_CIPHERTEXT_SIZE,
+  chunkId,
+  createStudioKeys,
+  decryptChunk,
+  encryptChunk,
+  newSessionKey,
+  openChunk,
+  sealChunk,
 } from "../../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;

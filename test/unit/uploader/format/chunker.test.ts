@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { createCipheriv } from "node:crypto";
 import { describe, it } from "node:test";
-import { Chunker, DEFAULT_CHUNKER_PARAMS, FormatError, chunkerParamsFor, looksCompressible, type ChunkerParams } from "../../../../uploader/format/index.ts";
+import {
+  Chunker,
+  DEFAULT_CHUNKER_PARAMS,
+  FormatError,
+  chunkerParamsFor,
+  looksCompressible,
+  type ChunkerParams,
+} from "../../../../uploader/format/index.ts";
 
 // Small params so a few MiB hold hundreds of chunks; the algorithm is the same at any scale.
 const SMALL: ChunkerParams = { min: 2048, avg: 8192, max: 32768 };
@@ -141,7 +148,11 @@ describe("Chunker with a head chunk (scheme 2)", () => {
 });
 
 describe("Chunker with dense chunks for compressible streams (scheme 3)", () => {
-  const DENSE: ChunkerParams = { ...SMALL, head: { min: 256, avg: 1024, max: 4096 }, dense: { min: 512, avg: 2048, max: 8192, belowBits: 6 } };
+  const DENSE: ChunkerParams = {
+    ...SMALL,
+    head: { min: 256, avg: 1024, max: 4096 },
+    dense: { min: 512, avg: 2048, max: 8192, belowBits: 6 },
+  };
   /** Text-like rows: few distinct byte values (collision entropy ~4 bits per byte), no repeats. */
   function rows(n: number, seed: number): Buffer {
     const r = bytes(n, seed);

@@ -4,7 +4,15 @@ import { describe, it } from "node:test";
 import { brotliCompressSync } from "node:zlib";
 import zstd from "zstd-napi/binding.js";
 import {
-  CODEC_BROTLI, CODEC_NONE, CODEC_ZSTD, FormatError, chunkId, compress, decompress, hexToId, idToHex,
+  CODEC_BROTLI,
+  CODEC_NONE,
+  CODEC_ZSTD,
+  FormatError,
+  chunkId,
+  compress,
+  decompress,
+  hexToId,
+  idToHex,
 } from "../../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;

@@ -1,9 +1,26 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  DecryptKeyring, FormatError, certifyDevice, createStudioKeys, formatRecoveryKey, keysetChunking, newDeviceSigningKey, newSessionKey,
-  parseRecoveryKey, privateKeyFromB64, privateKeyFromRaw, privateKeyToB64, privateKeyToRaw, publicKeyToRaw,
-  unlockWithPassphrase, unlockWithPassphraseAsync, unlockWithRecoveryKey, verifyDeviceCertificate, type Keyset, type StudioSecrets,
+  DecryptKeyring,
+  FormatError,
+  certifyDevice,
+  createStudioKeys,
+  formatRecoveryKey,
+  keysetChunking,
+  newDeviceSigningKey,
+  newSessionKey,
+  parseRecoveryKey,
+  privateKeyFromB64,
+  privateKeyFromRaw,
+  privateKeyToB64,
+  privateKeyToRaw,
+  publicKeyToRaw,
+  unlockWithPassphrase,
+  unlockWithPassphraseAsync,
+  unlockWithRecoveryKey,
+  verifyDeviceCertificate,
+  type Keyset,
+  type StudioSecrets,
 } from "../../../../uploader/format/index.ts";
 
 const code = (c: string) => (e: unknown) => e instanceof FormatError && e.code === c;
@@ -82,7 +99,11 @@ describe("studio keyset", () => {
 
   it("refuses scrypt memory (128·N·r) over 256 MiB before deriving anything", async () => {
     // Each within the per-parameter bounds (N ≤ 2^20, r ≤ 32), which alone allowed 4 GiB.
-    for (const [N, r, mib] of [[2 ** 19, 8, 512], [2 ** 20, 4, 512], [2 ** 20, 32, 4096]] as const) {
+    for (const [N, r, mib] of [
+      [2 ** 19, 8, 512],
+      [2 ** 20, 4, 512],
+      [2 ** 20, 32, 4096],
+    ] as const) {
       const t = clone(keyset);
       Object.assign(t.passphrase.kdf, { N, r });
       const refused = (e: unknown) => code("BAD_KEYSET")(e) && new RegExp(`need ${mib} MiB, over the 256 MiB`).test((e as Error).message);

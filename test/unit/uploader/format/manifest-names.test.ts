@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  EntryOrderCheck, FormatError, decodeEntries, encodeEntries, entryPathBytes, entryTargetBytes, pathFromBytes, targetFromBytes,
+  EntryOrderCheck,
+  FormatError,
+  decodeEntries,
+  encodeEntries,
+  entryPathBytes,
+  entryTargetBytes,
+  pathFromBytes,
+  targetFromBytes,
   type ManifestEntry,
 } from "../../../../uploader/format/index.ts";
 import { compareUtf8 } from "../../../../uploader/format/entry-order.ts";
@@ -28,7 +35,12 @@ describe("byte names", () => {
     const buf = encodeEntries(byteEntries);
     const back = decodeEntries(buf);
     assert.deepEqual(back, byteEntries);
-    assert.deepEqual(back.map(entryPathBytes), [latin1("Photos"), latin1("Photos/link"), latin1("Photos/\xff\xfe"), latin1("Photos/\xff\xfe/a.jpg")]);
+    assert.deepEqual(back.map(entryPathBytes), [
+      latin1("Photos"),
+      latin1("Photos/link"),
+      latin1("Photos/\xff\xfe"),
+      latin1("Photos/\xff\xfe/a.jpg"),
+    ]);
     assert.deepEqual(entryTargetBytes(back[1]!), latin1("caf\xe9"));
     assert.equal(back[1]!.target, "caf\ufffd"); // display forms
     assert.equal(back[2]!.path, "Photos/\ufffd\ufffd");
@@ -36,11 +48,13 @@ describe("byte names", () => {
   });
 
   it("are written as the test vector of FORMAT.md §6; UTF-8 names exactly as before", () => {
-    assert.equal(encodeEntries(byteEntries).toString(),
+    assert.equal(
+      encodeEntries(byteEntries).toString(),
       '{"path":"Photos","type":"dir","mode":16877,"mtimeMs":0}\n' +
-      '{"path":"Photos/link","type":"symlink","mode":41471,"mtimeMs":2,"targetBytes":"Y2Fm6Q=="}\n' +
-      '{"pathBytes":"UGhvdG9zL//+","type":"dir","mode":16877,"mtimeMs":0}\n' +
-      `{"pathBytes":"UGhvdG9zL//+L2EuanBn","type":"file","mode":33188,"mtimeMs":1,"size":3,"chunks":["${ID}"]}\n`);
+        '{"path":"Photos/link","type":"symlink","mode":41471,"mtimeMs":2,"targetBytes":"Y2Fm6Q=="}\n' +
+        '{"pathBytes":"UGhvdG9zL//+","type":"dir","mode":16877,"mtimeMs":0}\n' +
+        `{"pathBytes":"UGhvdG9zL//+L2EuanBn","type":"file","mode":33188,"mtimeMs":1,"size":3,"chunks":["${ID}"]}\n`,
+    );
     assert.deepEqual(pathFromBytes(Buffer.from("Photos/Ünïcødé 😀.jpg")), { path: "Photos/Ünïcødé 😀.jpg" });
     assert.deepEqual(targetFromBytes(Buffer.from("../x")), { target: "../x" });
   });
@@ -134,7 +148,10 @@ describe("canonical entry order", () => {
     const mixed = [dir("d"), dir("d/a"), file(`d/a/${emoji.slice(2)}`), file(`d/a/${fullwidth.slice(2)}`), file(fullwidth), file(emoji)];
     assert.throws(() => decodeEntries(body(...mixed)), /not strictly after/);
     // Code-unit order cannot hold a byte name: that body can only be new, so it must be in byte order.
-    const withBytes = [...legacy, { pathBytes: latin1("d/\xff").toString("base64"), type: "file", mode: 0o100644, mtimeMs: 0, size: 0, chunks: [] }];
+    const withBytes = [
+      ...legacy,
+      { pathBytes: latin1("d/\xff").toString("base64"), type: "file", mode: 0o100644, mtimeMs: 0, size: 0, chunks: [] },
+    ];
     assert.throws(() => decodeEntries(body(...withBytes)), code("BAD_MANIFEST"));
   });
 });

@@ -1,8 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  FormatError, bodyDigest, certifyDevice, createStudioKeys, decodeEntries, decodeRoot, encodeEntries, encodeRoot,
-  newDeviceSigningKey, signRoot, verifyBody, verifyRoot, type ManifestEntry, type ManifestRoot,
+  FormatError,
+  bodyDigest,
+  certifyDevice,
+  createStudioKeys,
+  decodeEntries,
+  decodeRoot,
+  encodeEntries,
+  encodeRoot,
+  newDeviceSigningKey,
+  signRoot,
+  verifyBody,
+  verifyRoot,
+  type ManifestEntry,
+  type ManifestRoot,
   type UnsignedManifestRoot,
 } from "../../../../uploader/format/index.ts";
 
@@ -64,12 +76,23 @@ describe("manifest root", () => {
   const CHEAP = { scrypt: { N: 1024, r: 8, p: 1 } };
   const { secrets } = createStudioKeys("pw", CHEAP);
   const dev = newDeviceSigningKey();
-  const cert = certifyDevice(secrets, { studioId: "studio-a", deviceName: "pc-1", signPublicKey: dev.publicKey, issuedAt: "2025-01-01T00:00:00Z" });
+  const cert = certifyDevice(secrets, {
+    studioId: "studio-a",
+    deviceName: "pc-1",
+    signPublicKey: dev.publicKey,
+    issuedAt: "2025-01-01T00:00:00Z",
+  });
   const body = encodeEntries(entries);
   const unsigned: UnsignedManifestRoot = {
-    version: 1, restorePointId: "rp-7", studioId: "studio-a", deviceName: "pc-1", createdAt: "2025-02-03T04:05:06.000Z",
-    label: "before import", stats: { files: 2, dirs: 1, symlinks: 1, bytes: 5 },
-    body: { chunks: [ID], sha256: bodyDigest(body) }, device: cert,
+    version: 1,
+    restorePointId: "rp-7",
+    studioId: "studio-a",
+    deviceName: "pc-1",
+    createdAt: "2025-02-03T04:05:06.000Z",
+    label: "before import",
+    stats: { files: 2, dirs: 1, symlinks: 1, bytes: 5 },
+    body: { chunks: [ID], sha256: bodyDigest(body) },
+    device: cert,
   };
   const root = signRoot(unsigned, dev.privateKey);
   const expected = { studioId: "studio-a", restorePointId: "rp-7" };

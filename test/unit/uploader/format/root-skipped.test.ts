@@ -1,16 +1,35 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  certifyDevice, createStudioKeys, decodeRoot, encodeRoot, newDeviceSigningKey, signRoot, verifyRoot, type UnsignedManifestRoot,
+  certifyDevice,
+  createStudioKeys,
+  decodeRoot,
+  encodeRoot,
+  newDeviceSigningKey,
+  signRoot,
+  verifyRoot,
+  type UnsignedManifestRoot,
 } from "../../../../uploader/format/index.ts";
 
 describe("manifest root: skipped files", () => {
   const { secrets } = createStudioKeys("passphrase", { scrypt: { N: 1024, r: 8, p: 1 } });
   const device = newDeviceSigningKey();
-  const cert = certifyDevice(secrets, { studioId: "s1", deviceName: "pc", signPublicKey: device.publicKey, issuedAt: new Date(0).toISOString() });
+  const cert = certifyDevice(secrets, {
+    studioId: "s1",
+    deviceName: "pc",
+    signPublicKey: device.publicKey,
+    issuedAt: new Date(0).toISOString(),
+  });
   const unsigned: UnsignedManifestRoot = {
-    version: 1, restorePointId: "rp1", studioId: "s1", deviceName: "pc", createdAt: new Date(0).toISOString(), label: null,
-    stats: { files: 1, dirs: 0, symlinks: 0, bytes: 3 }, body: { chunks: [], sha256: "0".repeat(64) }, device: cert,
+    version: 1,
+    restorePointId: "rp1",
+    studioId: "s1",
+    deviceName: "pc",
+    createdAt: new Date(0).toISOString(),
+    label: null,
+    stats: { files: 1, dirs: 0, symlinks: 0, bytes: 3 },
+    body: { chunks: [], sha256: "0".repeat(64) },
+    device: cert,
     skipped: [{ path: "Photos/locked.db", error: "EBUSY: resource busy" }],
   };
 
@@ -18,7 +37,10 @@ describe("manifest root: skipped files", () => {
     const root = decodeRoot(encodeRoot(signRoot(unsigned, device.privateKey)));
     assert.deepEqual(root.skipped, unsigned.skipped);
     verifyRoot(root, secrets.signPublicKey, { studioId: "s1", restorePointId: "rp1" });
-    assert.throws(() => verifyRoot({ ...root, skipped: [] }, secrets.signPublicKey, { studioId: "s1", restorePointId: "rp1" }), /BAD_SIGNATURE/);
+    assert.throws(
+      () => verifyRoot({ ...root, skipped: [] }, secrets.signPublicKey, { studioId: "s1", restorePointId: "rp1" }),
+      /BAD_SIGNATURE/,
+    );
   });
 
   it("a root without them stays valid (older roots) and unsafe paths are refused", () => {

@@ -41,7 +41,9 @@ describe("windowsSafeName", () => {
   });
 
   it("is reversible and injective, and never yields a name Windows refuses (random names)", () => {
-    const alphabet = [..."ab.%~ :*?\\\"<>|AFf09"].map((c) => [c.charCodeAt(0)]).concat([[0xff], [0xc3, 0xa9], [0xe9], [0x01], [0xf0, 0x9f, 0x98, 0x80]]);
+    const alphabet = [...'ab.%~ :*?\\"<>|AFf09']
+      .map((c) => [c.charCodeAt(0)])
+      .concat([[0xff], [0xc3, 0xa9], [0xe9], [0x01], [0xf0, 0x9f, 0x98, 0x80]]);
     const seen = new Map<string, string>();
     for (let i = 0; i < 20_000; i++) {
       const parts: number[] = [];
@@ -62,9 +64,25 @@ describe("windowsSafeName", () => {
 describe("CaseCollisions", () => {
   it("keeps the first of each case-folded name and suffixes the others reversibly", () => {
     const folder = new CaseCollisions();
-    const placed = ["A.jpg", "B.jpg", "a.jpg", "a.JPG", ".bashrc", ".BASHRC", "README", "readme", "e\u0301", "\u00e9"].map((n) => folder.place(n));
-    assert.deepEqual(placed, ["A.jpg", "B.jpg", "a%~2.jpg", "a%~3.JPG", ".bashrc", ".BASHRC%~2", "README", "readme%~2", "e\u0301", "\u00e9%~2"]);
-    assert.deepEqual(placed.map((p) => windowsOriginalName(p).toString()), ["A.jpg", "B.jpg", "a.jpg", "a.JPG", ".bashrc", ".BASHRC", "README", "readme", "e\u0301", "\u00e9"]);
+    const placed = ["A.jpg", "B.jpg", "a.jpg", "a.JPG", ".bashrc", ".BASHRC", "README", "readme", "e\u0301", "\u00e9"].map((n) =>
+      folder.place(n),
+    );
+    assert.deepEqual(placed, [
+      "A.jpg",
+      "B.jpg",
+      "a%~2.jpg",
+      "a%~3.JPG",
+      ".bashrc",
+      ".BASHRC%~2",
+      "README",
+      "readme%~2",
+      "e\u0301",
+      "\u00e9%~2",
+    ]);
+    assert.deepEqual(
+      placed.map((p) => windowsOriginalName(p).toString()),
+      ["A.jpg", "B.jpg", "a.jpg", "a.JPG", ".bashrc", ".BASHRC", "README", "readme", "e\u0301", "\u00e9"],
+    );
     // A suffixed name never meets a stored one: "%~" in a stored name is mapped to "%25~".
     assert.equal(folder.place(windowsSafeName(utf8("a%~2.jpg"))), "a%25~2.jpg");
   });

@@ -12,7 +12,6 @@ import type { ManifestEntry } from "../../../../uploader/format/index.ts";
 import { checkEntries, pathProblem } from "../../../../uploader/restore/entry-checks.ts";
 import { probeTarget } from "../../../../uploader/restore/target-probe.ts";
 
-
 const dir = (p: string): ManifestEntry => ({ path: p, type: "dir", mode: 0o755, mtimeMs: 0 });
 const file = (p: string): ManifestEntry => ({ path: p, type: "file", mode: 0o644, mtimeMs: 0, size: 0, chunks: [] });
 const link = (p: string, target = "/home/u/.ssh"): ManifestEntry => ({ path: p, type: "symlink", mode: 0o777, mtimeMs: 0, target });
@@ -21,11 +20,15 @@ const latin1 = (s: string) => Buffer.from(s, "latin1");
 const bytes = (e: ManifestEntry, b: string): ManifestEntry => ({ ...e, path: latin1(b).toString("utf8"), pathBytes: latin1(b) });
 
 const refused = (entries: ManifestEntry[]) =>
-  assert.throws(() => checkEntries(entries), (err: { code?: string; details?: { problems: string[] } }) => {
-    assert.equal(err.code, "UNSAFE_MANIFEST");
-    assert.ok(err.details!.problems.length > 0);
-    return true;
-  }, JSON.stringify(entries.map((e) => e.path)));
+  assert.throws(
+    () => checkEntries(entries),
+    (err: { code?: string; details?: { problems: string[] } }) => {
+      assert.equal(err.code, "UNSAFE_MANIFEST");
+      assert.ok(err.details!.problems.length > 0);
+      return true;
+    },
+    JSON.stringify(entries.map((e) => e.path)),
+  );
 
 describe("restore's manifest checks", () => {
   it("refuses paths that are not clean relative paths", () => {
@@ -51,7 +54,16 @@ describe("restore's manifest checks", () => {
   });
 
   it("accepts a real tree in canonical order, names that only differ in case included, and refuses other orders", () => {
-    const tree = [dir("Photos"), dir("Photos/2024"), file("Photos/2024/A.jpg"), file("Photos/2024/a.jpg"), link("Photos/latest", "../x"), file("Photos/latest-db"), dir("X"), link("x")];
+    const tree = [
+      dir("Photos"),
+      dir("Photos/2024"),
+      file("Photos/2024/A.jpg"),
+      file("Photos/2024/a.jpg"),
+      link("Photos/latest", "../x"),
+      file("Photos/latest-db"),
+      dir("X"),
+      link("x"),
+    ];
     checkEntries(tree);
     refused([...tree].reverse());
     refused([file("a/b/c"), dir("a/b"), dir("a")]); // parents after children

@@ -103,7 +103,10 @@ describe("FileWriter", () => {
     await writer.end();
     const failed = await writer.settle();
     const codes = failed.map((f) => [f.file.name, (f.err as NodeJS.ErrnoException).code]).sort();
-    assert.deepEqual(codes, [["a-folder.bin", "EISDIR"], ["c.bin", "ENOENT"]]);
+    assert.deepEqual(codes, [
+      ["a-folder.bin", "EISDIR"],
+      ["c.bin", "ENOENT"],
+    ]);
     assert.equal(await readFile(path.join(dir, "fail", "b.bin"), "utf8"), "def");
     assert.equal((await readFile(path.join(dir, "fail", "d.bin"))).length, 0);
     assert.deepEqual(await temps("fail"), [], "the failed file left nothing behind");
@@ -148,7 +151,8 @@ describe("FileWriter", () => {
       await mkdir(path.join(dir, sub));
       const calls: Array<ReadonlyArray<string | Buffer>> = [];
       const writer = new FileWriter({
-        maxWriteBytes: 1 << 20, batchFiles: 4,
+        maxWriteBytes: 1 << 20,
+        batchFiles: 4,
         syncFilesystems: async (dirs) => {
           // Nothing of this batch has its final name before its sync (earlier batches may).
           const placed = (await readdir(path.join(dir, sub))).filter((n) => !n.startsWith(".ds-")).length;

@@ -30,7 +30,12 @@ function source(specs: Spec[]): RestoreSource {
     if (s.type === "dir") return { ...base, type: "dir", mode: s.mode ?? 0o755 };
     if (s.type === "symlink") {
       const t = s.target!;
-      return { ...base, type: "symlink", mode: 0o777, ...(typeof t === "string" ? { target: t } : { target: t.toString("utf8"), targetBytes: t }) };
+      return {
+        ...base,
+        type: "symlink",
+        mode: 0o777,
+        ...(typeof t === "string" ? { target: t } : { target: t.toString("utf8"), targetBytes: t }),
+      };
     }
     const data = Buffer.from(s.data ?? "");
     const id = createHash("sha256").update(data).digest("hex");
@@ -59,10 +64,22 @@ describe("restoreEntries", () => {
   it("refuses duplicate, unclean and nested-under-link entries before writing anything", async () => {
     const before = await describeTree(outside);
     for (const specs of [
-      [{ path: "a", data: "1" }, { path: "a", data: "2" }],
-      [{ path: "ok", data: "fine" }, { path: "../outside/.ssh/authorized_keys", data: "evil" }],
-      [{ path: "x", type: "symlink", target: path.join(outside, ".ssh") }, { path: "x/authorized_keys", data: "evil" }],
-      [{ path: "f", data: "file" }, { path: "f/g", data: "under a file" }],
+      [
+        { path: "a", data: "1" },
+        { path: "a", data: "2" },
+      ],
+      [
+        { path: "ok", data: "fine" },
+        { path: "../outside/.ssh/authorized_keys", data: "evil" },
+      ],
+      [
+        { path: "x", type: "symlink", target: path.join(outside, ".ssh") },
+        { path: "x/authorized_keys", data: "evil" },
+      ],
+      [
+        { path: "f", data: "file" },
+        { path: "f/g", data: "under a file" },
+      ],
     ] as Spec[][]) {
       const to = target();
       await assert.rejects(restore(source(specs), to, { overwrite: true }), { code: "UNSAFE_MANIFEST" }, JSON.stringify(specs));
@@ -82,7 +99,10 @@ describe("restoreEntries", () => {
     for (const c of cases) {
       const to = target();
       const linkEntry: Spec = { path: c.link, type: "symlink", target: path.join(outside, ".ssh") };
-      const folder: Spec[] = [{ path: c.folder, type: "dir" }, { path: `${c.folder}/authorized_keys`, data: "restored" }];
+      const folder: Spec[] = [
+        { path: c.folder, type: "dir" },
+        { path: `${c.folder}/authorized_keys`, data: "restored" },
+      ];
       const fine: Spec = { path: "fine.txt", data: "ok" };
       const specs: Spec[] = c.link === "X" ? [linkEntry, fine, ...folder] : [fine, ...folder, linkEntry];
       const r = await restore(source(specs), to, { probe });
@@ -101,10 +121,21 @@ describe("restoreEntries", () => {
     const to = target();
     const probe = async () => ({ caseInsensitive: true, normalizationInsensitive: false, windows: true });
     const stored = ["*?", "A.jpg", "a.jpg", "a:b", "con.txt", "dot.", "ok.txt", "space "]; // canonical (byte) order
-    const r = await restore(source([{ path: "d", type: "dir" }, ...stored.map((n) => ({ path: `d/${n}`, data: n })), { path: latin1("d/\xff\xfe"), data: "bytes" }]), to, { probe });
+    const r = await restore(
+      source([
+        { path: "d", type: "dir" },
+        ...stored.map((n) => ({ path: `d/${n}`, data: n })),
+        { path: latin1("d/\xff\xfe"), data: "bytes" },
+      ]),
+      to,
+      { probe },
+    );
     assert.deepEqual(r.failed, []);
     assert.equal(r.files, stored.length + 1);
-    assert.deepEqual(r.mapped.map((m) => m.restoredAs), ["d/%2A%3F", "d/a%~2.jpg", "d/a%3Ab", "d/%63on.txt", "d/dot%2E", "d/space%20", "d/%FF%FE"]);
+    assert.deepEqual(
+      r.mapped.map((m) => m.restoredAs),
+      ["d/%2A%3F", "d/a%~2.jpg", "d/a%3Ab", "d/%63on.txt", "d/dot%2E", "d/space%20", "d/%FF%FE"],
+    );
     const names = (await readdir(path.join(to, "d"))).sort();
     assert.deepEqual(names, ["%2A%3F", "%63on.txt", "%FF%FE", "A.jpg", "a%3Ab", "a%~2.jpg", "dot%2E", "ok.txt", "space%20"]);
     for (const n of names) {
@@ -127,7 +158,10 @@ describe("restoreEntries", () => {
     assert.deepEqual(r.failed, []);
     assert.deepEqual(r.mapped, []);
     const dir = Buffer.concat([Buffer.from(to), latin1("/\xe9t\xe9")]);
-    assert.deepEqual((await readdir(dir, { encoding: "buffer" })).map((n) => n.toString("latin1")).sort(), ["\xfe\xff.txt", "\xff\xfe.txt"]);
+    assert.deepEqual((await readdir(dir, { encoding: "buffer" })).map((n) => n.toString("latin1")).sort(), [
+      "\xfe\xff.txt",
+      "\xff\xfe.txt",
+    ]);
     assert.equal(await readFile(Buffer.concat([dir, latin1("/\xff\xfe.txt")]), "utf8"), "latin-1");
     assert.deepEqual(await readlink(path.join(to, "x"), { encoding: "buffer" }), latin1("\xe9t\xe9/\xff\xfe.txt"));
     assert.equal(await readFile(path.join(to, "x"), "utf8"), "latin-1", "the link resolves to the byte-named file");
@@ -148,7 +182,13 @@ describe("restoreEntries", () => {
     const kept = [".ds-abc", ".ds-abcdefghijklm", ".ds-ABCDEFGHIJKL", "x.ds-abcdefghijkl", ".ds-abcdefghijk1"];
     for (const k of kept) await writeFile(path.join(to, "d", k), "the user's");
     const before = await describeTree(outside);
-    const r = await restore(source([{ path: "d", type: "dir" }, { path: "d/f", data: "f" }]), to);
+    const r = await restore(
+      source([
+        { path: "d", type: "dir" },
+        { path: "d/f", data: "f" },
+      ]),
+      to,
+    );
     assert.deepEqual(r.failed, []);
     assert.deepEqual(await readdir(to), ["d"]);
     assert.deepEqual((await readdir(path.join(to, "d"))).sort(), [".ds-abcdefghijk2", ...kept, "f"].sort());
@@ -162,7 +202,11 @@ describe("restoreEntries", () => {
     await symlink(path.join(outside, ".ssh", "authorized_keys"), path.join(to, "f"));
     await symlink(path.join(outside, ".ssh", "authorized_keys"), path.join(to, ".f.datasafe-partial"));
     const before = await describeTree(outside);
-    const src = source([{ path: "f", data: "restored f" }, { path: "x", type: "dir" }, { path: "x/authorized_keys", data: "restored" }]);
+    const src = source([
+      { path: "f", data: "restored f" },
+      { path: "x", type: "dir" },
+      { path: "x/authorized_keys", data: "restored" },
+    ]);
     await assert.rejects(restore(src, to), { code: "TARGET_EXISTS" });
     const r = await restore(src, to, { overwrite: true });
     assert.deepEqual(r.failed, []);
@@ -175,14 +219,29 @@ describe("restoreEntries", () => {
   it("restores everything else when one file cannot be written", async () => {
     const to = target();
     await mkdir(path.join(to, "top", "b.txt"), { recursive: true }); // a folder where a file goes
-    const r = await restore(source([{ path: "top", type: "dir" }, { path: "top/a.txt", data: "a" }, { path: "top/b.txt", data: "b" }, { path: "top/c.txt", data: "c" }]), to, { overwrite: true });
-    assert.deepEqual(r.failed.map((f) => f.path), ["top/b.txt"]);
+    const r = await restore(
+      source([
+        { path: "top", type: "dir" },
+        { path: "top/a.txt", data: "a" },
+        { path: "top/b.txt", data: "b" },
+        { path: "top/c.txt", data: "c" },
+      ]),
+      to,
+      { overwrite: true },
+    );
+    assert.deepEqual(
+      r.failed.map((f) => f.path),
+      ["top/b.txt"],
+    );
     assert.equal(r.files, 2);
     assert.equal(await readFile(path.join(to, "top", "c.txt"), "utf8"), "c");
   });
 
   it("drops setuid, setgid and sticky bits unless asked", async () => {
-    const specs: Spec[] = [{ path: "d", type: "dir", mode: 0o3775 }, { path: "d/tool", data: "#!/bin/sh\n", mode: 0o4755 }];
+    const specs: Spec[] = [
+      { path: "d", type: "dir", mode: 0o3775 },
+      { path: "d/tool", data: "#!/bin/sh\n", mode: 0o4755 },
+    ];
     const plain = target();
     await restore(source(specs), plain);
     assert.equal((await stat(path.join(plain, "d", "tool"))).mode & 0o7777, 0o755);

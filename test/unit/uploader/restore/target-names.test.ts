@@ -23,7 +23,11 @@ const file = (p: string | Buffer): ManifestEntry => {
 const dir = (p: string): ManifestEntry => ({ path: p, type: "dir", mode: 0o755, mtimeMs: 0 });
 const link = (p: string): ManifestEntry => ({ path: p, type: "symlink", mode: 0o777, mtimeMs: 0, target: "/home/u/.ssh" });
 
-const written = (names: TargetNames, e: ManifestEntry) => names.segments(e).map((s) => s.toString("latin1")).join("/");
+const written = (names: TargetNames, e: ManifestEntry) =>
+  names
+    .segments(e)
+    .map((s) => s.toString("latin1"))
+    .join("/");
 
 /** Each mapped name's last segment maps back to the stored one; no two written paths fold together. */
 function assertReversibleAndDistinct(entries: ManifestEntry[], names: TargetNames, traits: TargetTraits) {
@@ -34,7 +38,12 @@ function assertReversibleAndDistinct(entries: ManifestEntry[], names: TargetName
     const restoredSeg = m.restoredAs.split("/")[depth - 1]!;
     assert.deepEqual(windowsOriginalName(restoredSeg), latin1(storedSeg), `${m.path} -> ${m.restoredAs}`);
   }
-  const keys = entries.map((e) => names.segments(e).map((s) => (traits.caseInsensitive ? strongFold(s.toString("utf8")) : s.toString("utf8").normalize("NFD"))).join("/"));
+  const keys = entries.map((e) =>
+    names
+      .segments(e)
+      .map((s) => (traits.caseInsensitive ? strongFold(s.toString("utf8")) : s.toString("utf8").normalize("NFD")))
+      .join("/"),
+  );
   assert.equal(new Set(keys).size, keys.length, `written names collide: ${keys.join(", ")}`);
 }
 
@@ -50,53 +59,127 @@ describe("the names restore writes", () => {
     const apfs: TargetTraits = { caseInsensitive: false, normalizationInsensitive: true, windows: false };
     const entries = [file(latin1("\xff\xfe.txt")), file("a:b"), file("%FF%FE.txt")];
     const names = new TargetNames(entries, apfs);
-    assert.deepEqual(entries.map((e) => written(names, e)), ["%FF%FE.txt", "a:b", "%25FF%25FE.txt"]);
+    assert.deepEqual(
+      entries.map((e) => written(names, e)),
+      ["%FF%FE.txt", "a:b", "%25FF%25FE.txt"],
+    );
     assertReversibleAndDistinct(entries, names, apfs);
   });
 
   it("writes the stored bytes on a POSIX target, byte names included, and maps nothing", () => {
     const entries = [file(latin1("\xff\xfe.txt")), file("con.txt"), file("a:b"), file("A.jpg"), file("a.jpg")];
     const names = new TargetNames(entries, POSIX);
-    assert.deepEqual(entries.map((e) => written(names, e)), ["\xff\xfe.txt", "con.txt", "a:b", "A.jpg", "a.jpg"]);
+    assert.deepEqual(
+      entries.map((e) => written(names, e)),
+      ["\xff\xfe.txt", "con.txt", "a:b", "A.jpg", "a.jpg"],
+    );
     assert.deepEqual(names.mapped, []);
   });
 
   it("maps names Windows cannot hold, reports each one, and gives the stored name back", () => {
     const entries = [
-      dir("d"), file("d/con.txt"), file("d/a:b"), file("d/trailing."), file("d/space "), file("d/*?"),
-      file(latin1("d/\xff\xfe.txt")), file("d/100% done.jpg"), file("d/%41"), file("d/plain.txt"),
-      file("A.jpg"), file("a.jpg"), dir("CON"), file("CON/x"),
+      dir("d"),
+      file("d/con.txt"),
+      file("d/a:b"),
+      file("d/trailing."),
+      file("d/space "),
+      file("d/*?"),
+      file(latin1("d/\xff\xfe.txt")),
+      file("d/100% done.jpg"),
+      file("d/%41"),
+      file("d/plain.txt"),
+      file("A.jpg"),
+      file("a.jpg"),
+      dir("CON"),
+      file("CON/x"),
     ];
     const names = new TargetNames(entries, WINDOWS);
-    assert.deepEqual(entries.map((e) => written(names, e)), [
-      "d", "d/%63on.txt", "d/a%3Ab", "d/trailing%2E", "d/space%20", "d/%2A%3F",
-      "d/%FF%FE.txt", "d/100% done.jpg", "d/%2541", "d/plain.txt",
-      "A.jpg", "a%~2.jpg", "%43ON", "%43ON/x",
-    ]);
-    assert.deepEqual(names.mapped.map((m) => `${m.path} -> ${m.restoredAs}`), [
-      "d/con.txt -> d/%63on.txt", "d/a:b -> d/a%3Ab", "d/trailing. -> d/trailing%2E", "d/space  -> d/space%20",
-      "d/*? -> d/%2A%3F", "d/\ufffd\ufffd.txt -> d/%FF%FE.txt", "d/%41 -> d/%2541", "a.jpg -> a%~2.jpg", "CON -> %43ON",
-    ]);
+    assert.deepEqual(
+      entries.map((e) => written(names, e)),
+      [
+        "d",
+        "d/%63on.txt",
+        "d/a%3Ab",
+        "d/trailing%2E",
+        "d/space%20",
+        "d/%2A%3F",
+        "d/%FF%FE.txt",
+        "d/100% done.jpg",
+        "d/%2541",
+        "d/plain.txt",
+        "A.jpg",
+        "a%~2.jpg",
+        "%43ON",
+        "%43ON/x",
+      ],
+    );
+    assert.deepEqual(
+      names.mapped.map((m) => `${m.path} -> ${m.restoredAs}`),
+      [
+        "d/con.txt -> d/%63on.txt",
+        "d/a:b -> d/a%3Ab",
+        "d/trailing. -> d/trailing%2E",
+        "d/space  -> d/space%20",
+        "d/*? -> d/%2A%3F",
+        "d/\ufffd\ufffd.txt -> d/%FF%FE.txt",
+        "d/%41 -> d/%2541",
+        "a.jpg -> a%~2.jpg",
+        "CON -> %43ON",
+      ],
+    );
     assertReversibleAndDistinct(entries, names, WINDOWS);
   });
 
   it("on a case-insensitive target keeps the first name of a folded form and suffixes the others", () => {
     const entries = [
-      file("A.jpg"), file("a.jpg"), file("a%~2.jpg"), dir("Photos"), file("Photos/1.jpg"), dir("photos"), file("photos/1.jpg"),
-      file("caf\u00e9"), file("cafe\u0301"), file("STRASSE"), file("straße"), file(".Profile"), file(".profile"), file("a:b"),
+      file("A.jpg"),
+      file("a.jpg"),
+      file("a%~2.jpg"),
+      dir("Photos"),
+      file("Photos/1.jpg"),
+      dir("photos"),
+      file("photos/1.jpg"),
+      file("caf\u00e9"),
+      file("cafe\u0301"),
+      file("STRASSE"),
+      file("straße"),
+      file(".Profile"),
+      file(".profile"),
+      file("a:b"),
     ];
     const names = new TargetNames(entries, FOLDING);
-    assert.deepEqual(entries.map((e) => Buffer.from(written(names, e), "latin1").toString("utf8")), [
-      "A.jpg", "a%~2.jpg", "a%25~2.jpg", "Photos", "Photos/1.jpg", "photos%~2", "photos%~2/1.jpg",
-      "caf\u00e9", "cafe\u0301%~2", "STRASSE", "straße%~2", ".Profile", ".profile%~2", "a:b",
-    ]);
+    assert.deepEqual(
+      entries.map((e) => Buffer.from(written(names, e), "latin1").toString("utf8")),
+      [
+        "A.jpg",
+        "a%~2.jpg",
+        "a%25~2.jpg",
+        "Photos",
+        "Photos/1.jpg",
+        "photos%~2",
+        "photos%~2/1.jpg",
+        "caf\u00e9",
+        "cafe\u0301%~2",
+        "STRASSE",
+        "straße%~2",
+        ".Profile",
+        ".profile%~2",
+        "a:b",
+      ],
+    );
     assertReversibleAndDistinct(entries, names, FOLDING);
     // Folders are not merged: `photos` and its file are under one mapped name, reported once.
-    assert.deepEqual(names.mapped.map((m) => m.path), ["a.jpg", "a%~2.jpg", "photos", "cafe\u0301", "straße", ".profile"]);
+    assert.deepEqual(
+      names.mapped.map((m) => m.path),
+      ["a.jpg", "a%~2.jpg", "photos", "cafe\u0301", "straße", ".profile"],
+    );
   });
 
   it("never puts an entry below a link of a name the target folds with it, in either order", () => {
-    for (const entries of [[link("X"), file("x/authorized_keys")], [file("x/authorized_keys"), link("X")]]) {
+    for (const entries of [
+      [link("X"), file("x/authorized_keys")],
+      [file("x/authorized_keys"), link("X")],
+    ]) {
       const names = new TargetNames(entries, FOLDING);
       const [a, b] = entries.map((e) => names.segments(e)[0]!.toString());
       assert.notEqual(strongFold(a!), strongFold(b!), `${a} / ${b}`);

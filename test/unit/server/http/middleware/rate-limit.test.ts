@@ -6,7 +6,10 @@ describe("per-address rate limit", () => {
   it("allows a burst of perMinute, then refills at perMinute a minute", () => {
     let now = 0;
     const limiter = new AddressLimiter(3, 100, () => now);
-    assert.deepEqual([1, 2, 3].map(() => limiter.take("a")), [0, 0, 0]);
+    assert.deepEqual(
+      [1, 2, 3].map(() => limiter.take("a")),
+      [0, 0, 0],
+    );
     assert.equal(limiter.take("a"), 20, "one request back every 20 s");
     assert.equal(limiter.take("b"), 0, "another address has its own bucket");
     now = 20_000;

@@ -14,7 +14,10 @@ function request(mw: ReturnType<typeof limitUploads>["buffered"], deviceId: stri
   const req = { headers: contentLength === undefined ? {} : { "content-length": String(contentLength) } };
   let granted = false;
   const outcome = new Promise<"granted" | AppError>((resolve) => {
-    const next: NextFunction = () => { granted = true; resolve("granted"); };
+    const next: NextFunction = () => {
+      granted = true;
+      resolve("granted");
+    };
     (mw(req as Request, res as unknown as Response, next) as unknown as Promise<void>).catch((e: AppError) => resolve(e));
   });
   return { outcome, isGranted: () => granted, finish: () => res.emit("finish") };
@@ -27,7 +30,10 @@ describe("upload in-flight limit", () => {
     const mw = limitUploads({ perProcess: 2, perDevice: 100, maxWaitMs: 50 }).buffered;
     const small = Array.from({ length: 2 * UPLOADS_PER_BUDGET_CHUNK }, (_, i) => request(mw, `d${i}`, MiB));
     await tick();
-    assert.ok(small.every((r) => r.isGranted()), "2 x UPLOADS_PER_BUDGET_CHUNK x 1 MiB fit the budget of 2 x ~4 MiB");
+    assert.ok(
+      small.every((r) => r.isGranted()),
+      "2 x UPLOADS_PER_BUDGET_CHUNK x 1 MiB fit the budget of 2 x ~4 MiB",
+    );
     const extra = request(mw, "x", 100);
     await tick();
     assert.equal(extra.isGranted(), false, "the count cap holds even for tiny bodies");
@@ -106,7 +112,10 @@ describe("upload in-flight limit", () => {
     assert.ok(fit > (perProcess * MAX_CHUNK_OBJECT_BYTES) / MAX_PACK_BYTES, "more streamed packs fit than buffered ones");
     const streamed = Array.from({ length: fit }, (_, i) => request(limiter.streamed, `s${i}`, MAX_PACK_BYTES));
     await tick();
-    assert.ok(streamed.every((r) => r.isGranted()), `${fit} streamed packs of 8 MiB at once`);
+    assert.ok(
+      streamed.every((r) => r.isGranted()),
+      `${fit} streamed packs of 8 MiB at once`,
+    );
     const buffered = request(limiter.buffered, "b", MAX_PACK_BYTES);
     const oneMore = request(limiter.streamed, "s", MAX_PACK_BYTES);
     await tick();

@@ -7,7 +7,13 @@ import { mkdtemp, rm, truncate } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { checkChunks, MAX_SPAN_BYTES, type CheckMode, type CheckStore, type ChunkRecord } from "../../../../../server/services/integrity/check-chunk.ts";
+import {
+  checkChunks,
+  MAX_SPAN_BYTES,
+  type CheckMode,
+  type CheckStore,
+  type ChunkRecord,
+} from "../../../../../server/services/integrity/check-chunk.ts";
 import { forEachWithin } from "../../../../../server/util/concurrency-limit.ts";
 import { createBlobStore, type BlobStore } from "../../../../../server/storage/index.ts";
 
@@ -55,17 +61,32 @@ describe("checkChunks", () => {
     const p = await pack("studios/s/packs/aa/one", [100 * KiB, 300 * KiB, 50 * KiB]);
     const lone = randomBytes(70 * KiB);
     await store.put("studios/s/chunks/lone", lone);
-    const loneRow: ChunkRecord = { id: randomBytes(32), size: lone.length, sha256: createHash("sha256").update(lone).digest(), objectKey: "studios/s/chunks/lone", offset: null };
+    const loneRow: ChunkRecord = {
+      id: randomBytes(32),
+      size: lone.length,
+      sha256: createHash("sha256").update(lone).digest(),
+      objectKey: "studios/s/chunks/lone",
+      offset: null,
+    };
     const other = await pack("studios/s/packs/aa/two", [10 * KiB]);
     const statRow = other.rows[0]!;
     // Rows out of pack order: results come back in the rows' order all the same.
     const rows = [p.rows[2]!, loneRow, p.rows[0]!, statRow, p.rows[1]!];
     resetCalls();
     const out = await checkChunks(counted, rows, (r): CheckMode => (r === statRow ? "stat" : "read"), 8);
-    assert.deepEqual(out.map((c) => c.row), rows);
+    assert.deepEqual(
+      out.map((c) => c.row),
+      rows,
+    );
     assert.deepEqual(problems(out), [null, null, null, null, null]);
-    assert.deepEqual(out.map((c) => c.result.mode), ["read", "read", "read", "stat", "read"]);
-    assert.deepEqual(out.map((c) => c.result.bytes), [50 * KiB, 70 * KiB, 100 * KiB, 0, 300 * KiB]);
+    assert.deepEqual(
+      out.map((c) => c.result.mode),
+      ["read", "read", "read", "stat", "read"],
+    );
+    assert.deepEqual(
+      out.map((c) => c.result.bytes),
+      [50 * KiB, 70 * KiB, 100 * KiB, 0, 300 * KiB],
+    );
     assert.deepEqual(calls, { readRange: 1, read: 1, stat: 1 });
   });
 
@@ -112,24 +133,37 @@ describe("forEachWithin", () => {
     let bytes = 0;
     const seen: Array<{ running: number; bytes: number }> = [];
     const started: number[] = [];
-    await forEachWithin(weights.map((w, i) => ({ w, i })), { count: 3, bytes: 5 }, (x) => x.w, async (x) => {
-      running++;
-      bytes += x.w;
-      started.push(x.i);
-      seen.push({ running, bytes });
-      await new Promise((r) => setTimeout(r, 5 + (x.i % 3)));
-      running--;
-      bytes -= x.w;
-    });
+    await forEachWithin(
+      weights.map((w, i) => ({ w, i })),
+      { count: 3, bytes: 5 },
+      (x) => x.w,
+      async (x) => {
+        running++;
+        bytes += x.w;
+        started.push(x.i);
+        seen.push({ running, bytes });
+        await new Promise((r) => setTimeout(r, 5 + (x.i % 3)));
+        running--;
+        bytes -= x.w;
+      },
+    );
     assert.deepEqual(started, [0, 1, 2, 3, 4, 5, 6, 7]); // in order
     for (const s of seen) assert.ok(s.running <= 3 && (s.bytes <= 5 || s.running === 1), JSON.stringify(s));
     assert.ok(seen.some((s) => s.bytes === 10 && s.running === 1)); // the heavy one, alone
 
     let calls = 0;
-    await assert.rejects(forEachWithin([1, 1, 1, 1, 1, 1], { count: 1, bytes: 1 }, () => 1, async (x) => {
-      calls += x;
-      if (calls === 2) throw new Error("boom");
-    }), /boom/);
+    await assert.rejects(
+      forEachWithin(
+        [1, 1, 1, 1, 1, 1],
+        { count: 1, bytes: 1 },
+        () => 1,
+        async (x) => {
+          calls += x;
+          if (calls === 2) throw new Error("boom");
+        },
+      ),
+      /boom/,
+    );
     assert.equal(calls, 2);
   });
 });

@@ -54,20 +54,32 @@ describe("studio-signed reports", () => {
 describe("integrity configuration", () => {
   it("defaults to a 30-day scrub period, hourly runs, a 60 s sweeper and a datasafe prefix", () => {
     const c = loadConfig({ DATA_DIR: "/tmp/cfg-integrity", JWT_SECRET: "x".repeat(32) }, { dotenv: false });
-    assert.deepEqual(c.integrity, { scrubPeriodMs: 30 * 86_400_000, scrubIntervalMs: 3_600_000, sweepIntervalMs: 60_000, workerConcurrency: 2, jobLockMs: 30_000 });
+    assert.deepEqual(c.integrity, {
+      scrubPeriodMs: 30 * 86_400_000,
+      scrubIntervalMs: 3_600_000,
+      sweepIntervalMs: 60_000,
+      workerConcurrency: 2,
+      jobLockMs: 30_000,
+    });
     assert.equal(c.redisPrefix, "datasafe");
     assert.equal(c.metricsToken, null);
   });
 
   it("rejects a scrub interval longer than half the period, a bad prefix and a short metrics token", () => {
     try {
-      loadConfig({ JWT_SECRET: "x".repeat(32), SCRUB_PERIOD_DAYS: "1", SCRUB_INTERVAL_MINUTES: "900", REDIS_PREFIX: "a:b", METRICS_TOKEN: "short" }, { dotenv: false });
+      loadConfig(
+        { JWT_SECRET: "x".repeat(32), SCRUB_PERIOD_DAYS: "1", SCRUB_INTERVAL_MINUTES: "900", REDIS_PREFIX: "a:b", METRICS_TOKEN: "short" },
+        { dotenv: false },
+      );
       assert.fail("expected a ConfigError");
     } catch (err) {
       assert.ok(err instanceof ConfigError);
       assert.match(err.message, /REDIS_PREFIX/);
       assert.match(err.message, /METRICS_TOKEN/);
     }
-    assert.throws(() => loadConfig({ JWT_SECRET: "x".repeat(32), SCRUB_PERIOD_DAYS: "1", SCRUB_INTERVAL_MINUTES: "900" }, { dotenv: false }), /SCRUB_INTERVAL_MINUTES/);
+    assert.throws(
+      () => loadConfig({ JWT_SECRET: "x".repeat(32), SCRUB_PERIOD_DAYS: "1", SCRUB_INTERVAL_MINUTES: "900" }, { dotenv: false }),
+      /SCRUB_INTERVAL_MINUTES/,
+    );
   });
 });

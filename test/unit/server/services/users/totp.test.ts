@@ -2,14 +2,28 @@
 // the verifier's rules: one step of drift each way, never the same or an older step twice.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { base32, fromBase32, hotp, newRecoveryCodes, recoveryCodeHash, totp, TOTP_STEP_SECONDS, verifyTotp } from "../../../../../server/services/users/totp.ts";
+import {
+  base32,
+  fromBase32,
+  hotp,
+  newRecoveryCodes,
+  recoveryCodeHash,
+  totp,
+  TOTP_STEP_SECONDS,
+  verifyTotp,
+} from "../../../../../server/services/users/totp.ts";
 
 const RFC_SECRET = Buffer.from("12345678901234567890");
 
 describe("TOTP (RFC 6238)", () => {
   it("matches the RFC's SHA-1 test vectors (8 digits)", () => {
     const vectors: Array<[number, string]> = [
-      [59, "94287082"], [1111111109, "07081804"], [1111111111, "14050471"], [1234567890, "89005924"], [2000000000, "69279037"], [20000000000, "65353130"],
+      [59, "94287082"],
+      [1111111109, "07081804"],
+      [1111111111, "14050471"],
+      [1234567890, "89005924"],
+      [2000000000, "69279037"],
+      [20000000000, "65353130"],
     ];
     for (const [t, code] of vectors) assert.equal(totp(RFC_SECRET, new Date(t * 1000), 8), code, `T=${t}`);
   });
