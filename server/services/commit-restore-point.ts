@@ -28,6 +28,36 @@ export async function commitRestorePoint(
   const retried = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
   if (retried !== null) return retried;
 
+  const refs = await checkedReferences(ctx, who, restorePointId, body, rootChunkId);
+  faultPoint(ctx.config.faultPoint, "commit-before-transaction");
+  const result = await insertIfPagesUnchanged(ctx, who, restorePointId, body, rootChunkId, refs);
+  if (!result.checked) {
+    throw errors.conflict("REFS_INCOMPLETE", "the reference pages changed while the commit was checked; send them again");
+  }
+  if (!result.inserted) {
+    const again = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
+    if (again !== null) return again; // a concurrent retry of this same commit won
+    await ctx.db.pendingRefPage.deleteMany({ where: { studioId: who.studioId, restorePointId, deviceId: who.deviceId } });
+    throw errors.restorePointIdTaken();
+  }
+  faultPoint(ctx.config.faultPoint, "commit-after-transaction");
+  await ctx.jobs.verifyRestorePoint({ studioId: who.studioId, restorePointId });
+  return { restorePointId, created: true };
+}
+
+type CheckedRefs = Awaited<ReturnType<typeof checkRefPages>>;
+
+/**
+ * The device's pages as the commit announces them (count of pages and of ids, the root among
+ * them), every referenced chunk stored and sound; else the conflict or refusal that says why.
+ */
+async function checkedReferences(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  body: CommitBody,
+  rootChunkId: Buffer,
+): Promise<CheckedRefs> {
   const held = await ctx.db.pendingRefPage.count({ where: { studioId: who.studioId, restorePointId, deviceId: who.deviceId } });
   if (held !== body.refPages) {
     throw errors.conflict("REFS_INCOMPLETE", `expected ${body.refPages} reference pages, server holds ${held}`);
@@ -43,13 +73,24 @@ export async function commitRestorePoint(
       missingCount: refs.missingCount,
     });
   }
+  return refs;
+}
 
-  faultPoint(ctx.config.faultPoint, "commit-before-transaction");
+/**
+ * One statement, so one transaction: the restore point is inserted only if the device's pages
+ * are still the ones checked (same count, same SHA-256 of each page), and the pages are deleted
+ * only if it was inserted. ON CONFLICT: the id is taken (by this studio meanwhile or by another
+ * studio), which the caller tells apart.
+ */
+async function insertIfPagesUnchanged(
+  ctx: Ctx,
+  who: Writer,
+  restorePointId: string,
+  body: CommitBody,
+  rootChunkId: Buffer,
+  refs: CheckedRefs,
+): Promise<{ checked: number; inserted: number }> {
   const now = new Date();
-  // One statement, so one transaction: the restore point is inserted only if the device's pages
-  // are still the ones checked (same count, same SHA-256 of each page), and the pages are
-  // deleted only if it was inserted. ON CONFLICT: the id is taken (by this studio meanwhile or by
-  // another studio), told apart below.
   const [result] = await ctx.db.$queryRaw<Array<{ checked: number; inserted: number }>>`
     WITH agg AS MATERIALIZED (
       SELECT string_agg(ids, ''::bytea ORDER BY page) AS refs, sha256(string_agg(sha256(ids), ''::bytea ORDER BY page)) AS digest,
@@ -70,18 +111,7 @@ export async function commitRestorePoint(
       WHERE "studioId" = ${who.studioId}::uuid AND "restorePointId" = ${restorePointId}::uuid AND EXISTS (SELECT 1 FROM ins)
     )
     SELECT (SELECT count(*) FROM checked)::int AS checked, (SELECT count(*) FROM ins)::int AS inserted`;
-  if (!result?.checked) {
-    throw errors.conflict("REFS_INCOMPLETE", "the reference pages changed while the commit was checked; send them again");
-  }
-  if (!result.inserted) {
-    const again = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
-    if (again !== null) return again; // a concurrent retry of this same commit won
-    await ctx.db.pendingRefPage.deleteMany({ where: { studioId: who.studioId, restorePointId, deviceId: who.deviceId } });
-    throw errors.restorePointIdTaken();
-  }
-  faultPoint(ctx.config.faultPoint, "commit-after-transaction");
-  await ctx.jobs.verifyRestorePoint({ studioId: who.studioId, restorePointId });
-  return { restorePointId, created: true };
+  return result ?? { checked: 0, inserted: 0 };
 }
 
 /**
