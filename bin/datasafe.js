@@ -7,12 +7,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 
-// A smaller young generation than the default 16 MiB semi-spaces: the uploader churns through 1-4
-// MiB chunk buffers, which let garbage pile up to ~20 MB more RSS (test/e2e/memory.test.ts keeps
-// < 300 MB). Not 2 MiB: many small objects (a library of small files) then reach the old
-// generation and are collected there; 200,000 tiny files backed up in 45.5 s at 2 MiB, 28.3 s at
-// 8 MiB, 30.5 s at 16 MiB, peak RSS alike (629, 598, 585 MB).
-v8.setFlagsFromString("--max-semi-space-size=8");
+// A small young generation: the uploader churns through 1-4 MiB chunk buffers, and the default
+// 16 MiB semi-spaces let garbage pile up to ~20 MB more RSS (test/e2e/memory.test.ts keeps < 300 MB).
+// The price is paid by many small files, whose objects reach the old generation: 200,000 tiny files
+// back up in 45.5 s at 2 MiB, 28.3 s at 8 MiB; but the bench's photo library then peaks at 320 MB
+// (308 MB at 4 MiB, 283 MB at 2 MiB).
+v8.setFlagsFromString("--max-semi-space-size=2");
 
 // More threads for file system calls (libuv's pool, 4 by default; read once, at its first use):
 // restore keeps many small files' opens, writes and syncs in flight at once (file-writer.ts).
