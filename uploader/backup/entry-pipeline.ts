@@ -21,9 +21,9 @@ import { SMALL_FILE_MAX, type SmallFileRead } from "./small-file.ts";
 
 /** A batch is read by one worker: at most this many files or bytes. */
 const BATCH_FILES = 64;
-const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 /** Batches read ahead of the one handed over (each by one worker): the workers keep reading, within the memory bound. */
-const BATCHES_AHEAD = 2;
+const BATCHES_AHEAD = 1;
 /** Entries held waiting for a batch before it is sent off unfilled. */
 const MAX_HELD = 4096;
 
