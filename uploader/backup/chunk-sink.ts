@@ -7,39 +7,16 @@
 import type { ChunkUploader } from "./chunk-uploader.ts";
 import { idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
-import { MAX_PACK_BYTES } from "../../protocol/limits.ts";
 import { ApiError } from "../api/api-error.ts";
 import { remoteCode } from "../errors.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "../crypto/crypto-pool.ts";
 import { Packer, type FilledPack } from "./packer.ts";
+import { sealGroups } from "./seal-groups.ts";
+import { DEFAULT_SINK_OPTIONS, type SinkOptions } from "./sink-options.ts";
 import type { Sealed } from "../crypto/seal.ts";
 
-export interface SinkOptions {
-  /** Chunks being sealed at once, and packs in flight beyond the one being filled. */
-  concurrency: number;
-  /** A pack is sent once it holds this many bytes (at most MAX_PACK_BYTES). */
-  packBytes: number;
-  /** Ids per dedup query (a batch is also sent early when memory runs short). */
-  batchSize: number;
-  /** Plaintext bytes held at once (reading waits beyond it). */
-  maxBufferedBytes: number;
-  /** Called before each upload with its size; resolves when it may be sent (bandwidth limits). */
-  throttle?: (bytes: number) => Promise<void>;
-}
-
-/**
- * 16 MiB of plaintext keeps 4 seals and the next dedup batch busy, and 5 packs of 8 MiB (4 in
- * flight, 1 filling) the line; RSS stays far below 300 MB. A dedup query asks about up to 256
- * ids (small files' chunks: few queries), or fewer when the memory bound is reached first (large
- * files' chunks: ~16 per query).
- */
-export const DEFAULT_SINK_OPTIONS: SinkOptions = {
-  concurrency: 4,
-  packBytes: MAX_PACK_BYTES,
-  batchSize: 256,
-  maxBufferedBytes: 16 * 1024 * 1024,
-};
+export { DEFAULT_SINK_OPTIONS, type SinkOptions };
 
 export interface SinkStats {
   chunksTotal: number;
@@ -52,28 +29,6 @@ export interface AddedChunk {
   hex: Promise<string>;
   /** Resolves once the server holds the chunk (already had it, or our upload completed). */
   stored: Promise<void>;
-}
-
-/**
- * Consecutive chunks sealed with one worker message: up to 64 chunks or 1 MiB of plaintext (a
- * chunk of 1 MiB or more goes alone, as before; 64 thumbnails of 16 KiB go together).
- */
-const SEAL_GROUP_CHUNKS = 64;
-const SEAL_GROUP_BYTES = 1024 * 1024;
-
-function* sealGroups(chunks: Pending[]): Generator<Pending[]> {
-  let group: Pending[] = [];
-  let bytes = 0;
-  for (const p of chunks) {
-    if (group.length && (group.length >= SEAL_GROUP_CHUNKS || bytes + p.plain.length > SEAL_GROUP_BYTES)) {
-      yield group;
-      group = [];
-      bytes = 0;
-    }
-    group.push(p);
-    bytes += p.plain.length;
-  }
-  if (group.length) yield group;
 }
 
 interface Pending {

@@ -5,8 +5,6 @@
 // Contract: chunkStream(), id(), seal() and open() give exactly what a Chunker, chunkId(),
 // compress()+encryptChunk() and openChunk() give on the main thread (a FormatError stays a
 // FormatError with its code); if workers cannot start, the pool runs the same code in-thread.
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { KeyObject } from "node:crypto";
 import {
@@ -22,31 +20,13 @@ import {
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./crypto-worker.ts";
 import { seal, type Sealed } from "./seal.ts";
 import { readSmallFile, type SmallFileRead } from "../backup/small-file.ts";
+import { defaultPoolSize, workerScript } from "./worker-script.ts";
+
+export { defaultPoolSize };
 
 interface Pending {
   resolve: (r: WorkerResponse & { ok: true }) => void;
   reject: (err: Error) => void;
-}
-
-/**
- * Run from the CLI bundle (dist/cli/datasafe.mjs), the worker bundle built with it from the same
- * sources (scripts/build.mjs); run from the TypeScript sources, the worker's sources through tsx
- * (a bundle could be older than them; each such worker carries a loader thread: ~50 MB).
- */
-function workerScript(): URL {
-  const bundled = new URL("../../dist/crypto-worker.mjs", import.meta.url);
-  return import.meta.url.includes("/dist/") && existsSync(bundled) ? bundled : new URL("./crypto-worker-boot.mjs", import.meta.url);
-}
-
-/**
- * One worker per core beyond the main thread (which reads and uploads), at least 2 and at most 3:
- * each worker is a V8 isolate costing ~30 MB of RSS, and the uploader must stay under 300 MB
- * whatever the data. Two on a 2-core PC, so that one file's chunking never waits behind another
- * chunk's sealing on a single worker: a first backup took 3.18 s instead of 3.66 s (median of 3,
- * 256 MiB, against Ceph RGW, both variants interleaved in one run).
- */
-export function defaultPoolSize(): number {
-  return Math.min(3, Math.max(2, availableParallelism() - 1));
 }
 
 function workerInit(k: PoolKeys): WorkerInit {
