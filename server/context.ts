@@ -1,4 +1,5 @@
 // What every service needs, built once per process by main.ts (or by a test) and passed down.
+import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import type { Logger } from "./logger.ts";
@@ -30,4 +31,6 @@ export interface Ctx {
   log: Logger;
   jobs: Jobs;
   counters: Counters;
+  /** Every time a service stores for retention, collection, quotas or alerts to read comes from here. */
+  clock: Clock;
 }

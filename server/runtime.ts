@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { Ctx, Jobs } from "./context.ts";
 import { addJob, integrityQueue, type IntegrityQueue } from "./jobs/queues.ts";
 import { createDb, prepareDatabase } from "./db.ts";
+import { systemClock } from "./clock.ts";
 import { RedisCounters } from "./jobs/redis-counters.ts";
 import { createLogger } from "./logger.ts";
 import { S3DirectTransfer } from "./storage/direct.ts";
@@ -48,7 +49,7 @@ export async function createRuntime(config: Config, name: string, opts: { logToS
   const direct = config.s3?.direct ? new S3DirectTransfer(config.s3, config.s3.direct.publicEndpoint) : undefined;
   // Connected on first use, like the queue: short admin commands never touch Redis.
   const counters = new RedisCounters(config.redisUrl, config.redisPrefix);
-  const ctx: Ctx = { config, db, blobs, log, jobs, counters, ...(direct ? { direct } : {}) };
+  const ctx: Ctx = { config, db, blobs, log, jobs, counters, clock: systemClock, ...(direct ? { direct } : {}) };
   return {
     ctx,
     queue,

@@ -12,15 +12,15 @@ const BATCH = 1000;
 
 export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ verify: number }> {
   const due = await ctx.db.restorePoint.findMany({
-    where: { verifyDueAt: { lte: new Date() } },
+    where: { verifyDueAt: { lte: ctx.clock.now() } },
     orderBy: { verifyDueAt: "asc" },
     take: BATCH,
     select: { id: true, studioId: true, verifyGeneration: true },
   });
   for (const rp of due) await addJob(queue, "verify", { studioId: rp.studioId, restorePointId: rp.id, generation: rp.verifyGeneration });
-  await addJob(queue, "scrub-slot", { slot: Math.floor(Date.now() / ctx.config.integrity.scrubIntervalMs) });
-  await addJob(queue, "expire-ref-pages", { slot: Math.floor(Date.now() / ctx.config.integrity.sweepIntervalMs) });
-  await addJob(queue, "expire-runs", { slot: Math.floor(Date.now() / ctx.config.integrity.sweepIntervalMs) });
+  await addJob(queue, "scrub-slot", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.scrubIntervalMs) });
+  await addJob(queue, "expire-ref-pages", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
+  await addJob(queue, "expire-runs", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
   return { verify: due.length };
 }
 

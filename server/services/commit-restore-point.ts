@@ -90,7 +90,7 @@ async function insertIfPagesUnchanged(
   rootChunkId: Buffer,
   refs: CheckedRefs,
 ): Promise<{ checked: number; inserted: number }> {
-  const now = new Date();
+  const now = ctx.clock.now();
   const [result] = await ctx.db.$queryRaw<Array<{ checked: number; inserted: number }>>`
     WITH agg AS MATERIALIZED (
       SELECT string_agg(ids, ''::bytea ORDER BY page) AS refs, sha256(string_agg(sha256(ids), ''::bytea ORDER BY page)) AS digest,

@@ -28,7 +28,7 @@ export async function lookupEnrollment(ctx: Ctx, token: string) {
 }
 
 export async function enrollDevice(ctx: Ctx, input: EnrollBody, address: string | null = null) {
-  const now = new Date();
+  const now = ctx.clock.now();
   const device = await ctx.db.$transaction(async (tx) => {
     const row = await tx.enrollmentToken.findUnique({ where: { tokenHash: hashToken(input.token) } });
     if (!row) throw errors.tokenInvalid();

@@ -9,7 +9,7 @@ const date = (iso: string | null) => (iso ? new Date(iso) : null);
 
 /** Records the device's heartbeat; receivedAt is the server's clock (a PC's clock may be wrong). */
 export async function recordHeartbeat(ctx: Ctx, who: Writer, body: HeartbeatBody): Promise<{ receivedAt: Date }> {
-  const receivedAt = new Date();
+  const receivedAt = ctx.clock.now();
   const fields = {
     studioId: who.studioId,
     receivedAt,

@@ -154,7 +154,7 @@ export async function grantPackUpload(
   const key = objectKeyForPack(who.studioId);
   const ttlSeconds = directTtlSeconds(ctx);
   // The record expires no later than the URL, whose life starts when it is signed, after this.
-  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  const expiresAt = new Date(ctx.clock.now().getTime() + ttlSeconds * 1000);
   await insertGrant(ctx, {
     objectKey: key,
     studioId: who.studioId,

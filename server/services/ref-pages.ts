@@ -39,7 +39,7 @@ export async function putRefPage(ctx: Ctx, who: Writer, restorePointId: string, 
   // the pages of a restore point in flight (it would only break that commit).
   const replaced = await ctx.db.pendingRefPage.updateMany({
     where: { ...key, deviceId: who.deviceId },
-    data: { ids: bytes(ids), createdAt: new Date() },
+    data: { ids: bytes(ids), createdAt: ctx.clock.now() },
   });
   if (replaced.count === 1) return;
   const created = await ctx.db.pendingRefPage.createMany({

@@ -35,7 +35,7 @@ export async function createEnrollmentToken(
     throw errors.forbidden("the studio has no keys yet: only an owner or an admin may create its first enrollment token");
   }
   const token = `dse_${randomBytes(24).toString("base64url")}`;
-  const expiresAt = new Date(Date.now() + input.ttlMs);
+  const expiresAt = new Date(ctx.clock.now().getTime() + input.ttlMs);
   await ctx.db.$transaction([
     ctx.db.enrollmentToken.create({ data: { studioId: studio.id, tokenHash: hashToken(token), expiresAt } }),
     auditCreate(
