@@ -55,7 +55,8 @@ export function revokeAction(
     const cancel = h("button", { type: "button" }, "Cancel");
     const form = h(
       "form",
-      { class: "confirm" },
+      // Our own check and message instead of the browser's bubble: it names what is missing.
+      { class: "confirm", novalidate: true },
       h("p", {}, `Revoke ${device.name}? It can no longer back up; its restore points stay. This cannot be undone.`),
       h("label", { for: id }, o.reasonRequired ? "Reason (required, recorded in the audit log)" : "Reason (recorded in the audit log)"),
       reason,
