@@ -90,7 +90,7 @@ export function devicesSection(
       d.revoked ? h("span", { class: "badge damaged" }, "Revoked") : (hb?.state ?? "never heard from"),
       hb ? h("span", { title: when(hb.receivedAt) }, since(hb.receivedAt, o.now)) : "never",
       result ? h("span", { class: result === "success" ? "" : "bad-text" }, result, code ? ` (${code})` : "") : "—",
-      hb?.nextRunAt ? h("span", { title: when(hb.nextRunAt) }, since(hb.nextRunAt, o.now)) : "—",
+      !d.revoked && hb?.nextRunAt ? h("span", { title: when(hb.nextRunAt) }, since(hb.nextRunAt, o.now)) : "—",
     ];
     if (o.staff) cells.splice(2, 0, hb?.agentVersion ?? "—", hb?.os ?? "—");
     if (o.action) cells.push(o.action(d) ?? "");
