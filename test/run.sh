@@ -27,5 +27,14 @@ if [[ -z ${S3_ENDPOINT:-} ]]; then
 fi
 
 if (($#)); then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort); fi
+# The browser tests (test/web/) drive Debian's Chromium through playwright-core: installed from
+# Debian's packages when missing (~1 minute, once), never a browser download.
+if [[ " ${files[*]} " == *"test/web/"* ]] && ! command -v chromium >/dev/null; then
+  echo "== installing Chromium (Debian package)"
+  sudo=(); ((EUID == 0)) || sudo=(sudo -n)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y -q chromium >/dev/null || { "${sudo[@]}" apt-get update -q >/dev/null && "${sudo[@]}" apt-get install -y -q chromium >/dev/null; }
+fi
+
 echo "== tests (${#files[@]} files)"
 node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

@@ -30,6 +30,7 @@ import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
 import { supportAccessRoutes } from "./routes/support-access.ts";
 import { totpRoutes } from "./routes/totp.ts";
+import { WEB_PREFIX, webRoutes } from "../web/serve.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -67,6 +68,8 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);
+  // The web app (server/web/): its pages call the API above with the cookie session.
+  app.use(WEB_PREFIX, webRoutes({ production: ctx.config.production }));
 
   app.use((_req, _res, next) => next(errors.notFound("route")));
   app.use(errorHandler(ctx.log));
