@@ -146,3 +146,6 @@ export const studioDeskView = z.object({
   serverTime: iso,
 });
 export type StudioDeskView = z.infer<typeof studioDeskView>;
+
+/** A person's own account routes: the only ones staff may call before their second factor is in force. */
+export const isOwnAccountPath = (path: string): boolean => /^\/v1\/(me|auth)(\/|$)/.test(path);

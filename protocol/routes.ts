@@ -14,6 +14,8 @@
 //   admin      operators: everything support may, plus studios, users and roles
 // A route is either anonymous, or device, or for people (owner/support/admin): never a mix.
 import { z } from "zod";
+import type { ApiErrorCode } from "./api-errors.ts";
+import { openApiDocumentView } from "./api-docs.ts";
 import { clientReportBody } from "./integrity-schemas.ts";
 import {
   commitBody,
@@ -82,8 +84,8 @@ import {
 
 export type Audience = "anonymous" | "device" | "owner" | "support" | "admin";
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
-/** Bytes rather than JSON: a pack's body, a chunk's content, the metrics text, or no body (204). */
-export type Raw = "binary" | "text" | "empty";
+/** Bytes rather than JSON: a pack's body, a chunk's content, the metrics text, a page, or no body (204). */
+export type Raw = "binary" | "text" | "html" | "empty";
 
 export interface RouteSpec {
   method: Method;
@@ -97,6 +99,11 @@ export interface RouteSpec {
   /** The success status and the answer's schema. */
   status: number;
   response: z.ZodType | Raw;
+  /**
+   * The error codes of this route's own rules and services; those its audience, parameters and
+   * body imply (UNAUTHENTICATED, NOT_FOUND, VALIDATION_FAILED, ...) are added by protocol/openapi.ts.
+   */
+  errors?: readonly ApiErrorCode[];
 }
 
 const id = z.object({ id: z.uuid() });
@@ -128,6 +135,7 @@ export const routes = {
     summary: "Prometheus metrics (Bearer METRICS_TOKEN when configured)",
     status: 200,
     response: "text",
+    errors: ["UNAUTHENTICATED"],
   }),
 
   // Enrollment and device token renewal: authenticated by a one-use token or the device key.
@@ -139,6 +147,7 @@ export const routes = {
     body: enrollmentLookupBody,
     status: 200,
     response: enrollmentLookupView,
+    errors: ["TOKEN_INVALID", "RATE_LIMITED", "DATABASE_UNAVAILABLE"],
   }),
   enroll: route({
     method: "POST",
@@ -148,6 +157,7 @@ export const routes = {
     body: enrollBody,
     status: 201,
     response: enrollmentView,
+    errors: ["TOKEN_INVALID", "CERTIFICATE_INVALID", "KEYSET_EXISTS", "KEYSET_MISSING", "RATE_LIMITED", "DATABASE_UNAVAILABLE"],
   }),
   deviceChallenge: route({
     method: "POST",
@@ -157,6 +167,7 @@ export const routes = {
     body: deviceChallengeBody,
     status: 200,
     response: deviceChallengeView,
+    errors: ["RATE_LIMITED", "DATABASE_UNAVAILABLE"],
   }),
   deviceToken: route({
     method: "POST",
@@ -166,6 +177,7 @@ export const routes = {
     body: deviceTokenBody,
     status: 200,
     response: deviceTokenView,
+    errors: ["CHALLENGE_INVALID", "RATE_LIMITED", "DATABASE_UNAVAILABLE"],
   }),
 
   // The device API: every answer is limited to the device's own studio.
@@ -195,6 +207,7 @@ export const routes = {
     params: chunkParams,
     status: 200,
     response: "binary",
+    errors: ["BLOB_MISSING", "BUSY", "STORAGE_UNAVAILABLE"],
   }),
   packPut: route({
     method: "PUT",
@@ -204,6 +217,7 @@ export const routes = {
     body: "binary",
     status: 200,
     response: uploadedResults,
+    errors: ["LENGTH_REQUIRED", "INTEGRITY_MISMATCH", "BUSY", "STORAGE_INTEGRITY", "STORAGE_UNAVAILABLE"],
   }),
   packUploadUrl: route({
     method: "POST",
@@ -213,6 +227,7 @@ export const routes = {
     body: packUploadUrlBody,
     status: 200,
     response: uploadGrantView,
+    errors: ["DIRECT_TRANSFER_DISABLED"],
   }),
   packUploaded: route({
     method: "POST",
@@ -222,6 +237,15 @@ export const routes = {
     body: packUploadedBody,
     status: 200,
     response: uploadedResults,
+    errors: [
+      "DIRECT_TRANSFER_DISABLED",
+      "FORBIDDEN",
+      "UPLOAD_NOT_FOUND",
+      "UPLOAD_GONE",
+      "GRANT_EXPIRED",
+      "INTEGRITY_MISMATCH",
+      "STORAGE_UNAVAILABLE",
+    ],
   }),
   keyset: route({
     method: "GET",
@@ -240,6 +264,7 @@ export const routes = {
     body: "binary",
     status: 204,
     response: "empty",
+    errors: ["LENGTH_REQUIRED", "ALREADY_COMMITTED", "TOO_MANY_PENDING_REF_PAGES"],
   }),
   restorePointCommit: route({
     method: "POST",
@@ -250,6 +275,7 @@ export const routes = {
     body: commitBody,
     status: 201,
     response: restorePointView,
+    errors: ["CHUNKS_MISSING", "REFS_INCOMPLETE", "ALREADY_COMMITTED"],
   }),
   restorePointList: route({
     method: "GET",
@@ -278,6 +304,7 @@ export const routes = {
     body: clientReportBody,
     status: 200,
     response: clientReportResultView,
+    errors: ["FORBIDDEN", "KEYSET_MISSING"],
   }),
   deviceStudio: route({
     method: "GET",
@@ -324,6 +351,7 @@ export const routes = {
     body: signInBody,
     status: 200,
     response: sessionView,
+    errors: ["INVALID_CREDENTIALS", "TOTP_REQUIRED", "TOO_MANY_ATTEMPTS", "LIMITS_UNAVAILABLE", "DATABASE_UNAVAILABLE"],
   }),
   refresh: route({
     method: "POST",
@@ -333,6 +361,7 @@ export const routes = {
     body: refreshBody,
     status: 200,
     response: sessionView,
+    errors: ["UNAUTHENTICATED", "CSRF_FAILED", "DATABASE_UNAVAILABLE"],
   }),
   acceptInvitation: route({
     method: "POST",
@@ -342,6 +371,7 @@ export const routes = {
     body: acceptInvitationBody,
     status: 200,
     response: accountView,
+    errors: ["LINK_INVALID", "TOO_MANY_ATTEMPTS", "LIMITS_UNAVAILABLE", "DATABASE_UNAVAILABLE"],
   }),
   resetPassword: route({
     method: "POST",
@@ -351,6 +381,7 @@ export const routes = {
     body: resetPasswordBody,
     status: 200,
     response: accountView,
+    errors: ["LINK_INVALID", "TOO_MANY_ATTEMPTS", "LIMITS_UNAVAILABLE", "DATABASE_UNAVAILABLE"],
   }),
 
   // Any signed-in person.
@@ -377,6 +408,7 @@ export const routes = {
     summary: "begin TOTP enrollment: a new secret and its otpauth URI, shown once (409 once a second factor is in force)",
     status: 201,
     response: totpEnrollmentView,
+    errors: ["TOTP_ALREADY_ENABLED"],
   }),
   totpConfirm: route({
     method: "POST",
@@ -386,6 +418,7 @@ export const routes = {
     body: totpConfirmBody,
     status: 200,
     response: recoveryCodesView,
+    errors: ["TOTP_ALREADY_ENABLED", "TOTP_NOT_STARTED"],
   }),
   changePassword: route({
     method: "POST",
@@ -395,6 +428,7 @@ export const routes = {
     body: changePasswordBody,
     status: 204,
     response: "empty",
+    errors: ["INVALID_CREDENTIALS"],
   }),
 
   // A studio, for its owners and for staff.
@@ -455,6 +489,7 @@ export const routes = {
     body: enrollmentTokenBody,
     status: 201,
     response: enrollmentTokenView,
+    errors: ["FORBIDDEN"],
   }),
   studioDeviceRuns: route({
     method: "GET",
@@ -497,6 +532,7 @@ export const routes = {
     body: createStudioBody,
     status: 201,
     response: createdStudioView,
+    errors: ["USER_EXISTS"],
   }),
   adminCreateUser: route({
     method: "POST",
@@ -506,6 +542,7 @@ export const routes = {
     body: createUserBody,
     status: 201,
     response: linkView,
+    errors: ["USER_EXISTS"],
   }),
   adminSetRole: route({
     method: "PUT",
@@ -525,6 +562,24 @@ export const routes = {
     query: adminAuditQuery,
     status: 200,
     response: auditList,
+  }),
+
+  // The API's own description, generated from this table (protocol/openapi.ts).
+  openapi: route({
+    method: "GET",
+    path: "/openapi.json",
+    audience: ["anonymous"],
+    summary: "this API as an OpenAPI 3.1 document, generated from the route table",
+    status: 200,
+    response: openApiDocumentView,
+  }),
+  apiDocs: route({
+    method: "GET",
+    path: "/docs",
+    audience: ["anonymous"],
+    summary: "this API as a page for people: every route with its audience and error codes",
+    status: 200,
+    response: "html",
   }),
 } as const satisfies Record<string, RouteSpec>;
 

@@ -12,6 +12,7 @@ import { requestLog } from "./middleware/request-log.ts";
 import { limitDownloads, limitUploads } from "./middleware/upload-limit.ts";
 import { RouteTable } from "./route-table.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { apiDocsRoutes } from "./routes/api-docs.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { deviceTokenRoutes } from "./routes/device-tokens.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
@@ -66,6 +67,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);
   adminRoutes(mount, ctx);
+  apiDocsRoutes(mount);
   table.assertComplete();
   app.use(router);
   // The web app (server/web/): its pages call the API above with the cookie session.

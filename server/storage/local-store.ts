@@ -1,19 +1,13 @@
-import fs, { constants } from "node:fs";
+import { constants } from "node:fs";
 import { access, link, mkdir, open, opendir, readFile, stat, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { promisify } from "node:util";
 import { type BlobStore, validateKey, validatePrefix, validateRange } from "./blob-store.ts";
-import {
-  BlobExistsError,
-  BlobNotFoundError,
-  IntegrityError,
-  StorageAuthError,
-  type StorageError,
-  StorageUnavailableError,
-  StorageUnknownError,
-} from "./errors.ts";
+import { IntegrityError, StorageUnavailableError } from "./errors.ts";
+import { isAbsent, translateErrno } from "./local-errors.ts";
+import { fsClose, fsFsync, fsOpen, fsRead, fsWrite, syncDirs } from "./local-files.ts";
+import { SourceFailed, writeStream } from "./local-stream-write.ts";
 
 // Temp files carry "~", which no key may contain, so list() can never report a half-written blob.
 const TEMP_MARK = "~tmp~";
@@ -56,51 +50,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async putStream(key: string, source: AsyncIterable<Buffer>, size: number): Promise<void> {
-    await this.#store(key, size, async (fd) => {
-      // Pieces (socket reads, ~64 KiB) are gathered into batches written with one writev each;
-      // one batch is written while the next gathers, so the disk and the network overlap and at
-      // most two batches are held.
-      let batch: Buffer[] = [];
-      let batchBytes = 0;
-      let position = 0;
-      let writing: Promise<void> = Promise.resolve();
-      const flush = async () => {
-        await writing;
-        const out = batch;
-        const at = position;
-        position += batchBytes;
-        batch = [];
-        batchBytes = 0;
-        writing = writeAll(fd, out, at);
-        writing.catch(() => undefined); // awaited below or by the next flush; not unhandled meanwhile
-      };
-      const pieces = source[Symbol.asyncIterator]();
-      let done = false;
-      try {
-        for (;;) {
-          let next: IteratorResult<Buffer>;
-          try {
-            next = await pieces.next();
-          } catch (e) {
-            done = true; // a source that threw has finished
-            throw new SourceFailed(e);
-          }
-          if (next.done) break;
-          const piece = next.value;
-          if (position + batchBytes + piece.length > size) throw new IntegrityError(key, `more than the ${size} bytes announced`);
-          batch.push(piece);
-          batchBytes += piece.length;
-          if (batchBytes >= STREAM_BATCH_BYTES) await flush();
-        }
-        done = true;
-      } finally {
-        if (!done) await pieces.return?.().catch(() => undefined);
-        await writing.catch(() => undefined); // the error that ends the loop is the one reported
-      }
-      await flush();
-      await writing;
-      return position;
-    });
+    await this.#store(key, size, (fd) => writeStream(fd, source, size, key));
   }
 
   /**
@@ -235,81 +185,5 @@ export class LocalBlobStore implements BlobStore {
   #path(key: string): string {
     validateKey(key);
     return path.join(this.#root, ...key.split("/"));
-  }
-}
-
-/** How many bytes putStream gathers before it writes them. */
-const STREAM_BATCH_BYTES = 1024 * 1024;
-
-/** What putStream's source threw: passed on as it is, not as a storage error. */
-class SourceFailed {
-  constructor(readonly error: unknown) {}
-}
-
-const fsOpen = promisify(fs.open);
-const fsClose = promisify(fs.close);
-const fsFsync = promisify(fs.fsync);
-const fsRead = (fd: number, into: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => fs.read(fd, into, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
-const fsWrite = (fd: number, data: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => fs.write(fd, data, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
-
-const fsWritev = (fd: number, pieces: Buffer[], position: number) =>
-  new Promise<number>((resolve, reject) => fs.writev(fd, pieces, position, (err, n) => (err ? reject(err) : resolve(n))));
-
-/** Writes all of `pieces` at `position`, going on after a short write. */
-async function writeAll(fd: number, pieces: Buffer[], position: number): Promise<void> {
-  let rest = pieces.slice();
-  while (rest.length > 0) {
-    const n = await fsWritev(fd, rest, position);
-    if (n === 0) throw new Error("writev wrote nothing");
-    position += n;
-    let skip = n;
-    while (skip > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
-    if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
-  }
-}
-
-async function syncDirs(from: string, to: string): Promise<void> {
-  // fsync `to` and each ancestor up to `from` (the parent of the first directory mkdir created).
-  for (let d = to; ; d = path.dirname(d)) {
-    const fd = await fsOpen(d, "r");
-    try {
-      await fsFsync(fd);
-    } finally {
-      await fsClose(fd);
-    }
-    if (d === from || d === path.dirname(d)) break;
-  }
-}
-
-function isAbsent(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
-function translateErrno(e: unknown, key: string): StorageError {
-  if (e instanceof Error && "transient" in e) return e as StorageError; // already ours
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  switch (code) {
-    case "ENOENT":
-    case "ENOTDIR":
-    case "EISDIR":
-      return new BlobNotFoundError(key, { cause: e });
-    case "EEXIST":
-      return new BlobExistsError(key, { cause: e });
-    case "EACCES":
-    case "EPERM":
-    case "EROFS":
-      return new StorageAuthError(`local store: permission denied for ${key}`, { cause: e });
-    // Out of descriptors or a busy device clears up by itself; retrying is reasonable.
-    case "EMFILE":
-    case "ENFILE":
-    case "EAGAIN":
-    case "EBUSY":
-    case "EINTR":
-      return new StorageUnavailableError(`local store: ${code} for ${key}`, { cause: e });
-    default:
-      return new StorageUnknownError(`local store: ${code ?? String(e)} for ${key}`, { cause: e });
   }
 }

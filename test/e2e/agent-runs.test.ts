@@ -9,14 +9,10 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RunView } from "../../protocol/runs.ts";
 import { loadDeviceState } from "../../uploader/state.ts";
-import { AgentProc, cronIn } from "../support/agent.ts";
-import { newStudio, Pc } from "../support/cli.ts";
+import { AgentProc, AS_USER, enrolledAgentPc, eventually } from "../support/agent.ts";
+import { newStudio } from "../support/cli.ts";
 import { api, owner, type Person } from "../support/people.ts";
 import { startServer, type TestServer } from "../support/server.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// Root reads anything: the agent runs without that power, as in agent.test.ts (support/unprivileged.ts).
-const asUser = { unprivileged: true };
 
 describe("run history from a real agent", { timeout: 120_000 }, () => {
   let server: TestServer;
@@ -37,38 +33,25 @@ describe("run history from a real agent", { timeout: 120_000 }, () => {
     return r.body.runs as RunView[];
   }
 
-  async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined | null | false>): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-      await sleep(250);
-    }
-  }
-
   it("a failed scheduled run, its successful retry and a backup by hand are in the device's history", async () => {
     const src = path.join(server.dir, "Kundenaufträge");
     await mkdir(src, { recursive: true });
     await writeFile(path.join(src, "auftrag.bak"), randomBytes(50_000));
-    const pc = await Pc.create(server);
-    const e = await pc.run(["enroll", "--token", await token(), "--name", "front-desk"]);
-    assert.equal(e.code, 0, e.stderr);
-    assert.equal((await pc.run(["config", "add-source", src])).code, 0);
+    const pc = await enrolledAgentPc(
+      server,
+      await token(),
+      "front-desk",
+      [
+        ["retry.baseSeconds", "3"],
+        ["retry.maxSeconds", "3"],
+      ],
+      [[src, false]],
+      8000, // far enough ahead for the rename and the agent's start
+    );
     const { deviceId } = await loadDeviceState(pc.home);
     await rename(src, `${src} (weg)`); // the folder is gone when the scheduled run starts
-    // The schedule last, far enough ahead for the CLI calls and the agent's start.
-    for (const [k, v] of [
-      ["heartbeatSeconds", "1"],
-      ["retry.baseSeconds", "3"],
-      ["retry.maxSeconds", "3"],
-      ["schedule", cronIn(8000)],
-    ] as const) {
-      const r = await pc.run(["config", "set", k, v]);
-      assert.equal(r.code, 0, r.stderr);
-    }
 
-    const agent = AgentProc.start(pc, asUser);
+    const agent = AgentProc.start(pc, AS_USER);
     let done;
     try {
       const failed = await agent.waitFor((l) => l.msg === "backup failed: will retry", 30_000, "the failed first attempt");

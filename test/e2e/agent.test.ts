@@ -5,15 +5,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AgentProc, cronIn, readAgentStatus } from "../support/agent.ts";
+import { AgentProc, AS_USER, enrolledAgentPc, eventually, readAgentStatus, sleep } from "../support/agent.ts";
 import { newStudio, Pc } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-// Root reads anything: the agent (and a backup beside it, which shares its lock) runs without that
-// power, so that a chmod 000 file is unreadable (support/unprivileged.ts).
-const asUser = { unprivileged: true };
 
 interface DeviceView {
   name: string;
@@ -38,47 +34,10 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   });
   after(async () => server?.stop());
 
-  /** An enrolled PC with its agent configured; a schedule `scheduleInMs` ahead is set last (CLI calls take a while). */
-  async function enrolled(
-    name: string,
-    settings: Array<[string, string]>,
-    sources: Array<[string, boolean, string[]?]>,
-    scheduleInMs?: number,
-  ): Promise<Pc & { fireAt: number }> {
-    const pc = await Pc.create(server);
-    const e = await pc.run(["enroll", "--token", await token(), "--name", name]);
-    assert.equal(e.code, 0, e.stderr);
-    for (const [dir, watch, excludes = []] of sources) {
-      const r = await pc.run(["config", "add-source", dir, ...(watch ? ["--watch"] : []), ...excludes.flatMap((p) => ["--exclude", p])]);
-      assert.equal(r.code, 0, r.stderr);
-    }
-    for (const [k, v] of [["heartbeatSeconds", "1"], ...settings]) {
-      const r = await pc.run(["config", "set", k!, v!]);
-      assert.equal(r.code, 0, r.stderr);
-    }
-    let fireAt = 0;
-    if (scheduleInMs !== undefined) {
-      fireAt = Date.now() + scheduleInMs;
-      const r = await pc.run(["config", "set", "schedule", cronIn(scheduleInMs)]);
-      assert.equal(r.code, 0, r.stderr);
-    }
-    return Object.assign(pc, { fireAt });
-  }
-
   async function devices(pc: Pc): Promise<DeviceView[]> {
     const res = await fetch(`${server.url}/v1/devices`, { headers: await pc.auth() });
     assert.equal(res.status, 200);
     return ((await res.json()) as { devices: DeviceView[] }).devices;
-  }
-
-  async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined | null | false>): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-      await sleep(200);
-    }
   }
 
   it("a scheduled run fires, skips an unreadable file, heartbeats reach the server, status tells", async () => {
@@ -90,9 +49,9 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     // Left out: Thumbs.db by the defaults, the .bak.old by the source's own pattern.
     await writeFile(path.join(src, "Thumbs.db"), "thumbnail cache");
     await writeFile(path.join(src, "clients 2023.bak.old"), "superseded dump");
-    const pc = await enrolled("front-desk", [["label", "nightly"]], [[src, false, ["*.bak.old"]]], 5000);
+    const pc = await enrolledAgentPc(server, await token(), "front-desk", [["label", "nightly"]], [[src, false, ["*.bak.old"]]], 5000);
     const fireAt = pc.fireAt;
-    const agent = AgentProc.start(pc, asUser);
+    const agent = AgentProc.start(pc, AS_USER);
     try {
       const started = await agent.waitFor((l) => l.msg === "agent started", 20_000, "agent start");
       assert.equal(Math.abs(Date.parse(String(started.nextRunAt)) - fireAt) < 1500, true, `nextRunAt ${String(started.nextRunAt)}`);
@@ -150,7 +109,9 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
   it("a file written slowly into a watched folder is sent once, only when complete", async () => {
     const watched = path.join(server.dir, "Datenbank Sicherung");
     await mkdir(watched, { recursive: true });
-    const pc = await enrolled(
+    const pc = await enrolledAgentPc(
+      server,
+      await token(),
       "db-pc",
       [
         ["schedule", "0 3 1 1 *"],
@@ -159,7 +120,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       ],
       [[watched, true]],
     );
-    const agent = AgentProc.start(pc, asUser);
+    const agent = AgentProc.start(pc, AS_USER);
     try {
       await agent.waitFor((l) => l.msg === "agent started", 20_000, "agent start");
       const file = path.join(watched, "studio backup 2024-11-26.bak");
@@ -201,7 +162,9 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await writeFile(path.join(other, "db.bak"), randomBytes(50_000));
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
     const window = `${hhmm(new Date(Date.now() - 3_600_000))}-${hhmm(new Date(Date.now() + 3_600_000))}=1MB`;
-    const pc = await enrolled(
+    const pc = await enrolledAgentPc(
+      server,
+      await token(),
       "photo-pc",
       [
         ["bandwidth.windows", window],
@@ -210,10 +173,10 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       [[src, false]],
       4000,
     );
-    const agent = AgentProc.start(pc, asUser);
+    const agent = AgentProc.start(pc, AS_USER);
     try {
       await agent.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
-      const interactive = pc.run(["backup", other, "--label", "before import"], {}, asUser);
+      const interactive = pc.run(["backup", other, "--label", "before import"], {}, AS_USER);
       const done = await agent.waitFor((l) => l.msg === "backup finished", 60_000, "the throttled run");
       const rate = Number(done.bytesUploaded) / (Number(done.durationMs) / 1000);
       process.stdout.write(`# bandwidth: ${Math.round(rate)} bytes/s over ${done.bytesUploaded} bytes with a limit of 1000000\n`);
@@ -246,7 +209,9 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     await mkdir(src, { recursive: true });
     const files = [randomBytes(2_000_000), randomBytes(2_000_000), randomBytes(2_000_000)];
     for (const [i, f] of files.entries()) await writeFile(path.join(src, `part ${i}.bin`), f);
-    const pc = await enrolled(
+    const pc = await enrolledAgentPc(
+      server,
+      await token(),
       "killed-pc",
       [
         ["bandwidth.limit", "1MB"],
@@ -255,7 +220,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       [[src, false]],
       4000,
     );
-    const first = AgentProc.start(pc, asUser);
+    const first = AgentProc.start(pc, AS_USER);
     await first.waitFor((l) => l.msg === "backup started", 30_000, "the scheduled run");
     const running = await pc.run(["status"]);
     assert.equal(running.json.agent, "running");
@@ -267,7 +232,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     assert.equal(first.finished().length, 0);
     assert.deepEqual((await pc.run(["list", "--device", "killed-pc"])).json.restorePoints, [], "killed before its commit");
 
-    const second = AgentProc.start(pc, asUser);
+    const second = AgentProc.start(pc, AS_USER);
     try {
       await second.waitFor((l) => l.msg.startsWith("the previous agent stopped before its backup completed"), 20_000, "resume notice");
       const done = await second.waitFor((l) => l.msg === "backup finished", 60_000, "the resumed run");
@@ -291,7 +256,9 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
     const src = path.join(server.dir, "USB Laufwerk");
     await mkdir(src, { recursive: true });
     await writeFile(path.join(src, "studio.bak"), randomBytes(100_000));
-    const pc = await enrolled(
+    const pc = await enrolledAgentPc(
+      server,
+      await token(),
       "retry-pc",
       [
         ["retry.baseSeconds", "3"],
@@ -301,7 +268,7 @@ describe("the studio agent (datasafe run)", { timeout: 150_000 }, () => {
       4000,
     );
     await rename(src, `${src} (unplugged)`); // the drive is gone when the run starts
-    const agent = AgentProc.start(pc, asUser);
+    const agent = AgentProc.start(pc, AS_USER);
     try {
       const failed = await agent.waitFor((l) => l.msg === "backup failed: will retry", 30_000, "a failed first attempt");
       assert.equal(failed.attempt, 1);

@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
+import { errorCodesOf } from "../../protocol/openapi.ts";
 import { routes, type RouteName, type RouteSpec } from "../../protocol/routes.ts";
 import { admin, newStudio, Pc } from "../support/cli.ts";
 import { api, owner, PASSWORD, signIn, staff, type Person } from "../support/people.ts";
@@ -238,6 +239,9 @@ const FIXTURES: Record<RouteName, Fixture> = {
   adminCreateUser: { request: () => ({ path: "/v1/admin/users", body: { email: `s-${randomUUID()}@matrix.test`, role: "support" } }) },
   adminSetRole: { request: (ids) => ({ path: `/v1/admin/users/${ids.userId}/role`, body: { role: null } }) },
   adminAudit: { request: () => ({ path: "/v1/admin/audit" }) },
+
+  openapi: { request: () => ({ path: "/openapi.json" }) },
+  apiDocs: { request: () => ({ path: "/docs" }) },
 };
 
 let server: TestServer;
@@ -345,6 +349,9 @@ describe("route matrix: every route, every kind of caller, both tenants", () => 
           if (res.status >= 400) {
             const code = (JSON.parse(text) as { error: { code: string } }).error.code;
             if (want.code && code !== want.code) failures.push(`${label}: code ${code}, expected ${want.code}`);
+            // What /openapi.json and /docs list for the route (protocol/openapi.ts) must include what it answers.
+            if (!errorCodesOf(spec).includes(code as never))
+              failures.push(`${label}: code ${code} is not among the route's documented errors`);
           } else if (spec.response instanceof z.ZodType) {
             const parsed = spec.response.safeParse(JSON.parse(text));
             if (!parsed.success)

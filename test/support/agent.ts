@@ -1,10 +1,12 @@
 // A real agent process (`datasafe run --json`) for tests: its JSON log lines, waiting for one
-// that matches, killing it (gracefully or -9) and its status file.
+// that matches, killing it (gracefully or -9) and its status file; and the set-up the agent tests
+// share: an enrolled PC with its agent configured, and polling until something shows.
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Pc } from "./cli.ts";
-import { ROOT } from "./server.ts";
+import { Pc } from "./cli.ts";
+import { ROOT, type TestServer } from "./server.ts";
 import { withoutReadOverride } from "./unprivileged.ts";
 
 export type LogLine = { level: string; msg: string } & Record<string, unknown>;
@@ -79,4 +81,53 @@ export async function readAgentStatus(
 export function cronIn(inMs: number): string {
   const t = new Date(Date.now() + inMs);
   return `${t.getSeconds()} ${t.getMinutes()} ${t.getHours()} * * *`;
+}
+
+/** Root reads anything: agents in tests run without that power, so that a mode-000 file is unreadable (unprivileged.ts). */
+export const AS_USER = { unprivileged: true };
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The first truthy answer of `fn`, asked every 200 ms; fails with `what` after `ms`. */
+export async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined | null | false>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * A PC enrolled with `token` and its agent configured: `sources` as [folder, watched, excludes],
+ * heartbeats every second, then `settings`; a schedule `scheduleInMs` ahead is set last (CLI
+ * calls take a while), and `fireAt` is when it fires.
+ */
+export async function enrolledAgentPc(
+  server: TestServer,
+  token: string,
+  name: string,
+  settings: Array<[string, string]>,
+  sources: Array<[string, boolean, string[]?]>,
+  scheduleInMs?: number,
+): Promise<Pc & { fireAt: number }> {
+  const pc = await Pc.create(server);
+  const e = await pc.run(["enroll", "--token", token, "--name", name]);
+  assert.equal(e.code, 0, e.stderr);
+  for (const [dir, watch, excludes = []] of sources) {
+    const r = await pc.run(["config", "add-source", dir, ...(watch ? ["--watch"] : []), ...excludes.flatMap((p) => ["--exclude", p])]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  for (const [k, v] of [["heartbeatSeconds", "1"], ...settings]) {
+    const r = await pc.run(["config", "set", k!, v!]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  let fireAt = 0;
+  if (scheduleInMs !== undefined) {
+    fireAt = Date.now() + scheduleInMs;
+    const r = await pc.run(["config", "set", "schedule", cronIn(scheduleInMs)]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  return Object.assign(pc, { fireAt });
 }

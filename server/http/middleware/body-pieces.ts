@@ -21,72 +21,95 @@ export interface BodyPieces extends AsyncIterableIterator<Buffer> {
  * connection closes before (a body shorter than its Content-Length).
  */
 export function bodyPieces(req: IncomingMessage): BodyPieces {
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let ended = false;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const onData = (b: Buffer) => {
-    queue.push(b);
-    queued += b.length;
-    if (queued >= MAX_QUEUED_BYTES) req.pause();
-    notify();
-  };
-  const onEnd = () => {
-    ended = true;
-    notify();
-  };
-  const onClose = () => {
-    if (!req.complete) failure ??= errors.validation("request body incomplete");
-    ended = true;
-    notify();
-  };
-  const onError = (e: unknown) => {
-    failure ??= e;
-    notify();
-  };
-  const detach = () => {
-    req.off("data", onData).off("end", onEnd).off("close", onClose).off("error", onError);
-    queue.length = 0;
-    queued = 0;
-  };
-  req.on("data", onData).on("end", onEnd).on("close", onClose).on("error", onError);
+  return new BodyReader(req);
+}
 
-  const it: BodyPieces = {
-    async next() {
-      for (;;) {
-        const b = queue.shift();
-        if (b) {
-          queued -= b.length;
-          if (queued < MAX_QUEUED_BYTES && req.isPaused()) req.resume();
-          return { value: b, done: false };
-        }
-        if (failure !== null) {
-          detach();
-          throw failure;
-        }
-        if (ended) {
-          detach();
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
+/** The request's events fill a queue that `next()` empties; `#wake` is the consumer waiting for more. */
+class BodyReader implements BodyPieces {
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
+  #ended = false;
+  #failure: unknown = null;
+  #wake: (() => void) | null = null;
+
+  constructor(private readonly req: IncomingMessage) {
+    req.on("data", this.#onData).on("end", this.#onEnd).on("close", this.#onClose).on("error", this.#onError);
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    for (;;) {
+      const piece = this.#dequeue();
+      if (piece) return { value: piece, done: false };
+      if (this.#failure !== null) {
+        this.#detach();
+        throw this.#failure;
       }
-    },
-    async return() {
-      detach();
-      if (!req.complete) req.resume(); // drop the rest; the socket stays up for the answer
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return it;
-    },
+      if (this.#ended) {
+        this.#detach();
+        return { value: undefined, done: true };
+      }
+      await this.#nextEvent();
+    }
+  }
+
+  async return(): Promise<IteratorResult<Buffer>> {
+    this.#detach();
+    if (!this.req.complete) this.req.resume(); // drop the rest; the socket stays up for the answer
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): BodyPieces {
+    return this;
+  }
+
+  /** The oldest piece read ahead; the socket resumes once the queue is below its bound. */
+  #dequeue(): Buffer | undefined {
+    const piece = this.#queue.shift();
+    if (piece) {
+      this.#queued -= piece.length;
+      if (this.#queued < MAX_QUEUED_BYTES && this.req.isPaused()) this.req.resume();
+    }
+    return piece;
+  }
+
+  #nextEvent(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  readonly #onData = (piece: Buffer) => {
+    this.#queue.push(piece);
+    this.#queued += piece.length;
+    if (this.#queued >= MAX_QUEUED_BYTES) this.req.pause();
+    this.#notify();
   };
-  return it;
+
+  readonly #onEnd = () => {
+    this.#ended = true;
+    this.#notify();
+  };
+
+  readonly #onClose = () => {
+    if (!this.req.complete) this.#failure ??= errors.validation("request body incomplete");
+    this.#ended = true;
+    this.#notify();
+  };
+
+  readonly #onError = (e: unknown) => {
+    this.#failure ??= e;
+    this.#notify();
+  };
+
+  #detach(): void {
+    this.req.off("data", this.#onData).off("end", this.#onEnd).off("close", this.#onClose).off("error", this.#onError);
+    this.#queue.length = 0;
+    this.#queued = 0;
+  }
 }
 
 /**

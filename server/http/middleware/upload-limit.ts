@@ -19,7 +19,7 @@
 // Relay downloads (GET /v1/chunks/:id) get a limiter of their own with the same rules (issue 15:
 // a stolen credential must not tie up the API reading chunks): each holds at most one chunk, so
 // each counts as the largest one, and one device has at most `perDevice` in flight.
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { errors } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
 import { MAX_CHUNK_OBJECT_BYTES, MAX_PACK_BYTES, MAX_PACK_TABLE_BYTES } from "../../../protocol/limits.ts";
@@ -46,7 +46,7 @@ export const UPLOADS_PER_BUDGET_CHUNK = 2;
 /** The largest body of a limited route: a relayed pack with its table. */
 const MAX_BODY_BYTES = MAX_PACK_BYTES + MAX_PACK_TABLE_BYTES;
 /**
- * What a streamed upload holds at most: the store's two write batches (local-store.ts), the pieces
+ * What a streamed upload holds at most: the store's two write batches (local-stream-write.ts), the pieces
  * read ahead (body-pieces.ts) and the table.
  */
 export const STREAMED_UPLOAD_BYTES = 3 * 1024 * 1024;
@@ -78,83 +78,118 @@ export function limitDownloads(limits: UploadLimits): RequestHandler {
 
 /** One budget: `limit(sizeOf)` is a middleware counting each request as `sizeOf(req)` bytes. */
 function createLimiter(limits: UploadLimits, onBusy: () => void): (sizeOf: (req: Request) => number) => RequestHandler {
-  const maxWaitMs = limits.maxWaitMs ?? 5000;
-  const maxWaiting = limits.maxWaiting ?? 256;
-  const maxBytes = limits.perProcess * MAX_CHUNK_OBJECT_BYTES;
-  const maxCount = limits.perProcess * UPLOADS_PER_BUDGET_CHUNK;
-  let total = 0;
-  let bytes = 0;
-  const perDevice = new Map<string, number>();
-  const waiting: Waiter[] = [];
-
-  // A body larger than the whole budget (a pack, with a budget of fewer than 3 chunks) runs alone.
-  const fitsProcess = (size: number) => total < maxCount && (bytes + size <= maxBytes || total === 0);
-  const fitsDevice = (id: string) => (perDevice.get(id) ?? 0) < limits.perDevice;
-  const take = (id: string, size: number) => {
-    total++;
-    bytes += size;
-    perDevice.set(id, (perDevice.get(id) ?? 0) + 1);
+  const budget = new UploadBudget(limits);
+  return (sizeOf) => async (req, res, next) => {
+    const id = device(res).deviceId;
+    const size = sizeOf(req);
+    if (!(await budget.admit(id, size))) {
+      onBusy();
+      throw errors.busy(1);
+    }
+    releaseOnce(res, () => budget.release(id, size));
+    next();
   };
-  const release = (id: string, size: number) => {
-    total--;
-    bytes -= size;
-    const left = (perDevice.get(id) ?? 1) - 1;
-    if (left <= 0) perDevice.delete(id);
-    else perDevice.set(id, left);
-    // Hand freed room to waiters in arrival order, skipping devices still at their own cap; the
-    // first that does not fit the process budget stops the round, so small uploads cannot keep
-    // overtaking a large one.
-    for (let i = 0; i < waiting.length;) {
-      const w = waiting[i]!;
-      if (!fitsDevice(w.deviceId)) {
+}
+
+/** The room an answer holds is given back once, when it is sent or its connection closes. */
+function releaseOnce(res: Response, release: () => void): void {
+  let released = false;
+  const done = () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+  res.on("finish", done);
+  res.on("close", done);
+}
+
+/** Uploads in flight (count, bytes, per device) and the requests waiting for room, in arrival order. */
+class UploadBudget {
+  readonly #maxWaitMs: number;
+  readonly #maxWaiting: number;
+  readonly #maxBytes: number;
+  readonly #maxCount: number;
+  readonly #perDevice = new Map<string, number>();
+  readonly #waiting: Waiter[] = [];
+  #total = 0;
+  #bytes = 0;
+
+  constructor(private readonly limits: UploadLimits) {
+    this.#maxWaitMs = limits.maxWaitMs ?? 5000;
+    this.#maxWaiting = limits.maxWaiting ?? 256;
+    this.#maxBytes = limits.perProcess * MAX_CHUNK_OBJECT_BYTES;
+    this.#maxCount = limits.perProcess * UPLOADS_PER_BUDGET_CHUNK;
+  }
+
+  /** Takes room for the upload now, or after waiting in line; false when the line is full or the wait timed out. */
+  async admit(id: string, size: number): Promise<boolean> {
+    if (this.#fitsDevice(id) && this.#fitsProcess(size) && !this.#waiting.some((w) => this.#fitsDevice(w.deviceId))) {
+      this.#take(id, size);
+      return true;
+    }
+    if (this.#waiting.length >= this.#maxWaiting) return false;
+    return this.#wait(id, size);
+  }
+
+  release(id: string, size: number): void {
+    this.#total--;
+    this.#bytes -= size;
+    const left = (this.#perDevice.get(id) ?? 1) - 1;
+    if (left <= 0) this.#perDevice.delete(id);
+    else this.#perDevice.set(id, left);
+    this.#grantWaiters();
+  }
+
+  /** In line until `release` grants room (true) or maxWaitMs pass (false). */
+  #wait(id: string, size: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = {
+        deviceId: id,
+        bytes: size,
+        grant: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(w), 1);
+        resolve(false);
+      }, this.#maxWaitMs);
+      this.#waiting.push(w);
+    });
+  }
+
+  /**
+   * Hands freed room to waiters in arrival order, skipping devices still at their own cap; the
+   * first that does not fit the process budget stops the round, so small uploads cannot keep
+   * overtaking a large one.
+   */
+  #grantWaiters(): void {
+    for (let i = 0; i < this.#waiting.length;) {
+      const w = this.#waiting[i]!;
+      if (!this.#fitsDevice(w.deviceId)) {
         i++;
         continue;
       }
-      if (!fitsProcess(w.bytes)) break;
-      waiting.splice(i, 1);
-      take(w.deviceId, w.bytes);
+      if (!this.#fitsProcess(w.bytes)) break;
+      this.#waiting.splice(i, 1);
+      this.#take(w.deviceId, w.bytes);
       w.grant();
     }
-  };
+  }
 
-  const limit =
-    (sizeOf: (req: Request) => number): RequestHandler =>
-    async (req, res, next) => {
-      const id = device(res).deviceId;
-      const size = sizeOf(req);
-      if (fitsDevice(id) && fitsProcess(size) && !waiting.some((w) => fitsDevice(w.deviceId))) take(id, size);
-      else {
-        const busy = () => {
-          onBusy();
-          return errors.busy(1);
-        };
-        if (waiting.length >= maxWaiting) throw busy();
-        const granted = await new Promise<boolean>((resolve) => {
-          const w: Waiter = {
-            deviceId: id,
-            bytes: size,
-            grant: () => {
-              clearTimeout(timer);
-              resolve(true);
-            },
-          };
-          const timer = setTimeout(() => {
-            waiting.splice(waiting.indexOf(w), 1);
-            resolve(false);
-          }, maxWaitMs);
-          waiting.push(w);
-        });
-        if (!granted) throw busy();
-      }
-      let released = false;
-      const done = () => {
-        if (released) return;
-        released = true;
-        release(id, size);
-      };
-      res.on("finish", done);
-      res.on("close", done);
-      next();
-    };
-  return limit;
+  /** A body larger than the whole budget (a pack, with a budget of fewer than 3 chunks) runs alone. */
+  #fitsProcess(size: number): boolean {
+    return this.#total < this.#maxCount && (this.#bytes + size <= this.#maxBytes || this.#total === 0);
+  }
+
+  #fitsDevice(id: string): boolean {
+    return (this.#perDevice.get(id) ?? 0) < this.limits.perDevice;
+  }
+
+  #take(id: string, size: number): void {
+    this.#total++;
+    this.#bytes += size;
+    this.#perDevice.set(id, (this.#perDevice.get(id) ?? 0) + 1);
+  }
 }

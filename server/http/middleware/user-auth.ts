@@ -10,7 +10,7 @@
 //   - staff (support, admin) without a TOTP second factor in force get 403
 //     TOTP_ENROLLMENT_REQUIRED everywhere but their own account's routes (/v1/me*, /v1/auth/*).
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { ACCESS_COOKIE, CSRF_HEADER } from "../../../protocol/people.ts";
+import { ACCESS_COOKIE, CSRF_HEADER, isOwnAccountPath } from "../../../protocol/people.ts";
 import type { RouteSpec } from "../../../protocol/routes.ts";
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
@@ -18,7 +18,6 @@ import { audit, type Actor } from "../../services/audit.ts";
 import { authenticateUser, csrfMatches, type UserPrincipal } from "../../services/users/sessions.ts";
 import { cookie } from "./cookies.ts";
 
-const OWN_ACCOUNT = /^\/v1\/(me|auth)(\/|$)/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The access token and how it came; null if none. */
@@ -49,7 +48,7 @@ export function requireUser(ctx: Ctx, spec: RouteSpec): RequestHandler {
     if (!spec.audience.includes(who.role)) throw errors.forbidden("your role may not do this");
     // Staff without a second factor in force may only see to their own account: enroll it
     // (/v1/me/totp), read /v1/me, change the password, sign out.
-    if (who.role !== "owner" && !who.totpEnabled && !OWN_ACCOUNT.test(spec.path)) throw errors.secondFactorEnrollmentRequired();
+    if (who.role !== "owner" && !who.totpEnabled && !isOwnAccountPath(spec.path)) throw errors.secondFactorEnrollmentRequired();
     const studioId = req.params.studioId as string | undefined;
     if (studioId !== undefined) {
       if (who.role === "owner") {

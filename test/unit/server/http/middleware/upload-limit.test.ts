@@ -27,7 +27,9 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe("upload in-flight limit", () => {
   it("budgets bytes: perProcess largest chunks, or up to UPLOADS_PER_BUDGET_CHUNK x as many ~1 MiB ones", async () => {
-    const mw = limitUploads({ perProcess: 2, perDevice: 100, maxWaitMs: 50 }).buffered;
+    // maxWaitMs well above a tick on a loaded machine: with 50 ms the waiter below timed out before
+    // the slot was freed (3 runs in 5 at a load average of 33 on 2 cores).
+    const mw = limitUploads({ perProcess: 2, perDevice: 100, maxWaitMs: 1000 }).buffered;
     const small = Array.from({ length: 2 * UPLOADS_PER_BUDGET_CHUNK }, (_, i) => request(mw, `d${i}`, MiB));
     await tick();
     assert.ok(
