@@ -134,8 +134,5 @@ program
 
 registerAgentCommands(program, env, mode);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  fail(err, json);
-}
+// No top-level await: the single executable's bundle is CommonJS (scripts/package.mjs).
+program.parseAsync(process.argv).catch((err: unknown) => fail(err, json));
