@@ -15,6 +15,7 @@
 // A route is either anonymous, or device, or for people (owner/support/admin): never a mix.
 import { z } from "zod";
 import { clientReportBody } from "./integrity-schemas.ts";
+import { downloadParams } from "./release.ts";
 import {
   commitBody,
   downloadUrlsBody,
@@ -128,6 +129,25 @@ export const routes = {
     summary: "Prometheus metrics (Bearer METRICS_TOKEN when configured)",
     status: 200,
     response: "text",
+  }),
+
+  // The uploader's signed release (services/releases.ts): the page owners download it from, and its files.
+  downloads: route({
+    method: "GET",
+    path: "/downloads",
+    audience: ["anonymous"],
+    summary: "the current uploader release: executables, SHA-256 sums, signature",
+    status: 200,
+    response: "text",
+  }),
+  downloadFile: route({
+    method: "GET",
+    path: "/downloads/:file",
+    audience: ["anonymous"],
+    summary: "release.json, release.sig or an executable of the current release",
+    params: downloadParams,
+    status: 200,
+    response: "binary",
   }),
 
   // Enrollment and device token renewal: authenticated by a one-use token or the device key.

@@ -8,7 +8,10 @@
 //   3. the preparation blob made by the pinned Linux runtime (the blob must come from the same
 //      Node version as the binary it goes into), injected with postject.
 // Writes dist/release/: datasafe-linux-x64, datasafe-win-x64.exe and release.json (version, each
-// file's size and SHA-256, the bundle's SHA-256). `--target linux-x64` builds one target only.
+// file's size and SHA-256, the bundle's SHA-256), unsigned: `npm run release -- sign` signs it.
+// Options: `--target linux-x64` builds one target only; `--release-key <base64>[,<base64>]` builds
+// in the release public keys the executable trusts for self-update (without one it never updates
+// itself); `--version X.Y.Z` overrides package.json's version (tests build a "newer" release).
 // The same commit gives the same bundle (esbuild is deterministic; no timestamps are embedded).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -39,10 +42,13 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const work = path.join(root, "dist", "sea");
 const cache = path.join(root, "dist", "sea-cache");
 const release = path.join(root, "dist", "release");
-const version = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version;
-
-const targetArg = process.argv.indexOf("--target");
-const targets = targetArg > 0 ? [process.argv[targetArg + 1]] : Object.keys(RUNTIMES);
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const version = arg("--version") ?? JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version;
+const releaseKeys = arg("--release-key") ?? "";
+const targets = arg("--target") ? [arg("--target")] : Object.keys(RUNTIMES);
 for (const t of targets) if (!RUNTIMES[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(RUNTIMES).join(", ")}`);
 
 const sha256 = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -74,7 +80,11 @@ async function bundle() {
     logLevel: "warning",
     // Never loaded by a runtime with built-in zstd (zstd-engine.ts); left out of the bundle.
     external: ["zstd-napi", "zstd-napi/*"],
-    define: { "import.meta.url": "__datasafeModuleUrl", DATASAFE_BUILD_VERSION: JSON.stringify(version) },
+    define: {
+      "import.meta.url": "__datasafeModuleUrl",
+      DATASAFE_BUILD_VERSION: JSON.stringify(version),
+      DATASAFE_RELEASE_KEYS: JSON.stringify(releaseKeys),
+    },
     banner: { js: 'const __datasafeModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   };
   await build({ ...common, entryPoints: [path.join(root, "uploader/cli.ts")], outfile: path.join(work, "datasafe.cjs") });

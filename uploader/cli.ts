@@ -12,6 +12,7 @@ import { describeRestorePoints, listRestorePoints } from "./commands/list.ts";
 import { describeRestore, restore } from "./commands/restore.ts";
 import { describeVerify, runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
+import { versionInfo } from "./update/version-info.ts";
 import { registerAgentCommands } from "./agent-cli.ts";
 
 const env = readEnv();
@@ -130,6 +131,18 @@ program
     const r = await runVerify({ state, passphrase: await passphrase()(), id, subsetPercent });
     emit(mode(), r, describeVerify(r));
     if (!r.ok) process.exitCode = EXIT.error;
+  });
+
+program
+  .command("version")
+  .description("print this uploader's version, its Node runtime, and whether it can update itself")
+  .action(() => {
+    const r = versionInfo();
+    emit(
+      mode(),
+      r,
+      `datasafe ${r.version} (Node ${r.node}${r.executable ? ", single executable" : ", from a checkout"}; ${r.selfUpdate ? "updates itself" : "does not update itself"})`,
+    );
   });
 
 registerAgentCommands(program, env, mode);

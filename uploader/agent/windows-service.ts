@@ -24,7 +24,10 @@ export function wrapperCmd(o: { node: string; script?: string | undefined; home:
     "@echo off",
     "chcp 65001 >nul",
     `set "DATASAFE_HOME=${o.home.replace(/%/g, "%%")}"`,
+    // The agent exits with 75 after replacing its executable (update/agent-updater.ts): start it again.
+    ":run",
     [o.node, ...(o.script ? [o.script] : [])].map(q).join(" ") + " run --json",
+    "if %ERRORLEVEL% EQU 75 goto run",
     "",
   ].join("\r\n");
 }

@@ -8,43 +8,16 @@
 // key, an expired one (no freeze by replaying an old manifest), one not newer than what this PC
 // runs or has seen (no downgrade).
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
-import { z } from "zod";
+import { type ReleaseManifest, releaseManifest, type ReleaseSignature } from "../../protocol/release.ts";
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const version = z.string().regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/, "a version is MAJOR.MINOR.PATCH");
-
-export const TARGETS = ["linux-x64", "win-x64"] as const;
-export type Target = (typeof TARGETS)[number];
-
-export const releaseManifest = z.object({
-  version,
-  node: z.string().max(40),
-  bundleSha256: hex64,
-  workerSha256: hex64,
-  files: z
-    .array(
-      z.object({
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/),
-        target: z.enum(TARGETS),
-        size: z.number().int().positive(),
-        sha256: hex64,
-      }),
-    )
-    .min(1)
-    .max(16),
-  signedAt: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
-});
-export type ReleaseManifest = z.infer<typeof releaseManifest>;
-
-const base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200);
-export const releaseSignature = z.object({
-  keyId: z.string().regex(/^[0-9a-f]{16}$/),
-  signature: base64,
-  /** Keys endorsed by a trusted key, in order: each signed by a key trusted before it. */
-  endorsements: z.array(z.object({ publicKey: base64, signature: base64 })).max(8).default([]),
-});
-export type ReleaseSignature = z.infer<typeof releaseSignature>;
+export {
+  type ReleaseManifest,
+  releaseManifest,
+  type ReleaseSignature,
+  releaseSignature,
+  type Target,
+  TARGETS,
+} from "../../protocol/release.ts";
 
 export class ReleaseRefused extends Error {}
 
@@ -68,7 +41,9 @@ export function verifyRelease(bytes: Buffer, sig: ReleaseSignature, trusted: rea
   if (trusted.length === 0) throw new ReleaseRefused("this build has no release key: it cannot update itself");
   const keys = new Map(trusted.map((k) => [keyId(k), k]));
   for (const e of sig.endorsements) {
-    const by = [...keys.values()].find((k) => verify(null, Buffer.from(ENDORSE + e.publicKey), publicKey(k), Buffer.from(e.signature, "base64")));
+    const by = [...keys.values()].find((k) =>
+      verify(null, Buffer.from(ENDORSE + e.publicKey), publicKey(k), Buffer.from(e.signature, "base64")),
+    );
     if (!by) throw new ReleaseRefused("a release key endorsement is not signed by a trusted key");
     keys.set(keyId(e.publicKey), e.publicKey);
   }

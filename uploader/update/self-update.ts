@@ -32,9 +32,7 @@ export interface UpdateOptions {
 }
 
 export type UpdateOutcome =
-  | { result: "current"; version: string }
-  | { result: "updated"; from: string; to: string }
-  | { result: "refused"; reason: string };
+  { result: "current"; version: string } | { result: "updated"; from: string; to: string } | { result: "refused"; reason: string };
 
 interface UpdateState {
   /** The newest version this PC accepted: never go below it. */
@@ -52,7 +50,8 @@ export async function updateOnce(o: UpdateOptions): Promise<UpdateOutcome> {
   }
   const state = await readState(o.home);
   const floor = state && compareVersions(state.highestVersion, o.current) > 0 ? state.highestVersion : o.current;
-  if (compareVersions(manifest.version, floor) < 0) return { result: "refused", reason: `release ${manifest.version} is older than ${floor}` };
+  if (compareVersions(manifest.version, floor) < 0)
+    return { result: "refused", reason: `release ${manifest.version} is older than ${floor}` };
   if (compareVersions(manifest.version, o.current) <= 0) return { result: "current", version: o.current };
   const file = manifest.files.find((f) => f.target === o.target);
   if (!file) return { result: "refused", reason: `release ${manifest.version} has no executable for ${o.target}` };
@@ -61,7 +60,10 @@ export async function updateOnce(o: UpdateOptions): Promise<UpdateOutcome> {
   try {
     const got = await download(o.server, file.name, fresh, file.size);
     if (got.size !== file.size || got.sha256 !== file.sha256) {
-      return { result: "refused", reason: `${file.name}: ${got.size} bytes, SHA-256 ${got.sha256}; the signed release says ${file.size}, ${file.sha256}` };
+      return {
+        result: "refused",
+        reason: `${file.name}: ${got.size} bytes, SHA-256 ${got.sha256}; the signed release says ${file.size}, ${file.sha256}`,
+      };
     }
     await chmod(fresh, 0o755);
     const tried = await tryStart(fresh);
