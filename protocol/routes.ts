@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { ApiErrorCode } from "./api-errors.ts";
 import { openApiDocumentView } from "./api-docs.ts";
 import { clientReportBody } from "./integrity-schemas.ts";
+import { downloadParams } from "./release.ts";
 import {
   commitBody,
   downloadUrlsBody,
@@ -136,6 +137,25 @@ export const routes = {
     status: 200,
     response: "text",
     errors: ["UNAUTHENTICATED"],
+  }),
+
+  // The uploader's signed release (services/releases.ts): the page owners download it from, and its files.
+  downloads: route({
+    method: "GET",
+    path: "/downloads",
+    audience: ["anonymous"],
+    summary: "the current uploader release: executables, SHA-256 sums, signature",
+    status: 200,
+    response: "text",
+  }),
+  downloadFile: route({
+    method: "GET",
+    path: "/downloads/:file",
+    audience: ["anonymous"],
+    summary: "release.json, release.sig or an executable of the current release",
+    params: downloadParams,
+    status: 200,
+    response: "binary",
   }),
 
   // Enrollment and device token renewal: authenticated by a one-use token or the device key.

@@ -46,6 +46,8 @@ export interface Config {
   integrity: IntegritySettings;
   /** Bearer token required by GET /metrics; null (allowed outside production only) leaves it open. */
   metricsToken: string | null;
+  /** The signed uploader release served under /downloads (services/releases.ts); default DATA_DIR/releases. */
+  releasesDir: string;
   /** Express's `trust proxy`: which X-Forwarded-For entry is the client's address (rate limits). */
   trustProxy: TrustProxy;
   /** Lifetime of a device token; the uploader renews it with its device key (services/device-tokens.ts). */
@@ -139,6 +141,7 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  RELEASES_DIR: z.string().optional(),
   TRUST_PROXY: z
     .string()
     .optional()
@@ -253,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       jobLockMs: Math.round(e.JOB_LOCK_SECONDS * 1000),
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    releasesDir: path.resolve(e.RELEASES_DIR ?? path.join(dataDir, "releases")),
     trustProxy: e.TRUST_PROXY,
     deviceTokenTtlSeconds: e.DEVICE_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,

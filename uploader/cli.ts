@@ -12,6 +12,7 @@ import { describeRestorePoints, listRestorePoints } from "./commands/list.ts";
 import { describeRestore, restore } from "./commands/restore.ts";
 import { describeVerify, runVerify } from "./commands/verify.ts";
 import { loadDeviceState } from "./state.ts";
+import { versionInfo } from "./update/version-info.ts";
 import { registerAgentCommands } from "./agent-cli.ts";
 
 const env = readEnv();
@@ -132,10 +133,19 @@ program
     if (!r.ok) process.exitCode = EXIT.error;
   });
 
+program
+  .command("version")
+  .description("print this uploader's version, its Node runtime, and whether it can update itself")
+  .action(() => {
+    const r = versionInfo();
+    emit(
+      mode(),
+      r,
+      `datasafe ${r.version} (Node ${r.node}${r.executable ? ", single executable" : ", from a checkout"}; ${r.selfUpdate ? "updates itself" : "does not update itself"})`,
+    );
+  });
+
 registerAgentCommands(program, env, mode);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  fail(err, json);
-}
+// No top-level await: the single executable's bundle is CommonJS (scripts/package.mjs).
+program.parseAsync(process.argv).catch((err: unknown) => fail(err, json));

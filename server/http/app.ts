@@ -18,6 +18,7 @@ import { deviceTokenRoutes } from "./routes/device-tokens.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { heartbeatRoutes } from "./routes/heartbeats.ts";
+import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
 import { keysetRoutes } from "./routes/keyset.ts";
@@ -48,6 +49,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   const { mount } = table;
   healthRoutes(mount, ctx, deps.redisPing);
   metricsRoutes(mount, ctx, deps.queue);
+  downloadRoutes(mount, ctx);
   enrollmentRoutes(mount, ctx);
   deviceTokenRoutes(mount, ctx);
   const limits = { perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice };

@@ -79,6 +79,9 @@ const FIXTURES: Record<RouteName, Fixture> = {
   healthz: { request: () => ({ path: "/healthz" }) },
   readyz: { request: () => ({ path: "/readyz" }) },
   metrics: { request: () => ({ path: "/metrics" }) },
+  downloads: { request: () => ({ path: "/downloads" }) },
+  // No release is published in this test server: every caller gets the same 404.
+  downloadFile: { request: () => ({ path: "/downloads/release.json" }), everyone: { status: 404, code: "NOT_FOUND" } },
   enrollmentLookup: {
     request: () => ({ path: "/v1/enrollments/lookup", body: { token: "dse_not-a-token-at-all" } }),
     everyone: { status: 401, code: "TOKEN_INVALID" },

@@ -23,12 +23,19 @@ import { nextSlot } from "./schedule.ts";
 import { readStatus, writeStatus, type AgentStatus, type Trigger } from "./status-file.ts";
 import { AGENT_VERSION, osDescription } from "./version.ts";
 import { StableFileWatcher } from "./watcher.ts";
+import type { UpdateOutcome } from "../update/self-update.ts";
 
 export interface AgentOptions {
   home: string;
   config: AgentConfig;
   state: DeviceState;
   log: Log;
+  /**
+   * Self-update (the single executable only: update/self-update.ts), checked at start and every
+   * `everyMs` while no backup is due or running. After an update run() returns "updated": the
+   * process exits and its service manager starts the new executable.
+   */
+  update?: { check(): Promise<UpdateOutcome>; everyMs: number };
 }
 
 interface Job {
@@ -54,14 +61,15 @@ export class Agent {
   private watchTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly startedAt = Date.now();
+  private nextUpdateAt = 0;
 
   constructor(private readonly o: AgentOptions) {
     const watched = o.config.sources.filter((s) => s.watch).map((s) => s.path);
     this.watcher = watched.length ? new StableFileWatcher(watched, o.config.watch.stableSeconds * 1000) : null;
   }
 
-  /** Runs until stop(). */
-  async run(): Promise<void> {
+  /** Runs until stop() ("stopped") or until this executable was replaced by a newer one ("updated"). */
+  async run(): Promise<"stopped" | "updated"> {
     const { config, log } = this.o;
     const previous = await readStatus(this.o.home);
     this.status = {
@@ -107,11 +115,32 @@ export class Agent {
         await this.execute(this.job);
         continue;
       }
+      if (this.o.update && now >= this.nextUpdateAt) {
+        this.nextUpdateAt = now + this.o.update.everyMs;
+        if (await this.checkUpdate(this.o.update.check)) return "updated";
+        continue;
+      }
       const next = this.nextRunAt();
       this.status.nextRunAt = next?.toISOString() ?? null;
       this.status.state = this.job && this.job.attempt > 1 ? "retrying" : "idle";
       await this.persist();
       await this.sleep(next ? Math.min(Math.max(next.getTime() - now, 0), MAX_SLEEP_MS) : MAX_SLEEP_MS);
+    }
+    return "stopped";
+  }
+
+  /** Whether the executable was replaced; a failed or refused update is logged and changes nothing. */
+  private async checkUpdate(check: () => Promise<UpdateOutcome>): Promise<boolean> {
+    const { log } = this.o;
+    try {
+      const r = await check();
+      if (r.result === "updated") log.info("updated: restarting into the new version", { from: r.from, to: r.to });
+      else if (r.result === "refused") log.warn("update refused: keeping this version", { reason: r.reason, version: AGENT_VERSION });
+      else log.debug("no newer release", { version: r.version });
+      return r.result === "updated";
+    } catch (err) {
+      log.warn("update check failed: keeping this version", { error: (err as Error).message });
+      return false;
     }
   }
 

@@ -17,8 +17,9 @@ export function envAssignment(name: string, value: string): string {
 }
 
 export interface UnitOptions {
+  /** The program and its script (none for the single executable): agent/self.ts. */
   node: string;
-  script: string;
+  script?: string | undefined;
   home: string;
   /** System unit: run as this user. User unit (systemctl --user): omitted. */
   user?: string;
@@ -34,7 +35,7 @@ export function systemdUnit(o: UnitOptions): string {
     "",
     "[Service]",
     "Type=simple",
-    `ExecStart=${[o.node, o.script, "run", "--json"].map(execArg).join(" ")}`,
+    `ExecStart=${[o.node, ...(o.script ? [o.script] : []), "run", "--json"].map(execArg).join(" ")}`,
     `Environment=${envAssignment("DATASAFE_HOME", o.home)}`,
     ...(o.user ? [`User=${o.user}`] : []),
     // Restart whatever the cause: the agent resumes an interrupted run by itself.

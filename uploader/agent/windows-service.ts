@@ -18,18 +18,21 @@ export const TASK_NAME = "DataSafe Agent";
 const run = promisify(execFile);
 
 /** cmd.exe: `set "NAME=value"` keeps spaces; "%" must be doubled in a batch file. */
-export function wrapperCmd(o: { node: string; script: string; home: string }): string {
+export function wrapperCmd(o: { node: string; script?: string | undefined; home: string }): string {
   const q = (s: string) => `"${s.replace(/%/g, "%%")}"`;
   return [
     "@echo off",
     "chcp 65001 >nul",
     `set "DATASAFE_HOME=${o.home.replace(/%/g, "%%")}"`,
-    `${q(o.node)} ${q(o.script)} run --json`,
+    // The agent exits with 75 after replacing its executable (update/agent-updater.ts): start it again.
+    ":run",
+    [o.node, ...(o.script ? [o.script] : [])].map(q).join(" ") + " run --json",
+    "if %ERRORLEVEL% EQU 75 goto run",
     "",
   ].join("\r\n");
 }
 
-export async function installWindowsTask(o: { node: string; script: string; home: string }): Promise<string> {
+export async function installWindowsTask(o: { node: string; script?: string | undefined; home: string }): Promise<string> {
   const cmd = path.join(o.home, "datasafe-agent.cmd");
   await writeFile(cmd, wrapperCmd(o), "utf8");
   await run("schtasks.exe", ["/Create", "/F", "/TN", TASK_NAME, "/SC", "ONSTART", "/RU", "SYSTEM", "/RL", "HIGHEST", "/TR", `"${cmd}"`]);

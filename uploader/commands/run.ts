@@ -6,6 +6,7 @@ import { Agent } from "../agent/agent.ts";
 import { loadConfig } from "../agent/config-file.ts";
 import { createAgentLog } from "../agent/logger.ts";
 import { loadDeviceState } from "../state.ts";
+import { EXIT_RESTART, selfUpdater } from "../update/agent-updater.ts";
 
 export async function runAgent(o: { home: string; json: boolean; verbose: boolean }): Promise<never> {
   const config = await loadConfig(o.home);
@@ -13,7 +14,8 @@ export async function runAgent(o: { home: string; json: boolean; verbose: boolea
   const log = createAgentLog({ home: o.home, json: o.json, verbose: o.verbose });
   if (config.sources.length === 0)
     log.warn("no sources configured yet: add one with `datasafe config add-source FOLDER`, then restart the agent");
-  const agent = new Agent({ home: o.home, config, state, log });
+  const update = selfUpdater(o.home, state.server);
+  const agent = new Agent({ home: o.home, config, state, log, ...(update ? { update } : {}) });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -25,6 +27,10 @@ export async function runAgent(o: { home: string; json: boolean; verbose: boolea
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
-  await agent.run();
+  if ((await agent.run()) === "updated") {
+    await agent.stop();
+    await log.close();
+    process.exit(EXIT_RESTART);
+  }
   return new Promise<never>(() => undefined); // stop() exits the process
 }

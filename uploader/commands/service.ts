@@ -5,14 +5,13 @@ import { execFile } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { selfCommand } from "../agent/self.ts";
 import { systemdUnit, UNIT_NAME } from "../agent/systemd.ts";
 import { installWindowsTask, TASK_NAME, uninstallWindowsTask } from "../agent/windows-service.ts";
 import { CliError } from "../errors.ts";
 
 const systemctl = promisify(execFile);
-const SCRIPT = fileURLToPath(new URL("../../bin/datasafe.js", import.meta.url));
 
 export interface ServiceResult {
   kind: "systemd" | "windows-task";
@@ -44,16 +43,13 @@ async function ctl(w: Where, args: string[]): Promise<void> {
 
 export async function installService(o: { home: string; systemdDir: string | undefined }): Promise<ServiceResult> {
   if (process.platform === "win32") {
-    const file = await installWindowsTask({ node: process.execPath, script: SCRIPT, home: o.home });
+    const file = await installWindowsTask({ ...selfCommand(), home: o.home });
     return { kind: "windows-task", file, next: [] };
   }
   const w = where(o.systemdDir);
   await mkdir(w.dir, { recursive: true });
   const file = path.join(w.dir, UNIT_NAME);
-  await writeFile(
-    file,
-    systemdUnit({ node: process.execPath, script: SCRIPT, home: o.home, user: w.system ? os.userInfo().username : undefined }),
-  );
+  await writeFile(file, systemdUnit({ ...selfCommand(), home: o.home, user: w.system ? os.userInfo().username : undefined }));
   const user = w.system ? "" : "--user ";
   const next = [`systemctl ${user}daemon-reload`, `systemctl ${user}enable --now ${UNIT_NAME}`];
   if (!w.called) return { kind: "systemd", file, next };

@@ -110,8 +110,9 @@ export class CryptoPool {
     const known = keys instanceof Promise ? null : keys;
     this.init = known;
     try {
+      const { script, eval: isCode } = workerScript();
       for (let i = 0; i < size; i++) {
-        const w = new Worker(workerScript(), { workerData: known && workerInit(known) });
+        const w = new Worker(script, { eval: isCode, workerData: known && workerInit(known) });
         w.on("message", (res: WorkerResponse) => this.settle(res));
         w.on("error", (err) => this.fail(err));
         w.on("exit", (code) => {

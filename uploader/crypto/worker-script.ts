@@ -1,15 +1,21 @@
 // Where a CryptoPool's workers come from and how many there are.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { getAsset, isSea } from "node:sea";
+
+/** The worker's CommonJS bundle inside the single executable (scripts/package.mjs). */
+export const WORKER_ASSET = "crypto-worker.cjs";
 
 /**
- * Run from the CLI bundle (dist/cli/datasafe.mjs), the worker bundle built with it from the same
+ * Run as the single executable, the worker's code embedded in it (a string, run with `eval`). Run from the CLI bundle (dist/cli/datasafe.mjs), the worker bundle built with it from the same
  * sources (scripts/build.mjs); run from the TypeScript sources, the worker's sources through tsx
  * (a bundle could be older than them; each such worker carries a loader thread: ~50 MB).
  */
-export function workerScript(): URL {
+export function workerScript(): { script: URL | string; eval: boolean } {
+  if (isSea()) return { script: getAsset(WORKER_ASSET, "utf8"), eval: true };
   const bundled = new URL("../../dist/crypto-worker.mjs", import.meta.url);
-  return import.meta.url.includes("/dist/") && existsSync(bundled) ? bundled : new URL("./crypto-worker-boot.mjs", import.meta.url);
+  const script = import.meta.url.includes("/dist/") && existsSync(bundled) ? bundled : new URL("./crypto-worker-boot.mjs", import.meta.url);
+  return { script, eval: false };
 }
 
 /**

@@ -1,12 +1,10 @@
 import { promisify } from "node:util";
 import { brotliDecompress } from "node:zlib";
-import zstd from "zstd-napi/binding.js";
 import { CODEC_BROTLI, CODEC_NONE, CODEC_ZSTD, MAX_CHUNK_SIZE } from "./constants.ts";
 import { FormatError } from "./errors.ts";
+import { frameContentSize, zstdEngine } from "./zstd-engine.ts";
 
-const { CCtx, DCtx, getFrameContentSize } = zstd;
-
-// zstd runs synchronously in the calling thread: in a backup that is a crypto worker thread
+// zstd (zstd-engine.ts) runs synchronously in the calling thread: in a backup that is a crypto worker thread
 // (seal.ts), so it never blocks the event loop that drives uploads. Brotli (codec 1, written
 // before zstd) is only decoded, on libuv's thread pool.
 const brotliDecompressAsync = promisify(brotliDecompress);
@@ -36,22 +34,9 @@ const PROBE_LEVEL = 1;
  */
 const ZLIB_CHUNK_SIZE = 256 * 1024;
 
-/** One context and one scratch output buffer per thread; calls are synchronous, so never shared. */
-let cctx: InstanceType<typeof CCtx> | undefined;
-let dctx: InstanceType<typeof DCtx> | undefined;
-let scratch = Buffer.alloc(0);
-
-/** zstd-compresses src into the scratch buffer; null when the result would not be smaller than `limit`. */
+/** zstd-compressed src, null when not shorter than `limit` (may be a scratch view: copy to keep). */
 function zstdInto(src: Buffer, level: number, limit: number): Buffer | null {
-  cctx ??= new CCtx();
-  if (scratch.length < limit) scratch = Buffer.allocUnsafe(Math.max(limit, SAMPLE_SIZE));
-  try {
-    return scratch.subarray(0, cctx.compress(scratch.subarray(0, limit), src, level));
-  } catch (err) {
-    // The output buffer is one byte short of the input: "too small" means "does not compress".
-    if (/too small/i.test((err as Error).message)) return null;
-    throw err;
-  }
+  return zstdEngine().compress(src, level, limit);
 }
 
 export interface Compressed {
@@ -107,20 +92,15 @@ export async function decompress(codec: number, data: Buffer, maxSize: number = 
 function zstdDecompress(data: Buffer, maxSize: number): Buffer {
   let size: number | null;
   try {
-    size = getFrameContentSize(data);
+    size = frameContentSize(data);
   } catch (err) {
     throw new FormatError("CORRUPT", "zstd frame header invalid", { cause: err });
   }
   if (size === null) throw new FormatError("CORRUPT", "zstd frame without content size");
   if (size > maxSize) throw new FormatError("TOO_LARGE", `output ${size} > ${maxSize}`);
-  const out = Buffer.allocUnsafe(size);
-  dctx ??= new DCtx();
-  let n: number;
   try {
-    n = dctx.decompress(out, data);
+    return zstdEngine().decompress(data, size);
   } catch (err) {
     throw new FormatError("CORRUPT", "zstd stream invalid", { cause: err });
   }
-  if (n !== size) throw new FormatError("CORRUPT", `zstd frame decoded to ${n} bytes, header says ${size}`);
-  return out;
 }
