@@ -1,7 +1,9 @@
 // What request paths do for the collector (docs/garbage-collection.md): upload sessions' leases,
 // the revive of chunks answered present, and the studio lock and generation a commit checks.
 // Each is one short statement; the revive scans only marked chunks (partial index Chunk_dead_idx),
-// so it costs an empty index scan when nothing is marked.
+// so it costs an empty index scan when nothing is marked. Every statement here and in the mark and
+// sweep that changes or deletes several chunk rows locks them in id order first (FOR UPDATE in a
+// CTE ordered by id), so two of them never wait for each other in a cycle (a deadlock).
 import type { Ctx } from "../../context.ts";
 import { Prisma } from "../../db.ts";
 
@@ -46,21 +48,27 @@ export async function endSession(ctx: Ctx, studioId: string, sessionId: string):
 export async function reviveChunks(ctx: Ctx, studioId: string, idsHex: string[]): Promise<void> {
   if (idsHex.length === 0) return;
   await ctx.db.$executeRaw`
-    UPDATE "Chunk" SET "deadSince" = NULL
-    WHERE "studioId" = ${studioId}::uuid AND "deadSince" IS NOT NULL
-      AND id IN (SELECT decode(h, 'hex') FROM unnest(${idsHex}::text[]) AS w(h))`;
+    WITH x AS (
+      SELECT id FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND "deadSince" IS NOT NULL
+        AND id IN (SELECT decode(h, 'hex') FROM unnest(${idsHex}::text[]) AS w(h))
+      ORDER BY id FOR UPDATE
+    )
+    UPDATE "Chunk" c SET "deadSince" = NULL FROM x WHERE c."studioId" = ${studioId}::uuid AND c.id = x.id`;
 }
 
 /** Clears the mark of every chunk named by the device's pending pages of a restore point (its commit). */
 export async function reviveRefPages(ctx: Ctx, who: { studioId: string; deviceId: string }, restorePointId: string): Promise<void> {
   // The EXISTS is a one-time filter: with nothing marked, the pages are not even split.
   await ctx.db.$executeRaw`
-    UPDATE "Chunk" c SET "deadSince" = NULL
-    FROM (
+    WITH r AS (
       SELECT substring(p.ids FROM i * 32 + 1 FOR 32) AS id
       FROM "PendingRefPage" p, generate_series(0, octet_length(p.ids) / 32 - 1) AS i
       WHERE p."studioId" = ${who.studioId}::uuid AND p."restorePointId" = ${restorePointId}::uuid AND p."deviceId" = ${who.deviceId}::uuid
-    ) r
-    WHERE c."studioId" = ${who.studioId}::uuid AND c."deadSince" IS NOT NULL AND c.id = r.id
-      AND EXISTS (SELECT 1 FROM "Chunk" m WHERE m."studioId" = ${who.studioId}::uuid AND m."deadSince" IS NOT NULL)`;
+        AND EXISTS (SELECT 1 FROM "Chunk" m WHERE m."studioId" = ${who.studioId}::uuid AND m."deadSince" IS NOT NULL)
+    ), x AS (
+      SELECT c.id FROM "Chunk" c JOIN r ON c.id = r.id
+      WHERE c."studioId" = ${who.studioId}::uuid AND c."deadSince" IS NOT NULL
+      ORDER BY c.id FOR UPDATE OF c
+    )
+    UPDATE "Chunk" c SET "deadSince" = NULL FROM x WHERE c."studioId" = ${who.studioId}::uuid AND c.id = x.id`;
 }

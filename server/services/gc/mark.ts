@@ -30,18 +30,25 @@ export async function markStudio(ctx: Ctx, studioId: string, live: LiveSet): Pro
     }
     if (toRevive.length) {
       out.revived += await ctx.db.$executeRaw`
-        UPDATE "Chunk" SET "deadSince" = NULL
-        WHERE "studioId" = ${studioId}::uuid AND id IN (SELECT decode(h, 'hex') FROM unnest(${toRevive}::text[]) AS w(h))`;
+        WITH x AS (
+          SELECT id FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND id IN (SELECT decode(h, 'hex') FROM unnest(${toRevive}::text[]) AS w(h))
+          ORDER BY id FOR UPDATE
+        )
+        UPDATE "Chunk" c SET "deadSince" = NULL FROM x WHERE c."studioId" = ${studioId}::uuid AND c.id = x.id`;
     }
     if (toMark.length) {
       // Never before the start of a session whose revive committed before this statement: its
       // row was written first, so this statement sees it (why the sweep may trust `deadSince <`
       // the earliest session start).
       out.marked += await ctx.db.$executeRaw`
-        UPDATE "Chunk" SET "deadSince" = greatest(${ctx.clock.now()}::timestamp(3),
+        WITH x AS (
+          SELECT id FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND "deadSince" IS NULL
+            AND id IN (SELECT decode(h, 'hex') FROM unnest(${toMark}::text[]) AS w(h))
+          ORDER BY id FOR UPDATE
+        )
+        UPDATE "Chunk" c SET "deadSince" = greatest(${ctx.clock.now()}::timestamp(3),
           (SELECT max("startedAt") FROM "UploadSession" WHERE "studioId" = ${studioId}::uuid))
-        WHERE "studioId" = ${studioId}::uuid AND "deadSince" IS NULL
-          AND id IN (SELECT decode(h, 'hex') FROM unnest(${toMark}::text[]) AS w(h))`;
+        FROM x WHERE c."studioId" = ${studioId}::uuid AND c.id = x.id AND c."deadSince" IS NULL`;
     }
     after = rows.at(-1)!.id;
   }

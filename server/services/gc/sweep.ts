@@ -46,10 +46,14 @@ export async function sweepStudio(ctx: Ctx, studioId: string, live: LiveSet): Pr
         if (dead.length === 0) return [];
         const txBefore = await deadBefore(tx, ctx, studioId);
         const gone = await tx.$queryRaw<Array<{ objectKey: string }>>`
-          DELETE FROM "Chunk"
-          WHERE "studioId" = ${studioId}::uuid AND "deadSince" < ${txBefore}::timestamp(3)
-            AND id IN (SELECT decode(h, 'hex') FROM unnest(${dead}::text[]) AS w(h))
-          RETURNING "objectKey"`;
+          WITH x AS (
+            SELECT id FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND "deadSince" < ${txBefore}::timestamp(3)
+              AND id IN (SELECT decode(h, 'hex') FROM unnest(${dead}::text[]) AS w(h))
+            ORDER BY id FOR UPDATE
+          )
+          DELETE FROM "Chunk" c USING x
+          WHERE c."studioId" = ${studioId}::uuid AND c.id = x.id AND c."deadSince" < ${txBefore}::timestamp(3)
+          RETURNING c."objectKey"`;
         if (gone.length > 0) {
           await tx.$executeRaw`
             INSERT INTO "GcState" ("studioId", generation) VALUES (${studioId}::uuid, 1)
