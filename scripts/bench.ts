@@ -11,6 +11,8 @@
 //   --lookup-studios N  studios seeded for the support lookup, 365 days each (1000);
 //   --full-lookup       the issue's scale: 10,000 studios x 365 = 3.65 M rows (seeding ~1-4 min)
 //   --only a,b          run only some of: stages,e2e,ingest,lookup
+//                       (or gc: the collector's mark at 365 restore points x 200,000 references,
+//                       test/bench/gc-mark.ts, not in the default; its figures print, not in the report)
 //   --no-restic --no-s3 --no-install    skip the peer, the S3 server, or installing restic
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -133,6 +135,10 @@ try {
   if (only.has("lookup")) {
     log(`support lookup: seeding ${lookupStudios} studios x 365 restore points ...`);
     lookup = await measureLookup(main, { studios: lookupStudios, days: 365, queries: 1000, jwtSecret });
+  }
+  if (only.has("gc")) {
+    log("garbage collection mark: 365 restore points x 200,000 references (test/bench/gc-mark.ts) ...");
+    execFileSync(process.execPath, ["--import", "tsx", "test/bench/gc-mark.ts"], { cwd: ROOT, stdio: "inherit" });
   }
 } finally {
   for (const s of servers) await s.stop().catch(() => undefined);

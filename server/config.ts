@@ -64,6 +64,21 @@ export interface Config {
   sessionTtlMs: number;
   /** Reference pages of a restore point never committed are deleted this long after they were sent. */
   pendingRefPageTtlMs: number;
+  /** Garbage collection (docs/garbage-collection.md). */
+  gc: GcSettings;
+}
+
+export interface GcSettings {
+  /** How often each studio is collected. */
+  intervalMs: number;
+  /** A chunk found unreferenced this long (and a stored pack no chunk names this old) is deleted. */
+  graceMs: number;
+  /** An upload session protects the chunks it was told are present this long after its last request. */
+  sessionLeaseMs: number;
+  /** One run holds its studio at most this long (then another worker may start one). */
+  runLeaseMs: number;
+  /** A grant never reported is collected this long after it expired. */
+  grantMarginMs: number;
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -154,6 +169,27 @@ const schema = z.object({
     .default(86_400),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   PENDING_REF_PAGES_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(7),
+  GC_INTERVAL_HOURS: z.coerce
+    .number()
+    .min(0.001)
+    .max(24 * 30)
+    .default(24),
+  GC_GRACE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
+  GC_SESSION_LEASE_DAYS: z.coerce.number().min(0.001).max(365).optional(),
+  GC_RUN_LEASE_MINUTES: z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 60)
+    .default(60),
+  GC_GRANT_MARGIN_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60)
+    .default(60),
   TOKEN_KEYS_DIR: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   SIGN_IN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -261,6 +297,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     deviceTokenTtlSeconds: e.DEVICE_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     pendingRefPageTtlMs: Math.round(e.PENDING_REF_PAGES_TTL_DAYS * 86_400_000),
+    gc: {
+      intervalMs: Math.round(e.GC_INTERVAL_HOURS * 3_600_000),
+      graceMs: Math.round(e.GC_GRACE_HOURS * 3_600_000),
+      sessionLeaseMs: Math.round((e.GC_SESSION_LEASE_DAYS ?? e.PENDING_REF_PAGES_TTL_DAYS) * 86_400_000),
+      runLeaseMs: Math.round(e.GC_RUN_LEASE_MINUTES * 60_000),
+      grantMarginMs: Math.round(e.GC_GRANT_MARGIN_MINUTES * 60_000),
+    },
     tokenKeysDir: path.resolve(e.TOKEN_KEYS_DIR ?? path.join(dataDir, "token-keys")),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     signInLimits: {

@@ -33,12 +33,20 @@ export interface ExpireRunsJob {
   slot: number;
 }
 
+/** Garbage collection of one studio (tasks/collect-studio.ts). */
+export interface CollectStudioJob {
+  studioId: string;
+  /** floor(time / GC interval): one run per interval, whichever worker adds it first. */
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
   "scrub-studio": ScrubStudioJob;
   "expire-ref-pages": ExpireRefPagesJob;
   "expire-runs": ExpireRunsJob;
+  "collect-studio": CollectStudioJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -50,6 +58,7 @@ export const jobIds = {
   "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
   "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
   "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
+  "collect-studio": (j: CollectStudioJob) => `collect-${j.studioId}-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

@@ -7,6 +7,7 @@
 // would be lost with it.
 import type { Ctx } from "../context.ts";
 import { addJob, type IntegrityQueue } from "./queues.ts";
+import { studiosDue } from "../services/gc/collect.ts";
 
 const BATCH = 1000;
 
@@ -21,6 +22,9 @@ export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ veri
   await addJob(queue, "scrub-slot", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.scrubIntervalMs) });
   await addJob(queue, "expire-ref-pages", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
   await addJob(queue, "expire-runs", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
+  // Garbage collection, per studio due (docs/garbage-collection.md).
+  const gcSlot = Math.floor(ctx.clock.now().getTime() / ctx.config.gc.intervalMs);
+  for (const studioId of await studiosDue(ctx, BATCH)) await addJob(queue, "collect-studio", { studioId, slot: gcSlot });
   return { verify: due.length };
 }
 

@@ -19,6 +19,7 @@ import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
 import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
 import { verifyTask } from "./tasks/verify-restore-point.ts";
+import { collectStudioTask } from "./tasks/collect-studio.ts";
 
 type AnyJob = Job<IntegrityJobData, unknown, IntegrityJobName>;
 
@@ -34,6 +35,8 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
       return expireRefPagesTask(ctx, job.data as IntegrityJobs["expire-ref-pages"]);
     case "expire-runs":
       return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
+    case "collect-studio":
+      return collectStudioTask(ctx, job.data as IntegrityJobs["collect-studio"]);
     default:
       throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }

@@ -10,6 +10,10 @@
 // id committed by another studio gets the answer an id taken in the caller's own studio gets
 // (ALREADY_COMMITTED, "pick another id"), and nothing else about it. The ids are random UUIDs
 // (122 bits), so a caller only meets that answer for an id it already knew.
+//
+// Garbage collection (docs/garbage-collection.md): the insert runs in a transaction holding the
+// studio lock shared, and only if no sweep deleted chunks since the check began (the studio's GC
+// generation); else the check runs again, and a collected chunk is reported missing.
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
@@ -17,6 +21,10 @@ import { faultPoint } from "../../protocol/fault-points.ts";
 import type { CommitBody } from "../../protocol/schemas.ts";
 import { checkRefPages } from "./check-ref-pages.ts";
 import { committedInStudio, type Writer } from "./ref-pages.ts";
+import { gcGeneration, reviveRefPages, studioLock } from "./gc/leases.ts";
+
+/** Checks run again this many times when sweeps keep deleting chunks between check and insert. */
+const GC_RETRIES = 3;
 
 export async function commitRestorePoint(
   ctx: Ctx,
@@ -28,9 +36,15 @@ export async function commitRestorePoint(
   const retried = await sameCommitDone(ctx, who, restorePointId, rootChunkId);
   if (retried !== null) return retried;
 
-  const refs = await checkedReferences(ctx, who, restorePointId, body, rootChunkId);
-  faultPoint(ctx.config.faultPoint, "commit-before-transaction");
-  const result = await insertIfPagesUnchanged(ctx, who, restorePointId, body, rootChunkId, refs);
+  let result: InsertResult | undefined;
+  for (let attempt = 0; !result || !result.collectedOk; attempt++) {
+    if (attempt === GC_RETRIES) throw errors.busy(5);
+    const generation = await gcGeneration(ctx, who.studioId);
+    const refs = await checkedReferences(ctx, who, restorePointId, body, rootChunkId);
+    await reviveRefPages(ctx, who, restorePointId);
+    faultPoint(ctx.config.faultPoint, "commit-before-transaction");
+    result = await insertIfPagesUnchanged(ctx, who, restorePointId, body, rootChunkId, refs, generation);
+  }
   if (!result.checked) {
     throw errors.conflict("REFS_INCOMPLETE", "the reference pages changed while the commit was checked; send them again");
   }
@@ -46,6 +60,8 @@ export async function commitRestorePoint(
 }
 
 type CheckedRefs = Awaited<ReturnType<typeof checkRefPages>>;
+/** collectedOk: no sweep deleted chunks since `generation` was read (else nothing was done). */
+type InsertResult = { checked: number; inserted: number; collectedOk: boolean };
 
 /**
  * The device's pages as the commit announces them (count of pages and of ids, the root among
@@ -77,10 +93,11 @@ async function checkedReferences(
 }
 
 /**
- * One statement, so one transaction: the restore point is inserted only if the device's pages
- * are still the ones checked (same count, same SHA-256 of each page), and the pages are deleted
- * only if it was inserted. ON CONFLICT: the id is taken (by this studio meanwhile or by another
- * studio), which the caller tells apart.
+ * One statement, after the studio lock (shared) in the same transaction: the restore point is
+ * inserted only if the device's pages are still the ones checked (same count, same SHA-256 of each
+ * page) and the GC generation is still `generation`, and the pages (and the session's lease) are
+ * deleted only if it was inserted. ON CONFLICT: the id is taken (by this studio meanwhile or by
+ * another studio), which the caller tells apart.
  */
 async function insertIfPagesUnchanged(
   ctx: Ctx,
@@ -89,16 +106,21 @@ async function insertIfPagesUnchanged(
   body: CommitBody,
   rootChunkId: Buffer,
   refs: CheckedRefs,
-): Promise<{ checked: number; inserted: number }> {
+  generation: number,
+): Promise<InsertResult> {
   const now = ctx.clock.now();
-  const [result] = await ctx.db.$queryRaw<Array<{ checked: number; inserted: number }>>`
-    WITH agg AS MATERIALIZED (
+  const [, [result]] = await ctx.db.$transaction([
+    ctx.db.$queryRaw`${studioLock(who.studioId, "shared")}`,
+    ctx.db.$queryRaw<InsertResult[]>`
+    WITH gc AS MATERIALIZED (
+      SELECT coalesce((SELECT generation FROM "GcState" WHERE "studioId" = ${who.studioId}::uuid), 0) = ${generation}::int AS ok
+    ), agg AS MATERIALIZED (
       SELECT string_agg(ids, ''::bytea ORDER BY page) AS refs, sha256(string_agg(sha256(ids), ''::bytea ORDER BY page)) AS digest,
              count(*) AS pages
       FROM "PendingRefPage"
       WHERE "studioId" = ${who.studioId}::uuid AND "restorePointId" = ${restorePointId}::uuid AND "deviceId" = ${who.deviceId}::uuid
     ), checked AS MATERIALIZED (
-      SELECT refs FROM agg WHERE pages = ${body.refPages}::bigint AND digest = ${bytes(refs.digest)}::bytea
+      SELECT refs FROM agg WHERE pages = ${body.refPages}::bigint AND digest = ${bytes(refs.digest)}::bytea AND (SELECT ok FROM gc)
     ), ins AS (
       INSERT INTO "RestorePoint" (id, "studioId", "deviceId", "createdAt", label, files, skipped, bytes, "rootChunkId", refs, "refCount", "verifyDueAt")
       SELECT ${restorePointId}::uuid, ${who.studioId}::uuid, ${who.deviceId}::uuid, ${now}::timestamp(3), ${body.label}::text, ${body.files}::int,
@@ -109,9 +131,12 @@ async function insertIfPagesUnchanged(
     ), del AS (
       DELETE FROM "PendingRefPage"
       WHERE "studioId" = ${who.studioId}::uuid AND "restorePointId" = ${restorePointId}::uuid AND EXISTS (SELECT 1 FROM ins)
+    ), ended AS (
+      DELETE FROM "UploadSession" WHERE "studioId" = ${who.studioId}::uuid AND "sessionId" = ${restorePointId}::uuid AND EXISTS (SELECT 1 FROM ins)
     )
-    SELECT (SELECT count(*) FROM checked)::int AS checked, (SELECT count(*) FROM ins)::int AS inserted`;
-  return result ?? { checked: 0, inserted: 0 };
+    SELECT (SELECT count(*) FROM checked)::int AS checked, (SELECT count(*) FROM ins)::int AS inserted, (SELECT ok FROM gc) AS "collectedOk"`,
+  ]);
+  return result ?? { checked: 0, inserted: 0, collectedOk: true };
 }
 
 /**

@@ -42,6 +42,7 @@ import { chunkRowOf } from "./upload-chunk-rows.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf } from "./upload-records.ts";
+import { reviveChunks, touchSession } from "./gc/leases.ts";
 
 /** Who uploads: the authenticated device, and the upload session (restore point id) it serves. */
 export interface Uploader {
@@ -69,6 +70,7 @@ export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data:
   check.update(data);
   const sha256 = check.end();
   const key = objectKeyForPack(who.studioId);
+  await touchSession(ctx, who.studioId, who.sessionId);
   await ctx.blobs.put(key, data);
   faultPoint(ctx.config.faultPoint, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
@@ -92,6 +94,7 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
   if (!blobs.putStream) throw new Error("storePackStream: the blob store does not write streams (canStreamPacks)");
   const { offsets, size } = layout(table);
   const key = objectKeyForPack(who.studioId);
+  await touchSession(ctx, who.studioId, who.sessionId);
   let sha256: Buffer | undefined;
   async function* checked(): AsyncGenerator<Buffer> {
     const check = chunkChecker(table);
@@ -155,6 +158,7 @@ export async function grantPackUpload(
   const ttlSeconds = directTtlSeconds(ctx);
   // The record expires no later than the URL, whose life starts when it is signed, after this.
   const expiresAt = new Date(ctx.clock.now().getTime() + ttlSeconds * 1000);
+  await touchSession(ctx, who.studioId, who.sessionId);
   await insertGrant(ctx, {
     objectKey: key,
     studioId: who.studioId,
@@ -192,6 +196,7 @@ export async function completePackUpload(
   if (report.sha256 !== up.sha256Hex) throw errors.integrity("the SHA-256 is not the one granted for this key");
   const { offsets, size } = layout(report.chunks);
   if (size !== up.size) throw errors.integrity(`the table describes ${size} bytes, the grant was for ${up.size}`);
+  await touchSession(ctx, who.studioId, up.sessionId);
   if (up.state === "granted") {
     if (up.expired) throw grantExpired();
     const stored = await uploadedSize(ctx, report.key);
@@ -245,6 +250,7 @@ async function recordRelayed(
 /**
  * The result of each chunk of a recorded pack: stored if its row was just `inserted` or names
  * this pack, else settled against the row the studio holds. Surplus packs are kept (see above).
+ * The chunks held already are answered present: revived for the collector (docs/garbage-collection.md).
  */
 async function settleAll(
   ctx: Ctx,
@@ -254,6 +260,8 @@ async function settleAll(
   offsets: number[],
   inserted: Set<string>,
 ): Promise<UploadedResult[]> {
+  const held = table.filter((c) => !inserted.has(c.id)).map((c) => c.id);
+  await reviveChunks(ctx, studioId, held);
   return Promise.all(
     table.map(async (c, i): Promise<UploadedResult> => {
       if (inserted.has(c.id)) return { id: c.id, stored: true, size: c.size };

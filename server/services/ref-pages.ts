@@ -5,6 +5,7 @@ import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
 import { MAX_PENDING_REF_PAGES_PER_DEVICE, MAX_REFS_PER_PAGE } from "../../protocol/limits.ts";
+import { touchSession } from "./gc/leases.ts";
 
 export const ID_BYTES = 32;
 
@@ -28,6 +29,7 @@ export async function putRefPage(ctx: Ctx, who: Writer, restorePointId: string, 
   if (await committedInStudio(ctx, who.studioId, restorePointId)) throw errors.restorePointIdTaken();
 
   const key = { studioId: who.studioId, restorePointId, page };
+  await touchSession(ctx, who.studioId, restorePointId);
   // Re-sending a page replaces it and does not count twice. Requests racing past this count can
   // overshoot the limit by at most the device's concurrent requests: a bound, not an exact quota.
   const held = await ctx.db.pendingRefPage.count({ where: { deviceId: who.deviceId, NOT: key } });

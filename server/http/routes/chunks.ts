@@ -12,14 +12,15 @@ import type { Mount } from "../route-table.ts";
 
 /** `downloads`: the relay-download limiter (middleware/upload-limit.ts, limitDownloads). */
 export function chunkRoutes(mount: Mount, ctx: Ctx, downloads: RequestHandler): void {
-  // `sessionId` is validated (a UUID) and not used yet: a later garbage collector will hold a
-  // lease per session on the chunks answered present here.
+  // `sessionId`: the garbage collector holds a lease per session on the chunks answered present
+  // (docs/garbage-collection.md).
   mount("chunksMissing", async (req, res) => {
-    const { ids } = missingBody.parse(req.body);
+    const { ids, sessionId } = missingBody.parse(req.body);
     const missing = await absentIds(
       ctx,
       device(res).studioId,
       ids.map((h) => Buffer.from(h, "hex")),
+      sessionId,
     );
     res.json({ missing: missing.map((m) => m.toString("hex")) });
   });

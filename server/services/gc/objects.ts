@@ -1,0 +1,54 @@
+// Objects (docs/garbage-collection.md, step 4). An upload record moves to `dead` in one guarded
+// UPDATE, then its object is deleted and `deletedAt` set: a crash in between leaves a dead row
+// with deletedAt null, deleted again by the next run (deleting a missing object is not an error).
+//   - stored, older than the grace, and no chunk row names its object: every chunk of the pack
+//     was collected, or the pack lost every race (a surplus copy);
+//   - granted and expired for longer than the margin: never reported, the object may or may not
+//     exist. A report racing this UPDATE either moves the record first (and keeps it) or finds it
+//     dead (UPLOAD_GONE) or expired: the uploader asks for a new grant.
+// Objects of collected chunk rows without an upload record (single-chunk objects written before
+// records existed) are deleted as soon as no row names them.
+import type { Ctx } from "../../context.ts";
+
+const BATCH = 500;
+
+export interface ObjectsResult {
+  deadUploads: number;
+  deletedObjects: number;
+}
+
+export async function collectObjects(ctx: Ctx, studioId: string, sweptKeys: Set<string>): Promise<ObjectsResult> {
+  const now = ctx.clock.now().getTime();
+  const storedBefore = new Date(now - ctx.config.gc.graceMs);
+  const grantedBefore = new Date(now - ctx.config.gc.grantMarginMs);
+  const deadUploads = await ctx.db.$executeRaw`
+    UPDATE "Upload" u SET state = 'dead', "updatedAt" = ${ctx.clock.now()}::timestamp(3)
+    WHERE u."studioId" = ${studioId}::uuid
+      AND ((u.state = 'stored' AND u."storedAt" <= ${storedBefore}::timestamp(3))
+        OR (u.state = 'granted' AND u."expiresAt" <= ${grantedBefore}::timestamp(3)))
+      AND NOT EXISTS (SELECT 1 FROM "Chunk" c WHERE c."objectKey" = u."objectKey")`;
+  let deletedObjects = 0;
+  for (;;) {
+    const rows = await ctx.db.$queryRaw<Array<{ objectKey: string }>>`
+      SELECT "objectKey" FROM "Upload" u
+      WHERE u."studioId" = ${studioId}::uuid AND u.state = 'dead' AND u."deletedAt" IS NULL
+        AND NOT EXISTS (SELECT 1 FROM "Chunk" c WHERE c."objectKey" = u."objectKey")
+      LIMIT ${BATCH}::int`;
+    for (const r of rows) {
+      await ctx.blobs.delete(r.objectKey);
+      await ctx.db.$executeRaw`UPDATE "Upload" SET "deletedAt" = ${ctx.clock.now()}::timestamp(3) WHERE "objectKey" = ${r.objectKey}`;
+      deletedObjects++;
+    }
+    if (rows.length < BATCH) break;
+  }
+  for (const key of sweptKeys) {
+    const [row] = await ctx.db.$queryRaw<Array<{ named: boolean; recorded: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM "Chunk" WHERE "objectKey" = ${key}) AS named,
+             EXISTS (SELECT 1 FROM "Upload" WHERE "objectKey" = ${key}) AS recorded`;
+    if (row && !row.named && !row.recorded) {
+      await ctx.blobs.delete(key);
+      deletedObjects++;
+    }
+  }
+  return { deadUploads, deletedObjects };
+}
