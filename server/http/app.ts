@@ -29,6 +29,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
 import { supportAccessRoutes } from "./routes/support-access.ts";
+import { retentionRoutes } from "./routes/retention.ts";
 import { totpRoutes } from "./routes/totp.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
@@ -64,6 +65,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);
+  retentionRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);

@@ -33,12 +33,20 @@ export interface ExpireRunsJob {
   slot: number;
 }
 
+/** Retention of one studio (tasks/apply-retention.ts), once per retention slot. */
+export interface ApplyRetentionJob {
+  studioId: string;
+  /** floor(time / RETENTION_INTERVAL_MINUTES). */
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
   "scrub-studio": ScrubStudioJob;
   "expire-ref-pages": ExpireRefPagesJob;
   "expire-runs": ExpireRunsJob;
+  "apply-retention": ApplyRetentionJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -50,6 +58,7 @@ export const jobIds = {
   "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
   "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
   "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
+  "apply-retention": (j: ApplyRetentionJob) => `apply-retention-${j.studioId}-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**
