@@ -63,6 +63,13 @@ export const API_ERRORS = {
   UPLOAD_NOT_FOUND: { status: 409, meaning: "a direct upload is reported but nothing is stored under its key: upload the pack first" },
   UPLOAD_GONE: { status: 409, meaning: "the upload behind this key was abandoned: ask for a new grant and upload again" },
   GRANT_EXPIRED: { status: 409, meaning: "the grant for this key expired before the upload was reported: ask for a new one" },
+  RESTORE_POINT_HELD: { status: 409, meaning: "this restore point is on hold: release the hold before deleting it" },
+  LATEST_RESTORE_POINT: { status: 409, meaning: "the newest restore point of a device is never deleted: back up again first" },
+  GRACE_OVER: { status: 409, meaning: "the grace period of this deleted restore point is over: it can no longer be undone" },
+  RETENTION_BELOW_MINIMUM: {
+    status: 403,
+    meaning: "a retention policy below the operator's minimums (or above its labelled maximum): only an admin may set it",
+  },
   DIRECT_TRANSFER_DISABLED: { status: 409, meaning: "this server takes chunk bytes through the API only (no presigned URLs)" },
   BLOB_MISSING: {
     status: 410,

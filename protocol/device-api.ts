@@ -22,6 +22,12 @@ export const restorePointView = z.object({
   damagedChunks: z.number().int(),
   clientVerification: z.object({ at: iso, ok: z.boolean() }).nullable(),
   repairUnconfirmedSince: iso.nullable(),
+  // Retention (docs/retention.md), in the lists: when the point expires if nothing changes (null:
+  // not by time) and why it is kept; deletedAt/purgeAt once deleted (restorable until purgeAt).
+  expiresAt: iso.nullable().optional(),
+  keptBecause: z.array(z.string()).optional(),
+  deletedAt: iso.nullable().optional(),
+  purgeAt: iso.nullable().optional(),
 });
 export const restorePointList = z.object({ restorePoints: z.array(restorePointView) });
 

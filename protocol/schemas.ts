@@ -151,6 +151,13 @@ export interface RestorePointView {
    * uploaded by a stolen device, so only a signed, complete `datasafe verify` clears it.
    */
   repairUnconfirmedSince: string | null;
+  /** Retention, in the lists (docs/retention.md): when it expires if nothing changes (null: not by time). */
+  expiresAt?: string | null;
+  /** Why retention keeps it ("daily 2026-11-03", "labelled", "held", "latest of device", ...). */
+  keptBecause?: string[];
+  /** Soft-deleted: restorable, and the deletion undoable, until purgeAt. */
+  deletedAt?: string | null;
+  purgeAt?: string | null;
 }
 
 /**

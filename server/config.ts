@@ -66,6 +66,7 @@ export interface Config {
   pendingRefPageTtlMs: number;
   /** Garbage collection (docs/garbage-collection.md). */
   gc: GcSettings;
+  retention: RetentionSettings;
 }
 
 export interface GcSettings {
@@ -79,6 +80,18 @@ export interface GcSettings {
   runLeaseMs: number;
   /** A grant never reported is collected this long after it expired. */
   grantMarginMs: number;
+}
+
+/** Retention (services/retention/, docs/retention.md). */
+export interface RetentionSettings {
+  /** A soft-deleted restore point stays restorable (and can be undone) this long, then its row is purged. */
+  graceMs: number;
+  /** apply-retention runs once per studio per interval (the sweeper adds it). */
+  intervalMs: number;
+  /** The operator's floor under every studio's policy: only an admin may set a value below it. */
+  minimums: { keepWithinDays: number; dailyDays: number; weeklyWeeks: number; monthlyMonths: number; labelledDays: number };
+  /** The most labelled points per device and week an owner may let earn the label rule (admins: above). */
+  maxLabelledPerWeek: number;
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -200,6 +213,18 @@ const schema = z.object({
     .max(24 * 60)
     .default(15),
   SESSION_TTL_DAYS: z.coerce.number().min(0.01).max(365).default(30),
+  RETENTION_GRACE_DAYS: z.coerce.number().min(0.001).max(365).default(7),
+  RETENTION_INTERVAL_MINUTES: z.coerce
+    .number()
+    .min(0.01)
+    .max(7 * 24 * 60)
+    .default(60),
+  RETENTION_MIN_KEEP_WITHIN_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  RETENTION_MIN_DAILY_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
+  RETENTION_MIN_WEEKLY_WEEKS: z.coerce.number().int().min(0).max(520).default(4),
+  RETENTION_MIN_MONTHLY_MONTHS: z.coerce.number().int().min(0).max(240).default(3),
+  RETENTION_MIN_LABELLED_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  RETENTION_MAX_LABELLED_PER_WEEK: z.coerce.number().int().min(0).max(100).default(7),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
@@ -312,6 +337,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       windowSeconds: Math.max(1, Math.round(e.SIGN_IN_LIMIT_WINDOW_MINUTES * 60)),
     },
     sessionTtlMs: Math.round(e.SESSION_TTL_DAYS * 86_400_000),
+    retention: {
+      graceMs: Math.round(e.RETENTION_GRACE_DAYS * 86_400_000),
+      intervalMs: Math.round(e.RETENTION_INTERVAL_MINUTES * 60_000),
+      minimums: {
+        keepWithinDays: e.RETENTION_MIN_KEEP_WITHIN_DAYS,
+        dailyDays: e.RETENTION_MIN_DAILY_DAYS,
+        weeklyWeeks: e.RETENTION_MIN_WEEKLY_WEEKS,
+        monthlyMonths: e.RETENTION_MIN_MONTHLY_MONTHS,
+        labelledDays: e.RETENTION_MIN_LABELLED_DAYS,
+      },
+      maxLabelledPerWeek: e.RETENTION_MAX_LABELLED_PER_WEEK,
+    },
   };
 }
 

@@ -31,6 +31,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
 import { supportAccessRoutes } from "./routes/support-access.ts";
+import { retentionRoutes } from "./routes/retention.ts";
 import { totpRoutes } from "./routes/totp.ts";
 import { WEB_PREFIX, webRoutes } from "../web/serve.ts";
 
@@ -68,6 +69,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);
+  retentionRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   apiDocsRoutes(mount);
   table.assertComplete();

@@ -5,9 +5,22 @@ import type { StudioDesk } from "../services/studio-desk.ts";
 import type { DeviceRow } from "../services/heartbeats.ts";
 import type { DeviceView, RestorePointView } from "../../protocol/schemas.ts";
 import { presentLastRun } from "./run-presenters.ts";
+import type { PlanDecision } from "../services/retention/plan.ts";
 
-export function presentRestorePoint(row: RestorePointRow): RestorePointView {
+function presentRetention(d: PlanDecision): Pick<RestorePointView, "expiresAt" | "keptBecause" | "deletedAt" | "purgeAt"> {
   return {
+    // Not kept (keptBecause empty, not deleted): the next retention run deletes it.
+    expiresAt: d.decision === "keep" ? (d.expiresAt?.toISOString() ?? null) : null,
+    keptBecause: d.reasons.map((r) => r.reason),
+    deletedAt: d.point.deletedAt?.toISOString() ?? null,
+    purgeAt: d.purgeAt?.toISOString() ?? null,
+  };
+}
+
+/** `retention`: the point's decision in its studio's plan (the lists show it). */
+export function presentRestorePoint(row: RestorePointRow, retention?: PlanDecision): RestorePointView {
+  return {
+    ...(retention ? presentRetention(retention) : {}),
     id: row.id,
     createdAt: row.createdAt.toISOString(),
     label: row.label,
@@ -50,7 +63,7 @@ export function presentDevice(row: DeviceRow): DeviceView {
 }
 
 export function presentStudioDesk(d: StudioDesk, now: Date): StudioDeskView {
-  const recent = d.recent.map(presentRestorePoint);
+  const recent = d.recent.map((r) => presentRestorePoint(r));
   const last = d.recent[0]?.createdAt ?? null;
   return {
     studioId: d.studio.id,

@@ -40,6 +40,13 @@ export interface CollectStudioJob {
   slot: number;
 }
 
+/** Retention of one studio (tasks/apply-retention.ts), once per retention slot. */
+export interface ApplyRetentionJob {
+  studioId: string;
+  /** floor(time / RETENTION_INTERVAL_MINUTES). */
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
@@ -47,6 +54,7 @@ export interface IntegrityJobs {
   "expire-ref-pages": ExpireRefPagesJob;
   "expire-runs": ExpireRunsJob;
   "collect-studio": CollectStudioJob;
+  "apply-retention": ApplyRetentionJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -59,6 +67,7 @@ export const jobIds = {
   "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
   "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
   "collect-studio": (j: CollectStudioJob) => `collect-${j.studioId}-${j.slot}`,
+  "apply-retention": (j: ApplyRetentionJob) => `apply-retention-${j.studioId}-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

@@ -1,7 +1,8 @@
 // The sweeper: Redis may lose every job at any moment (it keeps nothing on disk), so each worker
 // re-creates jobs from Postgres at start and then every SWEEP_INTERVAL_SECONDS: verification of
 // every restore point still due (verifyDueAt set), the current scrub slot, the expiry of
-// abandoned reference pages and of runs past the history's length. Job ids are
+// abandoned reference pages and of runs past the history's length, and retention of every studio
+// not applied in the current retention slot. Job ids are
 // derived from that state (queues.ts), so copies added by several workers collapse into one.
 // An in-process timer rather than a BullMQ repeatable job: a repeatable job lives in Redis and
 // would be lost with it.
@@ -11,7 +12,7 @@ import { studiosDue } from "../services/gc/collect.ts";
 
 const BATCH = 1000;
 
-export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ verify: number }> {
+export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ verify: number; retention: number }> {
   const due = await ctx.db.restorePoint.findMany({
     where: { verifyDueAt: { lte: ctx.clock.now() } },
     orderBy: { verifyDueAt: "asc" },
@@ -25,7 +26,22 @@ export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ veri
   // Garbage collection, per studio due (docs/garbage-collection.md).
   const gcSlot = Math.floor(ctx.clock.now().getTime() / ctx.config.gc.intervalMs);
   for (const studioId of await studiosDue(ctx, BATCH)) await addJob(queue, "collect-studio", { studioId, slot: gcSlot });
-  return { verify: due.length };
+  const retention = await addRetentionJobs(ctx, queue);
+  return { verify: due.length, retention };
+}
+
+/** apply-retention for every studio not applied in the current retention slot (a batch per sweep). */
+async function addRetentionJobs(ctx: Ctx, queue: IntegrityQueue): Promise<number> {
+  const interval = ctx.config.retention.intervalMs;
+  const slot = Math.floor(ctx.clock.now().getTime() / interval);
+  const studios = await ctx.db.studio.findMany({
+    where: { OR: [{ retentionAppliedAt: null }, { retentionAppliedAt: { lt: new Date(slot * interval) } }] },
+    orderBy: { retentionAppliedAt: { sort: "asc", nulls: "first" } },
+    take: BATCH,
+    select: { id: true },
+  });
+  for (const s of studios) await addJob(queue, "apply-retention", { studioId: s.id, slot });
+  return studios.length;
 }
 
 export function startSweeper(ctx: Ctx, queue: IntegrityQueue): { stop(): void } {

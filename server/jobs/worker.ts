@@ -16,6 +16,7 @@ import {
 } from "./queues.ts";
 import { startSweeper } from "./sweeper.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
+import { applyRetentionTask } from "./tasks/apply-retention.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
 import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
 import { verifyTask } from "./tasks/verify-restore-point.ts";
@@ -37,6 +38,8 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
       return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
     case "collect-studio":
       return collectStudioTask(ctx, job.data as IntegrityJobs["collect-studio"]);
+    case "apply-retention":
+      return applyRetentionTask(ctx, job.data as IntegrityJobs["apply-retention"]);
     default:
       throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }

@@ -34,7 +34,13 @@ export type AuditAction =
   | "support.lookup"
   | "totp.enabled"
   | "totp.reset"
-  | "recovery-code.used";
+  | "recovery-code.used"
+  | "retention.policy-changed"
+  | "restore-point.deleted"
+  | "restore-point.undeleted"
+  | "restore-point.held"
+  | "restore-point.released"
+  | "retention.signal-closed";
 
 export interface AuditEntry {
   action: AuditAction;

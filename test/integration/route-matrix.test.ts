@@ -12,6 +12,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import { errorCodesOf } from "../../protocol/openapi.ts";
+import { DEFAULT_RETENTION_POLICY } from "../../protocol/retention.ts";
 import { routes, type RouteName, type RouteSpec } from "../../protocol/routes.ts";
 import { admin, newStudio, Pc } from "../support/cli.ts";
 import { api, owner, PASSWORD, signIn, staff, type Person } from "../support/people.ts";
@@ -245,6 +246,26 @@ const FIXTURES: Record<RouteName, Fixture> = {
 
   openapi: { request: () => ({ path: "/openapi.json" }) },
   apiDocs: { request: () => ({ path: "/docs" }) },
+  // Retention: the defaults are within the operator's limits, so owners may set them; the point
+  // routes act on the target's first restore point (not its device's newest: the commit route
+  // above added newer ones), each repeat a no-op; no signal is open, so closing one is 404.
+  retentionPolicyGet: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/retention/policy` }) },
+  retentionPolicyPut: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/retention/policy`, body: DEFAULT_RETENTION_POLICY }) },
+  retentionPreview: {
+    request: (ids) => ({ path: `/v1/studios/${ids.studioId}/retention/preview`, body: { policy: DEFAULT_RETENTION_POLICY } }),
+  },
+  retentionState: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/retention` }) },
+  retentionEvents: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/retention/events` }) },
+  retentionSignalClose: {
+    request: (ids) => ({ path: `/v1/studios/${ids.studioId}/retention/signals/${randomUUID()}/close`, body: { note: "matrix" } }),
+    own: { status: 404, code: "NOT_FOUND" },
+  },
+  restorePointDelete: {
+    request: (ids) => ({ path: `/v1/studios/${ids.studioId}/restore-points/${ids.restorePointId}/delete`, body: { reason: "matrix" } }),
+  },
+  restorePointUndelete: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/restore-points/${ids.restorePointId}/undelete` }) },
+  restorePointHold: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/restore-points/${ids.restorePointId}/hold` }) },
+  restorePointRelease: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/restore-points/${ids.restorePointId}/release` }) },
 };
 
 let server: TestServer;

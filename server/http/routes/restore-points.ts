@@ -6,6 +6,7 @@ import type { Ctx } from "../../context.ts";
 import { commitRestorePoint } from "../../services/commit-restore-point.ts";
 import { putRefPage } from "../../services/ref-pages.ts";
 import { getRestorePoint, listRestorePoints } from "../../services/restore-points.ts";
+import { decisionsById } from "../../services/retention/studio-plan.ts";
 import { device } from "../middleware/auth.ts";
 import { presentRestorePoint } from "../presenters.ts";
 import { commitBody, listQuery, restorePointIdParam } from "../../../protocol/schemas.ts";
@@ -38,7 +39,8 @@ export function restorePointRoutes(mount: Mount, ctx: Ctx): void {
   mount("restorePointList", async (req, res) => {
     const q = listQuery.parse(req.query);
     const rows = await listRestorePoints(ctx, device(res).studioId, { deviceName: q.device, limit: q.limit });
-    res.json({ restorePoints: rows.map(presentRestorePoint) });
+    const retention = await decisionsById(ctx, device(res).studioId);
+    res.json({ restorePoints: rows.map((r) => presentRestorePoint(r, retention.get(r.id))) });
   });
 
   mount("restorePointGet", async (req, res) => {

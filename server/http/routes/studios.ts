@@ -15,6 +15,7 @@ import { listAudit } from "../../services/audit.ts";
 import { revokeDevice } from "../../services/device-admin.ts";
 import { listDevices } from "../../services/heartbeats.ts";
 import { listRestorePoints } from "../../services/restore-points.ts";
+import { decisionsById } from "../../services/retention/studio-plan.ts";
 import { studioDesk } from "../../services/studio-desk.ts";
 import { createEnrollmentToken } from "../../services/studios.ts";
 import { actorOf, user } from "../middleware/user-auth.ts";
@@ -30,7 +31,10 @@ export function studioRoutes(mount: Mount, ctx: Ctx): void {
   mount("studioRestorePoints", async (req, res) => {
     const { studioId } = studioIdParams.parse(req.params);
     const { limit } = studioRestorePointsQuery.parse(req.query);
-    res.json({ restorePoints: (await listRestorePoints(ctx, studioId, { limit })).map(presentRestorePoint) });
+    const retention = await decisionsById(ctx, studioId);
+    res.json({
+      restorePoints: (await listRestorePoints(ctx, studioId, { limit })).map((r) => presentRestorePoint(r, retention.get(r.id))),
+    });
   });
 
   mount("studioDevices", async (req, res) => {
