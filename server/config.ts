@@ -62,6 +62,8 @@ export interface Config {
   sessionTtlMs: number;
   /** Reference pages of a restore point never committed are deleted this long after they were sent. */
   pendingRefPageTtlMs: number;
+  /** Quotas (services/quota.ts): a new studio's quota (null: none), and how far over it uploads go on. */
+  quota: { defaultBytes: number | null; gracePercent: number };
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -161,6 +163,8 @@ const schema = z.object({
     .max(24 * 60)
     .default(15),
   SESSION_TTL_DAYS: z.coerce.number().min(0.01).max(365).default(30),
+  DEFAULT_QUOTA_GB: z.coerce.number().min(0.001).max(1_000_000).optional(),
+  QUOTA_GRACE_PERCENT: z.coerce.number().min(0).max(100).default(10),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
@@ -265,6 +269,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       windowSeconds: Math.max(1, Math.round(e.SIGN_IN_LIMIT_WINDOW_MINUTES * 60)),
     },
     sessionTtlMs: Math.round(e.SESSION_TTL_DAYS * 86_400_000),
+    quota: {
+      defaultBytes: e.DEFAULT_QUOTA_GB === undefined ? null : Math.round(e.DEFAULT_QUOTA_GB * 1e9),
+      gracePercent: e.QUOTA_GRACE_PERCENT,
+    },
   };
 }
 
