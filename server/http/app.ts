@@ -30,6 +30,7 @@ import { studioRoutes } from "./routes/studios.ts";
 import { supportRoutes } from "./routes/support.ts";
 import { supportAccessRoutes } from "./routes/support-access.ts";
 import { totpRoutes } from "./routes/totp.ts";
+import { usageRoutes } from "./routes/usage.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -64,6 +65,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);
+  usageRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);

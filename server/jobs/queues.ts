@@ -33,12 +33,18 @@ export interface ExpireRunsJob {
   slot: number;
 }
 
+/** Billing: the daily usage rows of `day` (YYYY-MM-DD, UTC, a day that has ended; tasks/record-usage.ts). */
+export interface RecordUsageJob {
+  day: string;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
   "scrub-studio": ScrubStudioJob;
   "expire-ref-pages": ExpireRefPagesJob;
   "expire-runs": ExpireRunsJob;
+  "record-usage": RecordUsageJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -50,6 +56,7 @@ export const jobIds = {
   "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
   "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
   "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
+  "record-usage": (j: RecordUsageJob) => `record-usage-${j.day}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

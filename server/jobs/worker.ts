@@ -17,6 +17,7 @@ import {
 import { startSweeper } from "./sweeper.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
+import { recordUsageTask } from "./tasks/record-usage.ts";
 import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
 import { verifyTask } from "./tasks/verify-restore-point.ts";
 
@@ -34,6 +35,8 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
       return expireRefPagesTask(ctx, job.data as IntegrityJobs["expire-ref-pages"]);
     case "expire-runs":
       return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
+    case "record-usage":
+      return recordUsageTask(ctx, job.data as IntegrityJobs["record-usage"]);
     default:
       throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }

@@ -34,7 +34,8 @@ export type AuditAction =
   | "support.lookup"
   | "totp.enabled"
   | "totp.reset"
-  | "recovery-code.used";
+  | "recovery-code.used"
+  | "studio.quota.set";
 
 export interface AuditEntry {
   action: AuditAction;
