@@ -77,6 +77,11 @@ export const API_ERRORS = {
   },
   LENGTH_REQUIRED: { status: 411, meaning: "an upload without a valid Content-Length" },
   TOO_LARGE: { status: 413, meaning: "the request body, or a part of it, is over its limit (protocol/limits.ts)" },
+  QUOTA_EXCEEDED: {
+    status: 413,
+    meaning:
+      "an upload would take the studio past its storage quota and grace (details: used, pending, quota, limit, upload bytes); nothing stored is lost, backups resume once the quota is raised or space freed",
+  },
   INTEGRITY_MISMATCH: { status: 422, meaning: "bytes do not match their SHA-256 or size, or a report does not match its grant; resend" },
   RATE_LIMITED: { status: 429, meaning: "too many enrollment or token requests from this address: retry after Retry-After" },
   TOO_MANY_ATTEMPTS: { status: 429, meaning: "sign-in attempts over the limit for this account or this address: retry after Retry-After" },

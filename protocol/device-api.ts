@@ -2,6 +2,7 @@
 // (protocol/routes.ts) declares them: the TypeScript views next to the request schemas describe
 // the same shapes; these are what OpenAPI and the route matrix test check answers against.
 import { z } from "zod";
+import { quotaWarningView } from "./usage.ts";
 
 const iso = z.iso.datetime();
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -100,8 +101,15 @@ export const uploadedResults = z.object({
   ),
 });
 export const uploadGrantView = z.union([
-  z.object({ mode: z.literal("relay") }),
-  z.object({ mode: z.literal("direct"), key: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), expiresAt: iso }),
+  z.object({ mode: z.literal("relay"), quota: quotaWarningView.optional() }),
+  z.object({
+    mode: z.literal("direct"),
+    key: z.string(),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: iso,
+    quota: quotaWarningView.optional(),
+  }),
 ]);
 export const heartbeatAck = z.object({ receivedAt: iso });
 export const clientReportResultView = z.object({ recorded: z.boolean(), markedDamaged: z.number().int(), recheck: z.number().int() });

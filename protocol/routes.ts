@@ -66,6 +66,7 @@ import {
 } from "./retention.ts";
 import { supportAccessQuery, supportAccessView } from "./support-access.ts";
 import { recoveryCodesView, totpConfirmBody, totpEnrollmentView } from "./totp.ts";
+import { studioUsageView, usageDaysQuery, usageDaysView } from "./usage.ts";
 import {
   acceptInvitationBody,
   accountView,
@@ -544,6 +545,26 @@ export const routes = {
     body: revokeDeviceBody,
     status: 200,
     response: revokedDeviceView,
+  }),
+
+  studioUsage: route({
+    method: "GET",
+    path: "/v1/studios/:studioId/usage",
+    audience: PEOPLE,
+    summary: "the studio's stored bytes against its quota: percent and warning level (80 %, 95 %, over, full)",
+    params: studioIdParams,
+    status: 200,
+    response: studioUsageView,
+  }),
+  studioUsageDays: route({
+    method: "GET",
+    path: "/v1/studios/:studioId/usage/days",
+    audience: PEOPLE,
+    summary: "the studio's daily usage rows (UTC days, from..to inclusive, at most 400; default the last 30)",
+    params: studioIdParams,
+    query: usageDaysQuery,
+    status: 200,
+    response: usageDaysView,
   }),
 
   // Support's desk.

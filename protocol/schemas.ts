@@ -1,6 +1,7 @@
 // The published API contract (protocol/: server and uploader both import it): request bodies
 // validated by the routes and the answers they get; the limits they enforce are in limits.ts.
 import { z } from "zod";
+import type { QuotaWarning } from "./usage.ts";
 import type { ApiErrorCode } from "./api-errors.ts";
 import {
   MAX_CHUNK_OBJECT_BYTES,
@@ -75,8 +76,10 @@ export const downloadUrlsBody = z.object({ ids: z.array(chunkIdHex).min(1).max(M
  * Answer to an upload-URL request: send the pack through the API (PUT /v1/packs); or PUT it to
  * `url` with exactly `headers` before `expiresAt`, then report it (POST /v1/packs/uploaded).
  */
-export type UploadGrant =
-  { mode: "relay" } | { mode: "direct"; key: string; url: string; headers: Record<string, string>; expiresAt: string };
+/** `quota`: present once the studio, with this upload, reaches 80 % of its quota (protocol/usage.ts). */
+export type UploadGrant = (
+  { mode: "relay" } | { mode: "direct"; key: string; url: string; headers: Record<string, string>; expiresAt: string }
+) & { quota?: QuotaWarning };
 
 export interface DownloadUrls {
   /** false: this server serves chunk bytes through the API only (GET /v1/chunks/:id). */

@@ -67,6 +67,8 @@ export interface Config {
   /** Garbage collection (docs/garbage-collection.md). */
   gc: GcSettings;
   retention: RetentionSettings;
+  /** Quotas (services/quota.ts): a new studio's quota (null: none), and how far over it uploads go on. */
+  quota: { defaultBytes: number | null; gracePercent: number };
 }
 
 export interface GcSettings {
@@ -225,6 +227,8 @@ const schema = z.object({
   RETENTION_MIN_MONTHLY_MONTHS: z.coerce.number().int().min(0).max(240).default(3),
   RETENTION_MIN_LABELLED_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   RETENTION_MAX_LABELLED_PER_WEEK: z.coerce.number().int().min(0).max(100).default(7),
+  DEFAULT_QUOTA_GB: z.coerce.number().min(0.001).max(1_000_000).optional(),
+  QUOTA_GRACE_PERCENT: z.coerce.number().min(0).max(100).default(10),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
@@ -348,6 +352,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
         labelledDays: e.RETENTION_MIN_LABELLED_DAYS,
       },
       maxLabelledPerWeek: e.RETENTION_MAX_LABELLED_PER_WEEK,
+    },
+    quota: {
+      defaultBytes: e.DEFAULT_QUOTA_GB === undefined ? null : Math.round(e.DEFAULT_QUOTA_GB * 1e9),
+      gracePercent: e.QUOTA_GRACE_PERCENT,
     },
   };
 }

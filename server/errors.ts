@@ -56,6 +56,9 @@ export const errors = {
   limitsUnavailable: () => new AppError("LIMITS_UNAVAILABLE", "sign-in is unavailable, retry later", undefined, 5),
   lengthRequired: () => new AppError("LENGTH_REQUIRED", "Content-Length is required"),
   tooLarge: (message: string) => new AppError("TOO_LARGE", message),
+  /** 413, not retried by clients: the studio is past its quota and grace (services/quota.ts). */
+  quotaExceeded: (message: string, details: { used: number; pending: number; quota: number; limit: number; upload: number }) =>
+    new AppError("QUOTA_EXCEEDED", message, details),
   /** The same answer whichever studio holds the id: it tells the caller no more than "pick another". */
   restorePointIdTaken: () =>
     new AppError("ALREADY_COMMITTED", "this restore point id is already taken: a new restore point needs a new id"),

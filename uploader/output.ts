@@ -35,9 +35,33 @@ export function failureOf(err: unknown): Failure & { exit: number } {
     const message =
       err instanceof ApiError && hasCode(err, "UNAUTHENTICATED")
         ? "the server refused this device's credential (revoked, or enrolled with another server)"
-        : err.message;
+        : err.code === "QUOTA_EXCEEDED"
+          ? quotaMessage(err.details)
+          : err.message;
     return { code: err.code, message, details: err.details, exit: err.exitCode };
   }
   if (err instanceof FormatError) return { code: err.code, message: err.message, exit: exitForFormatError(err.code) };
   return { code: "INTERNAL", message: String((err as Error)?.message ?? err), exit: EXIT.error };
+}
+
+/** Decimal units, as storage is sold (the server's quota messages use the same). */
+function bytesText(n: number): string {
+  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} TB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${n} bytes`;
+}
+
+/**
+ * 413 QUOTA_EXCEEDED (server/services/quota.ts): the backup stopped, not failed at random, and is
+ * not retried before the next scheduled run; the numbers come from the answer's details.
+ */
+function quotaMessage(details: Record<string, unknown> | undefined): string {
+  const n = (k: string) => (typeof details?.[k] === "number" ? (details[k] as number) : null);
+  const [used, pending, quota, limit, upload] = [n("used"), n("pending"), n("quota"), n("limit"), n("upload")];
+  const numbers =
+    used !== null && quota !== null && limit !== null && upload !== null
+      ? `: ${bytesText(used + (pending ?? 0))} used of a ${bytesText(quota)} quota (uploads allowed up to ${bytesText(limit)}), and this backup had ${bytesText(upload)} more to send`
+      : "";
+  return `backup stopped: the studio's storage quota is full${numbers}. Nothing already stored was lost; ask the studio's owner or DataSafe support to raise the quota, then back up again`;
 }

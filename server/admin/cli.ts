@@ -25,6 +25,7 @@ import { requestStudioVerification } from "../services/integrity/request-studio.
 import { verifyStudio } from "../services/integrity/verify-studio.ts";
 import { toAppError } from "../to-app-error.ts";
 import { parseDuration } from "./duration.ts";
+import { usageCommands } from "./usage-commands.ts";
 
 interface Global {
   json?: boolean;
@@ -244,6 +245,8 @@ program
         .join("\n"),
     );
   });
+
+usageCommands(program, { withRuntime, print: (result, human) => print(program, result, human) });
 
 /** `err` in the server's vocabulary (protocol/api-errors.ts), with the raw message of an INTERNAL one: the operator debugs it. */
 function failureOf(err: unknown): AppError {

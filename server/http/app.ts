@@ -34,6 +34,7 @@ import { supportAccessRoutes } from "./routes/support-access.ts";
 import { retentionRoutes } from "./routes/retention.ts";
 import { totpRoutes } from "./routes/totp.ts";
 import { WEB_PREFIX, webRoutes } from "../web/serve.ts";
+import { usageRoutes } from "./routes/usage.ts";
 
 export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQueue }): Express {
   tokenKeys(ctx.config); // a missing or unreadable signing key stops the start, not the first sign-in
@@ -70,6 +71,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);
   retentionRoutes(mount, ctx);
+  usageRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   apiDocsRoutes(mount);
   table.assertComplete();

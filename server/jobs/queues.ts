@@ -47,6 +47,11 @@ export interface ApplyRetentionJob {
   slot: number;
 }
 
+/** Billing: the daily usage rows of `day` (YYYY-MM-DD, UTC, a day that has ended; tasks/record-usage.ts). */
+export interface RecordUsageJob {
+  day: string;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
@@ -55,6 +60,7 @@ export interface IntegrityJobs {
   "expire-runs": ExpireRunsJob;
   "collect-studio": CollectStudioJob;
   "apply-retention": ApplyRetentionJob;
+  "record-usage": RecordUsageJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -68,6 +74,7 @@ export const jobIds = {
   "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
   "collect-studio": (j: CollectStudioJob) => `collect-${j.studioId}-${j.slot}`,
   "apply-retention": (j: ApplyRetentionJob) => `apply-retention-${j.studioId}-${j.slot}`,
+  "record-usage": (j: RecordUsageJob) => `record-usage-${j.day}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

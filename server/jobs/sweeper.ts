@@ -1,12 +1,13 @@
 // The sweeper: Redis may lose every job at any moment (it keeps nothing on disk), so each worker
 // re-creates jobs from Postgres at start and then every SWEEP_INTERVAL_SECONDS: verification of
 // every restore point still due (verifyDueAt set), the current scrub slot, the expiry of
-// abandoned reference pages and of runs past the history's length, and retention of every studio
-// not applied in the current retention slot. Job ids are
+// abandoned reference pages and of runs past the history's length, the daily usage rows, and
+// retention of every studio not applied in the current retention slot. Job ids are
 // derived from that state (queues.ts), so copies added by several workers collapse into one.
 // An in-process timer rather than a BullMQ repeatable job: a repeatable job lives in Redis and
 // would be lost with it.
 import type { Ctx } from "../context.ts";
+import { lastCompleteDay } from "../services/usage.ts";
 import { addJob, type IntegrityQueue } from "./queues.ts";
 import { studiosDue } from "../services/gc/collect.ts";
 
@@ -26,6 +27,8 @@ export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ veri
   // Garbage collection, per studio due (docs/garbage-collection.md).
   const gcSlot = Math.floor(ctx.clock.now().getTime() / ctx.config.gc.intervalMs);
   for (const studioId of await studiosDue(ctx, BATCH)) await addJob(queue, "collect-studio", { studioId, slot: gcSlot });
+  // Each sweep: a re-run of a recorded day inserts nothing and costs one probe per studio.
+  await addJob(queue, "record-usage", { day: lastCompleteDay(ctx.clock.now()) });
   const retention = await addRetentionJobs(ctx, queue);
   return { verify: due.length, retention };
 }

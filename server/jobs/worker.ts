@@ -18,6 +18,7 @@ import { startSweeper } from "./sweeper.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
 import { applyRetentionTask } from "./tasks/apply-retention.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
+import { recordUsageTask } from "./tasks/record-usage.ts";
 import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
 import { verifyTask } from "./tasks/verify-restore-point.ts";
 import { collectStudioTask } from "./tasks/collect-studio.ts";
@@ -40,6 +41,8 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
       return collectStudioTask(ctx, job.data as IntegrityJobs["collect-studio"]);
     case "apply-retention":
       return applyRetentionTask(ctx, job.data as IntegrityJobs["apply-retention"]);
+    case "record-usage":
+      return recordUsageTask(ctx, job.data as IntegrityJobs["record-usage"]);
     default:
       throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }

@@ -40,7 +40,8 @@ export type AuditAction =
   | "restore-point.undeleted"
   | "restore-point.held"
   | "restore-point.released"
-  | "retention.signal-closed";
+  | "retention.signal-closed"
+  | "studio.quota.set";
 
 export interface AuditEntry {
   action: AuditAction;

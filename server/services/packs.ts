@@ -41,6 +41,7 @@ import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf } from "./upload-chunk-rows.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
+import { admitUpload } from "./quota.ts";
 import { insertGrant, insertStoredWithChunks, markStoredWithChunks, uploadOf } from "./upload-records.ts";
 import { reviveChunks, touchSession } from "./gc/leases.ts";
 
@@ -69,6 +70,7 @@ export async function storePack(ctx: Ctx, who: Uploader, table: PackTable, data:
   const check = chunkChecker(table);
   check.update(data);
   const sha256 = check.end();
+  await admitUpload(ctx, who.studioId, size);
   const key = objectKeyForPack(who.studioId);
   await touchSession(ctx, who.studioId, who.sessionId);
   await ctx.blobs.put(key, data);
@@ -93,6 +95,7 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
   const blobs = ctx.blobs;
   if (!blobs.putStream) throw new Error("storePackStream: the blob store does not write streams (canStreamPacks)");
   const { offsets, size } = layout(table);
+  await admitUpload(ctx, who.studioId, size); // before a byte of the body is read
   const key = objectKeyForPack(who.studioId);
   await touchSession(ctx, who.studioId, who.sessionId);
   let sha256: Buffer | undefined;
@@ -146,14 +149,15 @@ function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): B
 
 /**
  * A presigned PUT for a fresh pack key, recorded first as granted to this device for this session,
- * size, SHA-256 and table hash: no URL exists without its record.
+ * size, SHA-256 and table hash: no URL exists without its record. Admitted by the quota first (quota.ts).
  */
 export async function grantPackUpload(
   ctx: Ctx,
   who: Uploader,
   o: { size: number; sha256: Buffer; tableSha256: Buffer },
 ): Promise<UploadGrant> {
-  if (!ctx.direct) return { mode: "relay" };
+  const quota = await admitUpload(ctx, who.studioId, o.size);
+  if (!ctx.direct) return { mode: "relay", ...(quota ? { quota } : {}) };
   const key = objectKeyForPack(who.studioId);
   const ttlSeconds = directTtlSeconds(ctx);
   // The record expires no later than the URL, whose life starts when it is signed, after this.
@@ -169,7 +173,7 @@ export async function grantPackUpload(
     tableSha256Hex: o.tableSha256.toString("hex"),
     expiresAt,
   });
-  return grantPut(ctx.direct, key, { size: o.size, sha256: o.sha256, ttlSeconds, expiresAt });
+  return { ...(await grantPut(ctx.direct, key, { size: o.size, sha256: o.sha256, ttlSeconds, expiresAt })), ...(quota ? { quota } : {}) };
 }
 
 /** Same answer for a key that does not exist and one granted to someone else: no oracle. */

@@ -235,6 +235,9 @@ const FIXTURES: Record<RouteName, Fixture> = {
     request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.spareDeviceId}/revoke`, body: { reason: "route matrix" } }),
   },
 
+  studioUsage: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/usage` }) },
+  studioUsageDays: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/usage/days?from=2026-01-01&to=2026-12-31` }) },
+
   supportSearch: { request: (ids) => ({ path: `/v1/support/studios?q=${ids.studioId.slice(0, 8)}` }) },
 
   adminCreateStudio: {

@@ -31,8 +31,17 @@ export function errorCode(err: unknown): string {
   return typeof code === "string" && /^[A-Z0-9_]{1,64}$/.test(code) ? code : "INTERNAL";
 }
 
-/** Device revoked or credential refused, nothing to back up: retrying cannot help. */
-const PERMANENT: ReadonlySet<string> = new Set<CliErrorCode | ApiErrorCode>(["UNAUTHENTICATED", "FORBIDDEN", "NOT_ENROLLED", "NO_SOURCES"]);
+/**
+ * Device revoked or credential refused, nothing to back up, the studio past its storage quota
+ * (until someone raises it or frees space): retrying within the hour cannot help.
+ */
+const PERMANENT: ReadonlySet<string> = new Set<CliErrorCode | ApiErrorCode>([
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_ENROLLED",
+  "NO_SOURCES",
+  "QUOTA_EXCEEDED",
+]);
 export const isPermanent = (code: string) => PERMANENT.has(code);
 
 export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number): Promise<RunRecord> {
@@ -83,6 +92,7 @@ export async function runJob(ctx: JobContext, trigger: Trigger, attempt: number)
     // Names stay on this PC (log file); the server only learns the count.
     for (const s of r.skipped.slice(0, 100)) ctx.log.warn("file skipped", { path: s.path, error: s.error });
     if (r.excluded) ctx.log.info("left out by exclude patterns", { excluded: r.excluded });
+    if (r.quotaWarning) ctx.log.warn("storage quota", { warning: r.quotaWarning });
     return finish({
       result: "ok",
       restorePointId: r.restorePointId,

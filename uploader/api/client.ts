@@ -1,6 +1,7 @@
 // Typed client of the DataSafe API (protocol/ is the contract).
 import { createHash } from "node:crypto";
 import type { DownloadUrls, HeartbeatBody, PackTable, RestorePointView, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
+import type { QuotaWarning } from "../../protocol/usage.ts";
 import { hasCode } from "../errors.ts";
 import { MAX_CIPHERTEXT_SIZE } from "../format/index.ts";
 import { packTableSha256 } from "../../protocol/pack-table.ts";
@@ -40,6 +41,8 @@ export class ApiClient {
   /** false once this server (or this PC's network) cannot do direct transfer: stop asking. */
   private direct = true;
   readonly transfers: TransferStats = { directChunks: 0 };
+  /** The latest quota warning a pack grant carried (the studio is at 80 % of its quota or more). */
+  quotaWarning: QuotaWarning | null = null;
 
   /**
    * `accessToken`: a fixed token, or a device's renewable credential (credentials.ts: every API
@@ -123,6 +126,7 @@ export class ApiClient {
       const sha256 = hash.digest("hex");
       const tableSha256 = packTableSha256(table).toString("hex");
       const grant = await this.json<UploadGrant>("POST", "v1/packs/upload-url", { size, sha256, tableSha256, sessionId });
+      if (grant.quota) this.quotaWarning = grant.quota;
       if (grant.mode === "direct" && (await this.sendDirect(grant.url, grant.headers, envelopes))) {
         this.transfers.directChunks += table.length;
         const recorded = this.json<{ results: UploadedResult[] }>("POST", "v1/packs/uploaded", {

@@ -53,6 +53,8 @@ export interface BackupResult {
   /** Files and folders left out by exclude patterns (an excluded folder counts once). */
   excluded: number;
   durationMs: number;
+  /** The server's warning that the studio is near or over its storage quota (protocol/usage.ts), else null. */
+  quotaWarning: string | null;
 }
 
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
@@ -122,6 +124,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
       special: found.special,
       excluded: found.excluded,
       durationMs: Date.now() - started,
+      quotaWarning: api.quotaWarning?.message ?? null,
     };
   } finally {
     await pool.close();

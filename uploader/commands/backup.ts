@@ -52,5 +52,6 @@ export function describeBackup(r: BackupResult): string {
   // FIFOs, sockets and devices hold no data: counted, never a reason for exit 5.
   const special = r.special ? `, ${r.special} special files (FIFOs, sockets, devices) not backed up` : "";
   const excluded = r.excluded ? `, ${r.excluded} excluded` : "";
-  return `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged)${excluded}${special}, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}`;
+  const quota = r.quotaWarning ? `\nwarning: ${r.quotaWarning}` : "";
+  return `restore point ${r.restorePointId}: ${r.files} files (${r.filesUnchanged} unchanged)${excluded}${special}, ${mb(r.bytesRead)} read, ${mb(r.bytesUploaded)} uploaded (${r.chunksUploaded}/${r.chunksTotal} chunks) in ${(r.durationMs / 1000).toFixed(1)} s${skipped}${quota}`;
 }

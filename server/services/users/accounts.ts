@@ -76,7 +76,9 @@ export async function createStudioWithOwner(
   input: { name: string; ownerEmail: string },
 ): Promise<{ studioId: string; invitation: Link }> {
   return ctx.db.$transaction(async (tx) => {
-    const studio = await tx.studio.create({ data: { name: input.name, ownerEmail: input.ownerEmail } });
+    // The operator's default plan (DEFAULT_QUOTA_GB; null: no quota), services/quota.ts.
+    const quotaBytes = ctx.config.quota.defaultBytes === null ? null : BigInt(ctx.config.quota.defaultBytes);
+    const studio = await tx.studio.create({ data: { name: input.name, ownerEmail: input.ownerEmail, quotaBytes } });
     await audit(tx, actor, { action: "studio.created", studioId: studio.id, target: studio.id, details: { name: input.name } });
     return { studioId: studio.id, invitation: await inviteOwner(ctx, actor, { studioId: studio.id, email: input.ownerEmail }, tx) };
   });
