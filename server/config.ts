@@ -62,6 +62,25 @@ export interface Config {
   sessionTtlMs: number;
   /** Reference pages of a restore point never committed are deleted this long after they were sent. */
   pendingRefPageTtlMs: number;
+  alerts: AlertRules;
+}
+
+/** When alerts open, escalate and give up (services/alerts/, docs/alerts.md). */
+export interface AlertRules {
+  /** A scheduled backup is missed this long after it was due. */
+  missedGraceMs: number;
+  /** A device with no restore point at all is missing its first backup this long after enrollment. */
+  firstBackupMs: number;
+  /** A device that sent heartbeats and has sent none for this long is silent. */
+  silentMs: number;
+  /** This many consecutive failed runs make a failing backup. */
+  failedRuns: number;
+  /** A restore point still unverified this long after its commit makes verification overdue. */
+  verifyOverdueMs: number;
+  /** An alert open this long is copied to support's queue. */
+  escalateMs: number;
+  /** A message is given up (and an operator alert raised) after this many attempts. */
+  deliveryAttempts: number;
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -161,6 +180,13 @@ const schema = z.object({
     .max(24 * 60)
     .default(15),
   SESSION_TTL_DAYS: z.coerce.number().min(0.01).max(365).default(30),
+  ALERT_MISSED_GRACE_HOURS: z.coerce.number().min(0).max(168).default(2),
+  ALERT_FIRST_BACKUP_HOURS: z.coerce.number().min(1).max(720).default(26),
+  ALERT_SILENT_HOURS: z.coerce.number().min(1).max(720).default(24),
+  ALERT_FAILED_RUNS: z.coerce.number().int().min(1).max(100).default(3),
+  ALERT_VERIFY_OVERDUE_HOURS: z.coerce.number().min(1).max(720).default(48),
+  ALERT_ESCALATE_HOURS: z.coerce.number().min(0.1).max(720).default(24),
+  ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
@@ -265,6 +291,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       windowSeconds: Math.max(1, Math.round(e.SIGN_IN_LIMIT_WINDOW_MINUTES * 60)),
     },
     sessionTtlMs: Math.round(e.SESSION_TTL_DAYS * 86_400_000),
+    alerts: {
+      missedGraceMs: Math.round(e.ALERT_MISSED_GRACE_HOURS * 3_600_000),
+      firstBackupMs: Math.round(e.ALERT_FIRST_BACKUP_HOURS * 3_600_000),
+      silentMs: Math.round(e.ALERT_SILENT_HOURS * 3_600_000),
+      failedRuns: e.ALERT_FAILED_RUNS,
+      verifyOverdueMs: Math.round(e.ALERT_VERIFY_OVERDUE_HOURS * 3_600_000),
+      escalateMs: Math.round(e.ALERT_ESCALATE_HOURS * 3_600_000),
+      deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
+    },
   };
 }
 

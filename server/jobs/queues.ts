@@ -33,12 +33,19 @@ export interface ExpireRunsJob {
   slot: number;
 }
 
+/** Alerts (tasks/alerts.ts): evaluation and delivery, once per sweep interval. */
+export interface AlertsSlotJob {
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
   "scrub-studio": ScrubStudioJob;
   "expire-ref-pages": ExpireRefPagesJob;
   "expire-runs": ExpireRunsJob;
+  "alerts-evaluate": AlertsSlotJob;
+  "alerts-deliver": AlertsSlotJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -50,6 +57,8 @@ export const jobIds = {
   "scrub-studio": (j: ScrubStudioJob) => `scrub-${j.studioId}-${j.slot}`,
   "expire-ref-pages": (j: ExpireRefPagesJob) => `expire-ref-pages-${j.slot}`,
   "expire-runs": (j: ExpireRunsJob) => `expire-runs-${j.slot}`,
+  "alerts-evaluate": (j: AlertsSlotJob) => `alerts-evaluate-${j.slot}`,
+  "alerts-deliver": (j: AlertsSlotJob) => `alerts-deliver-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

@@ -1,7 +1,7 @@
 // The sweeper: Redis may lose every job at any moment (it keeps nothing on disk), so each worker
 // re-creates jobs from Postgres at start and then every SWEEP_INTERVAL_SECONDS: verification of
 // every restore point still due (verifyDueAt set), the current scrub slot, the expiry of
-// abandoned reference pages and of runs past the history's length. Job ids are
+// abandoned reference pages and of runs past the history's length, alert evaluation and delivery. Job ids are
 // derived from that state (queues.ts), so copies added by several workers collapse into one.
 // An in-process timer rather than a BullMQ repeatable job: a repeatable job lives in Redis and
 // would be lost with it.
@@ -21,6 +21,9 @@ export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ veri
   await addJob(queue, "scrub-slot", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.scrubIntervalMs) });
   await addJob(queue, "expire-ref-pages", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
   await addJob(queue, "expire-runs", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
+  // Alerts are computed from Postgres and their outbox lives there: re-adding these loses nothing.
+  await addJob(queue, "alerts-evaluate", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
+  await addJob(queue, "alerts-deliver", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
   return { verify: due.length };
 }
 

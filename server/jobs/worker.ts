@@ -15,6 +15,7 @@ import {
   type IntegrityQueue,
 } from "./queues.ts";
 import { startSweeper } from "./sweeper.ts";
+import { deliverAlertsTask, evaluateAlertsTask } from "./tasks/alerts.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
 import { scrubSlotTask, scrubStudioTask } from "./tasks/scrub.ts";
@@ -34,6 +35,10 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
       return expireRefPagesTask(ctx, job.data as IntegrityJobs["expire-ref-pages"]);
     case "expire-runs":
       return expireRunsTask(ctx, job.data as IntegrityJobs["expire-runs"]);
+    case "alerts-evaluate":
+      return evaluateAlertsTask(ctx, job.data as IntegrityJobs["alerts-evaluate"]);
+    case "alerts-deliver":
+      return deliverAlertsTask(ctx, job.data as IntegrityJobs["alerts-deliver"]);
     default:
       throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }
