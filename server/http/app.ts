@@ -12,6 +12,7 @@ import { requestLog } from "./middleware/request-log.ts";
 import { limitDownloads, limitUploads } from "./middleware/upload-limit.ts";
 import { RouteTable } from "./route-table.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { deviceTokenRoutes } from "./routes/device-tokens.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
@@ -64,6 +65,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   studioRoutes(mount, ctx);
   supportRoutes(mount, ctx);
   supportAccessRoutes(mount, ctx);
+  alertRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   table.assertComplete();
   app.use(router);

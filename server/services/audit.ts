@@ -34,7 +34,10 @@ export type AuditAction =
   | "support.lookup"
   | "totp.enabled"
   | "totp.reset"
-  | "recovery-code.used";
+  | "recovery-code.used"
+  | "alert-settings.changed"
+  | "webhook-secret.rotated"
+  | "alert.resent";
 
 export interface AuditEntry {
   action: AuditAction;
