@@ -4,6 +4,7 @@
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { audit, type Actor } from "../audit.ts";
+import { alertKind } from "./kinds.ts";
 import { writeDeliveries } from "./plan-deliveries.ts";
 
 const include = {
@@ -38,7 +39,9 @@ export async function resendAlert(ctx: Ctx, actor: Actor, alertId: string): Prom
   if (!alert) throw errors.notFound("alert");
   const now = ctx.clock.now();
   const deliveries = await ctx.db.$transaction(async (tx) => {
-    const n = await writeDeliveries(tx, alert, `resend-${now.getTime()}`, now, { limit: false });
+    // Operator alerts are for support's eyes: never sent to the studio, not even on request.
+    const n =
+      alertKind(alert.kind).audience === "studio" ? await writeDeliveries(tx, alert, `resend-${now.getTime()}`, now, { limit: false }) : 0;
     await audit(tx, actor, { action: "alert.resent", studioId: alert.studioId, target: alert.id, details: { deliveries: n } });
     return n;
   });
