@@ -41,14 +41,8 @@ describe("alerts API", () => {
     const id = randomUUID();
     await db.query(
       `INSERT INTO "Alert" (id, "studioId", kind, details, "createdAt", "openKey", "notifiedAt")
-       VALUES ($1, $2, 'verification_overdue', $3, now() - make_interval(hours => $4), $5, now())`,
-      [
-        id,
-        studioId,
-        JSON.stringify({ unverified: 4, oldestCommittedAt: new Date().toISOString() }),
-        hoursAgo,
-        `verification_overdue:${id}`,
-      ],
+       VALUES ($1, $2, 'restore_point_damaged', $3, now() - make_interval(hours => $4), $5, now())`,
+      [id, studioId, JSON.stringify({ damagedChunks: 4 }), hoursAgo, `restore_point_damaged:${id}`],
     );
     return id;
   };
