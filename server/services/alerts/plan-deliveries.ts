@@ -92,7 +92,10 @@ export async function planDeliveries(ctx: Ctx, now: Date): Promise<{ alerts: num
     });
     for (const alert of todo) {
       await ctx.db.$transaction(async (tx) => {
-        const claimed = await tx.alert.updateMany({ where: { id: alert.id, notifiedAt: null }, data: { notifiedAt: now } });
+        const claimed = await tx.alert.updateMany({
+          where: { id: alert.id, notifiedAt: null, resolvedAt: null },
+          data: { notifiedAt: now },
+        });
         if (!claimed.count) return;
         alerts++;
         if (alertKind(alert.kind).audience !== "studio") return;
