@@ -4,8 +4,8 @@
 // again for the same delivery (at least once), with the same `deliveryId`, so a receiver can
 // drop the duplicate.
 //
-// E-mail: no transport yet. nodemailer is not installed in this tree (the lead adds it), so e-mail
-// rows are planned (recipients, opt-outs, rate limit) and then marked "skipped" by deliver.ts.
+// E-mail: no transport yet (nodemailer is a dependency now; the transport is still to write), so
+// e-mail rows are planned (recipients, opt-outs, rate limit) and then marked "skipped" by deliver.ts.
 import { signWebhook } from "../../../protocol/webhook-signature.ts";
 import type { RenderedAlert } from "./message.ts";
 
@@ -58,7 +58,7 @@ export const webhookTransport: AlertTransport = {
   },
 };
 
-/** The transports this process has: the webhook always, e-mail once nodemailer is installed. */
+/** The transports this process has: the webhook; e-mail once its transport is written. */
 export function defaultTransports(): Transports {
   return { webhook: webhookTransport };
 }
