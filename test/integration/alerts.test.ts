@@ -159,7 +159,7 @@ describe("alerts", () => {
       ["anna@mail.test", "pending"],
       ["anna@mail.test", "suppressed"],
     ]);
-    // No e-mail transport in this tree (nodemailer is not installed): the rows say so.
+    // No e-mail transport is written yet: the rows say so.
     await deliverDue(ctx, transports, clock.now());
     const mail = await ctx.db.alertDelivery.findFirstOrThrow({ where: { studioId, state: { not: "suppressed" } } });
     assert.equal(mail.state, "skipped");
