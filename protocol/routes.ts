@@ -16,6 +16,17 @@
 import { z } from "zod";
 import type { ApiErrorCode } from "./api-errors.ts";
 import { openApiDocumentView } from "./api-docs.ts";
+import {
+  alertIdParams,
+  alertList,
+  alertListQuery,
+  alertSettingsBody,
+  alertSettingsView,
+  resentView,
+  supportAlertList,
+  supportAlertsQuery,
+  webhookSecretView,
+} from "./alerts.ts";
 import { clientReportBody } from "./integrity-schemas.ts";
 import { downloadParams } from "./release.ts";
 import {
@@ -566,8 +577,65 @@ export const routes = {
     status: 200,
     response: usageDaysView,
   }),
+  // Alerts (issue 22): the studio's alerts with their delivery log, and who hears of them.
+  studioAlerts: route({
+    method: "GET",
+    path: "/v1/studios/:studioId/alerts",
+    audience: PEOPLE,
+    summary: "the studio's alerts (open, or all), newest first, with their deliveries",
+    params: studioIdParams,
+    query: alertListQuery,
+    status: 200,
+    response: alertList,
+  }),
+  studioAlertSettings: route({
+    method: "GET",
+    path: "/v1/studios/:studioId/alert-settings",
+    audience: PEOPLE,
+    summary: "who receives the studio's alert mail, and its webhook (never the secret)",
+    params: studioIdParams,
+    status: 200,
+    response: alertSettingsView,
+  }),
+  studioAlertSettingsUpdate: route({
+    method: "PUT",
+    path: "/v1/studios/:studioId/alert-settings",
+    audience: ["owner", "admin"],
+    summary: "set the owners opted out of alert mail and the webhook URL (audited)",
+    params: studioIdParams,
+    body: alertSettingsBody,
+    status: 200,
+    response: alertSettingsView,
+  }),
+  studioWebhookSecret: route({
+    method: "POST",
+    path: "/v1/studios/:studioId/alert-settings/webhook-secret",
+    audience: ["owner", "admin"],
+    summary: "a new webhook signing secret, shown once (audited)",
+    params: studioIdParams,
+    status: 201,
+    response: webhookSecretView,
+  }),
 
   // Support's desk.
+  supportAlerts: route({
+    method: "GET",
+    path: "/v1/support/alerts",
+    audience: STAFF,
+    summary: "open alerts across studios, oldest first: escalated ones (default) or all",
+    query: supportAlertsQuery,
+    status: 200,
+    response: supportAlertList,
+  }),
+  supportAlertResend: route({
+    method: "POST",
+    path: "/v1/support/alerts/:alertId/resend",
+    audience: STAFF,
+    summary: "send an alert again to the studio's recipients and webhook (audited)",
+    params: alertIdParams,
+    status: 200,
+    response: resentView,
+  }),
   supportSearch: route({
     method: "GET",
     path: "/v1/support/studios",

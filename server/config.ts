@@ -69,6 +69,7 @@ export interface Config {
   retention: RetentionSettings;
   /** Quotas (services/quota.ts): a new studio's quota (null: none), and how far over it uploads go on. */
   quota: { defaultBytes: number | null; gracePercent: number };
+  alerts: AlertRules;
 }
 
 export interface GcSettings {
@@ -94,6 +95,24 @@ export interface RetentionSettings {
   minimums: { keepWithinDays: number; dailyDays: number; weeklyWeeks: number; monthlyMonths: number; labelledDays: number };
   /** The most labelled points per device and week an owner may let earn the label rule (admins: above). */
   maxLabelledPerWeek: number;
+}
+
+/** When alerts open, escalate and give up (services/alerts/, docs/alerts.md). */
+export interface AlertRules {
+  /** A scheduled backup is missed this long after it was due. */
+  missedGraceMs: number;
+  /** A device with no restore point at all is missing its first backup this long after enrollment. */
+  firstBackupMs: number;
+  /** A device that sent heartbeats and has sent none for this long is silent. */
+  silentMs: number;
+  /** This many consecutive failed runs make a failing backup. */
+  failedRuns: number;
+  /** A restore point still unverified this long after its commit makes verification overdue. */
+  verifyOverdueMs: number;
+  /** An alert open this long is copied to support's queue. */
+  escalateMs: number;
+  /** A message is given up (and an operator alert raised) after this many attempts. */
+  deliveryAttempts: number;
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -229,6 +248,13 @@ const schema = z.object({
   RETENTION_MAX_LABELLED_PER_WEEK: z.coerce.number().int().min(0).max(100).default(7),
   DEFAULT_QUOTA_GB: z.coerce.number().min(0.001).max(1_000_000).optional(),
   QUOTA_GRACE_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  ALERT_MISSED_GRACE_HOURS: z.coerce.number().min(0).max(168).default(2),
+  ALERT_FIRST_BACKUP_HOURS: z.coerce.number().min(1).max(720).default(26),
+  ALERT_SILENT_HOURS: z.coerce.number().min(1).max(720).default(24),
+  ALERT_FAILED_RUNS: z.coerce.number().int().min(1).max(100).default(3),
+  ALERT_VERIFY_OVERDUE_HOURS: z.coerce.number().min(1).max(720).default(48),
+  ALERT_ESCALATE_HOURS: z.coerce.number().min(0.1).max(720).default(24),
+  ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
@@ -356,6 +382,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     quota: {
       defaultBytes: e.DEFAULT_QUOTA_GB === undefined ? null : Math.round(e.DEFAULT_QUOTA_GB * 1e9),
       gracePercent: e.QUOTA_GRACE_PERCENT,
+    },
+    alerts: {
+      missedGraceMs: Math.round(e.ALERT_MISSED_GRACE_HOURS * 3_600_000),
+      firstBackupMs: Math.round(e.ALERT_FIRST_BACKUP_HOURS * 3_600_000),
+      silentMs: Math.round(e.ALERT_SILENT_HOURS * 3_600_000),
+      failedRuns: e.ALERT_FAILED_RUNS,
+      verifyOverdueMs: Math.round(e.ALERT_VERIFY_OVERDUE_HOURS * 3_600_000),
+      escalateMs: Math.round(e.ALERT_ESCALATE_HOURS * 3_600_000),
+      deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
     },
   };
 }

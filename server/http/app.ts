@@ -13,6 +13,7 @@ import { limitDownloads, limitUploads } from "./middleware/upload-limit.ts";
 import { RouteTable } from "./route-table.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { apiDocsRoutes } from "./routes/api-docs.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { deviceTokenRoutes } from "./routes/device-tokens.ts";
 import { directChunkRoutes } from "./routes/direct-chunks.ts";
@@ -72,6 +73,7 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   supportAccessRoutes(mount, ctx);
   retentionRoutes(mount, ctx);
   usageRoutes(mount, ctx);
+  alertRoutes(mount, ctx);
   adminRoutes(mount, ctx);
   apiDocsRoutes(mount);
   table.assertComplete();

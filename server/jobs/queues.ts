@@ -52,6 +52,11 @@ export interface RecordUsageJob {
   day: string;
 }
 
+/** Alerts (tasks/alerts.ts): evaluation and delivery, once per sweep interval. */
+export interface AlertsSlotJob {
+  slot: number;
+}
+
 export interface IntegrityJobs {
   verify: VerifyRestorePointJob;
   "scrub-slot": ScrubSlotJob;
@@ -61,6 +66,8 @@ export interface IntegrityJobs {
   "collect-studio": CollectStudioJob;
   "apply-retention": ApplyRetentionJob;
   "record-usage": RecordUsageJob;
+  "alerts-evaluate": AlertsSlotJob;
+  "alerts-deliver": AlertsSlotJob;
 }
 export type IntegrityJobName = keyof IntegrityJobs;
 export type IntegrityJobData = IntegrityJobs[IntegrityJobName];
@@ -75,6 +82,8 @@ export const jobIds = {
   "collect-studio": (j: CollectStudioJob) => `collect-${j.studioId}-${j.slot}`,
   "apply-retention": (j: ApplyRetentionJob) => `apply-retention-${j.studioId}-${j.slot}`,
   "record-usage": (j: RecordUsageJob) => `record-usage-${j.day}`,
+  "alerts-evaluate": (j: AlertsSlotJob) => `alerts-evaluate-${j.slot}`,
+  "alerts-deliver": (j: AlertsSlotJob) => `alerts-deliver-${j.slot}`,
 } satisfies { [K in IntegrityJobName]: (data: IntegrityJobs[K]) => string };
 
 /**

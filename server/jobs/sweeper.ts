@@ -1,8 +1,9 @@
 // The sweeper: Redis may lose every job at any moment (it keeps nothing on disk), so each worker
 // re-creates jobs from Postgres at start and then every SWEEP_INTERVAL_SECONDS: verification of
 // every restore point still due (verifyDueAt set), the current scrub slot, the expiry of
-// abandoned reference pages and of runs past the history's length, the daily usage rows, and
-// retention of every studio not applied in the current retention slot. Job ids are
+// abandoned reference pages and of runs past the history's length, the daily usage rows, alert
+// evaluation and delivery, and retention of every studio not applied in the current retention
+// slot. Job ids are
 // derived from that state (queues.ts), so copies added by several workers collapse into one.
 // An in-process timer rather than a BullMQ repeatable job: a repeatable job lives in Redis and
 // would be lost with it.
@@ -29,6 +30,9 @@ export async function sweepOnce(ctx: Ctx, queue: IntegrityQueue): Promise<{ veri
   for (const studioId of await studiosDue(ctx, BATCH)) await addJob(queue, "collect-studio", { studioId, slot: gcSlot });
   // Each sweep: a re-run of a recorded day inserts nothing and costs one probe per studio.
   await addJob(queue, "record-usage", { day: lastCompleteDay(ctx.clock.now()) });
+  // Alerts are computed from Postgres and their outbox lives there: re-adding these loses nothing.
+  await addJob(queue, "alerts-evaluate", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
+  await addJob(queue, "alerts-deliver", { slot: Math.floor(ctx.clock.now().getTime() / ctx.config.integrity.sweepIntervalMs) });
   const retention = await addRetentionJobs(ctx, queue);
   return { verify: due.length, retention };
 }

@@ -15,6 +15,7 @@ import {
   type IntegrityQueue,
 } from "./queues.ts";
 import { startSweeper } from "./sweeper.ts";
+import { deliverAlertsTask, evaluateAlertsTask } from "./tasks/alerts.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
 import { applyRetentionTask } from "./tasks/apply-retention.ts";
 import { expireRunsTask } from "./tasks/expire-runs.ts";
@@ -43,6 +44,10 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
       return applyRetentionTask(ctx, job.data as IntegrityJobs["apply-retention"]);
     case "record-usage":
       return recordUsageTask(ctx, job.data as IntegrityJobs["record-usage"]);
+    case "alerts-evaluate":
+      return evaluateAlertsTask(ctx, job.data as IntegrityJobs["alerts-evaluate"]);
+    case "alerts-deliver":
+      return deliverAlertsTask(ctx, job.data as IntegrityJobs["alerts-deliver"]);
     default:
       throw new UnrecoverableError(`unknown job ${String(job.name)}`);
   }

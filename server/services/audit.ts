@@ -41,7 +41,10 @@ export type AuditAction =
   | "restore-point.held"
   | "restore-point.released"
   | "retention.signal-closed"
-  | "studio.quota.set";
+  | "studio.quota.set"
+  | "alert-settings.changed"
+  | "webhook-secret.rotated"
+  | "alert.resent";
 
 export interface AuditEntry {
   action: AuditAction;

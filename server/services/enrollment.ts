@@ -59,6 +59,8 @@ export async function enrollDevice(ctx: Ctx, input: EnrollBody, address: string 
       data: {
         studioId: row.studioId,
         name: input.deviceName,
+        // Alerts read it (no first backup 26 hours after enrollment).
+        createdAt: now,
         signPublicKey: input.signPublicKey,
         certificate: input.certificate as Prisma.InputJsonValue,
       },

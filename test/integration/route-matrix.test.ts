@@ -237,8 +237,18 @@ const FIXTURES: Record<RouteName, Fixture> = {
 
   studioUsage: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/usage` }) },
   studioUsageDays: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/usage/days?from=2026-01-01&to=2026-12-31` }) },
+  studioAlerts: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alerts?state=all` }) },
+  studioAlertSettings: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alert-settings` }) },
+  studioAlertSettingsUpdate: {
+    request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alert-settings`, body: { webhookUrl: "https://hooks.matrix.test/datasafe" } }),
+  },
+  studioWebhookSecret: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alert-settings/webhook-secret` }) },
 
   supportSearch: { request: (ids) => ({ path: `/v1/support/studios?q=${ids.studioId.slice(0, 8)}` }) },
+  supportAlerts: { request: () => ({ path: "/v1/support/alerts?scope=open" }) },
+  // No alert is open in the matrix's studios: an unknown alert id is 404 for the staff it admits
+  // (test/integration/alerts-api.test.ts resends a real one).
+  supportAlertResend: { request: () => ({ path: `/v1/support/alerts/${randomUUID()}/resend` }), own: { status: 404, code: "NOT_FOUND" } },
 
   adminCreateStudio: {
     request: () => ({ path: "/v1/admin/studios", body: { name: "Matrix Studio", ownerEmail: `o-${randomUUID()}@matrix.test` } }),

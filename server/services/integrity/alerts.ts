@@ -1,22 +1,20 @@
-// Alerts the studio and support must see. At most one open alert per subject: `openKey` is
-// unique per studio while the alert is open and cleared when it is resolved, so racing workers
-// raising the same alert create one row.
+// Restore point damaged: raised and resolved by the integrity checks themselves (not by the
+// alert evaluation job); delivered like every alert (services/alerts/).
 import type { Ctx } from "../../context.ts";
 import type { Prisma } from "../../db.ts";
+import { ALERT } from "../alerts/kinds.ts";
+import { openKeyOf, raiseAlerts, resolveAlerts } from "../alerts/raise.ts";
 
-export const DAMAGED = "restore_point_damaged";
+export const DAMAGED = ALERT.damaged;
 
 export async function raiseDamageAlert(ctx: Ctx, studioId: string, restorePointId: string, details: Prisma.InputJsonValue): Promise<void> {
-  const created = await ctx.db.alert.createMany({
-    data: [{ studioId, kind: DAMAGED, restorePointId, details, openKey: `${DAMAGED}:${restorePointId}` }],
-    skipDuplicates: true,
-  });
-  if (created.count) ctx.log.error({ studioId, restorePointId, details }, "restore point damaged: alert raised");
+  const rp = await ctx.db.restorePoint.findUnique({ where: { id: restorePointId }, select: { deviceId: true } });
+  const created = await raiseAlerts(ctx, [
+    { studioId, kind: DAMAGED, subject: restorePointId, restorePointId, deviceId: rp?.deviceId ?? null, details },
+  ]);
+  if (created) ctx.log.error({ studioId, restorePointId, details }, "restore point damaged: alert raised");
 }
 
 export async function resolveDamageAlert(ctx: Ctx, studioId: string, restorePointId: string): Promise<void> {
-  await ctx.db.alert.updateMany({
-    where: { studioId, openKey: `${DAMAGED}:${restorePointId}` },
-    data: { openKey: null, resolvedAt: new Date() },
-  });
+  await resolveAlerts(ctx, studioId, [openKeyOf(DAMAGED, restorePointId)]);
 }

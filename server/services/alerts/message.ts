@@ -1,0 +1,93 @@
+// What an alert says when it leaves the server: a mail (subject, plain text, simple HTML) and a
+// webhook event (JSON), both built from the kind's registry entry (kinds.ts). Zero knowledge:
+// only the kind's `describe` lines, the studio and device names and times go out; the raw
+// details stay in the database (the damage details hold chunk ids, which are keyed hashes of
+// content and have no business leaving it).
+import { alertKind } from "./kinds.ts";
+
+export interface AlertForMessage {
+  id: string;
+  kind: string;
+  studioId: string;
+  deviceId: string | null;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  details: unknown;
+}
+
+export interface RenderedAlert {
+  subject: string;
+  text: string;
+  html: string;
+  /** The webhook body, before JSON.stringify. */
+  event: AlertEvent;
+}
+
+export interface AlertEvent {
+  type: "alert.opened";
+  /** The delivery's id: the same on every retry of this message (webhook-id). */
+  id: string;
+  alert: {
+    id: string;
+    kind: string;
+    title: string;
+    studioId: string;
+    studioName: string;
+    deviceId: string | null;
+    deviceName: string | null;
+    openedAt: string;
+    resolvedAt: string | null;
+    facts: string[];
+    action: string;
+  };
+  portalUrl: string;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function portalLink(publicUrl: string, studioId: string): string {
+  return `${publicUrl}/studios/${studioId}/alerts`;
+}
+
+export function renderAlert(
+  deliveryId: string,
+  alert: AlertForMessage,
+  names: { studio: string; device: string | null },
+  publicUrl: string,
+): RenderedAlert {
+  const k = alertKind(alert.kind);
+  const details = alert.details && typeof alert.details === "object" ? (alert.details as Record<string, unknown>) : {};
+  const facts = [`Since: ${alert.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC`, ...k.describe(details, names.device)];
+  const link = portalLink(publicUrl, alert.studioId);
+  const subject = `DataSafe: ${names.studio}: ${k.title}`;
+  const text = [`${names.studio}: ${k.title}.`, "", ...facts, "", `What to do: ${k.action}`, "", `Details: ${link}`, ""].join("\n");
+  const html = [
+    `<p><strong>${escapeHtml(names.studio)}: ${escapeHtml(k.title)}.</strong></p>`,
+    `<ul>${facts.map((f) => `<li>${escapeHtml(f)}</li>`).join("")}</ul>`,
+    `<p>What to do: ${escapeHtml(k.action)}</p>`,
+    `<p><a href="${escapeHtml(link)}">Open the portal</a></p>`,
+  ].join("\n");
+  return {
+    subject,
+    text,
+    html,
+    event: {
+      type: "alert.opened",
+      id: deliveryId,
+      alert: {
+        id: alert.id,
+        kind: alert.kind,
+        title: k.title,
+        studioId: alert.studioId,
+        studioName: names.studio,
+        deviceId: alert.deviceId,
+        deviceName: names.device,
+        openedAt: alert.createdAt.toISOString(),
+        resolvedAt: alert.resolvedAt?.toISOString() ?? null,
+        facts,
+        action: k.action,
+      },
+      portalUrl: link,
+    },
+  };
+}
