@@ -111,21 +111,51 @@ export class CacheCursor {
 /**
  * Merges sequences each sorted by compareCacheKeys into one, dropping a record whose key is not
  * greater than the last one given (a duplicate, or one out of order): the first of equal keys,
- * in the order of `sources`, wins.
+ * in the order of `sources`, wins. A heap of the sources' heads: O(log k) a record (a journal
+ * has a run per root, and one more where a file waited for its upload).
  */
 export async function* mergeRecords(sources: Array<AsyncIterator<CacheRecord>>): AsyncGenerator<CacheRecord> {
-  const heads: Array<CacheRecord | null> = [];
-  for (const s of sources) heads.push(await next(s));
-  let last: string | null = null;
-  for (;;) {
-    let min = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i];
-      if (h && (min < 0 || compareCacheKeys(h.abs, heads[min]!.abs) < 0)) min = i;
+  const heap: Array<{ r: CacheRecord; source: number }> = [];
+  const less = (a: { r: CacheRecord; source: number }, b: { r: CacheRecord; source: number }) => {
+    const c = compareCacheKeys(a.r.abs, b.r.abs);
+    return c < 0 || (c === 0 && a.source < b.source);
+  };
+  const push = (item: { r: CacheRecord; source: number }) => {
+    heap.push(item);
+    for (let i = heap.length - 1; i > 0;) {
+      const up = (i - 1) >> 1;
+      if (!less(heap[i]!, heap[up]!)) break;
+      [heap[i], heap[up]] = [heap[up]!, heap[i]!];
+      i = up;
     }
-    if (min < 0) return;
-    const r = heads[min]!;
-    heads[min] = await next(sources[min]!);
+  };
+  const pop = () => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length) {
+      heap[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let min = i;
+        if (l < heap.length && less(heap[l]!, heap[min]!)) min = l;
+        if (r < heap.length && less(heap[r]!, heap[min]!)) min = r;
+        if (min === i) break;
+        [heap[i], heap[min]] = [heap[min]!, heap[i]!];
+        i = min;
+      }
+    }
+    return top;
+  };
+  for (const [source, s] of sources.entries()) {
+    const r = await next(s);
+    if (r) push({ r, source });
+  }
+  let last: string | null = null;
+  while (heap.length) {
+    const { r, source } = pop();
+    const following = await next(sources[source]!);
+    if (following) push({ r: following, source });
     if (last !== null && compareCacheKeys(r.abs, last) <= 0) continue;
     last = r.abs;
     yield r;

@@ -20,8 +20,6 @@ import type { FileCache } from "./file-cache.ts";
 import { PipelineError, readFileChunks } from "./read-file.ts";
 import { SMALL_FILE_MAX, type SmallFileRead } from "./small-file.ts";
 
-const STORED = Promise.resolve();
-
 /** A batch is read by one worker: at most this many files or bytes. */
 const BATCH_FILES = 64;
 const BATCH_BYTES = 1024 * 1024;
@@ -83,7 +81,7 @@ export async function runEntryPipeline(
   const handOver = async () => {
     const step = held.shift()!;
     if (step.kind === "small" && step.index === 0) batchesHeld--;
-    if (step.kind === "done" && step.cached) d.cache.record(step.cached.key, step.cached.stat, step.entry.chunks!, STORED);
+    if (step.kind === "done" && step.cached) await d.cache.record(step.cached.key, step.cached.stat, step.entry.chunks!);
     const entry = await finish(step, d, counts);
     if (entry) await d.emit(entry);
   };
@@ -178,6 +176,6 @@ async function finish(step: Step, d: PipelineDeps, counts: PipelineCounts): Prom
   counts.stats.bytes += size;
   const chunks = await Promise.all(added.map((c) => c.hex));
   // Journaled once all its chunks are stored: a killed run resumes after it.
-  d.cache.record(e.key, e.stat, chunks, Promise.all(added.map((c) => c.stored)));
+  void d.cache.record(e.key, e.stat, chunks, Promise.all(added.map((c) => c.stored)));
   return { ...base, type: "file", size, chunks };
 }

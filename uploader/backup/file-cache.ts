@@ -7,12 +7,16 @@
 // - files.jsonl: the last complete run's records, sorted by key (cache-order.ts), after a marker
 //   line. A run finds a file's record with a cursor that reads forward along with the scan (a
 //   merge join: O(1) amortised per file, one record held).
-// - journal.jsonl: this run's records in scan order, each appended once the file's chunks are
-//   stored (in scan order: a file waits for the ones before it). A killed run leaves it, kept as
-//   journal.prev.jsonl and looked up the same way, so the next run skips what it finished: this is
-//   what makes resume cheap. (Two killed runs in a row: the longer journal is kept.)
+// - journal.jsonl: this run's records, each appended once the file's chunks are stored: in scan
+//   order, but a file read waits for its upload (an unchanged file does not wait for it, or a
+//   whole unchanged library would queue behind one chunk in an unfilled pack). A killed run leaves
+//   it, kept as journal.prev.jsonl and looked up the same way (a record out of order is a miss),
+//   so the next run skips what it finished: this is what makes resume cheap. (Two killed runs in a
+//   row: the longer journal is kept.)
 // - After a committed run, files.jsonl is rewritten: this run's records (the journal's runs of
 //   increasing keys, merged) and the old records outside this run's roots, merged in key order.
+// Memory: the records waiting for their chunks (bounded by the sink's uploads in flight) and the
+// journal's write buffer (record() waits for the disk).
 // A files.jsonl of an older version (no marker, not sorted) is read into memory once, as then.
 // The server stays the truth: a commit that finds a cached chunk missing is retried with a full
 // re-read (see run-backup.ts).
@@ -38,8 +42,8 @@ export class FileCache {
   /** An older version's unsorted files.jsonl, read whole (once: the commit writes it sorted). */
   private legacy: Map<string, CacheRecord> | null = null;
   private journal: LineWriter | null = null;
-  /** The last record's turn to be journaled (never rejects). */
-  private journaling: Promise<void> = Promise.resolve();
+  /** Records waiting for their chunks to be stored (never reject). */
+  private readonly journaling = new Set<Promise<void>>();
 
   private constructor(private readonly dir: string) {}
 
@@ -74,23 +78,25 @@ export class FileCache {
   }
 
   /**
-   * Records a file of this run (unchanged or read), in scan order; it is journaled once `stored`
-   * resolves (its chunks are on the server), after the files recorded before it.
+   * Records a file of this run, in scan order: at once if unchanged (no `stored`; resolves once
+   * the journal's buffer has room), else once `stored` resolves (its chunks are on the server).
+   * A journal that cannot be written costs re-reads, not the backup.
    */
-  record(abs: string, stat: Facts, chunks: string[], stored: Promise<unknown>): void {
+  async record(abs: string, stat: Facts, chunks: string[], stored?: Promise<unknown>): Promise<void> {
     const line = JSON.stringify({ abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: String(stat.ino), chunks });
-    this.journaling = this.journaling
-      .then(() => stored)
+    if (!stored) return this.journal?.write(line).catch(() => undefined);
+    const journaled: Promise<void> = stored
       .then(
-        () => this.journal?.write(line),
+        () => this.journal?.push(line),
         () => undefined, // not stored: the next run reads it again
       )
-      .catch(() => undefined); // a journal that cannot be written costs re-reads, not the backup
+      .finally(() => this.journaling.delete(journaled));
+    this.journaling.add(journaled);
   }
 
   /** Resolves once every file recorded so far whose chunks were stored is journaled. */
-  journaled(): Promise<void> {
-    return this.journaling;
+  async journaled(): Promise<void> {
+    await Promise.all(this.journaling);
   }
 
   /**
@@ -98,7 +104,7 @@ export class FileCache {
    * (entries of other folders backed up separately stay); the journals are removed.
    */
   async commit(roots: string[]): Promise<void> {
-    await this.journaling;
+    await this.journaled();
     await this.close();
     const under = (abs: string) => roots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
     const outside = async function* (records: AsyncIterable<CacheRecord> | Iterable<CacheRecord>) {

@@ -61,8 +61,9 @@ export class LineWriter {
     if (!this.out.write(text)) await new Promise<void>((resolve) => this.out.once("drain", resolve));
   }
 
-  /** Writes without waiting (a line or a few between waits: the caller bounds them). */
+  /** Writes without waiting (the caller bounds how many lines wait). */
   push(line: string): void {
+    if (this.failure) return;
     const text = `${line}\n`;
     this.bytes += Buffer.byteLength(text);
     this.out.write(text);

@@ -75,13 +75,13 @@ describe("FileCache", () => {
 
     const killed = await FileCache.open(home, { ignoreExisting: false });
     assert.equal(await killed.lookup(file, st), null);
-    killed.record(file, st, ["aa"], Promise.resolve());
+    await killed.record(file, st, ["aa"], Promise.resolve());
     await killed.journaled();
     await killed.close(); // no commit: the run died after journaling the file
 
     const resumed = await FileCache.open(home, { ignoreExisting: false });
     assert.deepEqual(await resumed.lookup(file, st), ["aa"]);
-    resumed.record(file, st, ["aa"], Promise.resolve());
+    await resumed.record(file, st, ["aa"]);
     await resumed.commit([home]);
     assert.match(await readFile(path.join(home, "cache", "files.jsonl"), "utf8"), /"chunks":\["aa"\]/);
 
@@ -106,7 +106,7 @@ describe("FileCache", () => {
     let lose!: (err: Error) => void;
     const lost = new Promise<void>((_, reject) => (lose = reject));
     for (const [i, abs] of [...inB, ...inA].entries())
-      first.record(abs, facts(i + 1), [`c${i}`], abs === inA[1] ? lost : Promise.resolve());
+      void first.record(abs, facts(i + 1), [`c${i}`], abs === inA[1] ? lost : Promise.resolve());
     lose(new Error("upload failed"));
     await first.commit([rootA, rootB]);
     const lines = (await readFile(path.join(home, "cache", "files.jsonl"), "utf8")).trim().split("\n").slice(1);
@@ -122,7 +122,7 @@ describe("FileCache", () => {
     assert.equal(await second.lookup(inA[1]!, facts(3)), null);
     assert.deepEqual(await second.lookup(inA[2]!, facts(4)), ["c3"]);
     assert.equal(await second.lookup(inA[2]!, facts(5)), null, "another size is another file");
-    second.record(inA[0]!, facts(2), ["c1"], Promise.resolve());
+    await second.record(inA[0]!, facts(2), ["c1"], Promise.resolve());
     await second.commit([rootA]);
     const kept = (await readFile(path.join(home, "cache", "files.jsonl"), "utf8")).trim().split("\n").slice(1);
     assert.deepEqual(

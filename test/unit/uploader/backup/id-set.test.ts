@@ -16,7 +16,7 @@ describe("IdSet", () => {
     const ids = Array.from({ length: 5000 }, () => randomBytes(32));
     // Ids sharing their first 6 bytes are ordered by the rest.
     const twin = Buffer.from(ids[0]!);
-    twin[31] ^= 0xff;
+    twin[31]! ^= 0xff;
     ids.push(twin);
     for (const id of ids) assert.equal(set.add(id), true);
     for (const id of ids.slice(0, 100)) assert.equal(set.add(Buffer.from(id)), false, "a repeat is not added");
