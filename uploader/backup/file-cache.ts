@@ -94,9 +94,10 @@ export class FileCache {
     this.journaling.add(journaled);
   }
 
-  /** Resolves once every file recorded so far whose chunks were stored is journaled. */
+  /** Resolves once every file recorded so far whose chunks were stored is journaled, on disk. */
   async journaled(): Promise<void> {
     await Promise.all(this.journaling);
+    await this.journal?.flushed();
   }
 
   /**

@@ -69,6 +69,12 @@ export class LineWriter {
     this.out.write(text);
   }
 
+  /** Resolves once every line written so far has reached the file (a kill -9 then loses none). */
+  flushed(): Promise<void> {
+    if (this.failure) return Promise.resolve();
+    return new Promise<void>((resolve) => this.out.write("", () => resolve()));
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.out.end(resolve));
     if (this.failure) throw this.failure;
