@@ -66,6 +66,9 @@ export class CacheCursor {
   private head: CacheRecord | null = null;
   private ended = false;
   private last: string | null = null;
+  /** The last key read from the file, and records met after a greater key (a journal's files that waited for their upload). */
+  private read: string | null = null;
+  private readonly late = new Map<string, CacheRecord>();
   /** How many times the cursor went back to the top (roots, keys not in byte order). */
   restarts = 0;
 
@@ -75,6 +78,8 @@ export class CacheCursor {
     if (this.last !== null && compareCacheKeys(key, this.last) < 0) await this.restart();
     this.last = key;
     if (!this.records) await this.restart();
+    const late = this.late.get(key);
+    if (late) return late;
     for (;;) {
       if (!this.head) {
         if (this.ended) return null;
@@ -83,6 +88,11 @@ export class CacheCursor {
           this.ended = true;
           return null;
         }
+        if (this.read !== null && compareCacheKeys(next.value.abs, this.read) < 0) {
+          this.late.set(next.value.abs, next.value);
+          continue;
+        }
+        this.read = next.value.abs;
         this.head = next.value;
       }
       const c = compareCacheKeys(this.head.abs, key);
@@ -92,12 +102,25 @@ export class CacheCursor {
     }
   }
 
+  /**
+   * Reads the file once for its records that come after a greater key (a journal's files that
+   * waited for their upload): found by key then, not by the forward walk. Memory: those only.
+   */
+  async collectLate(): Promise<void> {
+    let max: string | null = null;
+    for await (const r of readRecords(this.file)) {
+      if (max !== null && compareCacheKeys(r.abs, max) < 0) this.late.set(r.abs, r);
+      else max = r.abs;
+    }
+  }
+
   private async restart(): Promise<void> {
     if (this.records) {
       this.restarts++;
       await this.records.return(undefined);
     }
     this.records = readRecords(this.file);
+    this.read = null;
     this.head = null;
     this.ended = false;
   }

@@ -59,7 +59,9 @@ export class FileCache {
     if (journal !== null && (prev === null || journal >= prev)) await rename(cache.file("journal.jsonl"), cache.file("journal.prev.jsonl"));
     if (!opts.ignoreExisting) {
       // The killed run's journal first: its records are newer than the last complete run's.
-      cache.cursors.push(new CacheCursor(cache.file("journal.prev.jsonl")));
+      const prevJournal = new CacheCursor(cache.file("journal.prev.jsonl"));
+      await prevJournal.collectLate();
+      cache.cursors.push(prevJournal);
       if (await isSorted(cache.file("files.jsonl"))) cache.cursors.push(new CacheCursor(cache.file("files.jsonl")));
       else cache.legacy = await loadLegacy(cache.file("files.jsonl"));
     }
