@@ -8,7 +8,7 @@ import { link, lstat, mkdir, readFile, symlink, writeFile } from "node:fs/promis
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApiClient } from "../../uploader/api/client.ts";
-import { entryPathBytes, entryTargetBytes } from "../../uploader/format/index.ts";
+import { entryPathBytes, entryTargetBytes, type ManifestEntry } from "../../uploader/format/index.ts";
 import { openRestorePoint } from "../../uploader/restore/open-restore-point.ts";
 import { loadDeviceState } from "../../uploader/state.ts";
 import { enrolledPc, type Pc, PASSPHRASE, run } from "../support/cli.ts";
@@ -59,9 +59,11 @@ describe("a share of awkward files", () => {
     const state = await loadDeviceState(pc.home);
     const rp = await openRestorePoint(new ApiClient(state.server, state.accessToken), state, PASSPHRASE, "latest");
     try {
-      const stored = rp.entries.map((e) => entryPathBytes(e).toString("latin1"));
+      const entries: ManifestEntry[] = [];
+      for await (const e of rp.entries) entries.push(e);
+      const stored = entries.map((e) => entryPathBytes(e).toString("latin1"));
       assert.deepEqual(stored, ["Share", "Share/links", "Share/links/a.jpg", "Share/links/b.jpg", "Share/x", "Share/\xff\xfe.txt"]);
-      const x = rp.entries.find((e) => e.path === "Share/x")!;
+      const x = entries.find((e) => e.path === "Share/x")!;
       assert.deepEqual(entryTargetBytes(x), latin1("\xff\xfe.txt"));
       assert.equal(rp.root.stats.files, 3);
     } finally {

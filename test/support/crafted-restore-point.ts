@@ -81,7 +81,7 @@ export async function commitCrafted(home: string, entries: CraftedEntry[], label
     );
     const [rootChunkId] = await store(root);
     await sink.flush();
-    const committed = await commitRestorePoint(api, sink.ids(), {
+    const committed = await commitRestorePoint(api, sink.refs(), {
       restorePointId,
       rootChunkId: rootChunkId!,
       label,

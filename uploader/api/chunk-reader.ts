@@ -8,6 +8,7 @@
 import { MAX_IDS_PER_URL_REQUEST } from "../../protocol/limits.ts";
 import { hasCode } from "../errors.ts";
 import type { DownloadUrls } from "../../protocol/schemas.ts";
+import { orderOf, type ChunkOrder } from "../restore/chunk-order.ts";
 
 /**
  * Where ChunkReader gets chunk bytes (ApiClient is the real one; tests stand in with these three
@@ -62,7 +63,7 @@ export class ChunkReader {
   private readonly pending = new Map<string, Promise<void>>();
   /** Chunks read (and opened) along with a neighbour (one ranged GET), until asked for. */
   private readonly slices = new Map<string, Promise<Buffer>>();
-  private order: readonly string[] = [];
+  private order: ChunkOrder = orderOf([]);
   /** Where in `order` the last URL batch started: gets arrive roughly in order. */
   private cursor = 0;
   readonly stats = { direct: 0, relay: 0 };
@@ -72,10 +73,13 @@ export class ChunkReader {
     private readonly open: Opener,
   ) {}
 
-  /** The order in which chunks will be asked for: URLs are fetched ahead along it. */
-  plan(ids: readonly string[]): void {
-    this.order = ids;
-    this.cursor = 0;
+  /**
+   * The order in which chunks will be asked for: URLs are fetched ahead along it. A ChunkOrder
+   * may grow at its end and forget its start as the restore goes (restore/chunk-order.ts).
+   */
+  plan(ids: readonly string[] | ChunkOrder): void {
+    this.order = Array.isArray(ids) ? orderOf(ids as readonly string[]) : (ids as ChunkOrder);
+    this.cursor = this.order.start;
   }
 
   /** The chunk's plaintext. */
@@ -115,8 +119,8 @@ export class ChunkReader {
     const inGroup = new Set([hex]);
     let end = start + at.range.size;
     const from = this.locate(hex);
-    for (let i = (from ?? this.order.length) + 1; i < this.order.length; i++) {
-      const next = this.order[i]!;
+    for (let i = (from ?? this.order.end) + 1; i < this.order.end; i++) {
+      const next = this.order.id(i)!;
       const u = this.urls.get(next);
       if (!u?.range || u.url !== at.url || u.range.offset !== end || end + u.range.size - start > MAX_GROUP_BYTES) break;
       if (this.slices.has(next) || inGroup.has(next)) break;
@@ -151,11 +155,13 @@ export class ChunkReader {
    * cursor, then behind it; the cursor only moves forward. A chunk not found is read alone.
    */
   private locate(hex: string): number | undefined {
-    for (let i = this.cursor, end = Math.min(this.order.length, this.cursor + LOCATE_WINDOW); i < end; i++) {
-      if (this.order[i] === hex) return (this.cursor = i);
+    const { order } = this;
+    this.cursor = Math.max(this.cursor, order.start);
+    for (let i = this.cursor, end = Math.min(order.end, this.cursor + LOCATE_WINDOW); i < end; i++) {
+      if (order.id(i) === hex) return (this.cursor = i);
     }
-    for (let i = this.cursor - 1, end = Math.max(0, this.cursor - LOCATE_WINDOW); i >= end; i--) {
-      if (this.order[i] === hex) return i;
+    for (let i = this.cursor - 1, end = Math.max(order.start, this.cursor - LOCATE_WINDOW); i >= end; i--) {
+      if (order.id(i) === hex) return i;
     }
     return undefined;
   }
@@ -165,8 +171,8 @@ export class ChunkReader {
     const asking = new Set(ids);
     const from = this.locate(hex);
     if (from !== undefined) {
-      for (let i = from + 1; i < this.order.length && ids.length < MAX_IDS_PER_URL_REQUEST; i++) {
-        const next = this.order[i]!;
+      for (let i = from + 1; i < this.order.end && ids.length < MAX_IDS_PER_URL_REQUEST; i++) {
+        const next = this.order.id(i)!;
         const u = this.urls.get(next);
         if (!this.pending.has(next) && !(u && u.until > Date.now()) && !asking.has(next)) {
           ids.push(next);

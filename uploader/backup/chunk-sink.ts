@@ -5,7 +5,7 @@
 // handed over, so reading, CPU work and uploads overlap. Memory is bounded: a chunk's plaintext is
 // held from add() until it is known present or sealed, its envelope until its pack is sent.
 import type { ChunkUploader } from "./chunk-uploader.ts";
-import { idToHex } from "../format/index.ts";
+import { hexToId, idToHex } from "../format/index.ts";
 import { faultPoint } from "../faults.ts";
 import { ApiError } from "../api/api-error.ts";
 import { remoteCode } from "../errors.ts";
@@ -13,6 +13,7 @@ import { Semaphore } from "../util/semaphore.ts";
 import type { CryptoPool } from "../crypto/crypto-pool.ts";
 import { Packer, type FilledPack } from "./packer.ts";
 import { sealGroups } from "./seal-groups.ts";
+import { IdSet } from "./id-set.ts";
 import { DEFAULT_SINK_OPTIONS, type SinkOptions } from "./sink-options.ts";
 import type { Sealed } from "../crypto/seal.ts";
 
@@ -43,8 +44,10 @@ const STORED: Promise<void> = Promise.resolve();
 
 export class ChunkSink {
   readonly stats: SinkStats = { chunksTotal: 0, chunksUploaded: 0, bytesUploaded: 0 };
-  /** Every id referenced by this run, with its "stored" promise. */
-  private readonly seen = new Map<string, Promise<void>>();
+  /** Every id referenced by this run (packed: id-set.ts). */
+  private readonly seen = new IdSet();
+  /** The "stored" promise of each id on its way to the server (a repeat waits for it). */
+  private readonly storing = new Map<string, Promise<void>>();
   private batch: Pending[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly sealing: Semaphore;
@@ -68,15 +71,15 @@ export class ChunkSink {
     this.packer = new Packer(opts.packBytes, opts.packBytes * (opts.concurrency + 1), (pack) => this.sendPack(pack));
   }
 
-  /** Ids referenced so far (what the restore point will reference); complete after flush(). */
-  ids(): IterableIterator<string> {
-    return this.seen.keys();
+  /** Ids referenced so far, sorted, 32 bytes each (what the restore point will reference); complete after flush(). */
+  refs(): Buffer {
+    return this.seen.sorted();
   }
 
   /** Records an id this run references without sending it (an unchanged file's cached chunk). */
   reference(hex: string): void {
     this.stats.chunksTotal++;
-    if (!this.seen.has(hex)) this.seen.set(hex, STORED);
+    this.seen.add(hexToId(hex));
   }
 
   /** Hands one chunk of plaintext over (the buffer is consumed). Waits while memory is full. */
@@ -121,19 +124,18 @@ export class ChunkSink {
 
   private enqueue(id: Buffer, plain: Buffer): Promise<void> {
     const hex = idToHex(id);
-    const known = this.seen.get(hex);
-    if (known) {
+    if (!this.seen.add(id)) {
       this.memory.release(plain.length); // a repeat within this run
-      return known;
+      return this.storing.get(hex) ?? STORED;
     }
     const stored = new Promise<void>((resolve, reject) => {
       this.batch.push({ id, hex, plain, resolve, reject });
     });
     stored.catch(() => undefined);
-    this.seen.set(hex, stored);
-    // Once stored, one shared promise stands for it: a run references every chunk it met.
+    this.storing.set(hex, stored);
+    // Once stored, it is only an id in `seen`; a failure stays (the run fails: flush() throws it).
     stored.then(
-      () => this.seen.set(hex, STORED),
+      () => this.storing.delete(hex),
       () => undefined,
     );
     if (this.batch.length >= this.opts.batchSize || this.memory.contended) this.dispatch();

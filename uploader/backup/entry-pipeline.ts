@@ -8,7 +8,8 @@
 // of the pipeline itself (workers, uploads) is thrown.
 //
 // Memory: the entries between the oldest unread batch and the newest are held, at most
-// MAX_HELD; a file is journaled (the cache's resume record) once all its chunks are stored.
+// MAX_HELD; every file is recorded in the cache in scan order (journaled, the resume record,
+// once all its chunks are stored: file-cache.ts).
 import { readlink } from "node:fs/promises";
 import { targetFromBytes, type ManifestEntry, type ManifestStats } from "../format/index.ts";
 import type { Progress } from "../progress.ts";
@@ -50,7 +51,7 @@ interface Batch {
 }
 
 type Step =
-  | { kind: "done"; entry: ManifestEntry }
+  | { kind: "done"; entry: ManifestEntry; cached?: ScannedEntry }
   | { kind: "symlink"; e: ScannedEntry; base: Base }
   | { kind: "small"; e: ScannedEntry; base: Base; batch: Batch; index: number }
   | { kind: "large"; e: ScannedEntry; base: Base };
@@ -66,7 +67,6 @@ export async function runEntryPipeline(
   d: PipelineDeps,
 ): Promise<PipelineCounts & { journaled(): Promise<void> }> {
   const counts: PipelineCounts = { stats: { files: 0, dirs: 0, symlinks: 0, bytes: 0 }, bytesRead: 0, filesUnchanged: 0 };
-  const journaling = new Set<Promise<void>>();
   const held: Step[] = [];
   let open: Batch | null = null;
   let batchesHeld = 0;
@@ -81,7 +81,8 @@ export async function runEntryPipeline(
   const handOver = async () => {
     const step = held.shift()!;
     if (step.kind === "small" && step.index === 0) batchesHeld--;
-    const entry = await finish(step, d, counts, journaling);
+    if (step.kind === "done" && step.cached) await d.cache.record(step.cached.key, step.cached.stat, step.entry.chunks!);
+    const entry = await finish(step, d, counts);
     if (entry) await d.emit(entry);
   };
 
@@ -98,14 +99,14 @@ export async function runEntryPipeline(
     } else if (e.type === "symlink") {
       held.push({ kind: "symlink", e, base });
     } else {
-      const cached = d.cache.lookup(e.key, e.stat);
+      const cached = await d.cache.lookup(e.key, e.stat);
       if (cached) {
         for (const hex of cached) d.sink.reference(hex);
         counts.filesUnchanged++;
         counts.stats.files++;
         counts.stats.bytes += e.stat.size;
         d.progress.advance(e.stat.size);
-        held.push({ kind: "done", entry: { ...base, type: "file", size: e.stat.size, chunks: cached } });
+        held.push({ kind: "done", entry: { ...base, type: "file", size: e.stat.size, chunks: cached }, cached: e });
       } else if (e.stat.size <= SMALL_FILE_MAX) {
         if (open && open.bytes + e.stat.size > BATCH_BYTES) send();
         if (!open) {
@@ -134,11 +135,11 @@ export async function runEntryPipeline(
   }
   send();
   while (held.length) await handOver();
-  return { ...counts, journaled: async () => void (await Promise.all(journaling)) };
+  return { ...counts, journaled: () => d.cache.journaled() };
 }
 
 /** The entry of one step, once its file (if any) is handed over to the sink; null if skipped. */
-async function finish(step: Step, d: PipelineDeps, counts: PipelineCounts, journaling: Set<Promise<void>>): Promise<ManifestEntry | null> {
+async function finish(step: Step, d: PipelineDeps, counts: PipelineCounts): Promise<ManifestEntry | null> {
   if (step.kind === "done") return step.entry;
   const { e, base } = step;
   if (step.kind === "symlink") {
@@ -174,13 +175,7 @@ async function finish(step: Step, d: PipelineDeps, counts: PipelineCounts, journ
   counts.stats.files++;
   counts.stats.bytes += size;
   const chunks = await Promise.all(added.map((c) => c.hex));
-  // Journal the file once all its chunks are stored: a killed run resumes after it.
-  const journaled: Promise<void> = Promise.all(added.map((c) => c.stored))
-    .then(
-      () => d.cache.record(e.key, e.stat, chunks),
-      () => undefined,
-    )
-    .finally(() => journaling.delete(journaled));
-  journaling.add(journaled);
+  // Journaled once all its chunks are stored: a killed run resumes after it.
+  void d.cache.record(e.key, e.stat, chunks, Promise.all(added.map((c) => c.stored)));
   return { ...base, type: "file", size, chunks };
 }

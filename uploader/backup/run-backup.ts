@@ -103,7 +103,7 @@ async function attempt(o: BackupOptions): Promise<BackupResult> {
     const written = await manifest.finish({ restorePointId, stats, skipped, label: o.label });
     await sink.flush();
     await journaled();
-    const committed = await commitRestorePoint(api, sink.ids(), {
+    const committed = await commitRestorePoint(api, sink.refs(), {
       ...written,
       label: o.label,
       files: stats.files,

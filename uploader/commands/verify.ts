@@ -13,7 +13,7 @@ import { ApiClient } from "../api/client.ts";
 import { deviceCredentials } from "../api/credentials.ts";
 import { ApiError } from "../api/api-error.ts";
 import type { RetryPolicy } from "../api/retry.ts";
-import { DecryptKeyring, FormatError, hexToId, openChunk, type StudioSecrets } from "../format/index.ts";
+import { DecryptKeyring, FormatError, hexToId, openChunk, type ManifestEntry, type StudioSecrets } from "../format/index.ts";
 import { hasCode } from "../errors.ts";
 import { mb } from "../output.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
@@ -58,9 +58,13 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   let secrets: StudioSecrets;
   try {
     const rp = await openRestorePoint(api, o.state, o.passphrase, view.id);
-    await rp.close(); // only its manifest is used: chunks are fetched through the API below
+    const files: ManifestEntry[] = [];
+    try {
+      for await (const e of rp.entries) if (e.type === "file") files.push(e);
+    } finally {
+      await rp.close(); // only its manifest is used: chunks are fetched through the API below
+    }
     secrets = rp.secrets;
-    const files = rp.entries.filter((e) => e.type === "file");
     const unique = [...new Set(files.flatMap((f) => f.chunks ?? []))];
     const selected = sample(unique, o.subsetPercent);
     const sizes = await checkChunks(api, o.state, secrets, selected, o.parallel ?? 8, result, damaged);

@@ -46,13 +46,20 @@ export function pathProblem(p: unknown): string | null {
 
 /** Throws UNSAFE_MANIFEST at the first unsafe entry. */
 export function checkEntries(entries: Iterable<ManifestEntry>): void {
-  const order = new EntryOrderCheck();
-  for (const e of entries) {
+  const checker = new EntryChecker();
+  for (const e of entries) checker.accept(e);
+}
+
+/** checkEntries() one entry at a time, in manifest order. */
+export class EntryChecker {
+  private readonly order = new EntryOrderCheck();
+
+  accept(e: ManifestEntry): void {
     const p = typeof e.path === "string" || e.pathBytes ? entryPathBytes(e).toString("latin1") : undefined;
     const bad = pathProblem(p);
     if (bad || p === undefined) refuse(`${JSON.stringify(e.path)}: ${bad}`);
     try {
-      order.accept(e);
+      this.order.accept(e);
     } catch (err) {
       if (err instanceof FormatError) refuse(err.message);
       throw err;

@@ -5,36 +5,32 @@
 import { ChunkReader } from "../api/chunk-reader.ts";
 import type { ApiClient, RestorePointView } from "../api/client.ts";
 import { CryptoPool } from "../crypto/crypto-pool.ts";
-import {
-  decodeEntries,
-  decodeRoot,
-  FormatError,
-  hexToId,
-  verifyBody,
-  verifyRoot,
-  type ManifestEntry,
-  type ManifestRoot,
-  type StudioSecrets,
-} from "../format/index.ts";
+import { mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { decodeRoot, FormatError, hexToId, verifyRoot, type ManifestRoot, type StudioSecrets } from "../format/index.ts";
 import { unlockAsync } from "../studio-keys.ts";
 import { CliError } from "../errors.ts";
-import type { DeviceState } from "../state.ts";
+import { stateHome, type DeviceState } from "../state.ts";
+import { SpooledEntries, type EntrySource } from "./manifest-spool.ts";
+import type { ChunkOrder } from "./chunk-order.ts";
 
 export interface OpenedRestorePoint {
   view: RestorePointView;
   root: ManifestRoot;
-  entries: ManifestEntry[];
+  /** The manifest's entries, checked, read from disk (manifest-spool.ts) by each `for await`. */
+  entries: EntrySource;
   /** The unlocked studio keys (verify signs its report with the studio sign key). */
   secrets: StudioSecrets;
   /** Downloads, decrypts and authenticates one chunk. */
   fetchChunk(hex: string): Promise<Buffer>;
   /** Tells the downloader the order chunks will be fetched in (to fetch URLs ahead). */
-  planFetches(ids: readonly string[]): void;
+  planFetches(ids: readonly string[] | ChunkOrder): void;
   /** Chunks fetched so far, straight from the bucket and through the API. */
   readonly fetches: { direct: number; relay: number };
   /** Gives back a chunk fetchChunk() returned, once nothing uses it any more (CryptoPool.recycle). */
   recycle(plain: Buffer): void;
-  /** Stops the worker threads; call it on every path once done. */
+  /** Stops the worker threads and removes the manifest's copy; call it on every path once done. */
   close(): Promise<void>;
 }
 
@@ -95,15 +91,19 @@ export async function openRestorePoint(
     root.catch(() => undefined); // observed below, unless unlocking fails first
     const secrets = await unlocked;
     const fetchChunk = (hex: string): Promise<Buffer> => authentic(`chunk ${hex}`, reader.get(hex));
+    const manifest = await readManifest(view, state, secrets, root, fetchChunk);
     return {
-      ...(await readManifest(view, state, secrets, root, fetchChunk)),
+      ...manifest,
       view,
       secrets,
       fetchChunk,
       planFetches: (ids) => reader.plan(ids),
       fetches: reader.stats,
       recycle: (plain) => pool.recycle(plain),
-      close: () => pool.close(),
+      close: async () => {
+        await manifest.entries.close();
+        await pool.close();
+      },
     };
   } catch (err) {
     await pool.close();
@@ -117,7 +117,7 @@ async function readManifest(
   secrets: StudioSecrets,
   rootChunk: Promise<Buffer>,
   fetchChunk: (hex: string) => Promise<Buffer>,
-): Promise<{ root: ManifestRoot; entries: ManifestEntry[] }> {
+): Promise<{ root: ManifestRoot; entries: SpooledEntries }> {
   let root: ManifestRoot;
   try {
     root = decodeRoot(await rootChunk);
@@ -125,15 +125,12 @@ async function readManifest(
   } catch (err) {
     throw err instanceof CliError ? err : damaged(err, "the manifest");
   }
-  const parts: Buffer[] = [];
-  for (const hex of root.body.chunks) parts.push(await fetchChunk(hex));
-  const body = Buffer.concat(parts);
-  let entries: ManifestEntry[];
+  const home = stateHome(state);
+  const dir = home ? path.join(home, "cache") : os.tmpdir();
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
-    verifyBody(root, body);
-    entries = decodeEntries(body);
+    return { root, entries: await SpooledEntries.fetch(root, fetchChunk, dir) };
   } catch (err) {
-    throw damaged(err, "the manifest body");
+    throw err instanceof FormatError ? damaged(err, "the manifest body") : err;
   }
-  return { root, entries };
 }

@@ -9,17 +9,42 @@ import type { ManifestEntry } from "../format/index.ts";
 import { CliError } from "../errors.ts";
 
 export function selectEntries(entries: ManifestEntry[], paths: string[]): ManifestEntry[] {
-  if (paths.length === 0) return entries;
-  const wanted = paths.map((p) => p.replace(/\\/g, "/").replace(/^\/+|\/+$/g, ""));
-  const matched = new Set<string>();
-  const out = entries.filter((e) =>
-    wanted.some((w) => {
-      const hit = e.path === w || e.path.startsWith(`${w}/`);
-      if (hit) matched.add(w);
-      return hit;
-    }),
-  );
-  const unmatched = wanted.filter((w) => !matched.has(w));
-  if (unmatched.length) throw new CliError("PATH_NOT_FOUND", `not in this restore point: ${unmatched.join(", ")}`);
+  const selector = new EntrySelector(paths);
+  const out = entries.filter((e) => selector.selects(e));
+  selector.throwIfUnmatched();
   return out;
+}
+
+/** selectEntries() one entry at a time (a restore streams its manifest: manifest-spool.ts). */
+export class EntrySelector {
+  readonly wanted: string[];
+  private readonly matched = new Set<string>();
+
+  constructor(paths: string[]) {
+    this.wanted = paths.map((p) => p.replace(/\\/g, "/").replace(/^\/+|\/+$/g, ""));
+  }
+
+  selects(e: ManifestEntry): boolean {
+    if (this.wanted.length === 0) return true;
+    let hit = false;
+    for (const w of this.wanted) {
+      if (e.path === w || e.path.startsWith(`${w}/`)) {
+        this.matched.add(w);
+        hit = true;
+      }
+    }
+    return hit;
+  }
+
+  /** Once every entry was seen: a path that matched nothing is an error. */
+  throwIfUnmatched(): void {
+    const unmatched = this.wanted.filter((w) => !this.matched.has(w));
+    if (unmatched.length) throw new CliError("PATH_NOT_FOUND", `not in this restore point: ${unmatched.join(", ")}`);
+  }
+
+  /** Whether a stored path lies on the way to a selected entry or is one (its mapping is reported). */
+  covers(storedPath: string): boolean {
+    if (this.wanted.length === 0) return true;
+    return this.wanted.some((w) => storedPath === w || storedPath.startsWith(`${w}/`) || w.startsWith(`${storedPath}/`));
+  }
 }

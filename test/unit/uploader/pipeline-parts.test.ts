@@ -74,21 +74,60 @@ describe("FileCache", () => {
     const st = await stat(file);
 
     const killed = await FileCache.open(home, { ignoreExisting: false });
-    assert.equal(killed.lookup(file, st), null);
-    killed.record(file, st, ["aa"]);
+    assert.equal(await killed.lookup(file, st), null);
+    await killed.record(file, st, ["aa"], Promise.resolve());
+    await killed.journaled();
     await killed.close(); // no commit: the run died after journaling the file
 
     const resumed = await FileCache.open(home, { ignoreExisting: false });
-    assert.deepEqual(resumed.lookup(file, st), ["aa"]);
+    assert.deepEqual(await resumed.lookup(file, st), ["aa"]);
+    await resumed.record(file, st, ["aa"]);
     await resumed.commit([home]);
     assert.match(await readFile(path.join(home, "cache", "files.jsonl"), "utf8"), /"chunks":\["aa"\]/);
 
     await writeFile(file, "two!");
     const changed = await FileCache.open(home, { ignoreExisting: false });
-    assert.equal(changed.lookup(file, await stat(file)), null);
+    assert.equal(await changed.lookup(file, await stat(file)), null);
     const forced = await FileCache.open(home, { ignoreExisting: true });
-    assert.equal(forced.lookup(file, st), null, "--full-reread ignores the cache");
+    assert.equal(await forced.lookup(file, st), null, "--full-reread ignores the cache");
     await changed.close();
     await forced.close();
+  });
+
+  it("journals in scan order once stored, drops what was not stored, and keeps other roots' records sorted", async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), "cache-"));
+    const facts = (size: number) => ({ size, mtimeMs: 1000 + size, ino: size });
+    // Keys that sort differently as plain strings and as path segments ("a.b" < "a/x" as text).
+    const rootA = path.join(home, "a");
+    const rootB = path.join(home, "b");
+    const inA = [path.join(rootA, "x", "1"), path.join(rootA, "x", "2"), path.join(rootA, "x.b")];
+    const inB = [path.join(rootB, "only")];
+    const first = await FileCache.open(home, { ignoreExisting: false });
+    let lose!: (err: Error) => void;
+    const lost = new Promise<void>((_, reject) => (lose = reject));
+    for (const [i, abs] of [...inB, ...inA].entries())
+      void first.record(abs, facts(i + 1), [`c${i}`], abs === inA[1] ? lost : Promise.resolve());
+    lose(new Error("upload failed"));
+    await first.commit([rootA, rootB]);
+    const lines = (await readFile(path.join(home, "cache", "files.jsonl"), "utf8")).trim().split("\n").slice(1);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { abs: string }).abs),
+      [inA[0], inA[2], inB[0]],
+      "sorted by segments, without the file whose chunks were not stored",
+    );
+
+    // A run of root A only keeps B's record; its lookups walk forward in scan order.
+    const second = await FileCache.open(home, { ignoreExisting: false });
+    assert.deepEqual(await second.lookup(inA[0]!, facts(2)), ["c1"]);
+    assert.equal(await second.lookup(inA[1]!, facts(3)), null);
+    assert.deepEqual(await second.lookup(inA[2]!, facts(4)), ["c3"]);
+    assert.equal(await second.lookup(inA[2]!, facts(5)), null, "another size is another file");
+    await second.record(inA[0]!, facts(2), ["c1"], Promise.resolve());
+    await second.commit([rootA]);
+    const kept = (await readFile(path.join(home, "cache", "files.jsonl"), "utf8")).trim().split("\n").slice(1);
+    assert.deepEqual(
+      kept.map((l) => (JSON.parse(l) as { abs: string }).abs),
+      [inA[0], inB[0]],
+    );
   });
 });
