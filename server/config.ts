@@ -70,6 +70,8 @@ export interface Config {
   /** Quotas (services/quota.ts): a new studio's quota (null: none), and how far over it uploads go on. */
   quota: { defaultBytes: number | null; gracePercent: number };
   alerts: AlertRules;
+  /** Alert e-mail (services/alerts/mail-transport.ts): no SMTP_URL, no e-mail (the rows are marked skipped). */
+  mail: { smtpUrl: string | null; from: string };
 }
 
 export interface GcSettings {
@@ -255,6 +257,8 @@ const schema = z.object({
   ALERT_VERIFY_OVERDUE_HOURS: z.coerce.number().min(1).max(720).default(48),
   ALERT_ESCALATE_HOURS: z.coerce.number().min(0.1).max(720).default(24),
   ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  ALERT_MAIL_FROM: z.string().min(3).max(200).default("DataSafe <alerts@localhost>"),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */
@@ -392,6 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       escalateMs: Math.round(e.ALERT_ESCALATE_HOURS * 3_600_000),
       deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
     },
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.ALERT_MAIL_FROM },
   };
 }
 

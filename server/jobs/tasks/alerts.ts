@@ -15,7 +15,7 @@ export async function evaluateAlertsTask(ctx: Ctx, _job: AlertsSlotJob) {
   return r;
 }
 
-export async function deliverAlertsTask(ctx: Ctx, _job: AlertsSlotJob, transports: Transports = defaultTransports()) {
+export async function deliverAlertsTask(ctx: Ctx, _job: AlertsSlotJob, transports: Transports = defaultTransports(ctx.config)) {
   const r = await deliverDue(ctx, transports, ctx.clock.now());
   if (r.sent || r.retry || r.failed) ctx.log.info(r, "alert deliveries");
   return r;

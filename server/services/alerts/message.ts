@@ -46,7 +46,7 @@ export interface AlertEvent {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function portalLink(publicUrl: string, studioId: string): string {
-  return `${publicUrl}/studios/${studioId}/alerts`;
+  return `${publicUrl}/app/studios/${studioId}`;
 }
 
 export function renderAlert(

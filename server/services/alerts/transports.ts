@@ -4,9 +4,11 @@
 // again for the same delivery (at least once), with the same `deliveryId`, so a receiver can
 // drop the duplicate.
 //
-// E-mail: no transport yet (nodemailer is a dependency now; the transport is still to write), so
-// e-mail rows are planned (recipients, opt-outs, rate limit) and then marked "skipped" by deliver.ts.
+// E-mail goes through SMTP_URL (mail-transport.ts); without it, e-mail rows are planned
+// (recipients, opt-outs, rate limit) and then marked "skipped" by deliver.ts.
 import { signWebhook } from "../../../protocol/webhook-signature.ts";
+import type { Config } from "../../config.ts";
+import { mailTransport } from "./mail-transport.ts";
 import type { RenderedAlert } from "./message.ts";
 
 export interface OutgoingMessage {
@@ -58,7 +60,9 @@ export const webhookTransport: AlertTransport = {
   },
 };
 
-/** The transports this process has: the webhook; e-mail once its transport is written. */
-export function defaultTransports(): Transports {
-  return { webhook: webhookTransport };
+/** The transports this process has: the webhook, and e-mail when SMTP_URL is set. */
+export function defaultTransports(config: Config): Transports {
+  return config.mail.smtpUrl
+    ? { webhook: webhookTransport, email: mailTransport(config.mail.smtpUrl, config.mail.from) }
+    : { webhook: webhookTransport };
 }

@@ -25,7 +25,7 @@ describe("alert message", () => {
     assert.equal(m.subject, "DataSafe: Acme Photo: a restore point is damaged");
     for (const line of ["Since: 2027-03-01 02:10 UTC", "Device: front-desk", "Damaged pieces: 3", "What to do: Run a backup now"])
       assert.ok(m.text.includes(line), line);
-    assert.ok(m.text.includes(`https://backup.example/studios/${alert.studioId}/alerts`));
+    assert.ok(m.text.includes(`https://backup.example/app/studios/${alert.studioId}`));
     assert.equal(m.event.id, "d-1");
   });
 
