@@ -5,6 +5,7 @@
 import type { Ctx } from "../../context.ts";
 import "./evaluate-devices.ts";
 import "./evaluate-verification.ts";
+import "./evaluate-studio-signals.ts";
 import { alertEvaluators } from "./kinds.ts";
 import { escalate, planDeliveries } from "./plan-deliveries.ts";
 
