@@ -31,7 +31,6 @@
 // (integrity/repair.ts). No request path deletes an object, not even a pack none of whose chunks
 // was needed: surplus objects wait for garbage collection (a later issue), which can tell from
 // the upload records and chunk rows what is unreferenced.
-import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import { faultPoint } from "../../protocol/fault-points.ts";
@@ -39,6 +38,7 @@ import { packTableSha256 } from "../../protocol/pack-table.ts";
 import type { PackTable, PackUploaded, UploadedResult, UploadGrant } from "../../protocol/schemas.ts";
 import { objectKeyForPack } from "../storage/index.ts";
 import { chunkRowOf } from "./upload-chunk-rows.ts";
+import { chunkChecker } from "./pack-checker.ts";
 import { chunkFailure, directTtlSeconds, grantPut, requireDirect, uploadedSize } from "./direct-chunks.ts";
 import { switchDamagedChunk } from "./integrity/repair.ts";
 import { admitUpload } from "./quota.ts";
@@ -111,40 +111,6 @@ export async function storePackStream(ctx: Ctx, who: Uploader, table: PackTable,
   if (!sha256) throw new Error("storePackStream: the store kept a pack it did not read to the end");
   faultPoint(ctx.config.faultPoint, "chunk-stored-before-row");
   return recordRelayed(ctx, who, { key, size, sha256 }, table, offsets);
-}
-
-/**
- * Hashes a pack's bytes, fed in pieces of any size, chunk by chunk as `table` cuts them, and
- * throws as soon as a chunk does not match its SHA-256 or the bytes run past the table; `end()`
- * throws when they stop short of it, else returns the whole pack's SHA-256.
- */
-function chunkChecker(table: PackTable): { update(piece: Buffer): void; end(): Buffer } {
-  let i = 0;
-  let left = table[0]!.size;
-  let hash = createHash("sha256");
-  const whole = createHash("sha256");
-  return {
-    update(piece) {
-      whole.update(piece);
-      for (let at = 0; at < piece.length;) {
-        const c = table[i];
-        if (!c) throw errors.validation("the pack has more bytes than its table describes");
-        const n = Math.min(left, piece.length - at);
-        hash.update(piece.subarray(at, at + n));
-        at += n;
-        left -= n;
-        if (left > 0) continue;
-        if (hash.digest("hex") !== c.sha256) throw errors.integrity(`chunk ${c.id} does not match its SHA-256; resend the pack`);
-        i++;
-        left = table[i]?.size ?? 0;
-        hash = createHash("sha256");
-      }
-    },
-    end() {
-      if (i < table.length) throw errors.validation("the pack has fewer bytes than its table describes");
-      return whole.digest();
-    },
-  };
 }
 
 /**

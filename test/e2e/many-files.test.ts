@@ -12,12 +12,13 @@ import { chmod, lstat, mkdir, readdir, readFile, utimes, writeFile } from "node:
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { enrolledPcs, Pc } from "../support/cli.ts";
-import { MB, RssSampler } from "../support/rss.ts";
-import { ROOT, spawnNode } from "../support/process.ts";
+import { MB, measured } from "../support/rss.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const FILES = Number(process.env.DATASAFE_MANY_FILES ?? 200_000);
 const ON_DEMAND = process.env.DATASAFE_MANY_FILES === undefined;
+/** Node flags for the CLI runs (e.g. --cpu-prof --cpu-prof-dir=DIR). */
+const NODE_ARGS = (process.env.DATASAFE_MANY_FILES_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const PER_FOLDER = 1000;
 const MODES = [0o644, 0o600, 0o640, 0o755];
 
@@ -69,27 +70,6 @@ async function compareTrees(a: string, b: string): Promise<number> {
   return files;
 }
 
-/** Runs the CLI, sampling its RSS; returns the parsed JSON and the peak. */
-async function measured(pc: Pc, args: string[]): Promise<{ json: Record<string, unknown>; peak: number; ms: number }> {
-  const started = Date.now();
-  const p = spawnNode(
-    [
-      ...(process.env.DATASAFE_MANY_FILES_NODE_ARGS ?? "").split(" ").filter(Boolean),
-      path.join(ROOT, "bin", "datasafe.js"),
-      "--json",
-      ...args,
-    ],
-    {
-      env: pc.env(),
-    },
-  );
-  const rss = new RssSampler(p.proc.pid!);
-  const { code } = await p.closed;
-  const peak = rss.stop();
-  assert.equal(code, 0, p.stderr());
-  return { json: JSON.parse(p.stdout()) as Record<string, unknown>, peak, ms: Date.now() - started };
-}
-
 describe(
   `memory stays bounded with ${FILES.toLocaleString("en")} tiny files`,
   { skip: ON_DEMAND && "on demand: DATASAFE_MANY_FILES=200000" },
@@ -109,13 +89,13 @@ describe(
 
     it("backs up, re-runs and restores them byte for byte with uploader and restorer under 300 MB RSS", async () => {
       const mb = (n: number) => `${(n / MB).toFixed(0)} MB`;
-      const first = await measured(pc, ["backup", src]);
+      const first = await measured(pc, ["backup", src], NODE_ARGS);
       assert.equal(first.json.files, FILES);
-      const again = await measured(pc, ["backup", src]);
+      const again = await measured(pc, ["backup", src], NODE_ARGS);
       assert.equal(again.json.filesUnchanged, FILES, "the file cache knows every file on the unchanged re-run");
 
       const to = path.join(server.dir, "restored");
-      const restore = await measured(restorer, ["restore", String(first.json.restorePointId), "--to", to]);
+      const restore = await measured(restorer, ["restore", String(first.json.restorePointId), "--to", to], NODE_ARGS);
       assert.equal(restore.json.files, FILES);
       assert.equal(await compareTrees(src, path.join(to, "library")), FILES);
 

@@ -7,8 +7,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { enrolledPcs, Pc } from "../support/cli.ts";
-import { MB, RssSampler } from "../support/rss.ts";
-import { ROOT, spawnNode } from "../support/process.ts";
+import { MB, measured, RssSampler } from "../support/rss.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const SIZE = Number(process.env.DATASAFE_MEMORY_TEST_MB ?? 2048) * MB;
@@ -30,16 +29,6 @@ async function sha256(file: string): Promise<string> {
   const h = createHash("sha256");
   for await (const piece of createReadStream(file, { highWaterMark: 4 * MB })) h.update(piece as Buffer);
   return h.digest("hex");
-}
-
-/** Runs the CLI, sampling its RSS; returns the parsed JSON and the peak. */
-async function measured(pc: Pc, args: string[]): Promise<{ json: Record<string, unknown>; peak: number }> {
-  const p = spawnNode([path.join(ROOT, "bin", "datasafe.js"), "--json", ...args], { env: pc.env() });
-  const rss = new RssSampler(p.proc.pid!);
-  const { code } = await p.closed;
-  const peak = rss.stop();
-  assert.equal(code, 0, p.stderr());
-  return { json: JSON.parse(p.stdout()) as Record<string, unknown>, peak };
 }
 
 describe("memory stays bounded with a 2 GB file", () => {

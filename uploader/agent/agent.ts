@@ -23,6 +23,7 @@ import { nextSlot } from "./schedule.ts";
 import { readStatus, writeStatus, type AgentStatus, type Trigger } from "./status-file.ts";
 import { AGENT_VERSION, osDescription } from "./version.ts";
 import { StableFileWatcher } from "./watcher.ts";
+import { checkForUpdate } from "../update/agent-updater.ts";
 import type { UpdateOutcome } from "../update/self-update.ts";
 
 export interface AgentOptions {
@@ -117,7 +118,7 @@ export class Agent {
       }
       if (this.o.update && now >= this.nextUpdateAt) {
         this.nextUpdateAt = now + this.o.update.everyMs;
-        if (await this.checkUpdate(this.o.update.check)) return "updated";
+        if (await checkForUpdate(this.o.update.check, this.o.log)) return "updated";
         continue;
       }
       const next = this.nextRunAt();
@@ -127,21 +128,6 @@ export class Agent {
       await this.sleep(next ? Math.min(Math.max(next.getTime() - now, 0), MAX_SLEEP_MS) : MAX_SLEEP_MS);
     }
     return "stopped";
-  }
-
-  /** Whether the executable was replaced; a failed or refused update is logged and changes nothing. */
-  private async checkUpdate(check: () => Promise<UpdateOutcome>): Promise<boolean> {
-    const { log } = this.o;
-    try {
-      const r = await check();
-      if (r.result === "updated") log.info("updated: restarting into the new version", { from: r.from, to: r.to });
-      else if (r.result === "refused") log.warn("update refused: keeping this version", { reason: r.reason, version: AGENT_VERSION });
-      else log.debug("no newer release", { version: r.version });
-      return r.result === "updated";
-    } catch (err) {
-      log.warn("update check failed: keeping this version", { error: (err as Error).message });
-      return false;
-    }
   }
 
   /** Stops the loop and timers and records the state; an unfinished run resumes at next start. */
