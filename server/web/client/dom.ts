@@ -39,6 +39,11 @@ export function table(caption: string, heads: string[], rows: Child[][]): HTMLTa
   );
 }
 
+/** A table in a box that scrolls sideways on a narrow screen instead of widening the page. */
+export function scrollingTable(caption: string, heads: string[], rows: Child[][]): HTMLElement {
+  return h("div", { class: "scroll" }, table(caption, heads, rows));
+}
+
 export function section(title: string, ...children: Child[]): HTMLElement {
   return h("section", {}, h("h2", {}, title), ...children);
 }

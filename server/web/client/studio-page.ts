@@ -9,7 +9,7 @@ import type { deviceRunList } from "../../../protocol/runs.ts";
 import type { restorePointList } from "../../../protocol/device-api.ts";
 import type { supportAccessView } from "../../../protocol/support-access.ts";
 import { get } from "./api.ts";
-import { h, replace, section, table } from "./dom.ts";
+import { h, replace, scrollingTable, section } from "./dom.ts";
 import { runsQuery } from "./day-strip.ts";
 import { when } from "./format.ts";
 import type { Me } from "./main.ts";
@@ -73,14 +73,10 @@ function looksSection(looks: Looks, staff: boolean): HTMLElement {
   if (!looks.looks.length) return section(title, h("p", {}, "Nobody from support has looked at this studio."));
   return section(
     title,
-    h(
-      "div",
-      { class: "scroll" },
-      table(
-        title,
-        ["When", "Who", "Role", "What"],
-        looks.looks.map((l) => [when(l.at), l.email ?? "(deleted account)", l.role, l.summary ?? l.what ?? ""]),
-      ),
+    scrollingTable(
+      title,
+      ["When", "Who", "Role", "What"],
+      looks.looks.map((l) => [when(l.at), l.email ?? "(deleted account)", l.role, l.summary ?? l.what ?? ""]),
     ),
   );
 }

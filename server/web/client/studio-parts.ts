@@ -3,7 +3,7 @@
 // only signal), the devices with their strips, the restore points, the alerts.
 import type { RunView } from "../../../protocol/runs.ts";
 import type { StudioDeskView } from "../../../protocol/people.ts";
-import { h, section, table } from "./dom.ts";
+import { h, scrollingTable, section } from "./dom.ts";
 import { dayStrip, stripLegend } from "./day-strip.ts";
 import { bytes, freshness, FRESHNESS_WORD, HEALTH_WORD, since, when } from "./format.ts";
 
@@ -111,34 +111,24 @@ export function devicesSection(
         : h("span", {}, "history unavailable"),
     ),
   );
-  return section(
-    "Devices",
-    h("div", { class: "scroll" }, table("PCs of this studio", heads, body)),
-    h("h3", {}, "Last 90 days"),
-    ...strips,
-    stripLegend(),
-  );
+  return section("Devices", scrollingTable("PCs of this studio", heads, body), h("h3", {}, "Last 90 days"), ...strips, stripLegend());
 }
 
 export function restorePointsSection(title: string, points: RestorePoint[]): HTMLElement {
   if (!points.length) return section(title, h("p", {}, "No restore point yet."));
   return section(
     title,
-    h(
-      "div",
-      { class: "scroll" },
-      table(
-        title,
-        ["When", "Health", "PC", "Label", "Size", "Files"],
-        points.map((p) => [
-          when(p.createdAt),
-          healthBadge(p.health),
-          p.deviceName,
-          p.label ?? "",
-          bytes(p.bytes),
-          p.files.toLocaleString("en"),
-        ]),
-      ),
+    scrollingTable(
+      title,
+      ["When", "Health", "PC", "Label", "Size", "Files"],
+      points.map((p) => [
+        when(p.createdAt),
+        healthBadge(p.health),
+        p.deviceName,
+        p.label ?? "",
+        bytes(p.bytes),
+        p.files.toLocaleString("en"),
+      ]),
     ),
   );
 }
