@@ -2,7 +2,7 @@
 import type { StudioDeskView } from "../../protocol/people.ts";
 import type { RestorePointRow } from "../services/restore-points.ts";
 import type { StudioDesk } from "../services/studio-desk.ts";
-import type { DeviceRow } from "../services/heartbeats.ts";
+import type { DeviceWithHeartbeat } from "../services/heartbeats.ts";
 import type { DeviceView, RestorePointView } from "../../protocol/schemas.ts";
 import { presentLastRun } from "./run-presenters.ts";
 import type { PlanDecision } from "../services/retention/plan.ts";
@@ -39,7 +39,7 @@ export function presentRestorePoint(row: RestorePointRow, retention?: PlanDecisi
   };
 }
 
-export function presentDevice(row: DeviceRow): DeviceView {
+export function presentDevice(row: DeviceWithHeartbeat): DeviceView {
   const h = row.heartbeat;
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {

@@ -88,17 +88,6 @@ export interface LastRun {
   errorCode: string | null;
 }
 
-/** The newest run of each of the studio's devices: one index probe per device (deviceId, startedAt desc). */
-export async function lastRuns(ctx: Ctx, studioId: string): Promise<Map<string, LastRun>> {
-  const rows = await ctx.db.$queryRaw<LastRun[]>`
-    SELECT r."deviceId", r."id", r."trigger", r."startedAt", r."finishedAt", r."result", r."errorCode"
-    FROM "Device" d CROSS JOIN LATERAL (
-      SELECT * FROM "DeviceRun" x WHERE x."deviceId" = d."id" ORDER BY x."startedAt" DESC LIMIT 1
-    ) r
-    WHERE d."studioId" = ${studioId}::uuid`;
-  return new Map(rows.map((r) => [r.deviceId, r]));
-}
-
 /** Deletes runs started more than RUN_HISTORY_DAYS ago, in short batches. */
 export async function expireRuns(ctx: Ctx, now = new Date()): Promise<{ deleted: number }> {
   const cutoff = new Date(now.getTime() - RUN_HISTORY_DAYS * DAY_MS);

@@ -41,3 +41,23 @@ export async function listDevices(ctx: Ctx, studioId: string) {
 }
 
 export type DeviceRow = Awaited<ReturnType<typeof listDevices>>[number];
+
+/** What the presenters read of a device and its heartbeat (a DeviceRow, or the studio desk's). */
+export interface DeviceWithHeartbeat {
+  id: string;
+  name: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  heartbeat: {
+    receivedAt: Date;
+    agentVersion: string;
+    os: string;
+    state: string;
+    nextRunAt: Date | null;
+    lastRunAt: Date | null;
+    lastResult: string | null;
+    lastErrorCode: string | null;
+    lastRestorePointId: string | null;
+    lastSuccessAt: Date | null;
+  } | null;
+}

@@ -5,7 +5,7 @@
 //   - over HTTP: GET /v1/restore-points/latest as a device of that studio (auth included),
 // plus the list route (GET /v1/restore-points, 100 newest) of a studio with a full year, and
 // support's studio summary (GET /v1/studios/:studioId, issue 19): its service call
-// (services/studio-desk.ts, five index lookups in parallel) and presenter, in this process.
+// (services/studio-desk.ts: two raw queries in parallel) and presenter, in this process.
 import type { Ctx } from "../../server/context.ts";
 import { createDb } from "../../server/db.ts";
 import { presentStudioDesk } from "../../server/http/presenters.ts";
