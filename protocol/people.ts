@@ -139,7 +139,19 @@ export const studioDeskView = z.object({
   lastBackupAt: iso.nullable(),
   secondsSinceLastBackup: z.number().int().nullable(),
   /** Each device with its newest reported run (protocol/runs.ts; null before the first). */
-  devices: z.array(deviceView.extend({ lastRun: lastRunView.nullable() })),
+  devices: z.array(
+    deviceView.extend({
+      lastRun: lastRunView.nullable(),
+      /**
+       * The agent's last reported version is older than the release the server hosts, and since
+       * when that release has been out (its signing time); null when no release is hosted or the
+       * device has reported no MAJOR.MINOR.PATCH version.
+       */
+      update: z.object({ behind: z.boolean(), since: iso.nullable() }).nullable(),
+    }),
+  ),
+  /** The uploader release the server hosts (/downloads), if any. */
+  release: z.object({ version: z.string(), publishedAt: iso }).nullable(),
   openAlerts: z.array(z.object({ id: z.uuid(), kind: z.string(), restorePointId: z.uuid().nullable(), createdAt: iso })),
   recentRestorePoints: z.array(restorePointView),
   /** The server's clock when the summary was read. */

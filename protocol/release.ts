@@ -4,7 +4,21 @@
 import { z } from "zod";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const version = z.string().regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/, "a version is MAJOR.MINOR.PATCH");
+const VERSION = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
+const version = z.string().regex(VERSION, "a version is MAJOR.MINOR.PATCH");
+
+/** -1, 0 or 1 as version a is older than, equal to or newer than b (MAJOR.MINOR.PATCH). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0) ? -1 : 1;
+  return 0;
+}
+
+/** Whether an agent reporting `agentVersion` runs an older uploader than `release`; null when it says no MAJOR.MINOR.PATCH. */
+export function isBehind(agentVersion: string, release: string): boolean | null {
+  return VERSION.test(agentVersion) ? compareVersions(agentVersion, release) < 0 : null;
+}
 
 export const TARGETS = ["linux-x64", "win-x64"] as const;
 export type Target = (typeof TARGETS)[number];

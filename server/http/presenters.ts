@@ -1,5 +1,6 @@
 // What leaves the API: ids in hex, dates in ISO 8601, sizes as numbers.
 import type { StudioDeskView } from "../../protocol/people.ts";
+import { isBehind } from "../../protocol/release.ts";
 import type { RestorePointRow } from "../services/restore-points.ts";
 import type { StudioDesk } from "../services/studio-desk.ts";
 import type { DeviceWithHeartbeat } from "../services/heartbeats.ts";
@@ -62,6 +63,12 @@ export function presentDevice(row: DeviceWithHeartbeat): DeviceView {
   };
 }
 
+/** Whether a device runs an older uploader than the hosted release, and since that release came out. */
+function presentUpdate(device: DeviceWithHeartbeat, release: StudioDesk["release"]): StudioDeskView["devices"][number]["update"] {
+  const behind = release && device.heartbeat ? isBehind(device.heartbeat.agentVersion, release.version) : null;
+  return behind === null || !release ? null : { behind, since: behind ? release.signedAt.toISOString() : null };
+}
+
 export function presentStudioDesk(d: StudioDesk, now: Date): StudioDeskView {
   const recent = d.recent.map((r) => presentRestorePoint(r));
   const last = d.recent[0]?.createdAt ?? null;
@@ -80,7 +87,12 @@ export function presentStudioDesk(d: StudioDesk, now: Date): StudioDeskView {
     },
     lastBackupAt: last?.toISOString() ?? null,
     secondsSinceLastBackup: last ? Math.max(0, Math.floor((now.getTime() - last.getTime()) / 1000)) : null,
-    devices: d.devices.map((x) => ({ ...presentDevice(x), lastRun: presentLastRun(d.lastRuns.get(x.id)) })),
+    devices: d.devices.map((x) => ({
+      ...presentDevice(x),
+      lastRun: presentLastRun(d.lastRuns.get(x.id)),
+      update: presentUpdate(x, d.release),
+    })),
+    release: d.release && { version: d.release.version, publishedAt: d.release.signedAt.toISOString() },
     openAlerts: d.openAlerts.map((a) => ({
       id: a.id,
       kind: a.kind,

@@ -3,6 +3,8 @@
 // its latest heartbeat and newest run, storage used (Studio.storedBytes, a counter kept by
 // triggers), open alerts and recent restore points with health.
 //
+// Also the uploader release the server hosts, so support sees which devices are behind it.
+//
 // Two raw queries in parallel, each a handful of index probes: the recent restore points
 // (restore-points.ts; the newest is the latest), and everything else as one JSON document built
 // by Postgres. The first version ran six Prisma queries in parallel: the database answered each in
@@ -12,6 +14,7 @@ import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
 import type { LastRun } from "./device-runs.ts";
 import type { DeviceWithHeartbeat } from "./heartbeats.ts";
+import { currentRelease } from "./releases.ts";
 import { listRestorePoints, type RestorePointRow } from "./restore-points.ts";
 
 export const RECENT_RESTORE_POINTS = 10;
@@ -25,6 +28,8 @@ export interface StudioDesk {
   /** Each device's newest reported run (device-runs.ts), by device id. */
   lastRuns: Map<string, LastRun>;
   openAlerts: Array<{ id: string; kind: string; restorePointId: string | null; createdAt: Date }>;
+  /** The uploader release the server hosts (releases.ts), to tell which devices are behind it. */
+  release: { version: string; signedAt: Date } | null;
 }
 
 /** Timestamps as json_build_object writes a `timestamp(3)` column: UTC without a zone. */
@@ -51,7 +56,11 @@ interface DeskJson {
 }
 
 export async function studioDesk(ctx: Ctx, studioId: string): Promise<StudioDesk> {
-  const [desk, recent] = await Promise.all([readDesk(ctx, studioId), listRestorePoints(ctx, studioId, { limit: RECENT_RESTORE_POINTS })]);
+  const [desk, recent, release] = await Promise.all([
+    readDesk(ctx, studioId),
+    listRestorePoints(ctx, studioId, { limit: RECENT_RESTORE_POINTS }),
+    currentRelease(ctx),
+  ]);
   if (!desk) throw errors.notFound("studio");
   const { studio, latestVerified, devices, openAlerts } = desk;
   return {
@@ -86,6 +95,7 @@ export async function studioDesk(ctx: Ctx, studioId: string): Promise<StudioDesk
       ),
     ),
     openAlerts: openAlerts.map((a) => ({ ...a, createdAt: at(a.createdAt) })),
+    release: release && { version: release.version, signedAt: new Date(release.signedAt) },
   };
 }
 

@@ -4,7 +4,8 @@
 // through datasafe-admin audit. The log is append-only in the database itself.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -19,6 +20,7 @@ describe("people, roles and the audit log", () => {
   let support: Person;
   let adminP: Person;
   let db: pg.Client;
+  let releasesDir: string;
 
   const actions = async (studio?: string): Promise<string[]> =>
     (
@@ -26,7 +28,8 @@ describe("people, roles and the audit log", () => {
     ).rows.map((r) => r.action);
 
   before(async () => {
-    server = await startServer({ role: "api" });
+    releasesDir = await mkdtemp(path.join(os.tmpdir(), "datasafe-releases-"));
+    server = await startServer({ role: "api", env: { RELEASES_DIR: releasesDir } });
     db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
     const created = await admin(server, ["create-studio", "--name", "Acme Photo", "--owner-email", "Owner@Acme.test"]);
@@ -49,6 +52,7 @@ describe("people, roles and the audit log", () => {
   after(async () => {
     await db?.end();
     await server?.stop();
+    if (releasesDir) await rm(releasesDir, { recursive: true, force: true });
   });
 
   it("an owner sees their studio; /v1/me lists it", async () => {
@@ -145,6 +149,45 @@ describe("people, roles and the audit log", () => {
     assert.ok(b.devices.some((d) => d.name === "office"));
     assert.ok(b.secondsSinceLastBackup >= 0 && b.secondsSinceLastBackup < 120);
     assert.equal(b.hasKeys, true);
+  });
+
+  it("the studio summary says which devices run an uploader older than the hosted release, and since when", async () => {
+    const summary = async () =>
+      (await api(server, "GET", `/v1/studios/${studioId}`, { token: support.accessToken })).body as {
+        release: { version: string; publishedAt: string } | null;
+        devices: Array<{ name: string; update: { behind: boolean; since: string | null } | null }>;
+      };
+    const office = async () => (await summary()).devices.find((d) => d.name === "office")!;
+    assert.equal((await summary()).release, null, "no release hosted yet");
+    assert.equal((await office()).update, null);
+    const signedAt = "2026-11-20T10:00:00.000Z";
+    const hex = "ab".repeat(32);
+    await writeFile(
+      path.join(releasesDir, "release.json"),
+      JSON.stringify({
+        version: "0.10.0",
+        node: "24.21.0",
+        bundleSha256: hex,
+        workerSha256: hex,
+        files: [{ name: "datasafe-linux-x64", target: "linux-x64", size: 1, sha256: hex }],
+        signedAt,
+        expiresAt: "2027-11-20T10:00:00.000Z",
+      }),
+    );
+    const setVersion = (v: string) =>
+      db.query(
+        `INSERT INTO "DeviceHeartbeat" ("deviceId", "studioId", "receivedAt", "agentVersion", os, state)
+         SELECT id, "studioId", now(), $2, 'linux', 'idle' FROM "Device" WHERE "studioId" = $1 AND name = 'office'
+         ON CONFLICT ("deviceId") DO UPDATE SET "agentVersion" = $2`,
+        [studioId, v],
+      );
+    await setVersion("0.9.3");
+    assert.deepEqual((await summary()).release, { version: "0.10.0", publishedAt: signedAt });
+    assert.deepEqual((await office()).update, { behind: true, since: signedAt });
+    await setVersion("0.10.0");
+    assert.deepEqual((await office()).update, { behind: false, since: null });
+    await setVersion("checkout");
+    assert.equal((await office()).update, null, "a version that is not MAJOR.MINOR.PATCH is not judged");
   });
 
   it("cookies for the web app: HttpOnly, Secure, SameSite=Strict, and CSRF on every change", async () => {

@@ -60,14 +60,6 @@ export function verifyRelease(bytes: Buffer, sig: ReleaseSignature, trusted: rea
   return manifest;
 }
 
-/** -1, 0 or 1 as version a is older than, equal to or newer than b (MAJOR.MINOR.PATCH). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0) ? -1 : 1;
-  return 0;
-}
-
 // The operator's side (scripts/release.ts), beside the checks it must satisfy.
 
 /** A new release key pair: the private key as PKCS#8 PEM (keep it offline), the public one as raw base64. */

@@ -14,7 +14,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import { compareVersions, ReleaseRefused, releaseSignature, verifyRelease, type Target } from "./release.ts";
+import { compareVersions } from "../../protocol/release.ts";
+import { ReleaseRefused, releaseSignature, verifyRelease, type Target } from "./release.ts";
 
 const run = promisify(execFile);
 const TRY_TIMEOUT_MS = 30_000;

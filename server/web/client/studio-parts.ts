@@ -73,6 +73,14 @@ export interface DeviceRow {
   runs: RunView[] | null;
 }
 
+/** The agent's version, marked when it is older than the release the server hosts, and for how long. */
+function agentCell(d: Device, now: Date): Node | string {
+  const version = d.heartbeat?.agentVersion ?? "—";
+  if (!d.update?.behind) return version;
+  const out = d.update.since ? ` (update pending: newer release out ${since(d.update.since, now)})` : " (update pending)";
+  return h("span", { class: "bad-text", title: "older than the uploader release this server hosts" }, version, out);
+}
+
 export function devicesSection(
   rows: DeviceRow[],
   o: { now: Date; healthOf: (id: string) => RestorePoint["health"] | undefined; action?: (d: Device) => Node | null; staff: boolean },
@@ -92,7 +100,7 @@ export function devicesSection(
       result ? h("span", { class: result === "success" ? "" : "bad-text" }, result, code ? ` (${code})` : "") : "—",
       !d.revoked && hb?.nextRunAt ? h("span", { title: when(hb.nextRunAt) }, since(hb.nextRunAt, o.now)) : "—",
     ];
-    if (o.staff) cells.splice(2, 0, hb?.agentVersion ?? "—", hb?.os ?? "—");
+    if (o.staff) cells.splice(2, 0, agentCell(d, o.now), hb?.os ?? "—");
     if (o.action) cells.push(o.action(d) ?? "");
     return cells;
   });

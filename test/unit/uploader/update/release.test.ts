@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { compareVersions, isBehind } from "../../../../protocol/release.ts";
 import {
-  compareVersions,
   endorseKey,
   newReleaseKey,
   ReleaseRefused,
@@ -70,4 +70,8 @@ test("versions compare numerically", () => {
   assert.equal(compareVersions("0.10.0", "0.9.9"), 1);
   assert.equal(compareVersions("1.0.0", "1.0.0"), 0);
   assert.equal(compareVersions("1.2.3", "1.10.0"), -1);
+  assert.equal(isBehind("0.9.9", "0.10.0"), true);
+  assert.equal(isBehind("0.10.0", "0.10.0"), false);
+  assert.equal(isBehind("0.11.0", "0.10.0"), false);
+  assert.equal(isBehind("dev-checkout", "0.10.0"), null);
 });
