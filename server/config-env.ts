@@ -92,6 +92,7 @@ export const envSchema = z.object({
     .min(0)
     .max(24 * 60)
     .default(60),
+  GC_REPACK_DEAD_PERCENT: z.coerce.number().int().min(1).max(101).default(50),
   TOKEN_KEYS_DIR: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   SIGN_IN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),

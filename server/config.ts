@@ -86,6 +86,8 @@ export interface GcSettings {
   runLeaseMs: number;
   /** A grant never reported is collected this long after it expired. */
   grantMarginMs: number;
+  /** A pack at least this dead (percent of its bytes no chunk row names) is repacked; 101: never. */
+  repackDeadPercent: number;
 }
 
 /** Retention (services/retention/, docs/retention.md). */
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       sessionLeaseMs: Math.round((e.GC_SESSION_LEASE_DAYS ?? e.PENDING_REF_PAGES_TTL_DAYS) * 86_400_000),
       runLeaseMs: Math.round(e.GC_RUN_LEASE_MINUTES * 60_000),
       grantMarginMs: Math.round(e.GC_GRANT_MARGIN_MINUTES * 60_000),
+      repackDeadPercent: e.GC_REPACK_DEAD_PERCENT,
     },
     tokenKeysDir: path.resolve(e.TOKEN_KEYS_DIR ?? path.join(dataDir, "token-keys")),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),

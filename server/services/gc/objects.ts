@@ -1,4 +1,4 @@
-// Objects (docs/garbage-collection.md, step 4). An upload record moves to `dead` in one guarded
+// Objects (docs/garbage-collection.md, step 5). An upload record moves to `dead` in one guarded
 // UPDATE, then its object is deleted and `deletedAt` set: a crash in between leaves a dead row
 // with deletedAt null, deleted again by the next run (deleting a missing object is not an error).
 //   - stored, older than the grace, and no chunk row names its object: every chunk of the pack
@@ -9,6 +9,7 @@
 // Objects of collected chunk rows without an upload record (single-chunk objects written before
 // records existed) are deleted as soon as no row names them.
 import type { Ctx } from "../../context.ts";
+import { studioLock } from "./leases.ts";
 
 const BATCH = 500;
 
@@ -21,12 +22,19 @@ export async function collectObjects(ctx: Ctx, studioId: string, sweptKeys: Set<
   const now = ctx.clock.now().getTime();
   const storedBefore = new Date(now - ctx.config.gc.graceMs);
   const grantedBefore = new Date(now - ctx.config.gc.grantMarginMs);
-  const deadUploads = await ctx.db.$executeRaw`
-    UPDATE "Upload" u SET state = 'dead', "updatedAt" = ${ctx.clock.now()}::timestamp(3)
-    WHERE u."studioId" = ${studioId}::uuid
-      AND ((u.state = 'stored' AND u."storedAt" <= ${storedBefore}::timestamp(3))
-        OR (u.state = 'granted' AND u."expiresAt" <= ${grantedBefore}::timestamp(3)))
-      AND NOT EXISTS (SELECT 1 FROM "Chunk" c WHERE c."objectKey" = u."objectKey")`;
+  // Under the exclusive studio lock, so that a repack's switch (repack.ts) is either committed
+  // before this statement's snapshot (its rows name the new pack: kept) or runs after it and finds
+  // its new record dead (no switch). Without the lock, this UPDATE could wait on the switch's row
+  // lock and then mark the new pack dead against a snapshot that predates the switch.
+  const deadUploads = await ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`${studioLock(studioId, "exclusive")}`;
+    return tx.$executeRaw`
+      UPDATE "Upload" u SET state = 'dead', "updatedAt" = ${ctx.clock.now()}::timestamp(3)
+      WHERE u."studioId" = ${studioId}::uuid
+        AND ((u.state = 'stored' AND u."storedAt" <= ${storedBefore}::timestamp(3))
+          OR (u.state = 'granted' AND u."expiresAt" <= ${grantedBefore}::timestamp(3)))
+        AND NOT EXISTS (SELECT 1 FROM "Chunk" c WHERE c."objectKey" = u."objectKey")`;
+  });
   let deletedObjects = 0;
   for (;;) {
     const rows = await ctx.db.$queryRaw<Array<{ objectKey: string }>>`
