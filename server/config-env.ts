@@ -32,6 +32,7 @@ export const envSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   S3_REQUEST_CHECKSUM_CALCULATION: z.enum(["WHEN_REQUIRED", "WHEN_SUPPORTED"]).default("WHEN_REQUIRED"),
   S3_PUBLIC_ENDPOINT: z.url().optional(),
+  S3_OBJECT_LOCK_DAYS: z.coerce.number().min(0).max(36_500).default(0),
   DIRECT_TRANSFER: bool.default(true),
   DIRECT_URL_TTL_SECONDS: z.coerce
     .number()

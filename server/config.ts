@@ -23,6 +23,8 @@ export interface S3Settings {
    * presigned URLs signed for this endpoint; null keeps every byte going through the API.
    */
   direct: { publicEndpoint: string | undefined; ttlSeconds: number } | null;
+  /** Object Lock mode (storage/s3-lock.ts): GOVERNANCE retention in days on every object; 0: off. */
+  objectLockDays: number;
 }
 
 export interface Config {
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
       requestChecksumCalculation: e.S3_REQUEST_CHECKSUM_CALCULATION,
       direct: e.DIRECT_TRANSFER ? { publicEndpoint: e.S3_PUBLIC_ENDPOINT, ttlSeconds: e.DIRECT_URL_TTL_SECONDS } : null,
+      objectLockDays: e.S3_OBJECT_LOCK_DAYS,
     };
   }
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");

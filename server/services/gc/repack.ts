@@ -58,7 +58,10 @@ export async function repackStudio(ctx: Ctx, studioId: string, hooks: RepackHook
   const out: RepackResult = { repackedPacks: 0, repackedBytes: 0, repackFreedBytes: 0, repackSkipped: 0 };
   const pct = ctx.config.gc.repackDeadPercent;
   // Older than the grace: no report of it is still settling, and a new pack gets time to be named.
-  const storedBefore = new Date(ctx.clock.now().getTime() - ctx.config.gc.graceMs);
+  // In Object Lock mode, older than the lock too: the old object can then go at once, where a
+  // younger one would stay beside its copy until its retention passed.
+  const lockMs = (ctx.config.s3?.objectLockDays ?? 0) * 86_400_000;
+  const storedBefore = new Date(ctx.clock.now().getTime() - Math.max(ctx.config.gc.graceMs, lockMs));
   // Packs with no row at all are the objects step's (deleted whole).
   const due = await ctx.db.$queryRaw<Candidate[]>`
     SELECT u."objectKey" AS key, u.size, u."deviceId"::text AS "deviceId", u."sessionId"::text AS "sessionId"
