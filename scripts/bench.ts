@@ -12,7 +12,8 @@
 //   --full-lookup       the scale: 10,000 studios x 365 = 3.65 M rows (seeding ~1-4 min)
 //   --only a,b          run only some of: stages,e2e,ingest,lookup
 //                       (or gc: the collector's mark at 365 restore points x 200,000 references,
-//                       test/bench/gc-mark.ts, not in the default; its figures print, not in the report)
+//                       test/bench/gc-mark.ts, then a small repack, test/bench/gc-repack.ts; not in the
+//                       default; their figures print, not in the report)
 //   --no-restic --no-s3 --no-install    skip the peer, the S3 server, or installing restic
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -139,6 +140,8 @@ try {
   if (only.has("gc")) {
     log("garbage collection mark: 365 restore points x 200,000 references (test/bench/gc-mark.ts) ...");
     execFileSync(process.execPath, ["--import", "tsx", "test/bench/gc-mark.ts"], { cwd: ROOT, stdio: "inherit" });
+    log("garbage collection repack: 50 packs x 64 chunks x 16 KiB, 70 % dead (test/bench/gc-repack.ts) ...");
+    execFileSync(process.execPath, ["--import", "tsx", "test/bench/gc-repack.ts"], { cwd: ROOT, stdio: "inherit" });
   }
 } finally {
   for (const s of servers) await s.stop().catch(() => undefined);

@@ -32,6 +32,7 @@ export const envSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   S3_REQUEST_CHECKSUM_CALCULATION: z.enum(["WHEN_REQUIRED", "WHEN_SUPPORTED"]).default("WHEN_REQUIRED"),
   S3_PUBLIC_ENDPOINT: z.url().optional(),
+  S3_OBJECT_LOCK_DAYS: z.coerce.number().min(0).max(36_500).default(0),
   DIRECT_TRANSFER: bool.default(true),
   DIRECT_URL_TTL_SECONDS: z.coerce
     .number()
@@ -92,6 +93,7 @@ export const envSchema = z.object({
     .min(0)
     .max(24 * 60)
     .default(60),
+  GC_REPACK_DEAD_PERCENT: z.coerce.number().int().min(1).max(101).default(50),
   TOKEN_KEYS_DIR: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   SIGN_IN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),

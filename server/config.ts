@@ -23,6 +23,8 @@ export interface S3Settings {
    * presigned URLs signed for this endpoint; null keeps every byte going through the API.
    */
   direct: { publicEndpoint: string | undefined; ttlSeconds: number } | null;
+  /** Object Lock mode (storage/s3-lock.ts): GOVERNANCE retention in days on every object; 0: off. */
+  objectLockDays: number;
 }
 
 export interface Config {
@@ -86,6 +88,8 @@ export interface GcSettings {
   runLeaseMs: number;
   /** A grant never reported is collected this long after it expired. */
   grantMarginMs: number;
+  /** A pack at least this dead (percent of its bytes no chunk row names) is repacked; 101: never. */
+  repackDeadPercent: number;
 }
 
 /** Retention (services/retention/, docs/retention.md). */
@@ -165,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
       requestChecksumCalculation: e.S3_REQUEST_CHECKSUM_CALCULATION,
       direct: e.DIRECT_TRANSFER ? { publicEndpoint: e.S3_PUBLIC_ENDPOINT, ttlSeconds: e.DIRECT_URL_TTL_SECONDS } : null,
+      objectLockDays: e.S3_OBJECT_LOCK_DAYS,
     };
   }
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");
@@ -213,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       sessionLeaseMs: Math.round((e.GC_SESSION_LEASE_DAYS ?? e.PENDING_REF_PAGES_TTL_DAYS) * 86_400_000),
       runLeaseMs: Math.round(e.GC_RUN_LEASE_MINUTES * 60_000),
       grantMarginMs: Math.round(e.GC_GRANT_MARGIN_MINUTES * 60_000),
+      repackDeadPercent: e.GC_REPACK_DEAD_PERCENT,
     },
     tokenKeysDir: path.resolve(e.TOKEN_KEYS_DIR ?? path.join(dataDir, "token-keys")),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),

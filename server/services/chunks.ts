@@ -5,10 +5,27 @@ import { Readable } from "node:stream";
 import type { Ctx } from "../context.ts";
 import { bytes } from "../db.ts";
 import { errors } from "../errors.ts";
+import { BlobNotFoundError } from "../storage/index.ts";
+
+type Row = { objectKey: string; offset: number | null; size: number };
 
 export async function openChunk(ctx: Ctx, studioId: string, id: Buffer): Promise<{ size: number; stream: Readable }> {
-  const row = await ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } } });
+  const find = () => ctx.db.chunk.findUnique({ where: { studioId_id: { studioId, id: bytes(id) } } });
+  const row = await find();
   if (!row) throw errors.notFound("chunk");
+  try {
+    return await readAt(ctx, row);
+  } catch (err) {
+    // The collector's repack (gc/repack.ts) may have moved the chunk to a new pack and deleted the
+    // old one between the row read and this one: read the row again, once.
+    if (!(err instanceof BlobNotFoundError)) throw err;
+    const now = await find();
+    if (!now || (now.objectKey === row.objectKey && now.offset === row.offset)) throw err;
+    return readAt(ctx, now);
+  }
+}
+
+async function readAt(ctx: Ctx, row: Row): Promise<{ size: number; stream: Readable }> {
   // A row without an offset is a single-chunk object, written by the upload path issue 15 removed.
   // It stays readable (here, in the integrity checks, in presigned downloads) because databases
   // written before packs hold such rows and nothing rewrites them into packs; no client needs it.

@@ -123,7 +123,9 @@ export async function grantPackUpload(
   o: { size: number; sha256: Buffer; tableSha256: Buffer },
 ): Promise<UploadGrant> {
   const quota = await admitUpload(ctx, who.studioId, o.size);
-  if (!ctx.direct) return { mode: "relay", ...(quota ? { quota } : {}) };
+  // Object Lock mode: a presigned PUT would have to sign the lock headers and the pack's
+  // Content-MD5, which the grant request does not carry yet, so the API stores (and locks) packs.
+  if (!ctx.direct || ctx.config.s3?.objectLockDays) return { mode: "relay", ...(quota ? { quota } : {}) };
   const key = objectKeyForPack(who.studioId);
   const ttlSeconds = directTtlSeconds(ctx);
   // The record expires no later than the URL, whose life starts when it is signed, after this.

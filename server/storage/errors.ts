@@ -74,3 +74,16 @@ export class StorageUnknownError extends StorageError {
   readonly code = "storage_error";
   readonly transient = false;
 }
+
+/** Object Lock mode (storage/s3-lock.ts): the object's retention has not passed; it was not deleted. */
+export class BlobLockedError extends StorageError {
+  readonly code = "blob_locked";
+  readonly transient = false;
+  readonly key: string;
+  readonly until: Date;
+  constructor(key: string, until: Date) {
+    super(`blob locked until ${until.toISOString()}: ${key}`);
+    this.key = key;
+    this.until = until;
+  }
+}

@@ -16,6 +16,7 @@ import {
 import { type BlobStore, validateKey, validatePrefix, validateRange } from "./blob-store.ts";
 import { BlobNotFoundError, IntegrityError, StorageUnavailableError } from "./errors.ts";
 import { translateError } from "./s3-errors.ts";
+import { S3ObjectLock } from "./s3-lock.ts";
 
 export interface S3Config {
   /** Omit for AWS; e.g. "http://127.0.0.1:7480" for Ceph RGW or MinIO. */
@@ -37,6 +38,8 @@ export interface S3Config {
   connectionTimeoutMs?: number;
   /** Socket inactivity limit per request. */
   requestTimeoutMs?: number;
+  /** Object Lock mode (s3-lock.ts): GOVERNANCE retention of this many days on every object; 0 or absent: off. */
+  objectLockDays?: number;
 }
 
 // A single-part PUT's ETag is the hex MD5 of the body on AWS, Ceph and MinIO; with SSE-KMS or
@@ -50,6 +53,7 @@ export class S3BlobStore implements BlobStore {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #region: string;
+  readonly #lock: S3ObjectLock | null;
 
   constructor(cfg: S3Config) {
     const agent = { keepAlive: true, maxSockets: cfg.maxSockets ?? 64 };
@@ -71,17 +75,21 @@ export class S3BlobStore implements BlobStore {
         httpsAgent: new https.Agent(agent),
       },
     });
+    this.#lock = cfg.objectLockDays ? new S3ObjectLock(this.#client, this.#bucket, cfg.objectLockDays) : null;
   }
 
   async init(): Promise<void> {
     // HEAD first: production credentials may lack s3:CreateBucket on a pre-provisioned bucket.
-    if (await this.#bucketExists()) return;
+    if (await this.#bucketExists()) return this.#lock?.checkBucket();
     const Bucket = this.#bucket;
     // AWS rejects an explicit "us-east-1" location constraint; other regions need one.
     const CreateBucketConfiguration =
       this.#region === "us-east-1" ? undefined : { LocationConstraint: this.#region as BucketLocationConstraint };
     try {
-      await this.#client.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration }));
+      // Object Lock can only be enabled here, at creation (and makes the bucket versioned).
+      await this.#client.send(
+        new CreateBucketCommand({ Bucket, CreateBucketConfiguration, ...(this.#lock ? { ObjectLockEnabledForBucket: true } : {}) }),
+      );
     } catch (e) {
       if ((e as { name?: string }).name === "BucketAlreadyOwnedByYou") return; // lost a race with ourselves
       throw translateError(e, `bucket ${Bucket}`);
@@ -108,6 +116,7 @@ export class S3BlobStore implements BlobStore {
           // 412 PreconditionFailed, checked by the conformance suite). Servers that ignore it
           // overwrite, which the server-chosen unique keys make harmless.
           IfNoneMatch: "*",
+          ...this.#lock?.putFields(),
         }),
       );
       checkEtag(key, out.ETag, md5);
@@ -208,6 +217,7 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     validateKey(key);
+    if (this.#lock) return this.#lock.delete(key); // every version, or BlobLockedError
     try {
       // S3 answers 204 for absent keys too: deletion is idempotent by protocol.
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));

@@ -1,5 +1,5 @@
 // One garbage collection run for one studio (docs/garbage-collection.md): lease, mark, sweep,
-// objects. The lease (GcState.runId/leaseUntil, ctx.clock) keeps runs of a studio from
+// repack, objects. The lease (GcState.runId/leaseUntil, ctx.clock) keeps runs of a studio from
 // overlapping across workers when Redis hands the job out twice; safety does not depend on it
 // (each sweep transaction re-checks under the studio lock).
 import { randomUUID } from "node:crypto";
@@ -7,12 +7,14 @@ import type { Ctx } from "../../context.ts";
 import { buildLiveSet } from "./live-set.ts";
 import { markStudio, type MarkResult } from "./mark.ts";
 import { collectObjects, type ObjectsResult } from "./objects.ts";
+import { repackStudio, type RepackHooks, type RepackResult } from "./repack.ts";
 import { sweepStudio } from "./sweep.ts";
 
 export type CollectResult =
   | { ran: false; reason: "busy" }
   | ({ ran: true; liveIds: number; liveSetBytes: number; deletedChunks: number; keptChunks: number; ms: number } & MarkResult &
-      ObjectsResult);
+      ObjectsResult &
+      RepackResult);
 
 /** Takes the studio's run lease: the run id, or null while another run holds it. */
 async function takeLease(ctx: Ctx, studioId: string): Promise<string | null> {
@@ -34,7 +36,7 @@ async function releaseLease(ctx: Ctx, studioId: string, runId: string, result: o
     WHERE "studioId" = ${studioId}::uuid AND "runId" = ${runId}::uuid`;
 }
 
-export async function collectStudio(ctx: Ctx, studioId: string): Promise<CollectResult> {
+export async function collectStudio(ctx: Ctx, studioId: string, o: { repackHooks?: RepackHooks } = {}): Promise<CollectResult> {
   const runId = await takeLease(ctx, studioId);
   if (!runId) return { ran: false, reason: "busy" };
   const started = Date.now();
@@ -43,6 +45,7 @@ export async function collectStudio(ctx: Ctx, studioId: string): Promise<Collect
     const live = await buildLiveSet(ctx, studioId);
     const mark = await markStudio(ctx, studioId, live);
     const swept = await sweepStudio(ctx, studioId, live);
+    const repacked = await repackStudio(ctx, studioId, o.repackHooks);
     const objects = await collectObjects(ctx, studioId, swept.objectKeys);
     result = {
       ran: true,
@@ -51,6 +54,7 @@ export async function collectStudio(ctx: Ctx, studioId: string): Promise<Collect
       ...mark,
       deletedChunks: swept.deleted,
       keptChunks: swept.kept,
+      ...repacked,
       ...objects,
       ms: Date.now() - started,
     };
