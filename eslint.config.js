@@ -47,6 +47,24 @@ export default tseslint.config(
   { files: ["uploader/**"], rules: { "no-restricted-imports": ["error", { patterns: [noServer] }] } },
   { files: ["server/services/**"], rules: { "no-restricted-imports": ["error", { patterns: [noFormat, noHttp] }] } },
   { files: ["protocol/**"], rules: { "no-restricted-imports": ["error", { patterns: [neitherSide] }] } },
+  // The web app's page runs in the browser, not on the server: its restore reads restore points with
+  // the format's shared read path, through the one entry made for browsers (no node: modules).
+  {
+    files: ["server/web/client/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "/uploader/(?!format/browser\\.ts$)",
+              message: "the page imports the format through uploader/format/browser.ts only",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Routes are mounted from the route table (server/http/route-table.ts), never on a router of
     // their own: a route cannot exist without its declared audience.

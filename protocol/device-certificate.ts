@@ -5,33 +5,12 @@
 // Ed25519 (node:crypto, WebCrypto).
 import { z } from "zod";
 
-export const DEVICE_CERT_PREFIX = "datasafe/v1/device-cert\n";
-
-export interface UnsignedDeviceCertificate {
-  studioId: string;
-  deviceName: string;
-  /** Raw 32-byte Ed25519 public key, base64. */
-  signPublicKey: string;
-  /** ISO 8601. */
-  issuedAt: string;
-}
-
-export interface DeviceCertificate extends UnsignedDeviceCertificate {
-  /** Ed25519 by the studio sign key over deviceCertificateBytes(), base64. */
-  signature: string;
-}
-
-/**
- * `prefix | studioId \n deviceName \n signPublicKey \n issuedAt`, UTF-8; null when a field is not
- * a non-empty string free of '\n' and NUL, the rule that makes the join unambiguous.
- */
-export function deviceCertificateBytes(c: UnsignedDeviceCertificate): Uint8Array | null {
-  const fields: unknown[] = [c.studioId, c.deviceName, c.signPublicKey, c.issuedAt];
-  for (const f of fields) {
-    if (typeof f !== "string" || f.length === 0 || /[\n\0]/.test(f)) return null;
-  }
-  return new TextEncoder().encode(DEVICE_CERT_PREFIX + fields.join("\n"));
-}
+export {
+  DEVICE_CERT_PREFIX,
+  deviceCertificateBytes,
+  type DeviceCertificate,
+  type UnsignedDeviceCertificate,
+} from "./device-certificate-bytes.ts";
 
 /** A certificate as sent at enrolment: bounded strings; deviceCertificateBytes() checks the rest. */
 export const deviceCertificateSchema = z.object({

@@ -135,6 +135,7 @@ export interface RouteSpec {
 
 const id = z.object({ id: z.uuid() });
 const chunkParams = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/) });
+const studioChunkParams = studioIdParams.extend(chunkParams.shape);
 const idOrLatest = z.object({ id: z.union([z.literal("latest"), z.uuid()]) });
 const refPageParams = z.object({ id: z.uuid(), page: z.coerce.number().int().min(0) });
 const PEOPLE = ["owner", "support", "admin"] as const;
@@ -556,6 +557,30 @@ export const routes = {
     body: revokeDeviceBody,
     status: 200,
     response: revokedDeviceView,
+  }),
+
+  // Restore in the browser (owner portal): the studio's wrapped keyset and its chunks' stored
+  // bytes, for its owners only. Both are opaque to the server; the page unlocks and decrypts them
+  // with the passphrase or recovery key the owner types (uploader/format/FORMAT.md, "Restore in
+  // the browser"). Staff never get them: support sees a studio's metadata, never its data.
+  studioKeyset: route({
+    method: "GET",
+    path: "/v1/studios/:studioId/keyset",
+    audience: ["owner"],
+    summary: "the studio's wrapped keyset, for its owner's restore in the browser",
+    params: studioIdParams,
+    status: 200,
+    response: keysetView,
+  }),
+  studioChunkGet: route({
+    method: "GET",
+    path: "/v1/studios/:studioId/chunks/:id",
+    audience: ["owner"],
+    summary: "a chunk's stored bytes, for its owner's restore in the browser",
+    params: studioChunkParams,
+    status: 200,
+    response: "binary",
+    errors: ["BLOB_MISSING", "BUSY", "STORAGE_UNAVAILABLE"],
   }),
 
   studioUsage: route({

@@ -28,7 +28,14 @@ const [, cli] = await Promise.all([
     external: ["zstd-napi", "zstd-napi/*"],
     banner: { js: 'import { createRequire as __datasafeRequire } from "node:module"; const require = __datasafeRequire(import.meta.url);' },
   }),
-  build({ ...web, format: "esm", entryPoints: ["server/web/client/main.ts"], outfile: "dist/web/app.js" }),
+  // `Buffer` for the format's modules the restore page runs (uploader/format/browser.ts).
+  build({
+    ...web,
+    format: "esm",
+    entryPoints: ["server/web/client/main.ts"],
+    outfile: "dist/web/app.js",
+    inject: ["server/web/client/buffer-global.ts"],
+  }),
   build({ ...web, entryPoints: ["server/web/client/app.css"], outfile: "dist/web/app.css" }),
 ]);
 // The sources the CLI bundle was built from: bin/datasafe.js compares their mtimes with it.

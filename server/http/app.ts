@@ -23,6 +23,7 @@ import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes, type Probe } from "./routes/health.ts";
 import { integrityRoutes } from "./routes/integrity.ts";
 import { keysetRoutes } from "./routes/keyset.ts";
+import { ownerRestoreRoutes } from "./routes/owner-restore.ts";
 import { meRoutes } from "./routes/me.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { packRoutes } from "./routes/packs.ts";
@@ -57,7 +58,9 @@ export function createApp(ctx: Ctx, deps: { redisPing: Probe; queue: IntegrityQu
   deviceTokenRoutes(mount, ctx);
   const limits = { perProcess: ctx.config.maxUploadsInFlight, perDevice: ctx.config.maxUploadsPerDevice };
   const uploads = limitUploads(limits);
-  chunkRoutes(mount, ctx, limitDownloads(limits));
+  const downloads = limitDownloads(limits);
+  chunkRoutes(mount, ctx, downloads);
+  ownerRestoreRoutes(mount, ctx, downloads);
   directChunkRoutes(mount, ctx);
   packRoutes(mount, ctx, uploads);
   keysetRoutes(mount, ctx);

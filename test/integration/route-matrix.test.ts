@@ -228,6 +228,8 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioRestorePoints: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/restore-points` }) },
   studioDevices: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices` }) },
   studioAudit: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/audit` }) },
+  studioKeyset: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/keyset` }) },
+  studioChunkGet: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/chunks/${ids.rootChunkId}` }) },
   studioEnrollmentToken: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/enrollment-tokens`, body: {} }) },
   studioSupportAccess: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/support-access` }) },
   studioDeviceRuns: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/devices/${ids.deviceId}/runs` }) },
@@ -404,6 +406,13 @@ describe("route matrix: every route, every kind of caller, both tenants", () => 
       assert.deepEqual(failures, []);
     });
   }
+
+  it("an owner reads no other studio's chunk through their own studio's path (404, as for none)", async () => {
+    const r = await api(server, "GET", `/v1/studios/${ids.A.studioId}/chunks/${ids.B.rootChunkId}`, { token: people.ownerA.accessToken });
+    assert.equal(r.status, 404);
+    const own = await api(server, "GET", `/v1/studios/${ids.A.studioId}/chunks/${ids.A.rootChunkId}`, { token: people.ownerA.accessToken });
+    assert.equal(own.status, 200);
+  });
 
   it("the chunk answered to studio B's device stays unknown to it (no existence leak through dedup)", async () => {
     const r = await api(server, "POST", "/v1/chunks/missing", {

@@ -18,7 +18,7 @@ import { hasCode } from "../errors.ts";
 import { mb } from "../output.ts";
 import { openRestorePoint } from "../restore/open-restore-point.ts";
 import type { DeviceState } from "../state.ts";
-import { unlock } from "../studio-keys.ts";
+import { unlockAsync } from "../studio-keys.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { REPORT_SIGNING_PREFIX, type ClientReport } from "../../protocol/integrity-schemas.ts";
 import { MAX_REPORTED_CHUNKS } from "../../protocol/limits.ts";
@@ -83,7 +83,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     if (!hasCode(err, "NOT_AUTHENTIC")) throw err;
     // The manifest itself failed: nothing else can be checked, but the finding is reported.
     result.problems.push({ code: "MANIFEST_NOT_AUTHENTIC", message: err.message });
-    secrets = unlock(await api.keyset(), o.passphrase);
+    secrets = await unlockAsync(await api.keyset(), o.passphrase);
   }
   result.ok = result.problems.length === 0;
   await report(api, o.state, secrets, view.id, o.subsetPercent, result, damaged);

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { compress, decompress } from "./compress.ts";
+import { asBuffer } from "./bytes.ts";
+import { compress } from "./compress.ts";
 import {
-  CHUNK_ID_SIZE,
   ENVELOPE_MAGIC,
   ENVELOPE_OVERHEAD,
   EPHEMERAL_KEY_SIZE,
@@ -11,7 +11,9 @@ import {
   TAG_SIZE,
 } from "./constants.ts";
 import { FormatError } from "./errors.ts";
-import { chunkId } from "./ids.ts";
+import { chunkId } from "./chunk-id.ts";
+import { nodePrimitives } from "./node-primitives.ts";
+import { chunkAad, openEnvelope } from "./reader-chunks.ts";
 import type { DecryptKeyring, SessionKey } from "./session.ts";
 
 /**
@@ -24,19 +26,7 @@ import type { DecryptKeyring, SessionKey } from "./session.ts";
 const MAGIC = Buffer.from(ENVELOPE_MAGIC, "latin1");
 const HEADER_SIZE = MAGIC.length + 1 + EPHEMERAL_KEY_SIZE + NONCE_SIZE;
 
-/**
- * AAD binds the envelope to its studio and chunk id: the server cannot serve chunk A's blob
- * under id B, nor move blobs between studios, without decryption failing. The ephemeral key
- * is bound through the key derivation (it is part of the HKDF salt).
- */
-export function chunkAad(studioId: string, id: Buffer): Buffer {
-  if (id.length !== CHUNK_ID_SIZE) throw new FormatError("BAD_ID", `chunk id must be ${CHUNK_ID_SIZE} bytes`);
-  const studio = Buffer.from(studioId, "utf8");
-  if (studio.length === 0 || studio.length > 0xffff) throw new FormatError("BAD_ARGUMENT", "studioId length");
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(studio.length);
-  return Buffer.concat([Buffer.from("datasafe/v1/chunk", "utf8"), Buffer.of(FORMAT_VERSION), len, studio, id]);
-}
+export { chunkAad };
 
 export function encryptChunk(
   session: SessionKey,
@@ -114,9 +104,8 @@ export async function sealChunk(session: SessionKey, idKey: Uint8Array, studioId
 }
 
 /**
- * decrypt -> decompress -> recompute the id. The id check catches what AEAD alone cannot: a
- * device that (buggy or hostile) encrypted content under a wrong id, which dedup would then
- * hand to every later backup of the real content.
+ * decrypt -> decompress -> recompute the id (reader-chunks.ts: the code the browser runs too, here
+ * on node:crypto and the CLI's zstd engine).
  */
 export async function openChunk(
   keyring: DecryptKeyring,
@@ -126,8 +115,5 @@ export async function openChunk(
   envelope: Buffer,
   maxSize: number = MAX_CHUNK_SIZE,
 ): Promise<Buffer> {
-  const { codec, payload } = decryptChunk(keyring, studioId, id, envelope);
-  const plain = await decompress(codec, payload, maxSize);
-  if (!chunkId(idKey, plain).equals(id)) throw new FormatError("ID_MISMATCH", "content does not match its chunk id");
-  return plain;
+  return asBuffer(await openEnvelope(nodePrimitives, keyring.keys, idKey, studioId, id, envelope, maxSize));
 }

@@ -1,13 +1,12 @@
-import { promisify } from "node:util";
-import { brotliDecompress } from "node:zlib";
-import { CODEC_BROTLI, CODEC_NONE, CODEC_ZSTD, MAX_CHUNK_SIZE } from "./constants.ts";
-import { FormatError } from "./errors.ts";
-import { frameContentSize, zstdEngine } from "./zstd-engine.ts";
+import { asBuffer } from "./bytes.ts";
+import { CODEC_NONE, CODEC_ZSTD, MAX_CHUNK_SIZE } from "./constants.ts";
+import { nodePrimitives } from "./node-primitives.ts";
+import { decompressWith } from "./reader-chunks.ts";
+import { zstdEngine } from "./zstd-engine.ts";
 
 // zstd (zstd-engine.ts) runs synchronously in the calling thread: in a backup that is a crypto worker thread
 // (seal.ts), so it never blocks the event loop that drives uploads. Brotli (codec 1, written
-// before zstd) is only decoded, on libuv's thread pool.
-const brotliDecompressAsync = promisify(brotliDecompress);
+// before zstd) is only decoded (node-primitives.ts).
 
 /** Probe size: most photos (JPEG, RAW) are already compressed; one cheap probe avoids paying
  * for a full pass over 1 MiB that would be thrown away. */
@@ -26,13 +25,6 @@ const MIN_SAVING = 0.1;
  */
 const LEVEL = 3;
 const PROBE_LEVEL = 1;
-
-/**
- * zlib's output buffer size for brotli decoding: the default 16 KiB means one round trip from
- * the thread pool to JavaScript per 16 KiB of output; 256 KiB cut restore's decompression
- * overhead on the main thread (measured in a CPU profile).
- */
-const ZLIB_CHUNK_SIZE = 256 * 1024;
 
 /** zstd-compressed src, null when not shorter than `limit` (may be a scratch view: copy to keep). */
 function zstdInto(src: Buffer, level: number, limit: number): Buffer | null {
@@ -58,49 +50,9 @@ export async function compress(plain: Buffer): Promise<Compressed> {
 
 /**
  * Decompresses a payload; output above maxSize is refused while decompressing (a tiny
- * malicious payload could otherwise expand to gigabytes).
+ * malicious payload could otherwise expand to gigabytes). The read path's code (reader-chunks.ts)
+ * on the CLI's engines.
  */
 export async function decompress(codec: number, data: Buffer, maxSize: number = MAX_CHUNK_SIZE): Promise<Buffer> {
-  let out: Buffer;
-  switch (codec) {
-    case CODEC_NONE:
-      if (data.length > maxSize) throw new FormatError("TOO_LARGE", `payload ${data.length} > ${maxSize}`);
-      return data;
-    case CODEC_BROTLI:
-      try {
-        out = await brotliDecompressAsync(data, { maxOutputLength: Math.max(1, maxSize), chunkSize: ZLIB_CHUNK_SIZE });
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "ERR_BUFFER_TOO_LARGE") throw new FormatError("TOO_LARGE", `output > ${maxSize}`, { cause: err });
-        throw new FormatError("CORRUPT", "brotli stream invalid", { cause: err });
-      }
-      // maxOutputLength is only a lower bound guard for maxSize 0; check exactly.
-      if (out.length > maxSize) throw new FormatError("TOO_LARGE", `output > ${maxSize}`);
-      return out;
-    case CODEC_ZSTD:
-      return zstdDecompress(data, maxSize);
-    default:
-      throw new FormatError("UNSUPPORTED_CODEC", `unknown codec ${codec}`);
-  }
-}
-
-/**
- * One zstd frame whose header states its size (as compress() writes it), decoded straight into
- * a buffer of that size: a frame claiming more than maxSize is refused before any work, and one
- * whose content disagrees with its header fails inside zstd.
- */
-function zstdDecompress(data: Buffer, maxSize: number): Buffer {
-  let size: number | null;
-  try {
-    size = frameContentSize(data);
-  } catch (err) {
-    throw new FormatError("CORRUPT", "zstd frame header invalid", { cause: err });
-  }
-  if (size === null) throw new FormatError("CORRUPT", "zstd frame without content size");
-  if (size > maxSize) throw new FormatError("TOO_LARGE", `output ${size} > ${maxSize}`);
-  try {
-    return zstdEngine().decompress(data, size);
-  } catch (err) {
-    throw new FormatError("CORRUPT", "zstd stream invalid", { cause: err });
-  }
+  return asBuffer(await decompressWith(nodePrimitives, codec, data, maxSize));
 }

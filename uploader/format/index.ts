@@ -13,7 +13,8 @@ export {
   type ChunkBounds,
   type ChunkerParams,
 } from "./chunker.ts";
-export { chunkId, hexToId, idToHex, isHexId } from "./ids.ts";
+export { chunkId } from "./chunk-id.ts";
+export { hexToId, idToHex, isHexId } from "./ids.ts";
 export { compress, decompress, type Compressed } from "./compress.ts";
 export { chunkAad, decryptChunk, encryptChunk, openChunk, sealChunk, type OpenedEnvelope, type SealedChunk } from "./aead.ts";
 export { DecryptKeyring, newSessionKey, type BoxSecrets, type SessionKey } from "./session.ts";
@@ -27,6 +28,7 @@ export {
   unlockWithPassphrase,
   unlockWithPassphraseAsync,
   unlockWithRecoveryKey,
+  unlockWithRecoveryKeyAsync,
   type CreatedStudioKeys,
   type Keyset,
   type ScryptParams,
@@ -34,6 +36,12 @@ export {
   type WrappedSecrets,
 } from "./keys.ts";
 export { formatRecoveryKey, parseRecoveryKey } from "./recovery.ts";
+export type { FormatPrimitives, ScryptCost } from "./primitives.ts";
+export { nodePrimitives } from "./node-primitives.ts";
+export { webPrimitives, type WebPrimitiveOptions } from "./web-primitives.ts";
+export { unlockKeyset, type RawStudioSecrets, type UnlockSecret } from "./reader-keys.ts";
+export { agree, decompressWith, deriveSessionKey, openEnvelope, SessionKeys } from "./reader-chunks.ts";
+export { certificateValid, rootSigningMessage, verifyBodyWith, verifyRootWith } from "./reader-root.ts";
 export {
   certificateBytes,
   certifyDevice,

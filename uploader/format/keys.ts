@@ -4,15 +4,28 @@ import {
   generateKeyPairSync,
   hkdfSync,
   randomBytes,
-  scrypt,
   scryptSync,
   type KeyObject,
   type ScryptOptions,
 } from "node:crypto";
 import { FORMAT_VERSION, NONCE_SIZE, TAG_SIZE } from "./constants.ts";
+import {
+  checkScrypt,
+  DEFAULT_SCRYPT,
+  keysetAad,
+  keysetPublicKeys,
+  SECRETS_SIZE,
+  type Keyset,
+  type ScryptParams,
+  type WrappedSecrets,
+} from "./keys-shape.ts";
 import { FormatError } from "./errors.ts";
 import { b64ToBytes, privateKeyFromRaw, privateKeyToRaw, publicKeyToRaw } from "./rawkeys.ts";
+import { nodePrimitives } from "./node-primitives.ts";
+import { unlockKeyset, type RawStudioSecrets } from "./reader-keys.ts";
 import { formatRecoveryKey, parseRecoveryKey } from "./recovery.ts";
+
+export { DEFAULT_SCRYPT, keysetChunking, MAX_SCRYPT_MEMORY, type Keyset, type ScryptParams, type WrappedSecrets } from "./keys-shape.ts";
 
 /**
  * Studio keys. The secrets are wrapped twice (passphrase, recovery key) into a Keyset the
@@ -26,33 +39,6 @@ export interface StudioSecrets {
   chunkIdKey: Buffer;
   chunkerKey: Buffer;
 }
-
-export interface ScryptParams {
-  N: number;
-  r: number;
-  p: number;
-}
-
-/** ~0.3 s and 128 MiB per attempt on a current x86 core (see FORMAT.md for the measurement). */
-export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ N: 2 ** 17, r: 8, p: 1 });
-
-export interface WrappedSecrets {
-  nonce: string;
-  ciphertext: string;
-}
-
-export interface Keyset {
-  version: 1;
-  boxPublicKey: string;
-  signPublicKey: string;
-  /** The studio's chunking scheme (chunker.ts): 3 for keysets made since it exists; absent means 1. */
-  chunking?: 2 | 3;
-  passphrase: WrappedSecrets & { kdf: { alg: "scrypt"; N: number; r: number; p: number; salt: string } };
-  recovery: WrappedSecrets;
-}
-
-/** Secrets serialization (inside the AES-GCM wrap): version u8 | box priv | sign priv | id key | chunker key. */
-const SECRETS_SIZE = 1 + 4 * 32;
 
 function serializeSecrets(s: StudioSecrets): Buffer {
   return Buffer.concat([
@@ -83,38 +69,6 @@ function deserializeSecrets(buf: Buffer): StudioSecrets {
   return secretsFromParts(part(0), part(1), part(2), part(3));
 }
 
-/** AAD ties both wraps to the public keys shown in the keyset: swapping them breaks unlock. */
-function keysetAad(boxPublicKey: Buffer, signPublicKey: Buffer): Buffer {
-  return Buffer.concat([Buffer.from("datasafe/v1/keyset", "utf8"), Buffer.of(FORMAT_VERSION), boxPublicKey, signPublicKey]);
-}
-
-/**
- * scrypt's memory is 128·N·r bytes. The keyset comes from the server, so these bounds are what
- * stops a hostile server from making unlock allocate gigabytes: N ≤ 2^20 and r ≤ 32 alone still
- * allowed 4 GiB. 256 MiB is twice the default's and fits any PC that can run a restore.
- */
-export const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
-
-function checkScrypt({ N, r, p }: ScryptParams): void {
-  const ok =
-    Number.isInteger(Math.log2(N)) &&
-    N >= 2 &&
-    N <= 2 ** 20 &&
-    Number.isInteger(r) &&
-    r >= 1 &&
-    r <= 32 &&
-    Number.isInteger(p) &&
-    p >= 1 &&
-    p <= 16;
-  if (!ok) throw new FormatError("BAD_KEYSET", "scrypt parameters out of range");
-  if (128 * N * r > MAX_SCRYPT_MEMORY) {
-    throw new FormatError(
-      "BAD_KEYSET",
-      `the keyset's scrypt parameters (N=${N}, r=${r}) need ${(128 * N * r) / 2 ** 20} MiB, over the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB this format allows: refused before deriving`,
-    );
-  }
-}
-
 function scryptInput(passphrase: string, params: ScryptParams): { password: Buffer; options: ScryptOptions } {
   checkScrypt(params);
   const { N, r, p } = params;
@@ -127,12 +81,6 @@ function scryptInput(passphrase: string, params: ScryptParams): { password: Buff
 export function passphraseKek(passphrase: string, salt: Buffer, params: ScryptParams): Buffer {
   const { password, options } = scryptInput(passphrase, params);
   return scryptSync(password, salt, 32, options);
-}
-
-/** passphraseKek() on libuv's thread pool: the event loop goes on meanwhile (~0.4 s). */
-export function passphraseKekAsync(passphrase: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
-  const { password, options } = scryptInput(passphrase, params);
-  return new Promise((resolve, reject) => scrypt(password, salt, 32, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 export function recoveryKek(recoveryBytes: Buffer): Buffer {
@@ -196,24 +144,6 @@ export function createStudioKeys(passphrase: string, opts: { scrypt?: ScryptPara
   return { keyset, recoveryKey: formatRecoveryKey(recoveryBytes), secrets };
 }
 
-/**
- * The studio's chunking scheme. Every device of a studio must cut files alike or dedup between
- * them is lost, so it is the studio's, fixed when its keys are made; not secret (the key is).
- */
-export function keysetChunking(keyset: Keyset): 1 | 2 | 3 {
-  const c = (keyset as { chunking?: unknown }).chunking;
-  if (c === undefined) return 1;
-  if (c === 2 || c === 3) return c;
-  throw new FormatError("UNSUPPORTED_VERSION", `chunking scheme ${String(c)} (a newer uploader made these keys)`);
-}
-
-function keysetPublicKeys(keyset: Keyset): { box: Buffer; sign: Buffer } {
-  if (typeof keyset !== "object" || keyset === null || keyset.version !== 1) {
-    throw new FormatError("UNSUPPORTED_VERSION", "keyset version");
-  }
-  return { box: b64ToBytes(keyset.boxPublicKey, 32, "boxPublicKey"), sign: b64ToBytes(keyset.signPublicKey, 32, "signPublicKey") };
-}
-
 /** Defence in depth: the unwrapped private keys must match the public keys everyone encrypts to. */
 function checkMatches(secrets: StudioSecrets, box: Buffer, sign: Buffer): StudioSecrets {
   if (!secrets.boxPublicKey.equals(box) || !secrets.signPublicKey.equals(sign)) {
@@ -234,15 +164,35 @@ function passphraseUnlock(keyset: Keyset): { salt: Buffer; params: ScryptParams;
   };
 }
 
+/**
+ * Synchronous unlocking, for enrolment (which certifies the device at once) and tests. Restore and
+ * verify read through unlockWithPassphraseAsync(), the path the browser shares.
+ */
 export function unlockWithPassphrase(keyset: Keyset, passphrase: string): StudioSecrets {
   const u = passphraseUnlock(keyset);
   return u.finish(passphraseKek(passphrase, u.salt, u.params));
 }
 
-/** unlockWithPassphrase() with the KDF on libuv's thread pool, so downloads can overlap it. */
+/**
+ * The studio secrets, unlocked by the read path the browser shares (reader-keys.ts) on node:crypto:
+ * the KDF runs on libuv's thread pool, so downloads can overlap it.
+ */
 export async function unlockWithPassphraseAsync(keyset: Keyset, passphrase: string): Promise<StudioSecrets> {
-  const u = passphraseUnlock(keyset);
-  return u.finish(await passphraseKekAsync(passphrase, u.salt, u.params));
+  return fromRaw(await unlockKeyset(nodePrimitives, keyset, { passphrase }));
+}
+
+/** unlockWithRecoveryKey() by the shared read path (reader-keys.ts). */
+export async function unlockWithRecoveryKeyAsync(keyset: Keyset, recoveryKey: string): Promise<StudioSecrets> {
+  return fromRaw(await unlockKeyset(nodePrimitives, keyset, { recoveryKey }));
+}
+
+function fromRaw(raw: RawStudioSecrets): StudioSecrets {
+  const b = (u: Uint8Array) => Buffer.from(u);
+  return checkMatches(
+    secretsFromParts(b(raw.boxPrivateKey), b(raw.signPrivateKey), b(raw.chunkIdKey), b(raw.chunkerKey)),
+    b(raw.boxPublicKey),
+    b(raw.signPublicKey),
+  );
 }
 
 export function unlockWithRecoveryKey(keyset: Keyset, recoveryKey: string): StudioSecrets {

@@ -1,6 +1,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { FormatError } from "./errors.ts";
 
+export { b64ToBytes } from "./bytes.ts";
+
 /**
  * Conversions between Node KeyObjects and the raw 32-byte X25519/Ed25519 encodings used on
  * the wire (RFC 7748 / RFC 8032), which is also what WebCrypto and JS libraries exchange.
@@ -74,14 +76,4 @@ export function privateKeyFromB64(b64: string): KeyObject {
     if (err instanceof FormatError) throw err;
     throw new FormatError("BAD_KEY", "invalid PKCS#8 private key", { cause: err });
   }
-}
-
-/** Strict base64 decoding of a fixed-size field (Buffer.from silently skips junk). */
-export function b64ToBytes(b64: unknown, size: number | null, what: string): Buffer {
-  if (typeof b64 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
-    throw new FormatError("BAD_ARGUMENT", `${what}: not base64`);
-  }
-  const bytes = Buffer.from(b64, "base64");
-  if (size !== null && bytes.length !== size) throw new FormatError("BAD_ARGUMENT", `${what}: must be ${size} bytes`);
-  return bytes;
 }

@@ -1,63 +1,18 @@
-import { createHash, sign, verify, type KeyObject } from "node:crypto";
-import { verifyDeviceCertificate, type DeviceCertificate } from "./device.ts";
+import { createHash, sign, type KeyObject } from "node:crypto";
 import { FormatError } from "./errors.ts";
-import { isHexId } from "./ids.ts";
-import { validatePath } from "./manifest.ts";
-import { b64ToBytes, publicKeyFromRaw } from "./rawkeys.ts";
+import { nodePrimitives } from "./node-primitives.ts";
+import { verifyRootWith } from "./reader-root.ts";
+import { canonicalJson, validateRoot, type ManifestRoot, type UnsignedManifestRoot } from "./root-shape.ts";
 
-/**
- * Manifest root: the small, signed description of a restore point. It points at the body
- * chunks and pins the whole body by SHA-256. The device signs it; the studio-signed device
- * certificate travels inside, so a restorer needs only the studio public key.
- */
-export interface ManifestStats {
-  files: number;
-  dirs: number;
-  symlinks: number;
-  bytes: number;
-}
-
-export interface ManifestRoot {
-  version: 1;
-  restorePointId: string;
-  studioId: string;
-  deviceName: string;
-  createdAt: string;
-  label: string | null;
-  stats: ManifestStats;
-  body: { chunks: string[]; sha256: string };
-  device: DeviceCertificate;
-  /** Files that could not be read and are not in this restore point (absent when none). */
-  skipped?: SkippedEntry[];
-  signature: string;
-}
-
-export interface SkippedEntry {
-  path: string;
-  error: string;
-}
-
-/** Bounded so a tree full of unreadable files cannot make the root exceed a chunk. */
-export const MAX_SKIPPED_IN_ROOT = 1000;
-
-export type UnsignedManifestRoot = Omit<ManifestRoot, "signature">;
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** JSON with object keys sorted recursively (code-unit order) and no whitespace. */
-export function canonicalJson(value: unknown): string {
-  const v = value as Json;
-  if (v === null || typeof v !== "object") {
-    if (typeof v === "number" && !Number.isFinite(v)) throw new FormatError("BAD_ROOT", "non-finite number");
-    if (v === undefined) throw new FormatError("BAD_ROOT", "undefined in canonical JSON");
-    return JSON.stringify(v);
-  }
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  const keys = Object.keys(v)
-    .filter((k) => v[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
-}
+export {
+  canonicalJson,
+  decodeRoot,
+  MAX_SKIPPED_IN_ROOT,
+  type ManifestRoot,
+  type ManifestStats,
+  type SkippedEntry,
+  type UnsignedManifestRoot,
+} from "./root-shape.ts";
 
 /**
  * Signed message = "datasafe/v1/manifest-root\n" | SHA-256(canonical JSON without signature).
@@ -77,26 +32,13 @@ export function signRoot(unsignedRoot: UnsignedManifestRoot, deviceSignPrivateKe
   return { ...unsigned, signature };
 }
 
-export function verifyRoot(
+/** The root, verified by the read path the browser shares (reader-root.ts), on node:crypto. */
+export async function verifyRoot(
   root: ManifestRoot,
-  studioSignPublicKeyRaw: Buffer,
+  studioSignPublicKeyRaw: Uint8Array,
   expected: { studioId: string; restorePointId: string },
-): void {
-  const r = validateRoot(root, true);
-  const cert = r.device;
-  if (!verifyDeviceCertificate(cert, studioSignPublicKeyRaw)) {
-    throw new FormatError("BAD_CERTIFICATE", "device certificate not signed by this studio");
-  }
-  if (cert.studioId !== r.studioId || cert.deviceName !== r.deviceName) {
-    throw new FormatError("BAD_CERTIFICATE", "certificate is for another studio or device");
-  }
-  const devicePub = publicKeyFromRaw("ed25519", b64ToBytes(cert.signPublicKey, 32, "device key"));
-  const sig = b64ToBytes(r.signature, 64, "signature");
-  if (!verify(null, rootSigningBytes(r), devicePub, sig)) throw new FormatError("BAD_SIGNATURE", "root signature invalid");
-  // Checked after the signature: a validly signed root served for the wrong id is a replay.
-  if (r.studioId !== expected.studioId || r.restorePointId !== expected.restorePointId) {
-    throw new FormatError("WRONG_RESTORE_POINT", "root belongs to another studio or restore point");
-  }
+): Promise<void> {
+  await verifyRootWith(nodePrimitives, root, studioSignPublicKeyRaw, expected);
 }
 
 /** SHA-256 hex of the reassembled body; compare with root.body.sha256. */
@@ -110,71 +52,4 @@ export function verifyBody(root: ManifestRoot, body: Uint8Array): void {
 
 export function encodeRoot(root: ManifestRoot): Buffer {
   return Buffer.from(canonicalJson(validateRoot(root, true)), "utf8");
-}
-
-export function decodeRoot(buf: Uint8Array): ManifestRoot {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf));
-  } catch (err) {
-    throw new FormatError("BAD_ROOT", "root is not UTF-8 JSON", { cause: err });
-  }
-  return validateRoot(raw, true);
-}
-
-const fail = (msg: string): never => {
-  throw new FormatError("BAD_ROOT", msg);
-};
-const str = (v: unknown, what: string): string => (typeof v === "string" && v.length > 0 ? v : fail(`${what} must be a non-empty string`));
-const uint = (v: unknown, what: string): number =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : fail(`${what} must be a non-negative integer`);
-const obj = (v: unknown, what: string): Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${what} must be an object`);
-const iso = (v: unknown, what: string): string => (Number.isNaN(Date.parse(str(v, what))) ? fail(`${what} not a date`) : (v as string));
-
-/** Returns a fresh root with exactly the known fields (so the signature covers what callers read). */
-function validateRoot(raw: unknown, requireSignature: boolean): ManifestRoot {
-  const r = obj(raw, "root");
-  if (r.version !== 1) throw new FormatError("UNSUPPORTED_VERSION", `root version ${String(r.version)}`);
-  const stats = obj(r.stats, "stats");
-  const body = obj(r.body, "body");
-  const dev = obj(r.device, "device");
-  if (!Array.isArray(body.chunks) || !body.chunks.every(isHexId)) fail("body.chunks must be hex ids");
-  if (typeof body.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(body.sha256)) fail("body.sha256 must be 64 hex");
-  if (r.label !== null && typeof r.label !== "string") fail("label must be a string or null");
-  const signature = requireSignature ? str(r.signature, "signature") : "";
-  return {
-    version: 1,
-    restorePointId: str(r.restorePointId, "restorePointId"),
-    studioId: str(r.studioId, "studioId"),
-    deviceName: str(r.deviceName, "deviceName"),
-    createdAt: iso(r.createdAt, "createdAt"),
-    label: r.label as string | null,
-    stats: {
-      files: uint(stats.files, "stats.files"),
-      dirs: uint(stats.dirs, "stats.dirs"),
-      symlinks: uint(stats.symlinks, "stats.symlinks"),
-      bytes: uint(stats.bytes, "stats.bytes"),
-    },
-    body: { chunks: [...(body.chunks as string[])], sha256: body.sha256 as string },
-    device: {
-      studioId: str(dev.studioId, "device.studioId"),
-      deviceName: str(dev.deviceName, "device.deviceName"),
-      signPublicKey: str(dev.signPublicKey, "device.signPublicKey"),
-      issuedAt: str(dev.issuedAt, "device.issuedAt"),
-      signature: str(dev.signature, "device.signature"),
-    },
-    ...(r.skipped === undefined ? {} : { skipped: skippedList(r.skipped) }),
-    signature,
-  };
-}
-
-function skippedList(raw: unknown): SkippedEntry[] {
-  if (!Array.isArray(raw) || raw.length > MAX_SKIPPED_IN_ROOT) fail(`skipped must be an array of at most ${MAX_SKIPPED_IN_ROOT}`);
-  return (raw as unknown[]).map((item, i) => {
-    const e = obj(item, `skipped[${i}]`);
-    const error = str(e.error, `skipped[${i}].error`);
-    if (error.length > 500) fail(`skipped[${i}].error too long`);
-    return { path: validatePath(e.path), error };
-  });
 }

@@ -1,7 +1,9 @@
 import { diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from "node:crypto";
 import { EPHEMERAL_KEY_SIZE } from "./constants.ts";
 import { FormatError } from "./errors.ts";
-import { privateKeyFromRaw, publicKeyFromRaw, publicKeyToRaw } from "./rawkeys.ts";
+import { nodePrimitives } from "./node-primitives.ts";
+import { privateKeyFromRaw, privateKeyToRaw, publicKeyFromRaw, publicKeyToRaw } from "./rawkeys.ts";
+import { SessionKeys } from "./reader-chunks.ts";
 
 /**
  * Per-upload-session data key. The uploader knows only the studio's PUBLIC box key; each
@@ -55,12 +57,17 @@ export interface BoxSecrets {
  */
 export class DecryptKeyring {
   private readonly cache = new Map<string, Buffer>();
+  /** The same cache for the shared read path (reader-chunks.ts), which openChunk() uses. */
+  readonly keys: SessionKeys;
 
   constructor(
     private readonly secrets: BoxSecrets,
     private readonly maxCached = 256,
-  ) {}
+  ) {
+    this.keys = new SessionKeys(nodePrimitives, privateKeyToRaw(secrets.boxPrivateKey), secrets.boxPublicKey, maxCached);
+  }
 
+  /** Synchronous, for decryptChunk() (tests and tools). */
   sessionKey(ephemeralPublicKey: Buffer): Buffer {
     if (ephemeralPublicKey.length !== EPHEMERAL_KEY_SIZE) throw new FormatError("BAD_KEY", "ephemeral key size");
     const k = ephemeralPublicKey.toString("hex");

@@ -7,6 +7,8 @@
 import { createRequire } from "node:module";
 import zlib from "node:zlib";
 
+export { frameContentSize } from "./frame.ts";
+
 export interface ZstdEngine {
   readonly name: "node:zlib" | "zstd-napi";
   /** `src` compressed at `level`; null when the result would not be shorter than `limit` bytes. */
@@ -77,36 +79,4 @@ export function zstdEngine(): ZstdEngine {
   const z = zlib as unknown as Partial<BuiltinZstd>;
   engine = typeof z.zstdCompressSync === "function" ? builtinEngine(z as BuiltinZstd) : addonEngine();
   return engine;
-}
-
-const MAGIC = 0xfd2fb528;
-
-/**
- * The content size a zstd frame's header states (RFC 8878, section 3.1.1.1), or null when the
- * header does not state one. Throws on anything that is not a zstd frame header. Pure: needs no engine.
- */
-export function frameContentSize(frame: Buffer): number | null {
-  if (frame.length < 5 || frame.readUInt32LE(0) !== MAGIC) throw new Error("not a zstd frame");
-  const descriptor = frame[4]!;
-  if (descriptor & 0x08) throw new Error("zstd frame header: reserved bit set");
-  const fcsFlag = descriptor >> 6;
-  const singleSegment = (descriptor >> 5) & 1;
-  const dictionaryIdSize = [0, 1, 2, 4][descriptor & 0x03]!;
-  const fcsSize = fcsFlag === 0 ? singleSegment : [0, 2, 4, 8][fcsFlag]!;
-  const at = 5 + (singleSegment ? 0 : 1) + dictionaryIdSize;
-  if (fcsSize === 0) return null;
-  if (frame.length < at + fcsSize) throw new Error("zstd frame header cut short");
-  switch (fcsSize) {
-    case 1:
-      return frame[at]!;
-    case 2:
-      return frame.readUInt16LE(at) + 256;
-    case 4:
-      return frame.readUInt32LE(at);
-    default: {
-      const size = frame.readBigUInt64LE(at);
-      if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error("zstd frame content size out of range");
-      return Number(size);
-    }
-  }
 }

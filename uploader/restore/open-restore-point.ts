@@ -121,7 +121,7 @@ async function readManifest(
   let root: ManifestRoot;
   try {
     root = decodeRoot(await rootChunk);
-    verifyRoot(root, secrets.signPublicKey, { studioId: state.studioId, restorePointId: view.id });
+    await verifyRoot(root, secrets.signPublicKey, { studioId: state.studioId, restorePointId: view.id });
   } catch (err) {
     throw err instanceof CliError ? err : damaged(err, "the manifest");
   }

@@ -18,7 +18,9 @@
 //
 // Relay downloads (GET /v1/chunks/:id) get a limiter of their own with the same rules (issue 15:
 // a stolen credential must not tie up the API reading chunks): each holds at most one chunk, so
-// each counts as the largest one, and one device has at most `perDevice` in flight.
+// each counts as the largest one, and one device has at most `perDevice` in flight. An owner's
+// restore in the browser (GET /v1/studios/:studioId/chunks/:id) shares that budget, counted per
+// person as a device is.
 import type { Request, RequestHandler, Response } from "express";
 import { errors } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
@@ -76,11 +78,18 @@ export function limitDownloads(limits: UploadLimits): RequestHandler {
   return createLimiter(limits, () => undefined)(() => MAX_CHUNK_OBJECT_BYTES);
 }
 
+/** Whom a request's room is counted against: its device, or the person signed in (owner restore). */
+function holderOf(res: Response): string {
+  const d = device(res);
+  if (d) return d.deviceId;
+  return `user:${(res.locals.user as { userId: string }).userId}`;
+}
+
 /** One budget: `limit(sizeOf)` is a middleware counting each request as `sizeOf(req)` bytes. */
 function createLimiter(limits: UploadLimits, onBusy: () => void): (sizeOf: (req: Request) => number) => RequestHandler {
   const budget = new UploadBudget(limits);
   return (sizeOf) => async (req, res, next) => {
-    const id = device(res).deviceId;
+    const id = holderOf(res);
     const size = sizeOf(req);
     if (!(await budget.admit(id, size))) {
       onBusy();

@@ -74,5 +74,13 @@ export async function call<T>(method: "GET" | "POST", path: string, body?: unkno
   return (await res.json()) as T;
 }
 
+/** A binary answer (a chunk's stored bytes), with the same session renewal as call(). */
+export async function getBytes(path: string): Promise<Uint8Array> {
+  let res = await send("GET", path, undefined);
+  if (res.status === 401 && (await refresh())) res = await send("GET", path, undefined);
+  if (!res.ok) throw await failure(res);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 export const get = <T>(path: string, signal?: AbortSignal): Promise<T> => call<T>("GET", path, undefined, signal);
 export const post = <T>(path: string, body?: unknown): Promise<T> => call<T>("POST", path, body ?? {});

@@ -13,6 +13,7 @@ import { h, replace, scrollingTable, section } from "./dom.ts";
 import { runsQuery } from "./day-strip.ts";
 import { when } from "./format.ts";
 import type { Me } from "./main.ts";
+import { restorePanel } from "./restore-panel.ts";
 import { showError } from "./show-error.ts";
 import { enrollmentWidget, revokeAction } from "./studio-actions.ts";
 import { alertsSection, devicesSection, restorePointsSection, statusBlock, type DeviceRow } from "./studio-parts.ts";
@@ -59,7 +60,7 @@ export async function studioPage(el: HTMLElement, me: Me, studioId: string): Pro
     const devices = devicesSection(rows, { now, healthOf: (id) => health.get(id), action, staff });
     const parts: (Node | null)[] = [heading, statusBlock(desk, now), desk.openAlerts.length ? alertsSection(desk) : null, devices];
     if (staff) parts.push(restorePointsSection("Recent restore points", desk.recentRestorePoints));
-    else parts.push(restorePointsSection("Restore points", points.restorePoints));
+    else parts.push(restorePointsSection("Restore points", points.restorePoints), restorePanel(studioId, points.restorePoints));
     if (looks) parts.push(looksSection(looks, staff));
     if (desk.hasKeys || !staff) parts.push(section("Actions", enrollmentWidget(studioId, location.origin)));
     replace(el, ...parts);

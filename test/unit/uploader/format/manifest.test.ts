@@ -98,42 +98,48 @@ describe("manifest root", () => {
   const expected = { studioId: "studio-a", restorePointId: "rp-7" };
   const pub = secrets.signPublicKey;
 
-  it("signs, encodes, decodes and verifies", () => {
-    verifyRoot(root, pub, expected);
+  it("signs, encodes, decodes and verifies", async () => {
+    await verifyRoot(root, pub, expected);
     const back = decodeRoot(encodeRoot(root));
     assert.deepEqual(back, root);
-    verifyRoot(back, pub, expected);
+    await verifyRoot(back, pub, expected);
     verifyBody(root, body);
     assert.throws(() => verifyBody(root, Buffer.concat([body, Buffer.from("x")])), code("BAD_BODY"));
   });
 
-  it("rejects tampering", () => {
+  it("rejects tampering", async () => {
     const tampered: ManifestRoot[] = [
       { ...root, label: "other" },
       { ...root, stats: { ...root.stats, bytes: 6 } },
       { ...root, body: { ...root.body, chunks: ["cd".repeat(32)] } },
       { ...root, createdAt: "2025-02-03T04:05:07.000Z" },
     ];
-    for (const t of tampered) assert.throws(() => verifyRoot(t, pub, expected), code("BAD_SIGNATURE"));
-    assert.throws(() => verifyRoot({ ...root, signature: Buffer.alloc(64).toString("base64") }, pub, expected), code("BAD_SIGNATURE"));
+    for (const t of tampered) await assert.rejects(() => verifyRoot(t, pub, expected), code("BAD_SIGNATURE"));
+    await assert.rejects(
+      () => verifyRoot({ ...root, signature: Buffer.alloc(64).toString("base64") }, pub, expected),
+      code("BAD_SIGNATURE"),
+    );
   });
 
-  it("rejects a root signed by an uncertified or wrongly certified device", () => {
+  it("rejects a root signed by an uncertified or wrongly certified device", async () => {
     const rogue = newDeviceSigningKey();
     const otherStudio = createStudioKeys("pw", CHEAP).secrets;
     const forged = certifyDevice(otherStudio, { ...cert, signPublicKey: rogue.publicKey });
-    assert.throws(() => verifyRoot(signRoot({ ...unsigned, device: forged }, rogue.privateKey), pub, expected), code("BAD_CERTIFICATE"));
+    await assert.rejects(
+      () => verifyRoot(signRoot({ ...unsigned, device: forged }, rogue.privateKey), pub, expected),
+      code("BAD_CERTIFICATE"),
+    );
     // A valid certificate but a key that is not the certified one.
-    assert.throws(() => verifyRoot(signRoot(unsigned, rogue.privateKey), pub, expected), code("BAD_SIGNATURE"));
+    await assert.rejects(() => verifyRoot(signRoot(unsigned, rogue.privateKey), pub, expected), code("BAD_SIGNATURE"));
     // A certificate for another device name.
     const pc2 = certifyDevice(secrets, { ...cert, deviceName: "pc-2", signPublicKey: dev.publicKey });
-    assert.throws(() => verifyRoot(signRoot({ ...unsigned, device: pc2 }, dev.privateKey), pub, expected), code("BAD_CERTIFICATE"));
-    assert.throws(() => verifyRoot(root, otherStudio.signPublicKey, expected), code("BAD_CERTIFICATE"));
+    await assert.rejects(() => verifyRoot(signRoot({ ...unsigned, device: pc2 }, dev.privateKey), pub, expected), code("BAD_CERTIFICATE"));
+    await assert.rejects(() => verifyRoot(root, otherStudio.signPublicKey, expected), code("BAD_CERTIFICATE"));
   });
 
-  it("rejects a valid root served for another restore point or studio", () => {
-    assert.throws(() => verifyRoot(root, pub, { ...expected, restorePointId: "rp-8" }), code("WRONG_RESTORE_POINT"));
-    assert.throws(() => verifyRoot(root, pub, { ...expected, studioId: "studio-b" }), code("WRONG_RESTORE_POINT"));
+  it("rejects a valid root served for another restore point or studio", async () => {
+    await assert.rejects(() => verifyRoot(root, pub, { ...expected, restorePointId: "rp-8" }), code("WRONG_RESTORE_POINT"));
+    await assert.rejects(() => verifyRoot(root, pub, { ...expected, studioId: "studio-b" }), code("WRONG_RESTORE_POINT"));
   });
 
   it("decodeRoot validates", () => {

@@ -107,7 +107,7 @@ describe("FORMAT.md test vectors", () => {
     );
   });
 
-  it("device certificate and manifest root", () => {
+  it("device certificate and manifest root", async () => {
     const devKey = privateKeyFromRaw("ed25519", devPriv);
     const cert = certifyDevice(secrets, {
       studioId: STUDIO,
@@ -158,6 +158,6 @@ describe("FORMAT.md test vectors", () => {
         '"signature":"xij7k38coUp7XO2eVwkYQFl9rTJjxoTEaF4wdoC8/cAJc6P7TMhOc8FWXEYtVye/ZICHhQKn31FXlY9eRE4UDQ==",' +
         '"stats":{"bytes":14,"dirs":1,"files":1,"symlinks":0},"studioId":"studio-test","version":1}',
     );
-    verifyRoot(root, secrets.signPublicKey, { studioId: STUDIO, restorePointId: "rp-1" });
+    await verifyRoot(root, secrets.signPublicKey, { studioId: STUDIO, restorePointId: "rp-1" });
   });
 });
