@@ -15,7 +15,6 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page, Route } from "playwright-core";
-import { zstdEngine } from "../../uploader/format/zstd-engine.ts";
 import { admin as adminCli, PASSPHRASE, Pc } from "../support/cli.ts";
 import { acceptLink, api, PASSWORD, signIn } from "../support/people.ts";
 import { startServer, type TestServer } from "../support/server.ts";
@@ -55,9 +54,6 @@ describe("restore in the browser (Chromium)", { timeout: 300_000 }, () => {
 
     browser = await launchChromium();
     const { page } = browser;
-    await page.exposeFunction("__datasafeZstdForTests", (frame: number[], size: number) =>
-      Array.from(zstdEngine().decompress(Buffer.from(frame), size)),
-    );
     page.on("request", (r) => sent.push(`${r.url()} ${r.postData() ?? ""}`));
   });
   after(async () => {

@@ -7,7 +7,7 @@ export type { Keyset } from "./keys-shape.ts";
 export { decodeEntries, type ManifestEntry } from "./manifest.ts";
 export { decodeRoot, type ManifestRoot } from "./root-shape.ts";
 export type { FormatPrimitives } from "./primitives.ts";
-export { webPrimitives, type WebPrimitiveOptions } from "./web-primitives.ts";
+export { webPrimitives } from "./web-primitives.ts";
 export { unlockKeyset, type RawStudioSecrets, type UnlockSecret } from "./reader-keys.ts";
 export { openEnvelope, SessionKeys } from "./reader-chunks.ts";
 export { verifyBodyWith, verifyRootWith } from "./reader-root.ts";

@@ -38,7 +38,7 @@ export {
 export { formatRecoveryKey, parseRecoveryKey } from "./recovery.ts";
 export type { FormatPrimitives, ScryptCost } from "./primitives.ts";
 export { nodePrimitives } from "./node-primitives.ts";
-export { webPrimitives, type WebPrimitiveOptions } from "./web-primitives.ts";
+export { webPrimitives } from "./web-primitives.ts";
 export { unlockKeyset, type RawStudioSecrets, type UnlockSecret } from "./reader-keys.ts";
 export { agree, decompressWith, deriveSessionKey, openEnvelope, SessionKeys } from "./reader-chunks.ts";
 export { certificateValid, rootSigningMessage, verifyBodyWith, verifyRootWith } from "./reader-root.ts";

@@ -1,12 +1,13 @@
 // The format's primitives (primitives.ts) on WebCrypto: what the owner portal's restore page opens
 // restore points with, in the browser. AES-GCM, HKDF, HMAC, SHA-256, X25519 and Ed25519 are
-// WebCrypto's (Chromium and Firefox have all of them); scrypt is web-scrypt.ts over WebCrypto's
-// PBKDF2. zstd has no WebCrypto or DecompressionStream form in Chromium 156: the decoder is passed
-// in (`zstd`), and without one a zstd payload is refused as UNSUPPORTED_CODEC. In Node the same code
-// runs on globalThis.crypto.subtle (the vectors test does so).
+// WebCrypto's (Chromium and Firefox have all of them). WebCrypto has no scrypt and Chromium 156 no
+// zstd (neither WebCrypto nor DecompressionStream): scrypt is @noble/hashes' (audited, pure JS) and
+// zstd decoding fzstd's (pure JS). In Node the same code runs on globalThis.crypto.subtle (the
+// vectors test does so).
+import { scryptAsync } from "@noble/hashes/scrypt.js";
+import { decompress } from "fzstd";
 import { FormatError } from "./errors.ts";
 import type { FormatPrimitives } from "./primitives.ts";
-import { webScrypt } from "./web-scrypt.ts";
 
 /** RFC 8410's fixed PKCS#8 headers: WebCrypto imports raw private keys only this way. */
 const PKCS8_PREFIX = {
@@ -31,12 +32,7 @@ function fromBase64Url(s: string): Uint8Array {
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
-export interface WebPrimitiveOptions {
-  /** A zstd frame decoder (a maintained JS/WASM package); absent: zstd payloads are refused. */
-  zstd?: (frame: Uint8Array, size: number) => Uint8Array | Promise<Uint8Array>;
-}
-
-export function webPrimitives(crypto: Crypto = globalThis.crypto, o: WebPrimitiveOptions = {}): FormatPrimitives {
+export function webPrimitives(crypto: Crypto = globalThis.crypto): FormatPrimitives {
   const subtle = crypto.subtle;
   if (!subtle) throw new Error("WebCrypto is unavailable (the page must be served over HTTPS or from localhost)");
   async function publicOf(kind: keyof typeof PKCS8_PREFIX, raw: Uint8Array): Promise<Uint8Array> {
@@ -80,10 +76,13 @@ export function webPrimitives(crypto: Crypto = globalThis.crypto, o: WebPrimitiv
         return false;
       }
     },
-    scrypt: (password, salt, cost, length) => webScrypt(subtle, password, salt, cost, length),
+    // The cost is bounded by the caller (keys-shape.ts); maxmem only has to admit it.
+    scrypt: (password, salt, { N, r, p }, length) =>
+      scryptAsync(password, salt, { N, r, p, dkLen: length, maxmem: 128 * N * r + 128 * r * p + 16 * 1024 * 1024 }),
     async zstdDecompress(frame, size) {
-      if (!o.zstd) throw new FormatError("UNSUPPORTED_CODEC", "zstd: this page has no zstd decoder");
-      return o.zstd(frame, size);
+      const out = decompress(frame);
+      if (out.length !== size) throw new FormatError("CORRUPT", `zstd frame gave ${out.length} bytes, its header says ${size}`);
+      return out;
     },
     brotliDecompress: null,
   };

@@ -21,7 +21,6 @@ import {
   type ManifestEntry,
   type ManifestRoot,
   type UnlockSecret,
-  type WebPrimitiveOptions,
 } from "../../../uploader/format/browser.ts";
 import { get, getBytes } from "./api.ts";
 
@@ -58,16 +57,8 @@ function asRestoreError(stage: RestoreStage, err: unknown): RestoreError | unkno
   return new RestoreError(stage, err.code, err.message);
 }
 
-/** Test builds only: test/web/ passes its zstd decoder here until the page bundles one (see FORMAT.md). */
-function zstdFromHarness(): WebPrimitiveOptions["zstd"] {
-  const hook = (globalThis as { __datasafeZstdForTests?: (frame: number[], size: number) => Promise<number[]> }).__datasafeZstdForTests;
-  if (!hook) return undefined;
-  return async (frame, size) => Uint8Array.from(await hook(Array.from(frame), size));
-}
-
 export async function openPoint(studioId: string, point: PointRef, secret: UnlockSecret): Promise<OpenedPoint> {
-  const zstd = zstdFromHarness();
-  const p: FormatPrimitives = webPrimitives(globalThis.crypto, zstd ? { zstd } : {});
+  const p: FormatPrimitives = webPrimitives(globalThis.crypto);
   const base = `/v1/studios/${studioId}`;
   const { keyset } = await get<{ keyset: Keyset }>(`${base}/keyset`);
   let secrets;

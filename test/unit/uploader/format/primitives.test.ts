@@ -169,7 +169,7 @@ for (const p of IMPLEMENTATIONS) {
       await assert.rejects(unlockKeyset(p, costly, { passphrase: "correct horse" }), code("BAD_KEYSET"));
     });
 
-    it("opens what the CLI sealed (stored and zstd), or names the codec it cannot decode", async () => {
+    it("opens what the CLI sealed (stored and zstd), and refuses an oversized frame from its header", async () => {
       const boxPub = secrets.boxPublicKey;
       const session = newSessionKey(boxPub);
       const keys = new SessionKeys(p, boxPriv, boxPub);
@@ -180,11 +180,7 @@ for (const p of IMPLEMENTATIONS) {
       const text = Buffer.from("a studio's database page ".repeat(4000));
       const packed = await sealChunk(session, idKey, STUDIO, text);
       assert.equal(packed.codec, 2);
-      if (p.name === "node:crypto") {
-        assert.equal(hex(await openEnvelope(p, keys, idKey, STUDIO, packed.id, packed.envelope)), hex(text));
-      } else {
-        await assert.rejects(openEnvelope(p, keys, idKey, STUDIO, packed.id, packed.envelope), code("UNSUPPORTED_CODEC"));
-      }
+      assert.equal(hex(await openEnvelope(p, keys, idKey, STUDIO, packed.id, packed.envelope)), hex(text));
       // A frame claiming more than a chunk is refused from its header, before any decoder runs.
       const { data } = await compress(Buffer.alloc(5 * 1024 * 1024));
       await assert.rejects(decompressWith(p, 2, data), code("TOO_LARGE"));
