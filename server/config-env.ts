@@ -125,6 +125,7 @@ export const envSchema = z.object({
   ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   ALERT_MAIL_FROM: z.string().min(3).max(200).default("DataSafe <alerts@localhost>"),
+  SUPPORT_CONTACT: z.string().min(3).max(300).optional(),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */

@@ -73,6 +73,8 @@ export interface Config {
   alerts: AlertRules;
   /** Alert e-mail (services/alerts/mail-transport.ts): no SMTP_URL, no e-mail (the rows are marked skipped). */
   mail: { smtpUrl: string | null; from: string };
+  /** How a studio reaches our support, quoted in mail that asks "did you ask for this?" (default: ALERT_MAIL_FROM). */
+  supportContact: string;
 }
 
 export interface GcSettings {
@@ -248,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
     },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.ALERT_MAIL_FROM },
+    supportContact: e.SUPPORT_CONTACT ?? e.ALERT_MAIL_FROM,
   };
 }
 

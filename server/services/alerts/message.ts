@@ -4,6 +4,9 @@
 // details stay in the database (the damage details hold chunk ids, which are keyed hashes of
 // content and have no business leaving it).
 import { alertKind } from "./kinds.ts";
+// Kinds registered outside the evaluators (evaluate.ts imports those): a worker that only
+// delivers must render them too, not fall back to the generic text.
+import "./revocation-notice.ts";
 
 export interface AlertForMessage {
   id: string;
