@@ -35,7 +35,8 @@ export const alertDeliveryView = z.object({
 
 export const alertView = z.object({
   id: z.uuid(),
-  studioId: z.uuid(),
+  /** Null: an operator alert about the whole deployment (support's queue only). */
+  studioId: z.uuid().nullable(),
   kind: z.string(),
   title: z.string(),
   facts: z.array(z.string()),
@@ -45,6 +46,8 @@ export const alertView = z.object({
   openedAt: iso,
   resolvedAt: iso.nullable(),
   escalatedAt: iso.nullable(),
+  /** Snoozed until then (nothing is sent meanwhile; sent again then if still open). */
+  snoozedUntil: iso.nullable(),
   deliveries: z.array(alertDeliveryView),
 });
 export const alertList = z.object({ alerts: z.array(alertView) });
@@ -69,7 +72,14 @@ export const supportAlertsQuery = z.object({
   scope: z.enum(["escalated", "open"]).default("escalated"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-export const supportAlertList = z.object({ alerts: z.array(alertView.extend({ studioName: z.string() })) });
+export const supportAlertList = z.object({ alerts: z.array(alertView.extend({ studioName: z.string().nullable() })) });
 
 export const alertIdParams = z.object({ alertId: z.uuid() });
 export const resentView = z.object({ alertId: z.uuid(), deliveries: z.number().int() });
+
+/**
+ * Snooze an open alert for `hours` (at most the server's ALERT_SNOOZE_MAX_HOURS, 14 days unless
+ * set; 0 ends a snooze now). Nothing is sent meanwhile; still open when it ends, it is sent again.
+ */
+export const alertSnoozeBody = z.object({ hours: z.number().min(0).max(2160) });
+export const studioAlertParams = z.object({ studioId: z.uuid(), alertId: z.uuid() });
