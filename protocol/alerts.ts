@@ -53,7 +53,8 @@ export const alertView = z.object({
 export const alertList = z.object({ alerts: z.array(alertView) });
 
 export const alertSettingsView = z.object({
-  recipients: z.array(z.object({ email: z.string(), optedOut: z.boolean() })),
+  /** optedOut: no alert mail; digest: receives the daily digest. */
+  recipients: z.array(z.object({ email: z.string(), optedOut: z.boolean(), digest: z.boolean() })),
   webhookUrl: z.string().nullable(),
   webhookSecretSet: z.boolean(),
 });
@@ -61,6 +62,8 @@ export const alertSettingsView = z.object({
 /** Absent fields are left as they are. `emailOptOut` replaces the list. */
 export const alertSettingsBody = z.object({
   emailOptOut: z.array(email).max(100).optional(),
+  /** Owners who do not want the daily digest (replaces the list). */
+  digestOptOut: z.array(email).max(100).optional(),
   webhookUrl: webhookUrl.nullable().optional(),
 });
 

@@ -16,6 +16,8 @@ import { startWorker } from "../../server/jobs/worker.ts";
 import { deliverDue } from "../../server/services/alerts/deliver.ts";
 import { evaluateAlerts } from "../../server/services/alerts/evaluate.ts";
 import { OPS_ALERT } from "../../server/services/alerts/evaluate-operations.ts";
+import { ALERT } from "../../server/services/alerts/kinds.ts";
+import { raiseAlerts } from "../../server/services/alerts/raise.ts";
 import { defaultTransports } from "../../server/services/alerts/transports.ts";
 import { recordJobOutcome } from "../../server/services/job-outcomes.ts";
 import { LocalBlobStore } from "../../server/storage/index.ts";
@@ -188,6 +190,24 @@ describe("operator alerts", () => {
     } finally {
       await queue.close();
     }
+  });
+
+  it("delivery_failed reaches the operators, but not by the channel that fails", async () => {
+    const studioId = await makeStudio(ctx, "Failing Mail Photo", ["owner@failing-mail.test"]);
+    await raiseAlerts(ctx, [
+      { studioId, kind: ALERT.deliveryFailed, subject: "email", details: { channel: "email", attempts: 8 }, escalate: true },
+      { studioId, kind: ALERT.deliveryFailed, subject: "webhook", details: { channel: "webhook", attempts: 8 }, escalate: true },
+    ]);
+    await evaluateAlerts(ctx);
+    const rows = async (channel: string) =>
+      (await ctx.db.alertDelivery.findMany({ where: { studioId, alert: { details: { path: ["channel"], equals: channel } } } }))
+        .map((d) => [d.channel, d.recipient])
+        .sort();
+    assert.deepEqual(await rows("email"), [["webhook", hook.url]], "mail failing: not e-mailed, the operator webhook only");
+    assert.deepEqual(await rows("webhook"), [
+      ["email", "ops@datasafe.test"],
+      ["webhook", hook.url],
+    ]);
   });
 
   it("a studio not scrubbed for two scrub intervals: scrub_behind, resolved by its scrub", async () => {

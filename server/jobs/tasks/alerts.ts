@@ -11,7 +11,7 @@ import { queueProbe, type AlertsSlotJob, type IntegrityQueue } from "../queues.t
 /** `queue`: the worker's own, read for stuck jobs (an operator alert). */
 export async function evaluateAlertsTask(ctx: Ctx, _job: AlertsSlotJob, queue?: IntegrityQueue) {
   const r = await evaluateAlerts(ctx, queue ? { queue: queueProbe(queue) } : {});
-  const changed = Object.values(r.kinds).some((k) => k.raised || k.resolved) || r.escalated || r.reraised || r.planned.rows;
+  const changed = Object.values(r.kinds).some((k) => k.raised || k.resolved) || r.escalated || r.reraised || r.planned.rows || r.digests;
   if (changed) ctx.log.info(r, "alerts evaluated");
   return r;
 }

@@ -11,6 +11,7 @@ import "./evaluate-operations.ts";
 import { alertEvaluators, type EvaluateEnv } from "./kinds.ts";
 import { escalate, planDeliveries } from "./plan-deliveries.ts";
 import { reraiseSnoozed } from "./snooze.ts";
+import { writeDigests } from "./digest.ts";
 
 export async function evaluateAlerts(ctx: Ctx, env: EvaluateEnv = {}) {
   const now = ctx.clock.now();
@@ -27,5 +28,6 @@ export async function evaluateAlerts(ctx: Ctx, env: EvaluateEnv = {}) {
   const escalated = await escalate(ctx, now);
   const reraised = await reraiseSnoozed(ctx, now);
   const planned = await planDeliveries(ctx, now);
-  return { kinds, escalated, reraised, planned };
+  const digests = await writeDigests(ctx, now);
+  return { kinds, escalated, reraised, planned, digests };
 }

@@ -22,6 +22,10 @@ export interface AlertKind {
   title: string;
   /** What the owner (or support) should do. */
   action: string;
+  /** A record rather than a condition (born resolved): its message has no "Since" line. */
+  notice?: boolean;
+  /** The daily digest: its own opt-out list (AlertSettings.digestOptOut), and no webhook. */
+  digest?: boolean;
   /** The facts of one alert as short lines (zero knowledge, see above). */
   describe(details: Record<string, unknown>, deviceName: string | null): string[];
 }

@@ -7,6 +7,7 @@ import { alertKind } from "./kinds.ts";
 // Kinds registered outside the evaluators (evaluate.ts imports those): a worker that only
 // delivers must render them too, not fall back to the generic text.
 import "./revocation-notice.ts";
+import "./digest.ts";
 
 export interface AlertForMessage {
   id: string;
@@ -65,7 +66,8 @@ export function renderAlert(
   const k = alertKind(alert.kind);
   const studio = names.studio ?? OPERATIONS_NAME;
   const details = alert.details && typeof alert.details === "object" ? (alert.details as Record<string, unknown>) : {};
-  const facts = [`Since: ${alert.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC`, ...k.describe(details, names.device)];
+  const since = k.notice ? [] : [`Since: ${alert.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC`];
+  const facts = [...since, ...k.describe(details, names.device)];
   const link = portalLink(publicUrl, alert.studioId);
   const subject = `DataSafe: ${studio}: ${k.title}`;
   const text = [`${studio}: ${k.title}.`, "", ...facts, "", `What to do: ${k.action}`, "", `Details: ${link}`, ""].join("\n");

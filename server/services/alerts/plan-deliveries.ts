@@ -58,10 +58,11 @@ async function audienceOf(tx: Tx, alert: PlannedAlert, opts: PlanOptions): Promi
     tx.studioMember.findMany({ where: { studioId: alert.studioId }, select: { user: { select: { email: true } } } }),
     tx.alertSettings.findUnique({ where: { studioId: alert.studioId } }),
   ]);
-  const optOut = new Set(settings?.emailOptOut ?? []);
+  const digest = alertKind(alert.kind).digest === true;
+  const optOut = new Set((digest ? settings?.digestOptOut : settings?.emailOptOut) ?? []);
   return {
     emails: members.map((m) => m.user.email.toLowerCase()).filter((e) => !optOut.has(e)),
-    webhook: settings?.webhookUrl && settings.webhookSecret ? settings.webhookUrl : null,
+    webhook: !digest && settings?.webhookUrl && settings.webhookSecret ? settings.webhookUrl : null,
   };
 }
 

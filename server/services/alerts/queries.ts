@@ -4,6 +4,7 @@
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { audit, type Actor } from "../audit.ts";
+import { DAILY_DIGEST } from "./digest.ts";
 import { writeDeliveries } from "./plan-deliveries.ts";
 
 const include = {
@@ -14,7 +15,12 @@ const include = {
 
 export async function listStudioAlerts(ctx: Ctx, studioId: string | null, q: { state: "open" | "all"; limit: number; alertId?: string }) {
   return ctx.db.alert.findMany({
-    where: { studioId, ...(q.state === "open" ? { resolvedAt: null } : {}), ...(q.alertId ? { id: q.alertId } : {}) },
+    // Daily digests are messages, not alerts: their deliveries are in the log, not this list.
+    where: {
+      studioId,
+      ...(q.state === "open" ? { resolvedAt: null } : {}),
+      ...(q.alertId ? { id: q.alertId } : { kind: { not: DAILY_DIGEST } }),
+    },
     orderBy: { createdAt: "desc" },
     take: q.limit,
     include,

@@ -60,6 +60,7 @@ export async function writeRevocationNotice(
 registerAlertKind({
   kind: DEVICE_REVOKED,
   audience: "studio",
+  notice: true,
   title: "a device was revoked by DataSafe staff",
   action:
     "If someone at your studio asked for this, nothing more is needed. If nobody did, contact us at once at the address below: someone may have asked in your name. The device can no longer back up; its restore points are kept.",
