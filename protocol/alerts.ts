@@ -35,7 +35,8 @@ export const alertDeliveryView = z.object({
 
 export const alertView = z.object({
   id: z.uuid(),
-  studioId: z.uuid(),
+  /** Null: an operator alert about the whole deployment (support's queue only). */
+  studioId: z.uuid().nullable(),
   kind: z.string(),
   title: z.string(),
   facts: z.array(z.string()),
@@ -45,12 +46,15 @@ export const alertView = z.object({
   openedAt: iso,
   resolvedAt: iso.nullable(),
   escalatedAt: iso.nullable(),
+  /** Snoozed until then (nothing is sent meanwhile; sent again then if still open). */
+  snoozedUntil: iso.nullable(),
   deliveries: z.array(alertDeliveryView),
 });
 export const alertList = z.object({ alerts: z.array(alertView) });
 
 export const alertSettingsView = z.object({
-  recipients: z.array(z.object({ email: z.string(), optedOut: z.boolean() })),
+  /** optedOut: no alert mail; digest: receives the daily digest. */
+  recipients: z.array(z.object({ email: z.string(), optedOut: z.boolean(), digest: z.boolean() })),
   webhookUrl: z.string().nullable(),
   webhookSecretSet: z.boolean(),
 });
@@ -58,6 +62,8 @@ export const alertSettingsView = z.object({
 /** Absent fields are left as they are. `emailOptOut` replaces the list. */
 export const alertSettingsBody = z.object({
   emailOptOut: z.array(email).max(100).optional(),
+  /** Owners who do not want the daily digest (replaces the list). */
+  digestOptOut: z.array(email).max(100).optional(),
   webhookUrl: webhookUrl.nullable().optional(),
 });
 
@@ -69,7 +75,14 @@ export const supportAlertsQuery = z.object({
   scope: z.enum(["escalated", "open"]).default("escalated"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-export const supportAlertList = z.object({ alerts: z.array(alertView.extend({ studioName: z.string() })) });
+export const supportAlertList = z.object({ alerts: z.array(alertView.extend({ studioName: z.string().nullable() })) });
 
 export const alertIdParams = z.object({ alertId: z.uuid() });
 export const resentView = z.object({ alertId: z.uuid(), deliveries: z.number().int() });
+
+/**
+ * Snooze an open alert for `hours` (at most the server's ALERT_SNOOZE_MAX_HOURS, 14 days unless
+ * set; 0 ends a snooze now). Nothing is sent meanwhile; still open when it ends, it is sent again.
+ */
+export const alertSnoozeBody = z.object({ hours: z.number().min(0).max(2160) });
+export const studioAlertParams = z.object({ studioId: z.uuid(), alertId: z.uuid() });

@@ -70,6 +70,7 @@ export const API_ERRORS = {
     status: 403,
     meaning: "a retention policy below the operator's minimums (or above its labelled maximum): only an admin may set it",
   },
+  ALERT_RESOLVED: { status: 409, meaning: "this alert is resolved: its cause went away, so there is nothing to snooze" },
   DIRECT_TRANSFER_DISABLED: { status: 409, meaning: "this server takes chunk bytes through the API only (no presigned URLs)" },
   BLOB_MISSING: {
     status: 410,

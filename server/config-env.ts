@@ -127,6 +127,22 @@ export const envSchema = z.object({
   ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   ALERT_MAIL_FROM: z.string().min(3).max(200).default("DataSafe <alerts@localhost>"),
+  SUPPORT_CONTACT: z.string().min(3).max(300).optional(),
+  ALERT_JOB_STUCK_MINUTES: z.coerce
+    .number()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  ALERT_SNOOZE_MAX_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(90 * 24)
+    .default(14 * 24),
+  OPERATOR_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPERATOR_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{43}=$/, "whsec_ and 32 bytes in base64")
+    .optional(),
 });
 
 /** Every environment variable the server reads: docs/configuration.md lists each (test/unit/docs/settings.test.ts). */

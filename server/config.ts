@@ -75,6 +75,8 @@ export interface Config {
   alerts: AlertRules;
   /** Alert e-mail (services/alerts/mail-transport.ts): no SMTP_URL, no e-mail (the rows are marked skipped). */
   mail: { smtpUrl: string | null; from: string };
+  /** How a studio reaches our support, quoted in mail that asks "did you ask for this?" (default: ALERT_MAIL_FROM). */
+  supportContact: string;
 }
 
 export interface GcSettings {
@@ -120,6 +122,12 @@ export interface AlertRules {
   escalateMs: number;
   /** A message is given up (and an operator alert raised) after this many attempts. */
   deliveryAttempts: number;
+  /** A queued job waiting, or a job running, this long is stuck (operator alert). */
+  jobStuckMs: number;
+  /** The longest an alert may be snoozed. */
+  snoozeMaxMs: number;
+  /** Where operator alerts go besides the admins' e-mail: a webhook signed like the studios' (null: none). */
+  operatorWebhook: { url: string; secret: string } | null;
 }
 
 /** false: the socket's address; a number: that many proxy hops; a list: proxies trusted by address. */
@@ -173,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     };
   }
   if (production && !e.JWT_SECRET) problems.push("JWT_SECRET: required when NODE_ENV=production");
+  if (Boolean(e.OPERATOR_WEBHOOK_URL) !== Boolean(e.OPERATOR_WEBHOOK_SECRET))
+    problems.push("OPERATOR_WEBHOOK_URL and OPERATOR_WEBHOOK_SECRET: set both or neither");
+  if (production && e.OPERATOR_WEBHOOK_URL?.startsWith("http://")) problems.push("OPERATOR_WEBHOOK_URL: must be https:// in production");
   // Without a token /metrics is open to anyone who can reach the API: acceptable on a developer's
   // machine, never on a deployed one.
   if (production && !e.METRICS_TOKEN)
@@ -252,8 +263,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       verifyOverdueMs: Math.round(e.ALERT_VERIFY_OVERDUE_HOURS * 3_600_000),
       escalateMs: Math.round(e.ALERT_ESCALATE_HOURS * 3_600_000),
       deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
+      jobStuckMs: Math.round(e.ALERT_JOB_STUCK_MINUTES * 60_000),
+      snoozeMaxMs: Math.round(e.ALERT_SNOOZE_MAX_HOURS * 3_600_000),
+      operatorWebhook:
+        e.OPERATOR_WEBHOOK_URL && e.OPERATOR_WEBHOOK_SECRET ? { url: e.OPERATOR_WEBHOOK_URL, secret: e.OPERATOR_WEBHOOK_SECRET } : null,
     },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.ALERT_MAIL_FROM },
+    supportContact: e.SUPPORT_CONTACT ?? e.ALERT_MAIL_FROM,
   };
 }
 

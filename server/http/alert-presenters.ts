@@ -22,6 +22,7 @@ export function presentAlert(a: AlertRow): z.infer<typeof alertView> {
     openedAt: a.createdAt.toISOString(),
     resolvedAt: iso(a.resolvedAt),
     escalatedAt: iso(a.escalatedAt),
+    snoozedUntil: iso(a.snoozedUntil),
     deliveries: a.deliveries.map((d) => ({
       id: d.id,
       event: d.event,

@@ -2,6 +2,7 @@
 // progress and may lose it all; Postgres is the truth, so every job can be re-created from
 // database state, and a job id derived from that state makes re-created duplicates collapse.
 import { Queue } from "bullmq";
+import type { JobQueueProbe, QueuedJob } from "../services/alerts/kinds.ts";
 
 export const INTEGRITY_QUEUE = "integrity";
 
@@ -129,4 +130,29 @@ export const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed"
 /** Operator visibility: jobs per state (datasafe-admin queue, GET /metrics). */
 export async function queueCounts(queue: IntegrityQueue): Promise<Record<string, number>> {
   return queue.getJobCounts(...JOB_STATES);
+}
+
+/**
+ * The queue as the operator alerts read it (services/alerts/evaluate-operations.ts): the oldest
+ * jobs waiting to start (since they were added, or since their last attempt for a retried one)
+ * and the oldest running (since they started). BullMQ's times are the Redis clients' wall clock.
+ */
+export function queueProbe(queue: IntegrityQueue): JobQueueProbe {
+  return {
+    async oldest(limit) {
+      const [waiting, active] = await Promise.all([
+        queue.getJobs(["waiting", "prioritized"], 0, limit - 1, true),
+        queue.getJobs(["active"], 0, limit - 1, true),
+      ]);
+      const out: QueuedJob[] = [];
+      for (const j of waiting) {
+        if (!j) continue;
+        const since = Math.max(j.timestamp + (j.opts.delay ?? 0), j.processedOn ?? 0, j.finishedOn ?? 0);
+        out.push({ id: String(j.id), name: j.name, state: "waiting", since: new Date(since) });
+      }
+      for (const j of active)
+        if (j) out.push({ id: String(j.id), name: j.name, state: "active", since: new Date(j.processedOn ?? j.timestamp) });
+      return out;
+    },
+  };
 }

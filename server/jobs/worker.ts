@@ -14,6 +14,7 @@ import {
   type IntegrityJobs,
   type IntegrityQueue,
 } from "./queues.ts";
+import { recordJobOutcome } from "../services/job-outcomes.ts";
 import { startSweeper } from "./sweeper.ts";
 import { deliverAlertsTask, evaluateAlertsTask } from "./tasks/alerts.ts";
 import { expireRefPagesTask } from "./tasks/expire-ref-pages.ts";
@@ -45,7 +46,7 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
     case "record-usage":
       return recordUsageTask(ctx, job.data as IntegrityJobs["record-usage"]);
     case "alerts-evaluate":
-      return evaluateAlertsTask(ctx, job.data as IntegrityJobs["alerts-evaluate"]);
+      return evaluateAlertsTask(ctx, job.data as IntegrityJobs["alerts-evaluate"], queue);
     case "alerts-deliver":
       return deliverAlertsTask(ctx, job.data as IntegrityJobs["alerts-deliver"]);
     default:
@@ -55,8 +56,26 @@ function run(ctx: Ctx, queue: IntegrityQueue, job: AnyJob): Promise<unknown> {
 
 /** Retry by error class: permanent storage errors (bad credentials, unknown) never retry. */
 function classify(err: unknown): unknown {
-  if (err instanceof StorageError && !err.transient) return new UnrecoverableError(`${err.code}: ${err.message}`);
+  if (err instanceof StorageError && !err.transient) {
+    // The cause stays attached: the job's recorded outcome says the store failed (job-outcomes.ts).
+    const unrecoverable = new UnrecoverableError(`${err.code}: ${err.message}`);
+    unrecoverable.cause = err;
+    return unrecoverable;
+  }
   return err;
+}
+
+/** The studio a job is about ("" for the deployment's jobs): JobOutcome's scope. */
+const scopeOf = (job: AnyJob) => {
+  const studioId = (job.data as { studioId?: unknown }).studioId;
+  return typeof studioId === "string" ? studioId : null;
+};
+
+/** Postgres keeps each job kind's last outcome for the operator alerts; a failed write only logs. */
+function record(ctx: Ctx, job: AnyJob, err: unknown | null): void {
+  recordJobOutcome(ctx, { name: job.name, scope: scopeOf(job) }, err).catch((e: unknown) =>
+    ctx.log.warn({ err: e, jobId: job.id }, "could not record the job's outcome"),
+  );
 }
 
 export function startWorker(ctx: Ctx, queue: IntegrityQueue): { close(): Promise<void> } {
@@ -79,10 +98,14 @@ export function startWorker(ctx: Ctx, queue: IntegrityQueue): { close(): Promise
       maxStalledCount: 3,
     },
   );
-  worker.on("completed", (job) => metrics.jobsProcessed.inc({ name: job.name }));
+  worker.on("completed", (job) => {
+    metrics.jobsProcessed.inc({ name: job.name });
+    record(ctx, job, null);
+  });
   worker.on("failed", (job, err) => {
     const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     metrics.jobsFailed.inc({ name: job?.name ?? "unknown", final: String(final) });
+    if (job && final) record(ctx, job, err);
     ctx.log.warn({ jobId: job?.id, name: job?.name, attempt: job?.attemptsMade, final, err }, "integrity job failed");
   });
   worker.on("error", (err) => ctx.log.warn({ err }, "worker connection error"));

@@ -44,7 +44,8 @@ export type AuditAction =
   | "studio.quota.set"
   | "alert-settings.changed"
   | "webhook-secret.rotated"
-  | "alert.resent";
+  | "alert.resent"
+  | "alert.snoozed";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -5,6 +5,7 @@
 // Nothing is deleted: its restore points stay restorable and the row keeps who revoked it and why.
 import type { Ctx } from "../context.ts";
 import { errors } from "../errors.ts";
+import { isStaffRevocation, writeRevocationNotice } from "./alerts/revocation-notice.ts";
 import { audit, type Actor } from "./audit.ts";
 import { listDevices } from "./heartbeats.ts";
 
@@ -36,7 +37,8 @@ export async function listStudioDevices(ctx: Ctx, studioId: string): Promise<Adm
  * Revokes a device; revoking it again keeps the first time and reason. With `studioId`, a device
  * of another studio is not found. Support must give a reason: "please disable our old PC" is
  * exactly what a social engineer asks, so it is written down, audited, and the owners see it
- * in their studio's audit log (and, once the alerts issue brings e-mail, are told at once).
+ * in their studio's audit log, and a revocation by staff is mailed to them at once
+ * (alerts/revocation-notice.ts, in this transaction).
  */
 export async function revokeDevice(
   ctx: Ctx,
@@ -50,7 +52,7 @@ export async function revokeDevice(
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.deviceId)) throw errors.notFound("device");
   const scope = { id: input.deviceId, ...(input.studioId ? { studioId: input.studioId } : {}) };
   return ctx.db.$transaction(async (tx) => {
-    const now = new Date();
+    const now = ctx.clock.now();
     const revoked = await tx.device.updateMany({
       where: { ...scope, revokedAt: null },
       data: { revokedAt: now, revokedReason: reason || null },
@@ -64,6 +66,7 @@ export async function revokeDevice(
         target: device.id,
         details: { name: device.name, reason: reason || null },
       });
+      if (isStaffRevocation(actor)) await writeRevocationNotice(tx, ctx, actor, device, now, reason || null);
     }
     return {
       deviceId: device.id,

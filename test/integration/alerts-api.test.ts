@@ -80,7 +80,7 @@ describe("alerts API", () => {
       body: { emailOptOut: ["Owner@Alpha.test"], webhookUrl: hook.url },
     });
     assert.equal(put.status, 200, JSON.stringify(put.body));
-    assert.deepEqual(put.body.recipients, [{ email: "owner@alpha.test", optedOut: true }]);
+    assert.deepEqual(put.body.recipients, [{ email: "owner@alpha.test", optedOut: true, digest: true }]);
     assert.equal(put.body.webhookUrl, hook.url);
     assert.equal(put.body.webhookSecretSet, false);
     const bad = await api(server, "PUT", `/v1/studios/${a}/alert-settings`, {

@@ -240,6 +240,12 @@ const FIXTURES: Record<RouteName, Fixture> = {
   studioUsage: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/usage` }) },
   studioUsageDays: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/usage/days?from=2026-01-01&to=2026-12-31` }) },
   studioAlerts: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alerts?state=all` }) },
+  // No alert is open in the matrix's studios: an unknown alert id is 404 for every caller admitted
+  // (test/integration/alert-snooze.test.ts snoozes real ones).
+  studioAlertSnooze: {
+    request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alerts/${randomUUID()}/snooze`, body: { hours: 24 } }),
+    own: { status: 404, code: "NOT_FOUND" },
+  },
   studioAlertSettings: { request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alert-settings` }) },
   studioAlertSettingsUpdate: {
     request: (ids) => ({ path: `/v1/studios/${ids.studioId}/alert-settings`, body: { webhookUrl: "https://hooks.matrix.test/datasafe" } }),
@@ -250,6 +256,10 @@ const FIXTURES: Record<RouteName, Fixture> = {
   supportAlerts: { request: () => ({ path: "/v1/support/alerts?scope=open" }) },
   // No alert is open in the matrix's studios: an unknown alert id is 404 for the staff it admits
   // (test/integration/alerts-api.test.ts resends a real one).
+  supportAlertSnooze: {
+    request: () => ({ path: `/v1/support/alerts/${randomUUID()}/snooze`, body: { hours: 24 } }),
+    own: { status: 404, code: "NOT_FOUND" },
+  },
   supportAlertResend: { request: () => ({ path: `/v1/support/alerts/${randomUUID()}/resend` }), own: { status: 404, code: "NOT_FOUND" } },
 
   adminCreateStudio: {

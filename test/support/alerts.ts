@@ -12,7 +12,9 @@ import { recordHeartbeat } from "../../server/services/heartbeats.ts";
 export const HOUR = 3_600_000;
 
 export async function makeStudio(ctx: Ctx, name: string, owners: string[]): Promise<string> {
-  const studio = await ctx.db.studio.create({ data: { name, ownerEmail: owners[0]! } });
+  // Created at the test clock's now (the column's default is the database's time): the daily
+  // digest counts days from it.
+  const studio = await ctx.db.studio.create({ data: { name, ownerEmail: owners[0]!, createdAt: ctx.clock.now() } });
   for (const email of owners) {
     const u = await ctx.db.user.upsert({ where: { email }, create: { email }, update: {} });
     await ctx.db.studioMember.create({ data: { studioId: studio.id, userId: u.id } });

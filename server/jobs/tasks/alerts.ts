@@ -6,11 +6,12 @@ import type { Ctx } from "../../context.ts";
 import { deliverDue } from "../../services/alerts/deliver.ts";
 import { evaluateAlerts } from "../../services/alerts/evaluate.ts";
 import { defaultTransports, type Transports } from "../../services/alerts/transports.ts";
-import type { AlertsSlotJob } from "../queues.ts";
+import { queueProbe, type AlertsSlotJob, type IntegrityQueue } from "../queues.ts";
 
-export async function evaluateAlertsTask(ctx: Ctx, _job: AlertsSlotJob) {
-  const r = await evaluateAlerts(ctx);
-  const changed = Object.values(r.kinds).some((k) => k.raised || k.resolved) || r.escalated || r.planned.rows;
+/** `queue`: the worker's own, read for stuck jobs (an operator alert). */
+export async function evaluateAlertsTask(ctx: Ctx, _job: AlertsSlotJob, queue?: IntegrityQueue) {
+  const r = await evaluateAlerts(ctx, queue ? { queue: queueProbe(queue) } : {});
+  const changed = Object.values(r.kinds).some((k) => k.raised || k.resolved) || r.escalated || r.reraised || r.planned.rows || r.digests;
   if (changed) ctx.log.info(r, "alerts evaluated");
   return r;
 }

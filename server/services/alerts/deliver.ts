@@ -8,7 +8,7 @@
 // "failed" and an operator alert "delivery_failed" is opened for the studio and channel; the next
 // message that gets through on that channel resolves it.
 import type { Ctx } from "../../context.ts";
-import { ALERT } from "./kinds.ts";
+import { ALERT, alertKind } from "./kinds.ts";
 import { renderAlert } from "./message.ts";
 import { openKeyOf, raiseAlerts, resolveAlerts } from "./raise.ts";
 import { PermanentDeliveryError, type Transports } from "./transports.ts";
@@ -23,7 +23,7 @@ export const backoffMs = (attempts: number) => Math.min(MAX_BACKOFF_MS, MINUTE *
 interface Claimed {
   id: string;
   alertId: string;
-  studioId: string;
+  studioId: string | null;
   channel: string;
   recipient: string;
   attempts: number;
@@ -55,14 +55,22 @@ async function deliverOne(ctx: Ctx, transports: Transports, d: Claimed, now: Dat
     where: { id: d.alertId },
     include: { studio: { select: { name: true, alertSettings: true } }, device: { select: { name: true } } },
   });
-  const rendered = renderAlert(d.id, alert, { studio: alert.studio.name, device: alert.device?.name ?? null }, ctx.config.publicUrl);
-  const settings = alert.studio.alertSettings;
+  const rendered = renderAlert(
+    d.id,
+    alert,
+    { studio: alert.studio?.name ?? null, device: alert.device?.name ?? null },
+    ctx.config.publicUrl,
+  );
+  // Operator alerts go to the operator's webhook, studio alerts to the studio's.
+  const operator = alertKind(alert.kind).audience === "operator";
   try {
     await transport.send({
       deliveryId: d.id,
       recipient: d.recipient,
       rendered,
-      webhook: { url: settings?.webhookUrl ?? null, secret: settings?.webhookSecret ?? null },
+      webhook: operator
+        ? { url: ctx.config.alerts.operatorWebhook?.url ?? null, secret: ctx.config.alerts.operatorWebhook?.secret ?? null }
+        : { url: alert.studio?.alertSettings?.webhookUrl ?? null, secret: alert.studio?.alertSettings?.webhookSecret ?? null },
       now,
     });
   } catch (err) {

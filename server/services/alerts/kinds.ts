@@ -22,12 +22,37 @@ export interface AlertKind {
   title: string;
   /** What the owner (or support) should do. */
   action: string;
+  /** A record rather than a condition (born resolved): its message has no "Since" line. */
+  notice?: boolean;
+  /** The daily digest: its own opt-out list (AlertSettings.digestOptOut), and no webhook. */
+  digest?: boolean;
   /** The facts of one alert as short lines (zero knowledge, see above). */
   describe(details: Record<string, unknown>, deviceName: string | null): string[];
 }
 
+/** A job waiting to start or running, as the queue reports it (jobs/queues.ts translates BullMQ's). */
+export interface QueuedJob {
+  id: string;
+  name: string;
+  state: "waiting" | "active";
+  /** Waiting since (or, when running, started at), by the queue's own clock. */
+  since: Date;
+}
+
+/** The job queue as the operator alerts see it. */
+export interface JobQueueProbe {
+  /** The oldest jobs waiting and the oldest running, at most `limit` of each. */
+  oldest(limit: number): Promise<QueuedJob[]>;
+}
+
+/** What the process running an evaluation sees besides Postgres and ctx. */
+export interface EvaluateEnv {
+  /** The worker's queue; absent (a test, the CLI): stuck jobs are not checked. */
+  queue?: JobQueueProbe;
+}
+
 /** Computes alerts from Postgres state at `now`, raising and resolving them; returns counts to log. */
-export type AlertEvaluator = (ctx: Ctx, now: Date) => Promise<Record<string, { raised: number; resolved: number }>>;
+export type AlertEvaluator = (ctx: Ctx, now: Date, env: EvaluateEnv) => Promise<Record<string, { raised: number; resolved: number }>>;
 
 const kinds = new Map<string, AlertKind>();
 const evaluators = new Map<string, AlertEvaluator>();

@@ -4,11 +4,15 @@
 // details stay in the database (the damage details hold chunk ids, which are keyed hashes of
 // content and have no business leaving it).
 import { alertKind } from "./kinds.ts";
+// Kinds registered outside the evaluators (evaluate.ts imports those): a worker that only
+// delivers must render them too, not fall back to the generic text.
+import "./revocation-notice.ts";
+import "./digest.ts";
 
 export interface AlertForMessage {
   id: string;
   kind: string;
-  studioId: string;
+  studioId: string | null;
   deviceId: string | null;
   createdAt: Date;
   resolvedAt: Date | null;
@@ -31,7 +35,7 @@ export interface AlertEvent {
     id: string;
     kind: string;
     title: string;
-    studioId: string;
+    studioId: string | null;
     studioName: string;
     deviceId: string | null;
     deviceName: string | null;
@@ -45,24 +49,30 @@ export interface AlertEvent {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function portalLink(publicUrl: string, studioId: string): string {
-  return `${publicUrl}/app/studios/${studioId}`;
+/** The studio's page in the web app; support's alert queue for an operator alert with no studio. */
+export function portalLink(publicUrl: string, studioId: string | null): string {
+  return studioId ? `${publicUrl}/app/studios/${studioId}` : `${publicUrl}/app`;
 }
+
+/** How an operator alert about the whole deployment is named where a studio's name would be. */
+export const OPERATIONS_NAME = "DataSafe operations";
 
 export function renderAlert(
   deliveryId: string,
   alert: AlertForMessage,
-  names: { studio: string; device: string | null },
+  names: { studio: string | null; device: string | null },
   publicUrl: string,
 ): RenderedAlert {
   const k = alertKind(alert.kind);
+  const studio = names.studio ?? OPERATIONS_NAME;
   const details = alert.details && typeof alert.details === "object" ? (alert.details as Record<string, unknown>) : {};
-  const facts = [`Since: ${alert.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC`, ...k.describe(details, names.device)];
+  const since = k.notice ? [] : [`Since: ${alert.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC`];
+  const facts = [...since, ...k.describe(details, names.device)];
   const link = portalLink(publicUrl, alert.studioId);
-  const subject = `DataSafe: ${names.studio}: ${k.title}`;
-  const text = [`${names.studio}: ${k.title}.`, "", ...facts, "", `What to do: ${k.action}`, "", `Details: ${link}`, ""].join("\n");
+  const subject = `DataSafe: ${studio}: ${k.title}`;
+  const text = [`${studio}: ${k.title}.`, "", ...facts, "", `What to do: ${k.action}`, "", `Details: ${link}`, ""].join("\n");
   const html = [
-    `<p><strong>${escapeHtml(names.studio)}: ${escapeHtml(k.title)}.</strong></p>`,
+    `<p><strong>${escapeHtml(studio)}: ${escapeHtml(k.title)}.</strong></p>`,
     `<ul>${facts.map((f) => `<li>${escapeHtml(f)}</li>`).join("")}</ul>`,
     `<p>What to do: ${escapeHtml(k.action)}</p>`,
     `<p><a href="${escapeHtml(link)}">Open the portal</a></p>`,
@@ -79,7 +89,7 @@ export function renderAlert(
         kind: alert.kind,
         title: k.title,
         studioId: alert.studioId,
-        studioName: names.studio,
+        studioName: studio,
         deviceId: alert.deviceId,
         deviceName: names.device,
         openedAt: alert.createdAt.toISOString(),

@@ -10,8 +10,14 @@
 // visible in the delivery log; the first mail's portal link shows every open alert. Planning for
 // one studio is serialized by a transaction-scoped advisory lock, so the check cannot race.
 // Webhooks are not limited: a machine receiver wants every event.
+//
+// Operator alerts (audience "operator") go to the operators instead: every admin's e-mail and the
+// operator's webhook (OPERATOR_WEBHOOK_URL), never to a studio. A "delivery_failed" alert about
+// e-mail is not e-mailed (the mail server is what fails); it reaches the webhook and support's queue.
+//
+// A snoozed alert (snooze.ts) is neither planned nor escalated until its snooze ends.
 import type { Ctx } from "../../context.ts";
-import { alertKind } from "./kinds.ts";
+import { ALERT, alertKind } from "./kinds.ts";
 
 const BATCH = 200;
 const DAY_MS = 86_400_000;
@@ -25,16 +31,47 @@ export interface PlannedRow {
   state: "pending" | "suppressed";
 }
 
-/** The rows one alert's `event` needs now; `limit`: apply the mail rate limit. */
-async function rowsFor(tx: Tx, alert: { id: string; studioId: string; kind: string }, now: Date, limit: boolean): Promise<PlannedRow[]> {
+export interface PlannedAlert {
+  id: string;
+  studioId: string | null;
+  kind: string;
+  details?: unknown;
+}
+
+export interface PlanOptions {
+  /** Apply the mail rate limit (not for a resend or a notice: a person asked, or it is news). */
+  limit: boolean;
+  /** OPERATOR_WEBHOOK_URL, for operator alerts. */
+  operatorWebhookUrl?: string | null;
+}
+
+/** Who hears of an alert: the studio's owners and webhook, or the operators. */
+async function audienceOf(tx: Tx, alert: PlannedAlert, opts: PlanOptions): Promise<{ emails: string[]; webhook: string | null }> {
+  if (alertKind(alert.kind).audience === "operator") {
+    const admins = await tx.user.findMany({ where: { staffRole: "admin" }, select: { email: true } });
+    const failedChannel = (alert.details as { channel?: unknown } | null)?.channel;
+    const mailBroken = alert.kind === ALERT.deliveryFailed && failedChannel === "email";
+    return { emails: mailBroken ? [] : admins.map((a) => a.email.toLowerCase()), webhook: opts.operatorWebhookUrl ?? null };
+  }
+  if (!alert.studioId) return { emails: [], webhook: null };
   const [members, settings] = await Promise.all([
     tx.studioMember.findMany({ where: { studioId: alert.studioId }, select: { user: { select: { email: true } } } }),
     tx.alertSettings.findUnique({ where: { studioId: alert.studioId } }),
   ]);
-  const optOut = new Set(settings?.emailOptOut ?? []);
+  const digest = alertKind(alert.kind).digest === true;
+  const optOut = new Set((digest ? settings?.digestOptOut : settings?.emailOptOut) ?? []);
+  return {
+    emails: members.map((m) => m.user.email.toLowerCase()).filter((e) => !optOut.has(e)),
+    webhook: !digest && settings?.webhookUrl && settings.webhookSecret ? settings.webhookUrl : null,
+  };
+}
+
+/** The rows one alert's `event` needs now. */
+async function rowsFor(tx: Tx, alert: PlannedAlert, now: Date, opts: PlanOptions): Promise<PlannedRow[]> {
+  const { emails, webhook } = await audienceOf(tx, alert, opts);
+  const limit = opts.limit;
   const rows: PlannedRow[] = [];
-  for (const email of new Set(members.map((m) => m.user.email.toLowerCase()))) {
-    if (optOut.has(email)) continue;
+  for (const email of new Set(emails)) {
     const recent =
       limit &&
       (await tx.alertDelivery.count({
@@ -49,20 +86,14 @@ async function rowsFor(tx: Tx, alert: { id: string; studioId: string; kind: stri
       })) > 0;
     rows.push({ channel: "email", recipient: email, state: recent ? "suppressed" : "pending" });
   }
-  if (settings?.webhookUrl && settings.webhookSecret) rows.push({ channel: "webhook", recipient: settings.webhookUrl, state: "pending" });
+  if (webhook) rows.push({ channel: "webhook", recipient: webhook, state: "pending" });
   return rows;
 }
 
-/** Writes the rows of `event` for one alert, under the studio's planning lock. */
-export async function writeDeliveries(
-  tx: Tx,
-  alert: { id: string; studioId: string; kind: string },
-  event: string,
-  now: Date,
-  opts: { limit: boolean },
-): Promise<number> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alert-plan:${alert.studioId}`}))`;
-  const rows = await rowsFor(tx, alert, now, opts.limit);
+/** Writes the rows of `event` for one alert, under the studio's (or the operators') planning lock. */
+export async function writeDeliveries(tx: Tx, alert: PlannedAlert, event: string, now: Date, opts: PlanOptions): Promise<number> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alert-plan:${alert.studioId ?? "operators"}`}))`;
+  const rows = await rowsFor(tx, alert, now, opts);
   const r = await tx.alertDelivery.createMany({
     data: rows.map((row) => ({
       alertId: alert.id,
@@ -85,31 +116,42 @@ export async function planDeliveries(ctx: Ctx, now: Date): Promise<{ alerts: num
   let rows = 0;
   for (;;) {
     const todo = await ctx.db.alert.findMany({
-      where: { resolvedAt: null, notifiedAt: null },
+      where: { resolvedAt: null, notifiedAt: null, ...notSnoozed(now) },
       orderBy: { createdAt: "asc" },
       take: BATCH,
-      select: { id: true, studioId: true, kind: true },
+      select: { id: true, studioId: true, kind: true, details: true },
     });
     for (const alert of todo) {
       await ctx.db.$transaction(async (tx) => {
         const claimed = await tx.alert.updateMany({
-          where: { id: alert.id, notifiedAt: null, resolvedAt: null },
-          data: { notifiedAt: now },
+          where: { id: alert.id, notifiedAt: null, resolvedAt: null, ...notSnoozed(now) },
+          // A snooze that ended before it was ever sent is over now: this is its message (snooze.ts).
+          data: { notifiedAt: now, snoozedUntil: null },
         });
         if (!claimed.count) return;
         alerts++;
-        if (alertKind(alert.kind).audience !== "studio") return;
-        rows += await writeDeliveries(tx, alert, "opened", now, { limit: true });
+        rows += await writeDeliveries(tx, alert, "opened", now, {
+          limit: true,
+          operatorWebhookUrl: ctx.config.alerts.operatorWebhook?.url ?? null,
+        });
       });
     }
     if (todo.length < BATCH) return { alerts, rows };
   }
 }
 
+/** Alerts not snoozed at `now` (never snoozed, or the snooze is over). */
+export const notSnoozed = (now: Date) => ({ OR: [{ snoozedUntil: null }, { snoozedUntil: { lte: now } }] });
+
 /** Alerts open longer than ALERT_ESCALATE_HOURS are copied to support's queue (escalatedAt). */
 export async function escalate(ctx: Ctx, now: Date): Promise<number> {
   const r = await ctx.db.alert.updateMany({
-    where: { resolvedAt: null, escalatedAt: null, createdAt: { lte: new Date(now.getTime() - ctx.config.alerts.escalateMs) } },
+    where: {
+      resolvedAt: null,
+      escalatedAt: null,
+      createdAt: { lte: new Date(now.getTime() - ctx.config.alerts.escalateMs) },
+      ...notSnoozed(now),
+    },
     data: { escalatedAt: now },
   });
   if (r.count) ctx.log.warn({ escalated: r.count }, "alerts open too long: copied to support's queue");

@@ -4,7 +4,7 @@
 import type { Ctx } from "../../context.ts";
 import { errors } from "../../errors.ts";
 import { audit, type Actor } from "../audit.ts";
-import { alertKind } from "./kinds.ts";
+import { DAILY_DIGEST } from "./digest.ts";
 import { writeDeliveries } from "./plan-deliveries.ts";
 
 const include = {
@@ -13,9 +13,14 @@ const include = {
   studio: { select: { name: true } },
 };
 
-export async function listStudioAlerts(ctx: Ctx, studioId: string, q: { state: "open" | "all"; limit: number }) {
+export async function listStudioAlerts(ctx: Ctx, studioId: string | null, q: { state: "open" | "all"; limit: number; alertId?: string }) {
   return ctx.db.alert.findMany({
-    where: { studioId, ...(q.state === "open" ? { resolvedAt: null } : {}) },
+    // Daily digests are messages, not alerts: their deliveries are in the log, not this list.
+    where: {
+      studioId,
+      ...(q.state === "open" ? { resolvedAt: null } : {}),
+      ...(q.alertId ? { id: q.alertId } : { kind: { not: DAILY_DIGEST } }),
+    },
     orderBy: { createdAt: "desc" },
     take: q.limit,
     include,
@@ -35,13 +40,15 @@ export async function supportQueue(ctx: Ctx, q: { scope: "escalated" | "open"; l
 }
 
 export async function resendAlert(ctx: Ctx, actor: Actor, alertId: string): Promise<{ alertId: string; deliveries: number }> {
-  const alert = await ctx.db.alert.findUnique({ where: { id: alertId }, select: { id: true, studioId: true, kind: true } });
+  const alert = await ctx.db.alert.findUnique({ where: { id: alertId }, select: { id: true, studioId: true, kind: true, details: true } });
   if (!alert) throw errors.notFound("alert");
   const now = ctx.clock.now();
   const deliveries = await ctx.db.$transaction(async (tx) => {
-    // Operator alerts are for support's eyes: never sent to the studio, not even on request.
-    const n =
-      alertKind(alert.kind).audience === "studio" ? await writeDeliveries(tx, alert, `resend-${now.getTime()}`, now, { limit: false }) : 0;
+    // An operator alert goes to the operators again (never to a studio: writeDeliveries decides).
+    const n = await writeDeliveries(tx, alert, `resend-${now.getTime()}`, now, {
+      limit: false,
+      operatorWebhookUrl: ctx.config.alerts.operatorWebhook?.url ?? null,
+    });
     await audit(tx, actor, { action: "alert.resent", studioId: alert.studioId, target: alert.id, details: { deliveries: n } });
     return n;
   });

@@ -6,7 +6,8 @@ import type { Ctx } from "../../context.ts";
 import type { Prisma } from "../../db.ts";
 
 export interface RaiseInput {
-  studioId: string;
+  /** Null: an operator alert about the whole deployment (a partial unique index keeps it single). */
+  studioId: string | null;
   kind: string;
   /** What the alert is about, unique within the kind: a device id, a restore point id, a channel. */
   subject: string;
@@ -39,8 +40,8 @@ export async function raiseAlerts(ctx: Ctx, inputs: RaiseInput[]): Promise<numbe
   return created.count;
 }
 
-/** Resolves the open alerts with these open keys in one studio. */
-export async function resolveAlerts(ctx: Ctx, studioId: string, openKeys: string[]): Promise<number> {
+/** Resolves the open alerts with these open keys in one studio (null: the deployment's). */
+export async function resolveAlerts(ctx: Ctx, studioId: string | null, openKeys: string[]): Promise<number> {
   if (!openKeys.length) return 0;
   const r = await ctx.db.alert.updateMany({
     where: { studioId, openKey: { in: openKeys } },
@@ -60,13 +61,14 @@ export async function reconcile(
   firing: RaiseInput[],
 ): Promise<{ raised: number; resolved: number }> {
   const open = await ctx.db.alert.findMany({ where: { ...scope, kind, resolvedAt: null }, select: { studioId: true, openKey: true } });
-  const want = new Set(firing.map((f) => `${f.studioId}/${openKeyOf(kind, f.subject)}`));
+  const want = new Set(firing.map((f) => `${f.studioId ?? ""}/${openKeyOf(kind, f.subject)}`));
   const stale = new Map<string, string[]>();
   for (const a of open) {
-    if (a.openKey && !want.has(`${a.studioId}/${a.openKey}`)) stale.set(a.studioId, [...(stale.get(a.studioId) ?? []), a.openKey]);
+    const studio = a.studioId ?? "";
+    if (a.openKey && !want.has(`${studio}/${a.openKey}`)) stale.set(studio, [...(stale.get(studio) ?? []), a.openKey]);
   }
   let resolved = 0;
-  for (const [studioId, keys] of stale) resolved += await resolveAlerts(ctx, studioId, keys);
+  for (const [studioId, keys] of stale) resolved += await resolveAlerts(ctx, studioId || null, keys);
   const raised = await raiseAlerts(ctx, firing);
   return { raised, resolved };
 }

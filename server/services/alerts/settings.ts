@@ -12,8 +12,13 @@ export async function alertSettings(ctx: Ctx, studioId: string) {
     ctx.db.alertSettings.findUnique({ where: { studioId } }),
   ]);
   const optOut = new Set(settings?.emailOptOut ?? []);
+  const noDigest = new Set(settings?.digestOptOut ?? []);
   return {
-    recipients: members.map((m) => ({ email: m.user.email, optedOut: optOut.has(m.user.email.toLowerCase()) })),
+    recipients: members.map((m) => ({
+      email: m.user.email,
+      optedOut: optOut.has(m.user.email.toLowerCase()),
+      digest: !noDigest.has(m.user.email.toLowerCase()),
+    })),
     webhookUrl: settings?.webhookUrl ?? null,
     webhookSecretSet: Boolean(settings?.webhookSecret),
   };
@@ -23,13 +28,14 @@ export async function updateAlertSettings(
   ctx: Ctx,
   actor: Actor,
   studioId: string,
-  input: { emailOptOut?: string[] | undefined; webhookUrl?: string | null | undefined },
+  input: { emailOptOut?: string[] | undefined; digestOptOut?: string[] | undefined; webhookUrl?: string | null | undefined },
 ) {
   // A plain-HTTP webhook would carry the studio's alerts and signatures in the clear.
   if (input.webhookUrl && ctx.config.production && !input.webhookUrl.startsWith("https://"))
     throw errors.validation("the webhook URL must be https://");
   const data = {
     ...(input.emailOptOut === undefined ? {} : { emailOptOut: [...new Set(input.emailOptOut.map((e) => e.toLowerCase()))] }),
+    ...(input.digestOptOut === undefined ? {} : { digestOptOut: [...new Set(input.digestOptOut.map((e) => e.toLowerCase()))] }),
     ...(input.webhookUrl === undefined ? {} : { webhookUrl: input.webhookUrl }),
     updatedAt: ctx.clock.now(),
   };
@@ -40,6 +46,7 @@ export async function updateAlertSettings(
       studioId,
       details: {
         ...(input.emailOptOut === undefined ? {} : { emailOptOut: data.emailOptOut ?? [] }),
+        ...(input.digestOptOut === undefined ? {} : { digestOptOut: data.digestOptOut ?? [] }),
         ...(input.webhookUrl === undefined ? {} : { webhookUrl: input.webhookUrl }),
       },
     });
