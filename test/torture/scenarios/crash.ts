@@ -1,0 +1,164 @@
+// Scenario 1, crash: concurrent backups of several studios while a chaos loop SIGKILLs an API
+// process, a worker or an uploader at random moments (and some uploader runs carry a named
+// crash point, DATASAFE_FAULT_POINT). Killed servers come back after a random pause; killed
+// uploaders run the same backup again. At most one API is down at a time: the other carries
+// the load, as behind a real balancer. Pass: every round of every studio committed, then
+// verify-world finds no data lost and no committed point referencing a missing chunk.
+import { Rng } from "../../bench/prng.ts";
+import type { NodeProcess } from "../../support/process.ts";
+import { type BackupOutcome, backupUntilDone, sleep, waitVerified } from "../backups.ts";
+import type { Profile } from "../profile.ts";
+import { fiveXxOf, type ScenarioReport } from "../report.ts";
+import type { Rig } from "../rig.ts";
+import type { ServerProc } from "../server-procs.ts";
+import { Studio } from "../studio.ts";
+import { verifyWorld, World } from "../world.ts";
+
+/** Crash points the uploader knows (uploader/backup/chunk-sink.ts, commit.ts). */
+const UPLOADER_POINTS = ["after-chunk-upload", "before-commit"];
+/** Attempts of a round's backup that the chaos loop may kill. */
+const MAX_KILLED_ATTEMPTS = 2;
+
+export async function crashScenario(rig: Rig, seed: string, profile: Profile): Promise<ScenarioReport> {
+  const t0 = Date.now();
+  const p = profile.crash;
+  const world = new World();
+  for (let i = 0; i < p.studios; i++) {
+    const s = await Studio.create(rig, `crash-${i + 1}`, `${seed}:crash:${i}`);
+    await s.seedTree(profile.tree);
+    world.add(s);
+  }
+  rig.balancer.takeLog();
+  const faults = { apiKills: 0, workerKills: 0, uploaderKills: 0, uploaderCrashPoints: 0, uploaderRetries: 0 };
+  const running = new Map<NodeProcess, number>();
+  const chaosRng = new Rng(`${seed}:crash:chaos`);
+  const restarts: Array<Promise<void>> = [];
+  let stop = false;
+
+  const restartErrors: unknown[] = [];
+  const killAndRestart = (proc: ServerProc) => {
+    const downMs = chaosRng.range(...p.downMs);
+    restarts.push(
+      (async () => {
+        await proc.kill();
+        await sleep(downMs);
+        await proc.start();
+      })().catch((err: unknown) => void restartErrors.push(err)),
+    );
+  };
+  const chaos = (async () => {
+    for (;;) {
+      await sleep(chaosRng.range(...p.chaosMs));
+      if (stop) return;
+      const victim = chaosRng.pick(["api", "worker", "uploader"] as const);
+      if (victim === "api") {
+        const up = rig.apis.filter((a) => a.backend.up);
+        if (up.length < rig.apis.length) continue; // one down already
+        faults.apiKills++;
+        killAndRestart(chaosRng.pick(up));
+      } else if (victim === "worker") {
+        const up = rig.workers.filter((w) => w.running);
+        if (!up.length) continue;
+        faults.workerKills++;
+        killAndRestart(chaosRng.pick(up));
+      } else {
+        // Only a round's first attempts: every backup must end, however unlucky the draws.
+        const live = [...running].filter(([, attempt]) => attempt <= MAX_KILLED_ATTEMPTS).map(([proc]) => proc);
+        if (!live.length) continue;
+        faults.uploaderKills++;
+        chaosRng.pick(live).proc.kill("SIGKILL");
+      }
+    }
+  })();
+
+  const backups: BackupOutcome[] = [];
+  try {
+    for (let round = 0; round < p.rounds; round++) {
+      await Promise.all(
+        world.studios.map(async (s, i) => {
+          if (round > 0) await s.mutate(profile.tree);
+          await world.beginRound(s);
+          const rng = new Rng(`${seed}:crash:uploader:${i}:${round}`);
+          const out = await backupUntilDone(s, world, {
+            running,
+            envFor: (attempt) => {
+              if (attempt > 1 || rng.int(3) !== 0) return {};
+              faults.uploaderCrashPoints++;
+              const point = rng.pick(UPLOADER_POINTS);
+              return { DATASAFE_FAULT_POINT: point === "before-commit" ? point : `${point}:${rng.range(1, 6)}` };
+            },
+          });
+          faults.uploaderRetries += out.attempts - 1;
+          backups.push(out);
+        }),
+      );
+    }
+  } finally {
+    stop = true;
+    await chaos;
+    await Promise.all(restarts);
+  }
+  const faultsEnd = Date.now();
+  if (restartErrors.length) throw restartErrors[0];
+  await rig.ensureAllUp();
+  await waitVerified(rig, world.studios);
+  const timeToRecoverMs = Date.now() - faultsEnd;
+  const status = rig.balancer.takeLog();
+  const check = await verifyWorld(rig, world);
+  const committedMs = backups.map((b) => b.lastMs).sort((a, b) => a - b);
+  return finish("crash", t0, {
+    details: { backupMsMedian: committedMs[committedMs.length >> 1] },
+    load: `${p.studios} studios x ${p.rounds} rounds, ${backups.length} backups committed, ${check.restorePoints} restore points`,
+    faults,
+    status,
+    timeToRecoverMs,
+    check,
+  });
+}
+
+/** The report entry of a scenario that ends with verify-world. */
+export function finish(
+  name: string,
+  t0: number,
+  o: {
+    load: string;
+    faults: Record<string, number>;
+    status: ScenarioReport["status"];
+    timeToRecoverMs: number | null;
+    check: Awaited<ReturnType<typeof verifyWorld>>;
+    details?: Record<string, unknown>;
+    failures?: string[];
+  },
+): ScenarioReport {
+  const failures = [...(o.failures ?? [])];
+  const c = o.check;
+  if (c.dataLost.length) failures.push(`data lost in ${c.dataLost.length} restore points`);
+  if (c.badChunks.length) failures.push(`${c.badChunks.length} referenced chunks missing or corrupt`);
+  if (c.orphans.length) failures.push(`${c.orphans.length} orphaned objects`);
+  if (c.restored !== c.restorePoints) failures.push(`${c.restorePoints - c.restored} restore points did not restore`);
+  const status500 = o.status.byStatus["500"] ?? 0;
+  if (status500) failures.push(`${status500} answers 500`);
+  if (o.status.unavailableWithoutRetryAfter) failures.push(`${o.status.unavailableWithoutRetryAfter} answers 503 without Retry-After`);
+  return {
+    name,
+    load: o.load,
+    faults: o.faults,
+    dataLost: c.dataLost.length,
+    missingChunks: c.badChunks.length,
+    orphans: c.orphans.length,
+    fiveXx: fiveXxOf(o.status),
+    status: o.status,
+    timeToRecoverMs: o.timeToRecoverMs,
+    details: {
+      ...o.details,
+      restorePoints: c.restorePoints,
+      restored: c.restored,
+      unreferencedAwaitingGc: c.unreferencedAwaitingGc,
+      dataLostList: c.dataLost,
+      badChunks: c.badChunks.slice(0, 20),
+      orphanKeys: c.orphans.slice(0, 20),
+    },
+    failures,
+    durationMs: Date.now() - t0,
+  };
+}
