@@ -10,7 +10,7 @@ import { requireS3OrSkip } from "../support/s3.ts";
 import { SCENARIOS, type ScenarioName } from "./scenarios/index.ts";
 import { runTorture } from "./torture.ts";
 
-it("torture, quick profile: nothing lost, every fault survived", { timeout: 600_000 }, async (t) => {
+it("torture, quick profile: nothing lost, every fault survived", { timeout: 30 * 60_000 }, async (t) => {
   if (!requireS3OrSkip(t)) return;
   const seed = process.env.TORTURE_SEED ?? randomBytes(4).toString("hex");
   const report = await runTorture({
@@ -28,5 +28,6 @@ it("torture, quick profile: nothing lost, every fault survived", { timeout: 600_
     assert.equal(s.status.byStatus["500"] ?? 0, 0, at);
   }
   assert.equal(report.ok, true);
+  for (const s of report.scenarios) assert.ok(Number(s.details.s3RequestsThroughProxy) > 0, `${s.name}: S3 went through the fault proxy`);
   t.diagnostic(`quick profile wall time ${(report.wallMs / 1000).toFixed(1)} s (seed ${seed})`);
 });

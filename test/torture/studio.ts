@@ -1,7 +1,7 @@
 // A test studio of the torture world: created with the admin CLI, one PC enrolled with the real
 // uploader CLI (bin/datasafe.js), and a source tree of seeded random files that changes between
 // backups. Every uploader run is a child process the crash scenario may SIGKILL.
-import { mkdir, readdir, rm, writeFile, appendFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ByteStream, Rng } from "../bench/prng.ts";
 import { type NodeProcess, ROOT, spawnNode } from "../support/process.ts";
@@ -97,6 +97,7 @@ export class Studio {
     await mkdir(path.join(this.src, "db"), { recursive: true });
     for (let i = 0; i < size.files; i++) await this.addPhoto(size);
     await writeFile(path.join(this.src, "db", "clients.sql"), this.sqlLines(200));
+    await this.pinTimes();
   }
 
   /** A round's changes: new photos, one grown, one deleted, the dump rewritten in part. */
@@ -107,6 +108,23 @@ export class Studio {
     await appendFile(path.join(dir, this.rng.pick(names)), this.bytes.next(this.rng.range(1, 300_000)));
     if (names.length > 3) await rm(path.join(dir, this.rng.pick(names)));
     await appendFile(path.join(this.src, "db", "clients.sql"), this.sqlLines(this.rng.range(10, 100)));
+    await this.pinTimes();
+  }
+
+  /**
+   * Every mtime set from the seed, not the clock: two studios with the same seed then back up
+   * byte-identical trees, and their packs have equal sizes (the bit-rot scenario swaps them).
+   */
+  private async pinTimes(): Promise<void> {
+    const when = new Date(Date.UTC(2026, 0, 1) + this.rng.int(300 * 86_400) * 1000);
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(path.join(dir, e.name));
+        await utimes(path.join(dir, e.name), when, when);
+      }
+    };
+    await walk(this.src);
+    await utimes(this.src, when, when);
   }
 
   private async addPhoto(size: Size): Promise<void> {

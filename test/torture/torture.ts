@@ -28,11 +28,17 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
     `torture: rig up in ${((Date.now() - t0) / 1000).toFixed(1)} s (postgres :${rig.pg.port}, redis :${rig.redis.port}, s3 proxy ${rig.proxy.url})`,
   );
   const scenarios: ScenarioReport[] = [];
+  // Ctrl-C: never leave the rig's Postgres, Redis or servers running.
+  const interrupted = () => void rig.stop().finally(() => process.exit(130));
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     for (const name of o.scenarios) {
       const s0 = Date.now();
       log(`torture: scenario ${name}...`);
+      const s3Before = rig.proxy.stats.requests;
       const r = await SCENARIOS[name](rig, o.seed, profile);
+      r.details.s3RequestsThroughProxy = rig.proxy.stats.requests - s3Before;
       scenarios.push(r);
       log(
         `torture: scenario ${name} ${r.failures.length ? `FAILED: ${r.failures.join("; ")}` : "ok"} in ${((Date.now() - s0) / 1000).toFixed(1)} s`,
@@ -43,6 +49,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
     log(`torture: aborted: ${(err as Error).stack}\n${tail}`);
     throw err;
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     await rig.stop();
   }
   const report: TortureReport = {

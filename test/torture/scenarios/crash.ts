@@ -72,6 +72,7 @@ export async function crashScenario(rig: Rig, seed: string, profile: Profile): P
   })();
 
   const backups: BackupOutcome[] = [];
+  const phases: string[] = [];
   try {
     for (let round = 0; round < p.rounds; round++) {
       await Promise.all(
@@ -92,6 +93,7 @@ export async function crashScenario(rig: Rig, seed: string, profile: Profile): P
           backups.push(out);
         }),
       );
+      phases.push(`round ${round + 1} committed at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     stop = true;
@@ -104,10 +106,12 @@ export async function crashScenario(rig: Rig, seed: string, profile: Profile): P
   await waitVerified(rig, world.studios);
   const timeToRecoverMs = Date.now() - faultsEnd;
   const status = rig.balancer.takeLog();
+  phases.push(`verified at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const check = await verifyWorld(rig, world);
+  phases.push(`verify-world done at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const committedMs = backups.map((b) => b.lastMs).sort((a, b) => a - b);
   return finish("crash", t0, {
-    details: { backupMsMedian: committedMs[committedMs.length >> 1] },
+    details: { backupMsMedian: committedMs[committedMs.length >> 1], phases },
     load: `${p.studios} studios x ${p.rounds} rounds, ${backups.length} backups committed, ${check.restorePoints} restore points`,
     faults,
     status,
