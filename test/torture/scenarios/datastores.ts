@@ -15,7 +15,7 @@ import type { ScenarioReport } from "../report.ts";
 import type { Rig } from "../rig.ts";
 import { Studio } from "../studio.ts";
 import { verifyWorld, World } from "../world.ts";
-import { finish } from "./crash.ts";
+import { finish } from "../verdict.ts";
 
 export async function datastoresScenario(rig: Rig, seed: string, profile: Profile): Promise<ScenarioReport> {
   const t0 = Date.now();
