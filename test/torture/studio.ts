@@ -138,3 +138,20 @@ export class Studio {
     return lines.join("");
   }
 }
+
+/** `count` studios made at once, each with its first tree: `nameAndSeed(i)` gives [name, seed]. */
+export async function createStudios(
+  rig: Rig,
+  profile: { tree: Size },
+  count: number,
+  nameAndSeed: (i: number) => [string, string],
+): Promise<Studio[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const [name, seed] = nameAndSeed(i);
+      const s = await Studio.create(rig, name, seed);
+      await s.seedTree(profile.tree);
+      return s;
+    }),
+  );
+}

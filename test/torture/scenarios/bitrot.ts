@@ -10,7 +10,7 @@ import { backupUntilDone, waitVerified } from "../backups.ts";
 import type { Profile } from "../profile.ts";
 import type { ScenarioReport } from "../report.ts";
 import type { Rig } from "../rig.ts";
-import { adminCli, Studio } from "../studio.ts";
+import { adminCli, createStudios } from "../studio.ts";
 import { World } from "../world.ts";
 import { emptyLog } from "../balancer.ts";
 import { fiveXxOf } from "../report.ts";
@@ -32,14 +32,11 @@ export async function bitrotScenario(rig: Rig, seed: string, profile: Profile): 
   const world = new World();
   // Studios in pairs with the same tree (same seed), so their packs have equal sizes and can be
   // swapped; plus one control studio, never damaged, whose points must all stay verified.
-  for (let i = 0; i < p.studios; i++) {
-    const s = await Studio.create(rig, `rot-${i + 1}`, `${seed}:rot:${i >> 1}`);
-    await s.seedTree(profile.tree);
-    world.add(s);
-  }
-  const control = await Studio.create(rig, "rot-control", `${seed}:rot:control`);
-  await control.seedTree(profile.tree);
-  world.add(control);
+  const made = await createStudios(rig, profile, p.studios + 1, (i) =>
+    i < p.studios ? [`rot-${i + 1}`, `${seed}:rot:${i >> 1}`] : ["rot-control", `${seed}:rot:control`],
+  );
+  for (const s of made) world.add(s);
+  const control = made.at(-1)!;
   rig.balancer.takeLog();
   for (let r = 0; r < p.rounds; r++) {
     await Promise.all(
@@ -76,10 +73,11 @@ export async function bitrotScenario(rig: Rig, seed: string, profile: Profile): 
     const touched = new Set<string>();
     const damaged = new Set<string>();
     const after = new Map<string, Buffer | null>();
-    for (let i = 0; i < count; i++) {
-      const key = keys[i]!;
-      if (touched.has(key)) continue;
-      let kind: Kind = KINDS[i % KINDS.length]!;
+    let applied = 0;
+    for (const key of keys) {
+      if (applied >= count) break;
+      if (touched.has(key)) continue; // a swap's partner
+      let kind: Kind = KINDS[applied++ % KINDS.length]!;
       const orig = await rig.store.read(key);
       touched.add(key);
       if (kind === "swap") {
@@ -170,7 +168,7 @@ export async function bitrotScenario(rig: Rig, seed: string, profile: Profile): 
     const status = rig.balancer.takeLog();
     return {
       name: "bitrot",
-      load: `${p.studios} studios + 1 control, ${points.length} restore points, ${keys.length} objects (${count} damaged: ${damaged.size} chunks, ${expectedPoints.size} restore points)`,
+      load: `${p.studios} studios + 1 control, ${points.length} restore points, ${keys.length} objects (${touched.size} damaged: ${damaged.size} chunks, ${expectedPoints.size} restore points)`,
       faults,
       dataLost: 0,
       missingChunks: server.chunks.expected - server.chunks.detected,

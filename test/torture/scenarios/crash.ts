@@ -11,7 +11,7 @@ import type { Profile } from "../profile.ts";
 import type { ScenarioReport } from "../report.ts";
 import type { Rig } from "../rig.ts";
 import type { ServerProc } from "../server-procs.ts";
-import { Studio } from "../studio.ts";
+import { createStudios } from "../studio.ts";
 import { verifyWorld, World } from "../world.ts";
 import { finish } from "../verdict.ts";
 
@@ -24,11 +24,7 @@ export async function crashScenario(rig: Rig, seed: string, profile: Profile): P
   const t0 = Date.now();
   const p = profile.crash;
   const world = new World();
-  for (let i = 0; i < p.studios; i++) {
-    const s = await Studio.create(rig, `crash-${i + 1}`, `${seed}:crash:${i}`);
-    await s.seedTree(profile.tree);
-    world.add(s);
-  }
+  for (const s of await createStudios(rig, profile, p.studios, (i) => [`crash-${i + 1}`, `${seed}:crash:${i}`])) world.add(s);
   rig.balancer.takeLog();
   const faults = { apiKills: 0, workerKills: 0, uploaderKills: 0, uploaderCrashPoints: 0, uploaderRetries: 0 };
   const running = new Map<NodeProcess, number>();
@@ -73,7 +69,7 @@ export async function crashScenario(rig: Rig, seed: string, profile: Profile): P
   })();
 
   const backups: BackupOutcome[] = [];
-  const phases: string[] = [];
+  const phases: string[] = [`studios ready at ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   try {
     for (let round = 0; round < p.rounds; round++) {
       await Promise.all(

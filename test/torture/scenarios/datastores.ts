@@ -13,7 +13,7 @@ import { type BackupOutcome, backupUntilDone, sleep, waitVerified } from "../bac
 import type { Profile } from "../profile.ts";
 import type { ScenarioReport } from "../report.ts";
 import type { Rig } from "../rig.ts";
-import { Studio } from "../studio.ts";
+import { createStudios } from "../studio.ts";
 import { verifyWorld, World } from "../world.ts";
 import { finish } from "../verdict.ts";
 
@@ -22,11 +22,7 @@ export async function datastoresScenario(rig: Rig, seed: string, profile: Profil
   const p = profile.datastores;
   const rng = new Rng(`${seed}:datastores`);
   const world = new World();
-  for (let i = 0; i < p.studios; i++) {
-    const s = await Studio.create(rig, `ds-${i + 1}`, `${seed}:ds:${i}`);
-    await s.seedTree(profile.tree);
-    world.add(s);
-  }
+  for (const s of await createStudios(rig, profile, p.studios, (i) => [`ds-${i + 1}`, `${seed}:ds:${i}`])) world.add(s);
   const faults = { postgresCrashes: 0, redisFlushAndKills: 0, probes: 0 };
   const whileDown: Record<string, StatusLog> = { postgres: emptyLog(), redis: emptyLog() };
   const recoverMs: Record<string, number[]> = { postgres: [], redis: [] };
