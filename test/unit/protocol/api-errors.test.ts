@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { API_ERRORS } from "../../../protocol/api-errors.ts";
 import { AppError, errors } from "../../../server/errors.ts";
+import { FORMAT_ERRORS } from "../../../uploader/format/errors.ts";
 import { COMPARED, COMPARED_REVERSED, codeUses, describeUse, scan, sourceFiles, type CodeRule } from "../../support/error-codes.ts";
 
 const known = new Set(Object.keys(API_ERRORS));
@@ -13,11 +14,32 @@ const rules: CodeRule[] = [
   { name: "code compared or set", pattern: COMPARED, known },
   { name: "code compared", pattern: COMPARED_REVERSED, known },
 ];
+// The web app's page (server/web/client/) is a program of its own, in the browser: it reads the
+// API's codes and, restoring in the browser, the format's (uploader/format/errors.ts).
+const WEB_CLIENT = "server/web/client/";
+const pageKnown = new Set([...known, ...Object.keys(FORMAT_ERRORS)]);
+const pageRules: CodeRule[] = [
+  { name: "code compared or set", pattern: COMPARED, known: pageKnown },
+  { name: "code compared", pattern: COMPARED_REVERSED, known: pageKnown },
+];
 
 describe("server error catalogue (protocol/api-errors.ts)", () => {
   it("holds every code the server builds or compares", () => {
-    const uses = scan(sourceFiles("server", "protocol"), rules);
+    const files = sourceFiles("server", "protocol");
+    const uses = scan(
+      files.filter((f) => !f.startsWith(WEB_CLIENT)),
+      rules,
+    );
     assert.deepEqual(uses.filter((u) => !u.known).map(describeUse), []);
+    const pageUses = scan(
+      files.filter((f) => f.startsWith(WEB_CLIENT)),
+      pageRules,
+    );
+    assert.deepEqual(pageUses.filter((u) => !u.known).map(describeUse), [], "the web page's codes are the API's or the format's");
+    assert.ok(
+      pageUses.some((u) => u.code === "BAD_PASSPHRASE"),
+      "the scan sees the page's comparisons",
+    );
     // The scan sees the call sites (a pattern that matched nothing would pass vacuously).
     for (const rule of ["new AppError", "errors.conflict", "code compared or set"]) {
       assert.ok(
