@@ -115,6 +115,12 @@ describe("garbage collection racing uploads", () => {
       await assertRestorable(w);
     }
     for (const r of resumable) await backup(r.session, r.tree, null);
+    // Garbage for certain, whatever the rounds drew (a run whose kills left nothing unreferenced
+    // and whose deletions found too few points once failed the liveness check below): a restore
+    // point of chunks no other tree has, deleted as retention would delete it.
+    const doomed = randomUUID();
+    assert.ok(await backup(doomed, newChunks(w, 12), null), "the doomed point commits");
+    await w.ctx.db.restorePoint.delete({ where: { id: doomed } });
     for (let i = 0; i < 3; i++) {
       w.clock.advance(4 * DAY);
       const r = await collectStudio(w.ctx, w.studioId);
