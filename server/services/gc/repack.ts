@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { Ctx } from "../../context.ts";
 import { packTableSha256 } from "../../../protocol/pack-table.ts";
 import { objectKeyForPack } from "../../storage/index.ts";
+import { BlobNotFoundError } from "../../storage/errors.ts";
 import { studioLock } from "./leases.ts";
 
 /** Called where a crash leaves a repack half done (tests throw there to play the crash). */
@@ -90,7 +91,17 @@ async function repackOne(ctx: Ctx, studioId: string, pack: Candidate, hooks: Rep
     FROM "Chunk" WHERE "studioId" = ${studioId}::uuid AND "objectKey" = ${pack.key} ORDER BY "offset", id`;
   if (rows.length === 0) return null;
   if (rows.some((r) => r.offset === null || r.state === "damaged")) return null;
-  const data = await readLive(ctx, pack.key, rows);
+  let data: Awaited<ReturnType<typeof readLive>>;
+  try {
+    data = await readLive(ctx, pack.key, rows);
+  } catch (err) {
+    // A missing object is damage for the integrity checks to find and report (and a repair to
+    // replace), not a reason to stop collecting: the pack is left as it is. Seen once in the
+    // gc-race test under CI load; its cause is not yet known (see docs/garbage-collection.md).
+    if (!(err instanceof BlobNotFoundError)) throw err;
+    ctx.log.error({ studioId, objectKey: pack.key }, "repack: the pack's object is missing; left to the integrity checks");
+    return null;
+  }
   if (!data) {
     ctx.log.warn({ studioId, objectKey: pack.key }, "repack: a chunk does not match its row; the pack is left to the integrity checks");
     return null;
